@@ -1,0 +1,68 @@
+"""Factories for the bot, the dispatcher and the running service (polling + scheduler)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.strategy import FSMStrategy
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers import build_router
+from bot.i18n import load_catalogs
+from bot.middlewares import OnceOnlyUpdates, WhoIsTalking
+from bot.storage.db import create_engine, create_session_factory
+from bot.storage.fsm import SqlAlchemyStorage
+from bot.storage.uow import App
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings, clock: Clock | None = None) -> App:
+    load_catalogs(settings.locales_dir)
+    engine = create_engine(settings.database_url)
+    return App(
+        settings=settings,
+        clock=clock or Clock(settings.tz),
+        sessions=create_session_factory(engine),
+    )
+
+
+def build_bot(settings: Settings) -> Bot:
+    if not settings.bot_token:
+        raise ValueError("BOT_TOKEN is not set")
+    api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    return Bot(settings.bot_token, session=AiohttpSession(api=api))
+
+
+def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=storage or SqlAlchemyStorage(app.sessions),
+        fsm_strategy=FSMStrategy.USER_IN_CHAT,
+        # People tap fast: one update at a time per user, so a double tap sees the first's result.
+        events_isolation=SimpleEventIsolation(),
+        app=app,
+    )
+    dispatcher.update.outer_middleware(OnceOnlyUpdates(app))
+    who = WhoIsTalking(app)
+    dispatcher.message.outer_middleware(who)
+    dispatcher.callback_query.outer_middleware(who)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+async def serve(app: App, bot: Bot) -> None:
+    """Poll Telegram and run the scheduler until cancelled."""
+    from scheduler import start_scheduler
+
+    dispatcher = build_dispatcher(app)
+    scheduler = await start_scheduler(app, bot)
+    try:
+        await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+    finally:
+        await scheduler.stop()

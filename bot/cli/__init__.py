@@ -1,0 +1,50 @@
+"""The `bangfu` command. Each concern registers its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.cli import people_cmd, roster_cmd, service_cmd
+from bot.config import Settings
+from bot.errors import DomainError
+from bot.i18n import load_catalogs, set_language
+
+COMMAND_MODULES = (service_cmd, roster_cmd, people_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bangfu", description="bangfu: monthly contact tracking for at-risk households"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    load_catalogs(settings.locales_dir)
+    set_language(settings.default_language)
+    try:
+        result = args.handler(settings, args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+    except DomainError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

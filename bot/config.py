@@ -1,0 +1,82 @@
+"""Settings, read once from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bangfu.sqlite3"
+PUBLIC_BOT_API = "https://api.telegram.org"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people copy from docs and pick the async drivers bangfu uses."""
+    for plain, async_prefix in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return async_prefix + url[len(plain) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str = PUBLIC_BOT_API
+    town_office_chat_id: int | None = None
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh"
+    locales_dir: Path = LOCALES_DIR
+
+    # Contact rules (see DOMAIN.md: these are defaults, not constants).
+    contact_edit_window_hours: int = 24
+    max_backdate_days: int = 60
+    note_max_chars: int = 1000
+    invite_ttl_days: int = 7
+    households_page_size: int = 10
+
+    # Escalation ladder and quiet hours (scheduler).
+    reminder_days: str = "20,25"
+    reminder_daily_last_days: int = 3
+    village_escalation_day: int = 27
+    reminder_hour: int = 9
+    summary_hour: int = 8
+    quiet_hours_start: int = 21
+    quiet_hours_end: int = 8
+    flag_ack_hours: int = 24
+    inactive_days: int = 30
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, so a typo fails at start
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("DEFAULT_LANGUAGE must be zh or en")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def reminder_day_list(self) -> list[int]:
+        return sorted({int(day) for day in self.reminder_days.split(",") if day.strip()})

@@ -1,0 +1,34 @@
+"""Filters shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import BaseFilter
+from aiogram.types import Message, TelegramObject
+
+from bot.i18n import LANGUAGES, use_language
+from bot.i18n import gettext as _
+
+
+class Registered(BaseFilter):
+    """Passes only for a registered, active person (the middleware put `actor` in the data)."""
+
+    async def __call__(self, event: TelegramObject, actor: Any = None) -> bool:
+        return actor is not None
+
+
+class MenuButton(BaseFilter):
+    """Matches a reply-keyboard button by its label in any language the bot speaks."""
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+
+    async def __call__(self, message: Message) -> bool:
+        if not message.text:
+            return False
+        for language in LANGUAGES:
+            with use_language(language):
+                if message.text == _(self.msgid):
+                    return True
+        return False

@@ -1,0 +1,5 @@
+"""Placeholder until this concern lands."""
+
+from aiogram import Router
+
+router = Router(name="risk")

@@ -1,0 +1,54 @@
+"""Keyboards: the persistent main menu, and the one helper that builds inline button grids.
+
+Callback data is a typed `CallbackData` factory per concern (each under Telegram's 64 bytes)
+and is never trusted: the services check every id it carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.model import Role
+from bot.i18n import N_
+from bot.i18n import gettext as _
+
+MY_HOUSEHOLDS = N_("🏠 My households")
+THIS_MONTH = N_("📅 This month")
+LOG_CONTACT = N_("✍️ Log a contact")
+HELP = N_("❓ Help")
+
+
+class HouseholdAction(CallbackData, prefix="hh"):
+    """A press on a household: open its card, log a contact, report a risk."""
+
+    action: str  # "card" | "log" | "risk"
+    household_id: int
+
+
+class Page(CallbackData, prefix="pg"):
+    """A page of "my households" (the search text, if any, is kept in the FSM data)."""
+
+    page: int
+
+
+def main_menu(role: Role) -> ReplyKeyboardMarkup:
+    rows = [
+        [KeyboardButton(text=_(MY_HOUSEHOLDS)), KeyboardButton(text=_(LOG_CONTACT))],
+        [KeyboardButton(text=_(THIS_MONTH)), KeyboardButton(text=_(HELP))],
+    ]
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+
+
+def inline_grid(
+    buttons: Iterable[tuple[str, CallbackData | str]], columns: int = 1
+) -> InlineKeyboardMarkup:
+    """Buttons as (label, callback data) pairs, laid out `columns` per row."""
+    builder = InlineKeyboardBuilder()
+    for label, data in buttons:
+        builder.button(text=label, callback_data=data)
+    builder.adjust(columns)
+    return builder.as_markup()

@@ -1,0 +1,63 @@
+"""Middlewares: drop replayed updates, know who is talking, speak their language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.exc import IntegrityError
+
+from bot.i18n import language_for, set_language
+from bot.services import people
+from bot.storage.models import ProcessedUpdate
+from bot.storage.uow import App
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class OnceOnlyUpdates(BaseMiddleware):
+    """The same update delivered twice (a retried webhook, a replayed getUpdates) runs once."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot_id = data["bot"].id
+        async with self.app.uow() as uow:
+            uow.session.add(
+                ProcessedUpdate(bot_id=bot_id, update_id=event.update_id, at=self.app.clock.now())
+            )
+            try:
+                await uow.commit()
+            except IntegrityError:
+                log.info("update %s seen before; skipped", event.update_id)
+                return None
+        return await handler(event, data)
+
+
+class WhoIsTalking(BaseMiddleware):
+    """Puts `actor` (a registered person, or None) in the handler data and sets the language."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        actor = None
+        chosen = None
+        if user is not None:
+            found = await people.actor_for_telegram(self.app, user.id)
+            if found is not None:
+                actor, chosen = found
+        data["actor"] = actor
+        set_language(
+            language_for(
+                user.language_code if user else None, chosen, self.app.settings.default_language
+            )
+        )
+        return await handler(event, data)

@@ -1,0 +1,49 @@
+"""A contact person's progress this month (本月已联系 7/12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from bot.clock import Month
+from bot.domain.model import ContactStatus, HouseholdStatus
+from bot.services.access import Actor, assigned_to
+from bot.storage.models import Contact, Household
+from bot.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class MonthProgress:
+    month: Month
+    contacted: int
+    total: int
+    remaining: list[Household]  # monitored households not contacted yet this month
+
+
+def contacted_in(month: Month):  # type: ignore[no-untyped-def]
+    """SQL condition: the household has an active contact dated in the month."""
+    return exists().where(
+        Contact.household_id == Household.id,
+        Contact.status == ContactStatus.ACTIVE,
+        Contact.occurred_on >= month.first_day,
+        Contact.occurred_on <= month.last_day,
+    )
+
+
+async def month_progress(
+    uow: UnitOfWork, actor: Actor, month: Month | None = None
+) -> MonthProgress:
+    """Progress over the monitored households assigned to the actor now."""
+    month = month or uow.clock.this_month()
+    query = (
+        select(Household, contacted_in(month).label("contacted"))
+        .where(
+            Household.id.in_(assigned_to(actor.person_id or -1)),
+            Household.status == HouseholdStatus.MONITORED,
+        )
+        .order_by(Household.village_id, Household.group_name, Household.head_name)
+    )
+    rows = (await uow.session.execute(query)).all()
+    remaining = [household for household, contacted in rows if not contacted]
+    return MonthProgress(month, len(rows) - len(remaining), len(rows), remaining)

@@ -1,0 +1,106 @@
+"""Unit of work: one transaction per use case, with the audit trail and outbox beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.storage.models import AuditEntry, OutboxMessage
+
+
+class UnitOfWork:
+    """`async with app.uow() as uow: ...; await uow.commit()`; whatever is not committed is
+    rolled back."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self.clock = clock
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    def audit(
+        self,
+        actor_id: int | None,
+        actor_label: str,
+        entity: str,
+        entity_id: int,
+        action: str,
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.clock.now(),
+                actor_id=actor_id,
+                actor_label=actor_label,
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+                changes=changes or {},
+            )
+        )
+
+    def queue_message(
+        self,
+        key: str,
+        kind: str,
+        recipient: str,
+        payload: dict[str, Any],
+        *,
+        urgent: bool = False,
+        not_before: datetime | None = None,
+    ) -> OutboxMessage:
+        """Queue a message for the sender, in this transaction. Callers keep keys unique."""
+        now = self.clock.now()
+        row = OutboxMessage(
+            key=key,
+            kind=kind,
+            recipient=recipient,
+            payload=payload,
+            urgent=urgent,
+            status="queued",
+            created_at=now,
+            not_before=not_before or now,
+            attempts=0,
+        )
+        self.session.add(row)
+        return row
+
+
+@dataclass
+class App:
+    """What every entry point (bot, scheduler, CLI) hands to the services."""
+
+    settings: Settings
+    clock: Clock
+    sessions: async_sessionmaker[AsyncSession]
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.clock)
+
+    async def close(self) -> None:
+        await self.sessions.kw["bind"].dispose()
