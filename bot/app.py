@@ -12,6 +12,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.clock import Clock
+from bot.commands import publish_commands
 from bot.config import Settings
 from bot.handlers import build_router
 from bot.i18n import load_catalogs
@@ -61,6 +62,7 @@ async def serve(app: App, bot: Bot) -> None:
     from scheduler import start_scheduler
 
     dispatcher = build_dispatcher(app)
+    await publish_commands(bot, app.settings.default_language)
     scheduler = await start_scheduler(app, bot)
     try:
         await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)

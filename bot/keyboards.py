@@ -6,7 +6,7 @@ and is never trusted: the services check every id it carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
@@ -20,6 +20,7 @@ MY_HOUSEHOLDS = N_("🏠 My households")
 THIS_MONTH = N_("📅 This month")
 LOG_CONTACT = N_("✍️ Log a contact")
 HELP = N_("❓ Help")
+MENU_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, LOG_CONTACT, HELP)
 
 
 class HouseholdAction(CallbackData, prefix="hh"):
@@ -30,9 +31,11 @@ class HouseholdAction(CallbackData, prefix="hh"):
 
 
 class Page(CallbackData, prefix="pg"):
-    """A page of "my households" (the search text, if any, is kept in the FSM data)."""
+    """A page of "my households", or of a search in them. The search rides along so each
+    list's ◀ ▶ keep to it; the search handler keeps it short enough for 64 bytes."""
 
     page: int
+    search: str = ""
 
 
 def main_menu(role: Role) -> ReplyKeyboardMarkup:
@@ -44,11 +47,22 @@ def main_menu(role: Role) -> ReplyKeyboardMarkup:
 
 
 def inline_grid(
-    buttons: Iterable[tuple[str, CallbackData | str]], columns: int = 1
+    buttons: Iterable[tuple[str, CallbackData | str]],
+    columns: int | Sequence[int] = 1,
+    footer: Iterable[tuple[str, CallbackData | str]] = (),
 ) -> InlineKeyboardMarkup:
-    """Buttons as (label, callback data) pairs, laid out `columns` per row."""
+    """Buttons as (label, callback data) pairs, laid out `columns` per row; the `footer`
+    buttons (paging, cancel) share one last row. `columns` may also give each row's size,
+    the last size repeating (e.g. (1, 2) = one wide button, then pairs)."""
     builder = InlineKeyboardBuilder()
     for label, data in buttons:
         builder.button(text=label, callback_data=data)
-    builder.adjust(columns)
+    builder.adjust(*([columns] if isinstance(columns, int) else columns))
+    footer = list(footer)
+    if footer:
+        last_row = InlineKeyboardBuilder()
+        for label, data in footer:
+            last_row.button(text=label, callback_data=data)
+        last_row.adjust(len(footer))
+        builder.attach(last_row)
     return builder.as_markup()

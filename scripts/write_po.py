@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def write(concern: str, messages: list[tuple[str, str]]) -> None:
     for language in ("zh", "en"):
-        catalog = Catalog(locale=language, domain=concern, project="bangfu", charset="utf-8", fuzzy=False)
+        catalog = Catalog(
+            locale=language, domain=concern, project="bangfu", charset="utf-8", fuzzy=False
+        )
         for english, chinese in messages:
             catalog.add(english, chinese if language == "zh" else english)
         target = ROOT / "locales" / language / "LC_MESSAGES" / f"{concern}.po"

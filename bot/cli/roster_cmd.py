@@ -1,7 +1,150 @@
-"""Placeholder until this concern lands."""
+"""`bangfu roster-template`, `bangfu import roster` and `bangfu demo-data`."""
+
+from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.services import demo
+from bot.services.access import CLI_OPERATOR
+from bot.services.roster import (
+    RosterImportReport,
+    RosterRejected,
+    import_roster,
+    write_roster_template,
+)
+from bot.storage.migrate import upgrade
+
+IMPORT_COMMAND = "import"
+ROW_PROBLEM = N_("Row {row}, {column}: {reason}")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    pass
+    template = commands.add_parser(
+        "roster-template",
+        help="write a blank roster spreadsheet with its headers and one example row",
+    )
+    template.add_argument("file", type=Path, metavar="FILE.xlsx")
+    template.set_defaults(handler=roster_template)
+
+    roster = import_actions(commands).add_parser(
+        "roster",
+        help="import the roster (.xlsx, or .csv in UTF-8 or GBK); all rows or none",
+        description="Checks every row first. If any row is wrong, prints every problem with its "
+        "row number and imports nothing. Re-importing updates households by 户编号.",
+    )
+    roster.add_argument("file", type=Path, metavar="FILE")
+    roster.set_defaults(handler=import_roster_file)
+
+    demo_data = commands.add_parser(
+        "demo-data",
+        help="fill an empty database with a demo town: 3 villages, ~60 households, two months",
+    )
+    demo_data.set_defaults(handler=fill_demo_town)
+
+
+def import_actions(commands: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """The actions of `bangfu import`, made on first use; other concerns add theirs here."""
+    parser = commands.choices.get(IMPORT_COMMAND)
+    if parser is None:
+        parser = commands.add_parser(IMPORT_COMMAND, help="import a spreadsheet")
+        parser.add_subparsers(dest="import_what", required=True, metavar="WHAT")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise AssertionError("the import command has no actions")
+
+
+def roster_template(settings: Settings, args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if path.suffix.lower() != ".xlsx":
+        print(_("The template is an Excel file: give a name ending in .xlsx."), file=sys.stderr)
+        return 2
+    if path.exists():
+        print(
+            _("{file} already exists. Choose another name so it is not overwritten.").format(
+                file=path
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    write_roster_template(path)
+    print(
+        _(
+            "Roster template written to {file}. Fill in one row per household (delete the "
+            "example row first), then run: bangfu import roster {file}"
+        ).format(file=path)
+    )
+    return 0
+
+
+async def import_roster_file(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    app = build_app(settings)
+    try:
+        report = await import_roster(app, CLI_OPERATOR, args.file)
+    except RosterRejected as rejected:
+        print(rejected.render(), file=sys.stderr)
+        for problem in rejected.problems:
+            line = _(ROW_PROBLEM).format(
+                row=problem.row_number, column=problem.column, reason=problem.render()
+            )
+            print(line, file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    _print_report(report)
+    return 0
+
+
+def _print_report(report: RosterImportReport) -> None:
+    print(
+        _(
+            "Roster imported: {created} new households, {updated} updated, {unchanged} "
+            "unchanged; {reassigned} moved to another contact person."
+        ).format(
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            reassigned=report.reassigned,
+        )
+    )
+    if report.villages_created:
+        print(_("New villages: {count}.").format(count=report.villages_created))
+    if report.new_contact_persons:
+        print(
+            _("New contact persons: {count}. Invite each one to the bot:").format(
+                count=report.contact_persons_created
+            )
+        )
+        for name, phone in report.new_contact_persons:
+            print(f"  bangfu invite --name {name} --role contact --phone {phone}")
+
+
+async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    app = build_app(settings)
+    try:
+        town = await demo.fill_demo_town(app)
+    finally:
+        await app.close()
+    print(
+        _(
+            "Demo town ready: {villages} villages, {households} households, {people} contact "
+            "persons; {last_month} contacts last month and {this_month} this month so far; "
+            "{flags} red flags."
+        ).format(
+            villages=town.villages,
+            households=town.households,
+            people=town.contact_persons,
+            last_month=town.contacts_last_month,
+            this_month=town.contacts_this_month,
+            flags=town.flags,
+        )
+    )
+    return 0

@@ -8,6 +8,7 @@ from aiogram import Router
 from bot.handlers import (
     contact_log,
     corrections,
+    flag_alerts,
     gate,
     households,
     menu,
@@ -32,6 +33,8 @@ def build_router() -> Router:
         corrections.router,
         households.router,
         month.router,
+        # Alert buttons are pressed in the town office's group too, by registered people.
+        flag_alerts.router,
         menu.router,
     )
     root.include_router(members)

@@ -9,6 +9,7 @@ from aiogram.types import Message, TelegramObject
 
 from bot.i18n import LANGUAGES, use_language
 from bot.i18n import gettext as _
+from bot.keyboards import MENU_BUTTONS
 
 
 class Registered(BaseFilter):
@@ -21,14 +22,24 @@ class Registered(BaseFilter):
 class MenuButton(BaseFilter):
     """Matches a reply-keyboard button by its label in any language the bot speaks."""
 
-    def __init__(self, msgid: str) -> None:
-        self.msgid = msgid
+    def __init__(self, *msgids: str) -> None:
+        self.msgids = msgids
 
     async def __call__(self, message: Message) -> bool:
         if not message.text:
             return False
         for language in LANGUAGES:
             with use_language(language):
-                if message.text == _(self.msgid):
+                if message.text in {_(msgid) for msgid in self.msgids}:
                     return True
         return False
+
+
+class FreeText(BaseFilter):
+    """Text a person typed: not a /command and not a menu button in any language. Forms use it
+    for their typed steps, so a menu press leaves the form instead of being taken as input."""
+
+    async def __call__(self, message: Message) -> bool:
+        if not message.text or message.text.startswith("/"):
+            return False
+        return not await MenuButton(*MENU_BUTTONS)(message)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
 
 router = Router(name="gate")
+# In a group (the town office's chat) strangers' chatter is none of the bot's business.
+router.message.filter(F.chat.type == "private")
 
 NOT_REGISTERED = N_(
     "This bot is for the town's contact persons and offices. "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -35,6 +35,7 @@ def help_text(actor: Actor) -> str:
         "✍️ Log a contact: pick the household, how you contacted it, and whether all six "
         "guarantees are fine.\n"
         "📅 This month: how many you have contacted, and who is left.\n"
+        "/recent: correct or withdraw a contact you logged in the last 24 hours.\n"
         "/language: switch between Chinese and English.\n"
         "/cancel: stop the form you are filling in."
     ).format(name=actor.name, role=actor.role.label)
@@ -76,7 +77,7 @@ async def cancel(message: Message, actor: Actor, state: FSMContext) -> None:
     await message.answer(_("Stopped. Nothing was saved."), reply_markup=main_menu(actor.role))
 
 
-@router.message()
+@router.message(F.chat.type == "private")
 async def not_understood(message: Message, actor: Actor) -> None:
     await message.answer(
         _("Sorry, I did not understand that. Please use the menu buttons below."),

@@ -1,5 +1,197 @@
-"""Placeholder until this concern lands."""
+"""🚩 Report a risk: pick the household's risk (or type it), confirm, and the town office is
+alerted. Two steps: the reason, then a confirm screen."""
 
-from aiogram import Router
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter, or_f
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
+from bot.errors import DomainError
+from bot.handlers.filters import FreeText
+from bot.handlers.households import edit_in_place
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.keyboards import HouseholdAction, inline_grid
+from bot.services.access import Actor
+from bot.services.flags import report_risk, validate_reason
+from bot.services.households import household_line, household_name
+from bot.storage.uow import App
 
 router = Router(name="risk")
+
+
+@dataclass(frozen=True)
+class RiskChoice:
+    emoji: str
+    label: str  # msgid, shown in the reporter's language
+    recorded_as: str  # the 风险类型 name the roster uses, so the town reads one vocabulary
+
+
+# The national risk types a contact person meets most (by national code), plus the notice's
+# COVID-19 impact. Anything else (99 其他) the reporter types in their own words.
+RISK_CHOICES: dict[str, RiskChoice] = {
+    "01": RiskChoice("🏥", N_("Illness in the family"), RISK_TYPE_BY_CODE["01"]),
+    "03": RiskChoice("♿", N_("Disability in the family"), RISK_TYPE_BY_CODE["03"]),
+    "09": RiskChoice("🎒", N_("Schooling costs"), RISK_TYPE_BY_CODE["09"]),
+    "02": RiskChoice("🌊", N_("Natural disaster"), RISK_TYPE_BY_CODE["02"]),
+    "04": RiskChoice("👐", N_("Lack of labour"), RISK_TYPE_BY_CODE["04"]),
+    "05": RiskChoice("🚑", N_("Accident or injury"), RISK_TYPE_BY_CODE["05"]),
+    "06": RiskChoice("🌾", N_("Failed farming or business"), RISK_TYPE_BY_CODE["06"]),
+    "07": RiskChoice("🧰", N_("Unstable work"), RISK_TYPE_BY_CODE["07"]),
+    "covid": RiskChoice("😷", N_("COVID-19 impact"), COVID_RISK),
+}
+OTHER = "99"
+OTHER_LABEL = N_("✏️ Something else (type it)")
+
+
+class ReportRisk(StatesGroup):
+    reason = State()
+    confirm = State()
+
+
+class RiskReason(CallbackData, prefix="rr"):
+    code: str
+
+
+class RiskStep(CallbackData, prefix="rs"):
+    action: str  # "report" | "cancel"
+
+
+def _cancel_button() -> tuple[str, RiskStep]:
+    return _("✖️ Cancel"), RiskStep(action="cancel")
+
+
+def reason_step(household: str, limit: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "🚩 Report a risk for {household}.\n"
+        "What is the risk? Tap one below, or type it in your own words "
+        "(at most {limit} characters)."
+    ).format(household=household, limit=limit)
+    buttons = [
+        (f"{choice.emoji} {_(choice.label)}", RiskReason(code=code))
+        for code, choice in RISK_CHOICES.items()
+    ]
+    buttons.append((_(OTHER_LABEL), RiskReason(code=OTHER)))
+    return text, inline_grid(buttons, columns=2, footer=[_cancel_button()])
+
+
+def _shown_reason(data: dict[str, Any]) -> str:
+    code = data.get("risk_code")
+    return _(RISK_CHOICES[code].label) if code else data["reason"]
+
+
+def _recorded_reason(data: dict[str, Any]) -> str:
+    code = data.get("risk_code")
+    return RISK_CHOICES[code].recorded_as if code else data["reason"]
+
+
+def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirm screen for the form's data (household, and a picked or typed reason)."""
+    household, reason = data["household"], _shown_reason(data)
+    text = _(
+        "Report this risk for {household}?\n\n{reason}\n\nThe town office will be alerted at once."
+    ).format(household=household, reason=reason)
+    buttons = [(_("✅ Report it"), RiskStep(action="report")), _cancel_button()]
+    return text, inline_grid(buttons, columns=2)
+
+
+async def _send(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> None:
+    text, markup = screen
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(HouseholdAction.filter(F.action == "risk"))
+async def start_report(
+    query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor, state: FSMContext
+) -> None:
+    try:
+        line = await household_line(app, actor, callback_data.household_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    household = household_name(line)
+    await state.set_state(ReportRisk.reason)
+    await state.set_data({"household_id": line.household_id, "household": household})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _send(query.message, reason_step(household, app.settings.note_max_chars))
+
+
+@router.callback_query(StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter())
+async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: FSMContext) -> None:
+    await query.answer()
+    if callback_data.code == OTHER:
+        await state.set_state(ReportRisk.reason)
+        if isinstance(query.message, Message):
+            await query.message.answer(_("Please type what the risk is, in a few words."))
+        return
+    if callback_data.code not in RISK_CHOICES:
+        return
+    data = await state.update_data(risk_code=callback_data.code, reason=None)
+    await state.set_state(ReportRisk.confirm)
+    await edit_in_place(query, *confirm_step(data))
+
+
+@router.message(StateFilter(ReportRisk.reason), FreeText())
+async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        reason = validate_reason(app.settings, message.text or "")
+    except DomainError as error:
+        await message.answer(error.render())
+        await _send(message, reason_step(data["household"], app.settings.note_max_chars))
+        return
+    data = await state.update_data(risk_code=None, reason=reason)
+    await state.set_state(ReportRisk.confirm)
+    await _send(message, confirm_step(data))
+
+
+@router.message(StateFilter(ReportRisk.reason), F.text.is_(None))
+async def reason_not_text(message: Message, app: App, state: FSMContext) -> None:
+    data = await state.get_data()
+    await message.answer(_("Please tap a risk below, or type it as text."))
+    await _send(message, reason_step(data["household"], app.settings.note_max_chars))
+
+
+@router.message(StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None)))
+async def confirm_expected(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    await message.answer(_("Please tap ✅ Report it or ✖️ Cancel."))
+    await _send(message, confirm_step(data))
+
+
+@router.callback_query(StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report"))
+async def report_confirmed(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        await report_risk(app, actor, data["household_id"], _recorded_reason(data))
+    except DomainError as error:
+        await state.clear()
+        await query.answer(error.render(), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await edit_in_place(
+        query,
+        _("🚩 Reported for {household}: {reason}\nThe town office has been alerted.").format(
+            household=data["household"], reason=_shown_reason(data)
+        ),
+        None,
+    )
+
+
+@router.callback_query(
+    StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskStep.filter(F.action == "cancel")
+)
+async def report_cancelled(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    await edit_in_place(query, _("Cancelled. No risk was reported."), None)

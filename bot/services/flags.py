@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, FlagStatus
-from bot.services.access import Actor
+from bot.errors import InvalidInput
+from bot.i18n import N_
+from bot.services.access import Actor, readable_household
+from bot.services.outbox import TownOffice, queue
 from bot.storage.models import Household, RedFlag
-from bot.storage.uow import UnitOfWork
+from bot.storage.uow import App, UnitOfWork
 
 TOWN_OFFICE = "town_office"
 
@@ -44,11 +48,13 @@ async def raise_flag(
         "create",
         {"household_id": household.id, "source": str(source), "reason": reason},
     )
-    uow.queue_message(
-        key=f"flag:{flag.id}:alert:0",
-        kind="flag_alert",
-        recipient=TOWN_OFFICE,
-        payload={"flag_id": flag.id, "repeat": 0},
+    await queue(
+        uow,
+        uow.settings,
+        TownOffice(),
+        f"flag:{flag.id}:alert:0",
+        "flag_alert",
+        {"flag_id": flag.id, "repeat": 0},
         urgent=True,
     )
     return flag
@@ -61,3 +67,29 @@ async def open_flags(uow: UnitOfWork, household_id: int) -> list[RedFlag]:
         .order_by(RedFlag.raised_at)
     )
     return list((await uow.session.execute(query)).scalars())
+
+
+def validate_reason(settings: Settings, reason: str) -> str:
+    """The reason for a risk report, trimmed; required and at most `note_max_chars` long."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(N_("Please say what the risk is."))
+    if len(reason) > settings.note_max_chars:
+        raise InvalidInput(
+            N_("That is too long: at most {limit} characters, you wrote {length}."),
+            limit=settings.note_max_chars,
+            length=len(reason),
+        )
+    return reason
+
+
+async def report_risk(app: App, actor: Actor, household_id: int, reason: str) -> RedFlag:
+    """A person reports a risk on a household (红色标注): its contact person, the village admin
+    of its village, or the town office. The flag, its alert and its audit entry are written
+    together. An open flag already on the household does not stop a new report."""
+    reason = validate_reason(app.settings, reason)
+    async with app.uow() as uow:
+        household = await readable_household(uow, actor, household_id)
+        flag = await raise_flag(uow, actor, household, FlagSource.CONTACT_PERSON, reason)
+        await uow.commit()
+    return flag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import exists, select
 
@@ -10,7 +11,7 @@ from bot.clock import Month
 from bot.domain.model import ContactStatus, HouseholdStatus
 from bot.services.access import Actor, assigned_to
 from bot.storage.models import Contact, Household
-from bot.storage.uow import UnitOfWork
+from bot.storage.uow import App, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class MonthProgress:
     contacted: int
     total: int
     remaining: list[Household]  # monitored households not contacted yet this month
+
+    def days_left(self, today: date) -> int:
+        """Days left in the month, today included (1 on the last day, 0 once it is over)."""
+        return max(0, (self.month.last_day - today).days + 1)
 
 
 def contacted_in(month: Month):  # type: ignore[no-untyped-def]
@@ -47,3 +52,9 @@ async def month_progress(
     rows = (await uow.session.execute(query)).all()
     remaining = [household for household, contacted in rows if not contacted]
     return MonthProgress(month, len(rows) - len(remaining), len(rows), remaining)
+
+
+async def progress_this_month(app: App, actor: Actor) -> MonthProgress:
+    """The actor's progress this month, in a transaction of its own (for 📅 This month)."""
+    async with app.uow() as uow:
+        return await month_progress(uow, actor)

@@ -211,6 +211,13 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The caller's key, shared by the rows one message was fanned out into (`key` adds the
+    # recipient): a message is queued once, whoever its recipients are by then.
+    base_key: Mapped[str] = mapped_column(String(200), index=True)
+    # The messages as rendered at the first try, and how many Telegram accepted: a retry
+    # sends only the rest, and sends exactly what the first try began.
+    parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEntry(Base):
@@ -258,3 +265,29 @@ class AppState(Base):
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """A scheduled job done for one moment of the escalation ladder. Catch-up after downtime
+    asks here, not the scheduler's memory, whether the moment's run happened."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    scheduled_for: Mapped[datetime]
+    ran_at: Mapped[datetime]
+    queued: Mapped[int] = mapped_column(Integer, default=0)  # outbox rows it added
+
+
+class CoverageSnapshot(Base):
+    """A monthly coverage summary as it was sent to the town office. Kept as it was: contacts
+    backdated into the month afterwards are reported as late entries in a later summary."""
+
+    __tablename__ = "coverage_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)  # "YYYY-MM"
+    created_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

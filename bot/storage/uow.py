@@ -18,9 +18,15 @@ class UnitOfWork:
     """`async with app.uow() as uow: ...; await uow.commit()`; whatever is not committed is
     rolled back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings | None = None,
+    ) -> None:
         self._sessions = sessions
         self.clock = clock
+        self.settings = settings  # for services that route messages (the town office chat)
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
@@ -73,11 +79,14 @@ class UnitOfWork:
         *,
         urgent: bool = False,
         not_before: datetime | None = None,
+        base_key: str | None = None,
     ) -> OutboxMessage:
-        """Queue a message for the sender, in this transaction. Callers keep keys unique."""
+        """Queue a message for the sender, in this transaction. Callers keep keys unique;
+        `bot.services.outbox.queue` does, and fans a message out to its recipients."""
         now = self.clock.now()
         row = OutboxMessage(
             key=key,
+            base_key=base_key or key,
             kind=kind,
             recipient=recipient,
             payload=payload,
@@ -100,7 +109,7 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.clock)
+        return UnitOfWork(self.sessions, self.clock, self.settings)
 
     async def close(self) -> None:
         await self.sessions.kw["bind"].dispose()

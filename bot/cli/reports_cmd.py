@@ -1,0 +1,89 @@
+"""`bangfu summary` and `bangfu export forms`: the town office's reports, from the console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app import build_app
+from bot.clock import Month
+from bot.config import Settings
+from bot.i18n import gettext as _
+from bot.services.access import CLI_OPERATOR
+from bot.services.forms import export_forms
+from bot.services.month_summary import MonthCoverage
+from bot.services.summaries import summary_for_month
+from bot.services.summary_report import SummaryReport, render_report
+from bot.storage.migrate import upgrade
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    summary = commands.add_parser(
+        "summary",
+        help="write a month's coverage summary: the message, a chart and a spreadsheet",
+        description="Writes coverage-YYYY-MM.txt, .png and .xlsx into --out and prints the "
+        "message. A month whose summary was already sent to the town office is shown as sent; "
+        "contacts entered later for it appear as late entries in the next month's summary.",
+    )
+    summary.add_argument(
+        "--month", type=_month, help="YYYY-MM (default: the month that just ended)"
+    )
+    summary.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
+    summary.set_defaults(handler=write_summary)
+
+    export = commands.add_parser("export", help="export spreadsheets for filing")
+    what = export.add_subparsers(dest="what", required=True, metavar="WHAT")
+    forms = what.add_parser(
+        "forms",
+        help="the six forms of the notice (附件1–6), one .xlsx per form and village",
+        description="Print-ready forms with full ID numbers (the console acts as the town "
+        "office). Without --village, every village is exported.",
+    )
+    forms.add_argument("--village", help="only this village, by its name (e.g. 大河村)")
+    forms.add_argument("--out", type=Path, default=Path("forms"), help="folder for the files")
+    forms.set_defaults(handler=write_forms)
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("Write the month as YYYY-MM, for example 2026-02.")
+        ) from None
+
+
+async def write_summary(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    app = build_app(settings)
+    try:
+        month = args.month or app.clock.this_month().previous()
+        summary = await summary_for_month(app, CLI_OPERATOR, month)
+    finally:
+        await app.close()
+    report, paths = await asyncio.to_thread(_render, summary, settings.tz, args.out)
+    print(report.text)
+    print()
+    for path in paths:
+        print(_("Written: {path}").format(path=path))
+    return 0
+
+
+def _render(summary: MonthCoverage, tz: ZoneInfo, folder: Path) -> tuple[SummaryReport, list[Path]]:
+    report = render_report(summary, tz)
+    return report, report.write(folder)
+
+
+async def write_forms(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    app = build_app(settings)
+    try:
+        paths = await export_forms(app, CLI_OPERATOR, args.village, out_dir=args.out)
+    finally:
+        await app.close()
+    for path in paths:
+        print(path)
+    print(_("{count} forms written to {folder}.").format(count=len(paths), folder=args.out))
+    return 0

@@ -1,0 +1,250 @@
+"""What each of the six forms (附件1–6 of the town's notice) shows, column by column.
+
+The forms are official Chinese documents filed upward to the county, so their titles and
+headers are fixed Chinese text, not translated for the reader. Columns rebuilt from DOMAIN.md
+"The six forms". A column the database has no data for yet (脱贫年度, 低保/特困/残疾, measures …)
+is present and left empty: the village fills it in by hand rather than reading a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bot.domain.model import Category, HouseholdStatus
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What the audit trail says about the household's leaving the monitoring list."""
+
+    kind: str  # 调整类型
+    reason: str | None = None
+    meeting_date: str | None = None  # 会议记录日期
+    town_review: str | None = None  # 乡镇审核
+    county_decision: str | None = None  # 县级审定
+    note: str | None = None
+
+
+@dataclass
+class HouseholdFacts:
+    """One household with everything the forms show about it."""
+
+    number: str  # 户编号
+    group: str
+    head_name: str
+    id_number: str  # already masked unless the reader is the town office
+    phone: str | None
+    members: int
+    category: str
+    status: str
+    income: Decimal | None
+    income_measured_on: date | None
+    risk_types: list[str]
+    contact_names: str | None = None  # current contact person(s), 、-separated
+    contact_phones: str | None = None
+    last_contact_on: date | None = None
+    last_contact_by: str | None = None
+    last_problems: list[str] | None = None
+    change: StatusChange | None = None
+
+
+Value = Callable[[HouseholdFacts], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Value | None = None  # None: no data for it yet, left for the village to fill
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    number: int  # 附件 number in the notice
+    name: str  # the title without the village, e.g. 边缘户摸底表
+    category: Category
+    statuses: tuple[HouseholdStatus, ...]
+    columns: tuple[Column, ...]  # after the common ones
+
+    def title(self, village: str) -> str:
+        return f"《{village}{self.name}》"
+
+    def lists(self, facts: HouseholdFacts) -> bool:
+        return facts.category == self.category and facts.status in self.statuses
+
+
+# National risk codes (风险类型); 02xx are the kinds of disaster.
+RISK_NAMES = {
+    "01": "因病",
+    "02": "因灾",
+    "03": "因残",
+    "04": "缺劳动力",
+    "05": "因意外事故",
+    "06": "因产业失败",
+    "07": "因务工就业不稳",
+    "09": "因学",
+    "99": "其他",
+}
+PROBLEM_NAMES = {
+    "food": "吃饭",
+    "clothing": "穿衣",
+    "education": "义务教育",
+    "medical": "基本医疗",
+    "housing": "住房安全",
+    "water": "饮水安全",
+}
+STATUS_CHANGE_KINDS = {
+    HouseholdStatus.RISK_REMOVED: "风险消除",
+    HouseholdStatus.ADJUSTED_OUT: "动态调整掉",
+}
+
+
+def risk_name(code: str) -> str:
+    if code in RISK_NAMES:
+        return RISK_NAMES[code]
+    if len(code) == 4 and code.startswith("02") and code.isdigit():
+        return RISK_NAMES["02"]
+    return code  # already written out in words by the roster
+
+
+def nth_risk(n: int) -> Value:
+    return lambda h: risk_name(h.risk_types[n]) if len(h.risk_types) > n else None
+
+
+def problems(h: HouseholdFacts) -> str | None:
+    """The six guarantees as last found: the problems, "无" when all were fine, empty if never
+    contacted."""
+    if h.last_problems is None:
+        return None
+    return "、".join(PROBLEM_NAMES.get(key, key) for key in h.last_problems) or "无"
+
+
+def change(attribute: str) -> Value:
+    return lambda h: getattr(h.change, attribute) if h.change else None
+
+
+COMMON_HEADERS = ("序号", "组", "户主姓名", "身份证号", "联系电话", "家庭人口数")
+NUMBER = Column("户编号", lambda h: h.number)
+INCOME = Column("年人均纯收入（元）", lambda h: h.income)
+INCOME_DATE = Column("收入测算日期", lambda h: h.income_measured_on)
+PROBLEMS = Column("两不愁三保障一安全问题", problems)
+CONTACT = Column("帮扶联系人", lambda h: h.contact_names)
+CONTACT_PHONE = Column("联系人电话", lambda h: h.contact_phones)
+SURVEY = (
+    Column("摸底人", lambda h: h.last_contact_by),
+    Column("摸底日期", lambda h: h.last_contact_on),
+)
+NOTE = Column("备注")
+ADJUSTMENT = (
+    Column("原识别时间"),
+    Column("调整类型", change("kind")),
+    Column("调整原因", change("reason")),
+    INCOME,
+    Column("会议记录日期", change("meeting_date")),
+    Column("乡镇审核", change("town_review")),
+    Column("县级审定", change("county_decision")),
+)
+LEFT_MONITORING = (HouseholdStatus.RISK_REMOVED, HouseholdStatus.ADJUSTED_OUT)
+ON_ROSTER = (HouseholdStatus.MONITORED, HouseholdStatus.RISK_REMOVED)
+
+FORMS: tuple[FormSpec, ...] = (
+    FormSpec(
+        1,
+        "边缘户动态调整表格",
+        Category.MARGINAL,
+        LEFT_MONITORING,
+        (*ADJUSTMENT, Column("备注", change("note"))),
+    ),
+    FormSpec(
+        2,
+        "脱贫监测户动态调整表格",
+        Category.LIFTED_MONITORED,
+        LEFT_MONITORING,
+        (NUMBER, *ADJUSTMENT, Column("是否整户无劳动能力"), Column("备注", change("note"))),
+    ),
+    FormSpec(
+        3,
+        "边缘户摸底表",
+        Category.MARGINAL,
+        (HouseholdStatus.MONITORED,),
+        (
+            INCOME,
+            INCOME_DATE,
+            *(Column(f"致贫风险{n + 1}", nth_risk(n)) for n in range(3)),
+            PROBLEMS,
+            Column("低保/特困/残疾"),
+            Column("拟帮扶措施"),
+            CONTACT,
+            CONTACT_PHONE,
+            *SURVEY,
+            NOTE,
+        ),
+    ),
+    FormSpec(
+        4,
+        "脱贫监测户摸底表",
+        Category.LIFTED_MONITORED,
+        (HouseholdStatus.MONITORED,),
+        (
+            NUMBER,
+            Column("脱贫年度"),
+            Column("原致贫原因"),
+            INCOME,
+            INCOME_DATE,
+            *(Column(f"返贫风险{n + 1}", nth_risk(n)) for n in range(3)),
+            PROBLEMS,
+            Column("低保/特困/残疾"),
+            Column("已享受帮扶措施"),
+            Column("拟帮扶措施"),
+            CONTACT,
+            CONTACT_PHONE,
+            *SURVEY,
+            NOTE,
+        ),
+    ),
+    FormSpec(
+        5,
+        "不享受政策脱贫户花名册",
+        Category.LIFTED_NO_POLICY,
+        ON_ROSTER,
+        (
+            NUMBER,
+            Column("脱贫年度"),
+            Column("不享受政策年度"),
+            INCOME,
+            Column(
+                "是否监测对象", lambda h: "是" if h.status == HouseholdStatus.MONITORED else "否"
+            ),
+            CONTACT,
+            NOTE,
+        ),
+    ),
+    FormSpec(
+        6,
+        "享受政策脱贫户花名册",
+        Category.LIFTED_POLICY,
+        ON_ROSTER,
+        (
+            NUMBER,
+            Column("脱贫年度"),
+            INCOME,
+            Column("享受政策明细"),
+            Column("帮扶责任人", lambda h: h.contact_names),
+            Column("单位"),
+            Column("电话", lambda h: h.contact_phones),
+            NOTE,
+        ),
+    ),
+)
+
+
+def headers(form: FormSpec) -> list[str]:
+    return [*COMMON_HEADERS, *(column.header for column in form.columns)]
+
+
+def row(form: FormSpec, serial: int, h: HouseholdFacts) -> list[Any]:
+    common = [serial, h.group, h.head_name, h.id_number, h.phone, h.members]
+    return common + [column.value(h) if column.value else None for column in form.columns]

@@ -1,0 +1,111 @@
+"""The contact persons (帮扶联系人) a roster names: found among the people the town already
+has, or added so the town office can invite them.
+
+A person is the same one when name and phone match; failing that, when the name is the only
+one of its kind on both sides (the roster gives one phone for it and the town knows one
+person by it), whose phone is then brought up to date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.domain.model import Role
+from bot.domain.validation import phone_digits
+from bot.services.access import Actor
+from bot.services.roster_rows import RosterRow
+from bot.storage.models import Person, Village
+from bot.storage.uow import UnitOfWork
+
+PersonKey = tuple[str, str]  # name, phone digits
+
+
+@dataclass
+class ContactPersons:
+    by_key: dict[PersonKey, Person] = field(default_factory=dict)
+    created: list[Person] = field(default_factory=list)
+
+    def for_row(self, row: RosterRow) -> Person:
+        return self.by_key[_key(row)]
+
+
+def _key(row: RosterRow) -> PersonKey:
+    return row.contact_name, phone_digits(row.contact_phone)
+
+
+async def contact_persons_for(
+    uow: UnitOfWork, actor: Actor, rows: Sequence[RosterRow], villages: dict[str, Village]
+) -> ContactPersons:
+    """The person for each contact named in the rows; new ones live in the village of the
+    first household they look after."""
+    first_row: dict[PersonKey, RosterRow] = {}
+    for row in rows:
+        first_row.setdefault(_key(row), row)
+    phones_by_name: dict[str, set[str]] = {}
+    for name, digits in first_row:
+        phones_by_name.setdefault(name, set()).add(digits)
+    namesakes: dict[str, list[Person]] = {}
+    found = await uow.session.execute(
+        select(Person).where(Person.name.in_(list(phones_by_name))).order_by(Person.id)
+    )
+    for person in found.scalars():
+        namesakes.setdefault(person.name, []).append(person)
+
+    result = ContactPersons()
+    for (name, digits), row in first_row.items():
+        people = namesakes.get(name, [])
+        exact = [person for person in people if phone_digits(person.phone) == digits]
+        if exact:
+            result.by_key[(name, digits)] = exact[0]
+        elif len(people) == 1 and len(phones_by_name[name]) == 1:
+            result.by_key[(name, digits)] = _new_phone(uow, actor, people[0], row.contact_phone)
+        else:
+            person = await _add_contact_person(uow, actor, row, villages[row.village])
+            result.by_key[(name, digits)] = person
+            result.created.append(person)
+    return result
+
+
+def _new_phone(uow: UnitOfWork, actor: Actor, person: Person, phone: str) -> Person:
+    uow.audit(
+        actor.person_id,
+        actor.label,
+        "person",
+        person.id,
+        "update",
+        {"before": {"phone": person.phone}, "after": {"phone": phone}},
+    )
+    person.phone = phone
+    return person
+
+
+async def _add_contact_person(
+    uow: UnitOfWork, actor: Actor, row: RosterRow, village: Village
+) -> Person:
+    person = Person(
+        name=row.contact_name,
+        phone=row.contact_phone,
+        role=Role.CONTACT,
+        village=village,
+        active=True,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(person)
+    await uow.session.flush()
+    uow.audit(
+        actor.person_id,
+        actor.label,
+        "person",
+        person.id,
+        "create",
+        {
+            "name": person.name,
+            "role": str(Role.CONTACT),
+            "phone": person.phone,
+            "village": village.name,
+        },
+    )
+    return person

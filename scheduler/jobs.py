@@ -1,0 +1,175 @@
+"""The scheduled jobs: what each one queues, and when it wakes up.
+
+A job only writes outbox rows (keyed, so running it twice queues nothing new); the sender
+delivers them. Ladder jobs run at the moments `scheduler/ladder.py` computes and record each
+run in `job_runs` in the same transaction, which is what catch-up reads after downtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import func, select
+
+from bot.clock import Month
+from bot.config import Settings
+from bot.i18n import N_
+from bot.services import flag_workflow, reminders
+from bot.storage.models import JobRun
+from bot.storage.uow import App, UnitOfWork
+from scheduler.ladder import LadderJob, latest_moment, next_moment, step_of
+
+log = logging.getLogger(__name__)
+
+# Queues a job's rows for one moment, inside the caller's transaction; returns rows added.
+QueueFor = Callable[[UnitOfWork, Settings, datetime], Awaitable[int]]
+QueueList = Callable[[UnitOfWork, Settings, Month, str], Awaitable[int]]
+FLAG_CHECK_MINUTES = 10  # how often flags are checked for a repeat alert
+
+
+class LadderTrigger(BaseTrigger):
+    """Fires at the ladder's moments for one job (APScheduler's cron cannot say "the last
+    three days of the month", and one calendar answer keeps catch-up and triggers agreeing)."""
+
+    __slots__ = ("job", "settings")
+
+    def __init__(self, job: LadderJob, settings: Settings) -> None:
+        self.job = job
+        self.settings = settings
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        start = previous_fire_time + timedelta(seconds=1) if previous_fire_time else now
+        return next_moment(self.job, self.settings, max(start, now))
+
+    def __str__(self) -> str:
+        return f"ladder[{self.job}]"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str  # msgid, shown by `bangfu jobs list`
+    queue_for: QueueFor
+    ladder: LadderJob | None = None  # None: runs on its interval, whenever it wakes
+
+    def trigger(self, settings: Settings) -> BaseTrigger:
+        if self.ladder is not None:
+            return LadderTrigger(self.ladder, settings)
+        return CronTrigger(minute=f"*/{FLAG_CHECK_MINUTES}", timezone=settings.tz)
+
+    def moment_for(self, settings: Settings, now: datetime) -> datetime | None:
+        """The moment a run at `now` stands for: the latest ladder moment this month, or
+        `now` itself for interval jobs; None when the ladder has nothing yet this month."""
+        if self.ladder is None:
+            return now
+        return latest_moment(self.ladder, settings, now)
+
+
+def _month(settings: Settings, moment: datetime) -> Month:
+    return Month.of(moment.astimezone(settings.tz).date())
+
+
+def _for_step(queue_list: QueueList) -> QueueFor:
+    """A reminder list queued for the month and ladder step of the moment."""
+
+    async def queue_for(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
+        return await queue_list(uow, settings, _month(settings, moment), step_of(moment, settings))
+
+    return queue_for
+
+
+async def _people_check(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
+    month = _month(settings, moment)
+    return await reminders.queue_people_to_reassign(uow, settings, month, uow.clock.now())
+
+
+async def _flag_realerts(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
+    return await flag_workflow.queue_flag_realerts(uow, settings, uow.clock.now())
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job(
+            LadderJob.CONTACT_DIGEST,
+            N_("Each contact person: the households not yet contacted this month"),
+            _for_step(reminders.queue_contact_digests),
+            LadderJob.CONTACT_DIGEST,
+        ),
+        Job(
+            LadderJob.VILLAGE_LIST,
+            N_("Village admins: the village's households not yet contacted"),
+            _for_step(reminders.queue_village_lists),
+            LadderJob.VILLAGE_LIST,
+        ),
+        Job(
+            LadderJob.TOWN_LIST,
+            N_("Town office: the town's households not yet contacted"),
+            _for_step(reminders.queue_town_list),
+            LadderJob.TOWN_LIST,
+        ),
+        Job(
+            LadderJob.PEOPLE_CHECK,
+            N_("Town office: contact persons who blocked the bot or logged nothing for a while"),
+            _people_check,
+            LadderJob.PEOPLE_CHECK,
+        ),
+        Job(
+            "flag_realerts",
+            N_("Town office: red flags unacknowledged or past their deadline, again"),
+            _flag_realerts,
+        ),
+    )
+}
+
+
+async def run_job(app: App, job: Job, moment: datetime) -> int:
+    """Run the job once for `moment`, in one transaction with the record of the run."""
+    async with app.uow() as uow:
+        queued = await job.queue_for(uow, app.settings, moment)
+        if job.ladder is not None:
+            await _record_run(uow, job, moment, queued)
+        await uow.commit()
+    log.info("job %s for %s queued %d message(s)", job.name, moment.isoformat(), queued)
+    return queued
+
+
+async def has_run(app: App, job: Job, moment: datetime) -> bool:
+    async with app.uow() as uow:
+        query = select(func.count(JobRun.id)).where(
+            JobRun.job == job.name, JobRun.scheduled_for == moment
+        )
+        return bool((await uow.session.execute(query)).scalar_one())
+
+
+async def last_run(app: App, job: Job) -> JobRun | None:
+    async with app.uow() as uow:
+        query = (
+            select(JobRun)
+            .where(JobRun.job == job.name)
+            .order_by(JobRun.scheduled_for.desc())
+            .limit(1)
+        )
+        return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def _record_run(uow: UnitOfWork, job: Job, moment: datetime, queued: int) -> None:
+    found = (
+        await uow.session.execute(
+            select(JobRun).where(JobRun.job == job.name, JobRun.scheduled_for == moment)
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        uow.session.add(
+            JobRun(job=job.name, scheduled_for=moment, ran_at=uow.clock.now(), queued=queued)
+        )
+    else:  # an operator ran it again by hand: keep one record, with the latest run
+        found.ran_at = uow.clock.now()
+        found.queued += queued

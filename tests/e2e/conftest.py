@@ -1,0 +1,292 @@
+"""End-to-end fixtures: the Bot API stand-in, the real bot polling it, and people to play.
+
+    async def test_registered_person_gets_help(running_bot, make_user, register_person):
+        user = make_user("李四")
+        await register_person("李四", Role.CONTACT, telegram_user=user)
+        await user.send("/help")
+        reply = await user.expect("李四")
+        assert "🏠 我的农户" in await user.reply_keyboard_texts()
+
+Inside tests/e2e, `settings` (and so `app`) point at the stand-in, and `running_bot.app` is
+the very `app` fixture: seed data with it while the bot runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from aiogram import Bot, Dispatcher, Router
+from sqlalchemy import select
+
+from bot.app import build_bot, build_dispatcher
+from bot.clock import FrozenClock
+from bot.commands import publish_commands
+from bot.config import Settings
+from bot.domain.model import Category, Role
+from bot.storage.models import Assignment, Household, Person, Village
+from bot.storage.uow import App
+from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
+
+POLLING_TIMEOUT = 2  # seconds a getUpdates waits: stop_polling cancels it anyway
+
+
+class HandlerErrors(logging.Handler):
+    """Collects exceptions aiogram swallowed while handling updates (it only logs them)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def report(self) -> str:
+        return "\n\n".join(self.format(record) for record in self.records)
+
+
+class RunningBot:
+    """The real bot (dispatcher, middlewares, routers, aiohttp session) polling the stand-in."""
+
+    def __init__(self, app: App, telegram: FakeTelegram) -> None:
+        self.app = app
+        self.telegram = telegram
+        self.bot: Bot | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.errors = HandlerErrors()
+        self._polling: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.bot = build_bot(self.app.settings)
+        self.dispatcher = build_dispatcher(self.app)
+        await publish_commands(self.bot, self.app.settings.default_language)
+        self._polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                handle_as_tasks=False,  # so telegram.settled() means "handlers finished"
+                handle_signals=False,
+                close_bot_session=False,
+                polling_timeout=POLLING_TIMEOUT,
+            )
+        )
+        await self.telegram.wait_until_polling()
+
+    async def stop(self) -> None:
+        """Stop polling cleanly and close the bot's HTTP session."""
+        if self._polling is not None and self.dispatcher is not None:
+            if not self._polling.done():
+                await self.dispatcher.stop_polling()
+            await self._polling
+            self._polling = None
+        if self.bot is not None:
+            await self.bot.session.close()
+            self.bot = None
+        if self.dispatcher is not None:
+            _release_handler_routers(self.dispatcher)
+            self.dispatcher = None
+
+    async def restart(self) -> None:
+        """Let the bot finish what it got, stop it, and start a new Bot and Dispatcher on the
+        same database: whatever survives this was stored, not held in memory."""
+        await self.telegram.settled()
+        await self.stop()
+        await self.start()
+
+    def check_no_handler_errors(self) -> None:
+        if self.errors.records:
+            raise AssertionError(f"the bot failed while handling updates:\n{self.errors.report()}")
+
+
+def _release_handler_routers(dispatcher: Dispatcher) -> None:
+    """Detach the handler modules' routers from the stopped dispatcher's tree.
+
+    Each `bot.handlers` module keeps one module-level `router`, and aiogram lets a router have
+    one parent for life; a process builds one dispatcher, but tests build one per (re)start.
+    Routers included into another module-level router keep that parent.
+    """
+    module_routers = {
+        id(value)
+        for name, module in list(sys.modules.items())
+        if name.startswith("bot.handlers") and module is not None
+        for value in vars(module).values()
+        if isinstance(value, Router)
+    }
+    for router in list(dispatcher.chain_tail):
+        parent = router.parent_router
+        if id(router) in module_routers and parent is not None and id(parent) not in module_routers:
+            router._parent_router = None
+
+
+@pytest.fixture
+async def telegram(clock: FrozenClock) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(now=clock.now) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def settings(settings: Settings, telegram: FakeTelegram) -> Settings:
+    """The shared settings, talking to the stand-in instead of api.telegram.org."""
+    return settings.model_copy(update={"telegram_api_url": telegram.url})
+
+
+@pytest.fixture
+def e2e_settings(settings: Settings) -> Settings:
+    return settings
+
+
+@pytest.fixture
+async def running_bot(app: App, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
+    """The real bot, polling. Fails the test if a handler raised (clear `running_bot.errors
+    .records` in a test that expects one)."""
+    running = RunningBot(app, telegram)
+    logging.getLogger("aiogram.event").addHandler(running.errors)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+        logging.getLogger("aiogram.event").removeHandler(running.errors)
+    running.check_no_handler_errors()
+
+
+@pytest.fixture
+def make_user(telegram: FakeTelegram) -> Callable[..., TelegramUser]:
+    """`make_user("张三")`, `make_user("Tom", language_code="en")`: a new Telegram account."""
+
+    def make(name: str = "张三", language_code: str | None = "zh-hans") -> TelegramUser:
+        return TelegramUser(telegram, first_name=name, language_code=language_code)
+
+    return make
+
+
+@pytest.fixture
+def make_group(telegram: FakeTelegram) -> Callable[..., TelegramGroup]:
+    def make(title: str = "镇扶贫办") -> TelegramGroup:
+        return TelegramGroup(telegram, title)
+
+    return make
+
+
+@pytest.fixture
+def town_office_group(telegram: FakeTelegram, settings: Settings) -> TelegramGroup:
+    """The town office's group chat, configured as TOWN_OFFICE_CHAT_ID for this test."""
+    group = TelegramGroup(telegram, "镇扶贫办")
+    settings.town_office_chat_id = group.id
+    return group
+
+
+@pytest.fixture
+def register_person(app: App) -> Callable[..., Awaitable[Person]]:
+    """Insert a registered person straight into the database, bound to a Telegram account:
+    for tests that are not about onboarding."""
+
+    async def register(
+        name: str,
+        role: Role = Role.CONTACT,
+        village: str | None = None,
+        telegram_user: TelegramUser | None = None,
+        language: str | None = None,
+        phone: str | None = None,
+    ) -> Person:
+        village_id = (await _village(app, village)).id if village else None
+        async with app.uow() as uow:
+            person = Person(
+                name=name,
+                phone=phone,
+                role=role.value,
+                village_id=village_id,
+                telegram_user_id=telegram_user.id if telegram_user else None,
+                language=language,
+                active=True,
+                created_at=uow.clock.now(),
+            )
+            uow.session.add(person)
+            await uow.commit()
+            await uow.session.refresh(person)
+            return person
+
+    return register
+
+
+@pytest.fixture
+def add_household(app: App) -> Callable[..., Awaitable[Household]]:
+    """Insert a monitored household (户) in a village; numbers and ID numbers are made up."""
+    serials = count(1)
+
+    async def add(
+        head_name: str,
+        village: str = "东冲村",
+        category: Category = Category.MARGINAL,
+        members: int = 3,
+        income: Decimal | None = Decimal("5200"),
+        phone: str | None = None,
+    ) -> Household:
+        serial = next(serials)
+        village_id = (await _village(app, village)).id
+        async with app.uow() as uow:
+            now = uow.clock.now()
+            household = Household(
+                number=f"E2E{serial:06d}",
+                village_id=village_id,
+                group_name="一组",
+                head_name=head_name,
+                id_number=_id_number(serial),
+                phone=phone,
+                members=members,
+                category=category.value,
+                income=income,
+                income_measured_on=date(2025, 12, 31) if income is not None else None,
+                risk_types=[],
+                status="monitored",
+                created_at=now,
+                updated_at=now,
+            )
+            uow.session.add(household)
+            await uow.commit()
+            await uow.session.refresh(household)
+            return household
+
+    return add
+
+
+@pytest.fixture
+def assign(app: App) -> Callable[[Household, Person], Awaitable[Assignment]]:
+    """Make `person` the household's contact person (帮扶联系人) from now on."""
+
+    async def assign_to(household: Household, person: Person) -> Assignment:
+        async with app.uow() as uow:
+            assignment = Assignment(
+                household_id=household.id, person_id=person.id, started_at=uow.clock.now()
+            )
+            uow.session.add(assignment)
+            await uow.commit()
+            await uow.session.refresh(assignment)
+            return assignment
+
+    return assign_to
+
+
+async def _village(app: App, name: str) -> Village:
+    async with app.uow() as uow:
+        village = (
+            await uow.session.execute(select(Village).where(Village.name == name))
+        ).scalar_one_or_none()
+        if village is None:
+            village = Village(name=name)
+            uow.session.add(village)
+            await uow.commit()
+            await uow.session.refresh(village)
+        return village
+
+
+def _id_number(serial: int) -> str:
+    """A well-formed 18-digit 身份证号 with a valid check digit."""
+    body = f"34152319{60 + serial % 40:02d}0101{serial % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]

@@ -1,0 +1,172 @@
+"""A red flag reaches the town office's group; someone there presses the buttons under it.
+
+The alert goes through the real outbox sender to the Bot API stand-in, the presses come back
+through the real dispatcher, and a forgotten flag comes back when its job runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.domain.model import FlagStatus, Role
+from bot.services.access import Actor
+from bot.services.flags import report_risk
+from bot.storage.models import AuditEntry, Person, RedFlag
+from bot.storage.uow import App
+from scheduler.catchup import run_if_due
+from scheduler.jobs import JOBS
+from scheduler.pacing import Pacer
+from scheduler.sender import OutboxSender
+from tests.e2e.conftest import RunningBot
+from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
+
+TOWN_OFFICE_GROUP = -1001234567
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The town office reads its alerts in its group chat."""
+    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
+
+
+@dataclass
+class Office:
+    group: TelegramGroup
+    director: TelegramUser  # 周主任, town office
+    contact: TelegramUser  # 王建华, a contact person who is in the group too
+    flag_id: int
+    deliver: Callable[[], Awaitable[int]]
+
+
+@pytest.fixture
+async def office(
+    app: App,
+    telegram: FakeTelegram,
+    running_bot: RunningBot,
+    make_user,  # type: ignore[no-untyped-def]
+    register_person,  # type: ignore[no-untyped-def]
+    add_household,  # type: ignore[no-untyped-def]
+    assign,  # type: ignore[no-untyped-def]
+) -> Office:
+    group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
+    director = make_user("周主任")
+    await register_person("周主任", Role.TOWN_OFFICE, telegram_user=director)
+    contact = make_user("王建华")
+    wang: Person = await register_person(
+        "王建华", Role.CONTACT, village="河口村", telegram_user=contact
+    )
+    household = await add_household("张桂英", village="河口村")
+    await assign(household, wang)
+    flag = await report_risk(
+        app, Actor(wang.id, wang.name, Role.CONTACT, wang.village_id), household.id, "户主因病住院"
+    )
+    assert running_bot.bot is not None
+    # No pacing waits in tests: the stand-in, not the clock, is what is checked here.
+    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0))
+    return Office(group, director, contact, flag.id, sender.drain_once)
+
+
+async def stored_flag(app: App, flag_id: int) -> RedFlag:
+    async with app.uow() as uow:
+        flag = await uow.session.get(RedFlag, flag_id)
+        assert flag is not None
+        return flag
+
+
+async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_recorded(
+    app: App, office: Office
+) -> None:
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+    assert "张桂英" in alert.text and "河口村" in alert.text and "户主因病住院" in alert.text
+    assert alert.button_texts == ["✅ 确认收到", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
+
+    answer = await office.director.press("✅ 确认收到", alert, chat=office.group)
+
+    assert answer is not None and "已确认" in answer.text
+    edited = await office.group.next_message()
+    assert edited.edited and edited.message_id == alert.message_id
+    assert edited.button_texts == ["⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]  # acknowledged: no ✅
+    note = await office.group.expect("周主任 已确认")
+    assert "张桂英" in note.text
+    flag = await stored_flag(app, office.flag_id)
+    assert flag.status == FlagStatus.ACKNOWLEDGED
+    async with app.uow() as uow:
+        director = (
+            await uow.session.execute(select(Person).where(Person.name == "周主任"))
+        ).scalar_one()
+        audit = (
+            await uow.session.execute(select(AuditEntry).where(AuditEntry.action == "acknowledge"))
+        ).scalar_one()
+    assert flag.acknowledged_by_id == director.id == audit.actor_id
+    assert flag.acknowledged_at == app.clock.now()
+
+
+async def test_a_contact_person_pressing_the_alert_is_refused_and_nothing_changes(
+    app: App, office: Office
+) -> None:
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+
+    answer = await office.contact.press("✅ 确认收到", alert, chat=office.group)
+
+    assert answer is not None and answer.show_alert
+    assert "只有镇扶贫办" in answer.text
+    flag = await stored_flag(app, office.flag_id)
+    assert (flag.status, flag.acknowledged_by_id) == (FlagStatus.RAISED, None)
+    await office.group.expect_no_message()
+
+
+async def test_an_alert_nobody_acknowledges_comes_back_once_after_24_hours(
+    app: App, office: Office, clock
+) -> None:  # type: ignore[no-untyped-def]
+    realerts = JOBS["flag_realerts"]
+    await office.deliver()
+    await office.group.expect("🚩 红色预警")
+
+    clock.advance(hours=23, minutes=50)
+    await run_if_due(app, realerts)
+    await office.deliver()
+    await office.group.expect_no_message()
+
+    clock.advance(minutes=10)
+    await run_if_due(app, realerts)
+    await office.deliver()
+    repeat = await office.group.expect("再次提醒（第 1 次）")
+    assert "24 小时" in repeat.text and "张桂英" in repeat.text
+    assert "✅ 确认收到" in repeat.button_texts
+
+    clock.advance(hours=5)
+    await run_if_due(app, realerts)
+    await office.deliver()
+    await office.group.expect_no_message()
+
+
+async def test_a_passed_deadline_sends_the_alert_again_marked_as_a_repeat(
+    app: App, office: Office, clock
+) -> None:  # type: ignore[no-untyped-def]
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+    answer = await office.director.press("⏱ 7 天", alert, chat=office.group)
+    assert answer is not None and "2026-03-17" in answer.text
+    assert (await office.group.next_message()).edited
+    await office.group.expect("周主任 为 河口村 张桂英（一组） 设定了期限：2026-03-17 前消除风险")
+    assert (await stored_flag(app, office.flag_id)).deadline == date(2026, 3, 17)
+
+    clock.advance(days=7)  # 17 March: still within the deadline
+    await run_if_due(app, JOBS["flag_realerts"])
+    await office.deliver()
+    await office.group.expect_no_message()
+
+    clock.advance(days=1)  # 18 March, 10:00
+    await run_if_due(app, JOBS["flag_realerts"])
+    await office.deliver()
+    repeat = await office.group.expect("再次提醒（第 1 次）")
+    assert "期限 2026-03-17 已过" in repeat.text
+    assert "✅ 已确认：周主任" in repeat.text
+    assert repeat.button_texts == ["⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]

@@ -1,0 +1,129 @@
+"""Who may see what: a contact person their own households, a village admin the village,
+the town office everything; forged ids are refused, logged, and change nothing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.domain.model import Role
+from bot.errors import NotAllowed
+from bot.services.access import Actor
+from bot.services.flags import report_risk
+from bot.services.households import household_card, household_line, list_households
+from bot.storage.models import AuditEntry, Household, OutboxMessage, RedFlag
+from bot.storage.uow import App
+from tests.town_builder import TownBuilder
+
+
+@pytest.fixture
+async def town(app: App) -> dict[str, object]:
+    """Two villages; 王 looks after 张 in 河口村, 李 looks after 刘 in 山前村."""
+    build = TownBuilder(app)
+    hekou = await build.village("河口村")
+    shanqian = await build.village("山前村")
+    wang = await build.person("王建华")
+    li = await build.person("李红梅")
+    return {
+        "wang": wang,
+        "li": li,
+        "hekou_admin": await build.person("陈书记", Role.VILLAGE_ADMIN, hekou),
+        "office": await build.person("镇扶贫办周主任", Role.TOWN_OFFICE),
+        "zhang": await build.household(hekou, "张桂英", wang),
+        "liu": await build.household(shanqian, "刘秀兰", li),
+    }
+
+
+async def _count(app: App, model: type) -> int:
+    async with app.uow() as uow:
+        return (await uow.session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("who", "whose", "allowed"),
+    [
+        ("wang", "zhang", True),
+        ("wang", "liu", False),
+        ("hekou_admin", "zhang", True),
+        ("hekou_admin", "liu", False),
+        ("office", "zhang", True),
+        ("office", "liu", True),
+    ],
+)
+async def test_each_role_reads_cards_only_within_its_reach(
+    app: App, town: dict[str, object], who: str, whose: str, allowed: bool
+) -> None:
+    actor = town[who]
+    household = town[whose]
+    assert isinstance(actor, Actor) and isinstance(household, Household)
+    if allowed:
+        assert (await household_card(app, actor, household.id)).head_name == household.head_name
+        assert (await household_line(app, actor, household.id)).household_id == household.id
+    else:
+        with pytest.raises(NotAllowed):
+            await household_card(app, actor, household.id)
+        with pytest.raises(NotAllowed):
+            await household_line(app, actor, household.id)
+
+
+@pytest.mark.parametrize(
+    ("who", "whose", "allowed"),
+    [
+        ("wang", "zhang", True),
+        ("wang", "liu", False),
+        ("hekou_admin", "zhang", True),
+        ("hekou_admin", "liu", False),
+        ("office", "liu", True),
+    ],
+)
+async def test_each_role_reports_risks_only_within_its_reach(
+    app: App, town: dict[str, object], who: str, whose: str, allowed: bool
+) -> None:
+    actor = town[who]
+    household = town[whose]
+    assert isinstance(actor, Actor) and isinstance(household, Household)
+    if allowed:
+        flag = await report_risk(app, actor, household.id, "因病")
+        assert flag.household_id == household.id and flag.raised_by_id == actor.person_id
+    else:
+        with pytest.raises(NotAllowed):
+            await report_risk(app, actor, household.id, "因病")
+        assert await _count(app, RedFlag) == 0
+
+
+async def test_forged_household_id_is_refused_logged_and_writes_nothing(
+    app: App, town: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    wang, liu = town["wang"], town["liu"]
+    assert isinstance(wang, Actor) and isinstance(liu, Household)
+    audit_before = await _count(app, AuditEntry)
+
+    with caplog.at_level(logging.WARNING, logger="bot.services.access"):
+        for forged in (liu.id, 999_999, -1):
+            with pytest.raises(NotAllowed) as refused:
+                await report_risk(app, wang, forged, "forged press")
+            assert refused.value.render()
+            with pytest.raises(NotAllowed):
+                await household_card(app, wang, forged)
+
+    assert f"read household {liu.id}" in caplog.text
+    assert "read household 999999" in caplog.text
+    assert await _count(app, RedFlag) == 0
+    assert await _count(app, OutboxMessage) == 0
+    assert await _count(app, AuditEntry) == audit_before
+
+
+async def test_lists_and_searches_cover_only_ones_own_households_whatever_the_role(
+    app: App, town: dict[str, object]
+) -> None:
+    for who in ("hekou_admin", "office"):
+        actor = town[who]
+        assert isinstance(actor, Actor)
+        assert (await list_households(app, actor)).total == 0
+        assert (await list_households(app, actor, search="张")).total == 0
+    wang = town["wang"]
+    assert isinstance(wang, Actor)
+    assert (await list_households(app, wang, search="刘")).total == 0
+    assert [line.head_name for line in (await list_households(app, wang)).lines] == ["张桂英"]

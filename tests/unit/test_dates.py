@@ -1,0 +1,69 @@
+"""The one date parser: every way a contact person types a day on a phone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.errors import InvalidInput
+from bot.i18n import use_language
+from bot.services.dates import parse_day
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "2026-03-05",
+        "2026/3/5",
+        "2026.3.5",
+        "3-5",
+        "3/5",
+        "3.5",
+        "3月5日",
+        "3月5号",
+        "2026年3月5日",
+        " 2026 年 3 月 5 日 ",
+        "5日",
+        "5号",
+        "２０２６／３／５",  # full-width, as some Chinese keyboards type it
+        "３月５日",
+    ],
+)
+def test_contact_person_types_the_fifth_of_march_in_any_common_way(typed: str) -> None:
+    assert parse_day(typed, TODAY) == date(2026, 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("今天", TODAY), ("昨天", date(2026, 3, 9)), ("yesterday", date(2026, 3, 9))],
+)
+def test_words_for_today_and_yesterday_are_understood(typed: str, meant: date) -> None:
+    assert parse_day(typed, TODAY) == meant
+
+
+def test_a_december_day_typed_in_january_means_last_december() -> None:
+    assert parse_day("12-30", date(2026, 1, 5)) == date(2025, 12, 30)
+
+
+def test_a_later_day_this_month_stays_in_this_year_so_the_caller_can_refuse_it() -> None:
+    assert parse_day("3-15", TODAY) == date(2026, 3, 15)
+
+
+@pytest.mark.parametrize("typed", ["hello", "", "3", "2026-3", "三月五日", "3-5-7-9"])
+def test_unreadable_text_is_refused_with_the_accepted_formats(typed: str) -> None:
+    with pytest.raises(InvalidInput) as caught, use_language("en"):
+        parse_day(typed, TODAY)
+    with use_language("en"):
+        assert "3月5日" in caught.value.render()
+        assert "2026-03-05" in caught.value.render()
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "2-30", "13/1", "32日"])
+def test_a_day_that_does_not_exist_is_refused_by_name(typed: str) -> None:
+    with pytest.raises(InvalidInput) as caught, use_language("en"):
+        parse_day(typed, TODAY)
+    with use_language("en"):
+        assert "no such day" in caught.value.render()
