@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bot.i18n import language_for, set_language
 from bot.services import people
 from bot.storage.models import ProcessedUpdate
-from bot.storage.uow import App
+from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -37,7 +40,15 @@ class OnceOnlyUpdates(BaseMiddleware):
             except IntegrityError:
                 log.info("update %s seen before; skipped", event.update_id)
                 return None
+            if event.update_id % PRUNE_EVERY == 0:
+                await self._forget_old_updates(uow)
         return await handler(event, data)
+
+    async def _forget_old_updates(self, uow: UnitOfWork) -> None:
+        # Telegram keeps an undelivered update for 24 hours, so a week of ids is plenty.
+        cutoff = self.app.clock.now() - timedelta(days=7)
+        await uow.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
+        await uow.commit()
 
 
 class WhoIsTalking(BaseMiddleware):
