@@ -6,9 +6,10 @@ The rules, from DOMAIN.md "Coverage rule", made precise:
 - **The month's households** are those whose status is `monitored` (today's status: the
   summary sent on the 1st keeps the month as it was then), created before the month ended, and
   with at least one assignment overlapping the month's [start, end) in the town's time zone.
-- **Each counts once**, for one contact person: the assignment still open at the month's end;
-  if none is, the one that started last. So a household reassigned on the 15th counts for the
-  person who has it at month end, together with the contacts the first person made before.
+- **Each counts once**, for one contact person: the assignment still open at the month's end
+  (of two open at once, the later one); if none is, the one that started last. So a household
+  reassigned on the 15th counts for the person who has it at month end, together with the
+  contacts the first person made before; a stand-in for a week in between does not take it.
 - **Contacted**: at least one active contact (a withdrawn one does not count) with `occurred_on`
   in the month, whoever logged it.
 - **Home-visit share**: households with at least one home visit / households contacted. It
@@ -104,7 +105,7 @@ async def month_coverage(
     village_flags: dict[int, Tally] = defaultdict(Tally)  # flags of households no one counts
     for household_id, village_id, raised, acknowledged, closed, overdue in rows.flags:
         person_id = counted_for.get(household_id)
-        target = cells[village_id, person_id] if person_id else village_flags[village_id]
+        target = village_flags[village_id] if person_id is None else cells[village_id, person_id]
         target.flags_raised += raised
         target.flags_acknowledged += acknowledged
         target.flags_closed += closed

@@ -124,7 +124,7 @@ def _panel(ax: Axes, title: str, bars: list[tuple[str, Tally]], total: int) -> N
     ax.barh(names, shares, color=colours, height=0.7)
     ax.set_xlim(0, 125)  # room for the labels right of a full bar
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25%", "50%", "75%", "100%"])
-    ax.axvline(100, color="#888888", linewidth=1)
+    ax.axvline(100, color="#888888", linewidth=1, zorder=0)
     for y, (_name, tally) in enumerate(reversed(bars)):
         ax.text(
             (tally.coverage or 0.0) * 100 + 1.5,
@@ -132,6 +132,7 @@ def _panel(ax: Axes, title: str, bars: list[tuple[str, Tally]], total: int) -> N
             f"{(tally.coverage or 0.0):.0%} {tally.contacted}/{tally.households}",
             va="center",
             fontsize=TEXT_SIZE - 2,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},  # over the 100% line
         )
     ax.tick_params(axis="y", labelsize=TEXT_SIZE)
     ax.spines[["top", "right"]].set_visible(False)
