@@ -12,7 +12,9 @@ import logging
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-import scheduler.notices  # noqa: F401  (registers the renderers for the kinds jobs queue)
+# Imported to register the renderers for the kinds jobs and red-flag steps queue.
+import scheduler.flag_notices
+import scheduler.notices  # noqa: F401
 from bot.storage.uow import App
 from scheduler.catchup import catch_up, run_if_due
 from scheduler.jobs import JOBS

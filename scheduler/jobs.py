@@ -19,10 +19,12 @@ from sqlalchemy import func, select
 from bot.clock import Month
 from bot.config import Settings
 from bot.i18n import N_
-from bot.services import flag_workflow, reminders
+from bot.services import flag_workflow, reminders, summaries
+from bot.services.outbox import TownOffice, queue
 from bot.storage.models import JobRun
 from bot.storage.uow import App, UnitOfWork
 from scheduler.ladder import LadderJob, latest_moment, next_moment, step_of
+from scheduler.summary_notices import MONTHLY_SUMMARY, summary_key
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,15 @@ async def _flag_realerts(uow: UnitOfWork, settings: Settings, moment: datetime) 
     return await flag_workflow.queue_flag_realerts(uow, settings, uow.clock.now())
 
 
+async def _monthly_summary(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
+    """Keep the month just ended as it is sent, and queue it for the town office, in one
+    transaction: a summary is on record exactly when its messages are queued."""
+    month = _month(settings, moment).previous()
+    await summaries.keep_for_sending(uow, month, settings.tz)
+    payload = {"month": str(month)}
+    return await queue(uow, settings, TownOffice(), summary_key(month), MONTHLY_SUMMARY, payload)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -120,6 +131,12 @@ JOBS: dict[str, Job] = {
             N_("Town office: contact persons who blocked the bot or logged nothing for a while"),
             _people_check,
             LadderJob.PEOPLE_CHECK,
+        ),
+        Job(
+            LadderJob.MONTHLY_SUMMARY,
+            N_("Town office: last month's coverage summary, with chart and spreadsheet"),
+            _monthly_summary,
+            LadderJob.MONTHLY_SUMMARY,
         ),
         Job(
             "flag_realerts",

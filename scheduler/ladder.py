@@ -21,6 +21,7 @@ class LadderJob(StrEnum):
     VILLAGE_LIST = "village_list"  # village admins: the village's uncontacted list
     TOWN_LIST = "town_list"  # town office: the town's uncontacted list
     PEOPLE_CHECK = "people_check"  # town office: contact persons unreachable or inactive
+    MONTHLY_SUMMARY = "monthly_summary"  # town office: last month's coverage summary
 
 
 def digest_days(settings: Settings, month: Month) -> list[int]:
@@ -41,12 +42,20 @@ def job_days(job: LadderJob, settings: Settings, month: Month) -> list[int]:
         return [min(settings.village_escalation_day, last)]
     if job is LadderJob.TOWN_LIST:
         return [last]
+    if job is LadderJob.MONTHLY_SUMMARY:
+        return [1]  # for the month just ended
     return list(range(1, last + 1))
+
+
+def job_hour(job: LadderJob, settings: Settings) -> int:
+    """Local hour of the job's moments: the summary comes first thing (08:00), the
+    reminders at 09:00."""
+    return settings.summary_hour if job is LadderJob.MONTHLY_SUMMARY else settings.reminder_hour
 
 
 def moments(job: LadderJob, settings: Settings, month: Month) -> list[datetime]:
     """The job's moments in the month, as aware local datetimes, earliest first."""
-    at = time(settings.reminder_hour)
+    at = time(job_hour(job, settings))
     return [
         datetime.combine(date(month.year, month.month, day), at, settings.tz)
         for day in job_days(job, settings, month)

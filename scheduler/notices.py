@@ -35,9 +35,10 @@ NAMES_PER_LINE = 6
 
 
 class FlagAction(CallbackData, prefix="flag"):
-    """A press under a red-flag alert: acknowledge it, or give a deadline of `days`."""
+    """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
+    open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
 
-    action: str  # "ack" | "deadline"
+    action: str  # "ack" | "deadline" | "open" | a FlagAct value
     flag_id: int
     days: int = 0
 
@@ -253,6 +254,8 @@ def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:
         )
         for days in DEADLINE_CHOICES
     ]
+    # The card: measures, the household's history, and the way to removal (销号).
+    acknowledge.append((_("📋 Details"), FlagAction(action="open", flag_id=flag_id)))
     return inline_grid(acknowledge, footer=deadlines)
 
 

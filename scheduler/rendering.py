@@ -5,15 +5,22 @@ Each kind of row has one renderer, registered with `@renderer("kind")`: an async
 when the row is sent, in the reader's language. An empty list means there is nothing left
 to say (the sender then skips the row). Long lists go through `split_text`, so a message
 never passes Telegram's 4,096 characters and no line is cut in two.
+
+A part may carry one file (`Attachment`: a chart as a photo, a workbook as a document), sent
+with its text as the caption. The bytes are kept on the row with the other parts, so a retry
+after a restart sends the very file the first try rendered.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram import Bot
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.i18n import use_language
 from bot.storage.models import OutboxMessage
@@ -22,27 +29,74 @@ from bot.storage.uow import UnitOfWork
 TELEGRAM_TEXT_LIMIT = 4096
 
 
+class FileKind(StrEnum):
+    PHOTO = "photo"  # shown inline (sendPhoto): a chart
+    DOCUMENT = "document"  # a file to open or forward (sendDocument): a workbook
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message; the message's text becomes its caption."""
+
+    kind: FileKind
+    filename: str
+    data: bytes
+
+    def stored(self) -> dict[str, str]:
+        return {
+            "kind": self.kind.value,
+            "filename": self.filename,
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, str]) -> Attachment:
+        return cls(FileKind(stored["kind"]), stored["filename"], base64.b64decode(stored["data"]))
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
+    attachment: Attachment | None = None  # then `text` is its caption (at most 1,024 chars)
 
     def stored(self) -> dict[str, Any]:
         """JSON kept on the row, so a retry sends the very parts the first try rendered."""
         markup = self.reply_markup
-        return {
+        stored: dict[str, Any] = {
             "text": self.text,
             "reply_markup": None
             if markup is None
             else markup.model_dump(mode="json", exclude_none=True),
         }
+        if self.attachment is not None:
+            stored["attachment"] = self.attachment.stored()
+        return stored
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any]) -> OutgoingMessage:
         markup = stored.get("reply_markup")
+        attachment = stored.get("attachment")
         return cls(
-            stored["text"], None if markup is None else InlineKeyboardMarkup.model_validate(markup)
+            stored["text"],
+            None if markup is None else InlineKeyboardMarkup.model_validate(markup),
+            None if attachment is None else Attachment.from_stored(attachment),
         )
+
+    async def send(self, bot: Bot, chat_id: int) -> None:
+        """One Telegram call: sendMessage, or sendPhoto/sendDocument with the text as caption."""
+        file = self.attachment
+        if file is None:
+            await bot.send_message(chat_id, self.text, reply_markup=self.reply_markup)
+            return
+        upload = BufferedInputFile(file.data, file.filename)
+        caption = self.text or None
+        if file.kind is FileKind.PHOTO:
+            await bot.send_photo(chat_id, upload, caption=caption, reply_markup=self.reply_markup)
+        else:
+            await bot.send_document(
+                chat_id, upload, caption=caption, reply_markup=self.reply_markup
+            )
 
 
 Renderer = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[list[OutgoingMessage]]]

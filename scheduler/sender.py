@@ -311,9 +311,7 @@ class OutboxSender:
         while True:
             await self.pacer.acquire(chat_id)
             try:
-                await self.bot.send_message(
-                    chat_id, message.text, reply_markup=message.reply_markup
-                )
+                await message.send(self.bot, chat_id)  # text, photo or document: one call
                 return None
             except TelegramRetryAfter as error:
                 log.warning("Telegram asks to wait %ss (chat %s)", error.retry_after, chat_id)

@@ -8,12 +8,28 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import jobs_cmd, outbox_cmd, people_cmd, reports_cmd, roster_cmd, service_cmd
+from bot.cli import (
+    jobs_cmd,
+    outbox_cmd,
+    people_cmd,
+    reports_cmd,
+    roster_cmd,
+    service_cmd,
+    town_cmd,
+)
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import load_catalogs, set_language
 
-COMMAND_MODULES = (service_cmd, roster_cmd, people_cmd, reports_cmd, outbox_cmd, jobs_cmd)
+COMMAND_MODULES = (
+    service_cmd,
+    roster_cmd,
+    people_cmd,
+    reports_cmd,
+    outbox_cmd,
+    jobs_cmd,
+    town_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,12 +9,18 @@ from bot.handlers import (
     contact_log,
     corrections,
     flag_alerts,
+    flag_steps,
     gate,
+    household_history,
     households,
+    measure_form,
     menu,
     month,
     onboarding,
+    reports,
     risk,
+    roster_forms,
+    town_office,
 )
 from bot.handlers.filters import Registered
 
@@ -35,6 +41,14 @@ def build_router() -> Router:
         month.router,
         # Alert buttons are pressed in the town office's group too, by registered people.
         flag_alerts.router,
+        # The town office's work: flag removal, measures, roster changes, platform list.
+        measure_form.router,
+        roster_forms.router,
+        flag_steps.router,
+        household_history.router,
+        town_office.router,
+        # /summary and /export forms, in the town office's chat.
+        reports.router,
         menu.router,
     )
     root.include_router(members)

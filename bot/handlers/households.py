@@ -37,6 +37,7 @@ SEARCH_MAX_BYTES = 40
 REASON_PREVIEW_CHARS = 120  # a card lists several flags and must stay far below 4,096 chars
 SEARCH_ECHO_CHARS = 30
 REPORT_RISK = N_("🚩 Report a risk")
+HOUSEHOLD_HISTORY = N_("📜 Household history")
 
 
 def household_label(line: HouseholdLine) -> str:
@@ -164,6 +165,10 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
             (_(LOG_CONTACT), HouseholdAction(action="log", household_id=card.household_id))
         )
     buttons.append((_(REPORT_RISK), HouseholdAction(action="risk", household_id=card.household_id)))
+    # Every flag with its steps, the assistance plan, roster changes (handlers/town_office.py).
+    buttons.append(
+        (_(HOUSEHOLD_HISTORY), HouseholdAction(action="history", household_id=card.household_id))
+    )
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
 

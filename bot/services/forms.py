@@ -55,6 +55,12 @@ async def export_forms(
     return await asyncio.to_thread(_write_forms, villages, facts, out_dir)
 
 
+async def exportable_villages(app: App, actor: Actor) -> dict[int, str]:
+    """The villages whose forms the actor may export, by id, in name order (to offer them)."""
+    async with app.uow() as uow:
+        return await _villages_for(uow, actor, None)
+
+
 def _write_forms(
     villages: dict[int, str], facts: dict[int, list[HouseholdFacts]], out_dir: Path
 ) -> list[Path]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
@@ -69,6 +70,28 @@ async def record_sent(app: App, month: Month, summary: MonthCoverage) -> MonthCo
             assert stored is not None
             return summary_from_json(stored.data)
         return summary
+
+
+async def keep_for_sending(uow: UnitOfWork, month: Month, tz: ZoneInfo) -> MonthCoverage:
+    """The month's summary as it goes out now, kept in the caller's transaction (the
+    scheduler commits it with the messages that deliver it). A month kept before stays."""
+    stored = await _snapshot(uow, month)
+    if stored is not None:
+        return summary_from_json(stored.data)
+    summary = await month_coverage(uow, month, tz)
+    summary.late_entries = await late_entries(uow, month)
+    uow.session.add(
+        CoverageSnapshot(
+            month=str(month), created_at=uow.clock.now(), data=summary_to_json(summary)
+        )
+    )
+    return summary
+
+
+async def sent_summary(uow: UnitOfWork, month: Month) -> MonthCoverage | None:
+    """The month's summary exactly as it was kept when sent; None if it never was."""
+    stored = await _snapshot(uow, month)
+    return None if stored is None else summary_from_json(stored.data)
 
 
 async def was_sent(app: App, month: Month) -> bool:

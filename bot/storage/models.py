@@ -185,6 +185,10 @@ class RedFlag(Base):
     acknowledged_at: Mapped[datetime | None]
     deadline: Mapped[date | None] = mapped_column(Date)  # 限期消除风险点
     closed_at: Mapped[datetime | None]
+    # The town approved the village's removal request; the county's decision closes it.
+    removal_approved_at: Mapped[datetime | None]
+    county_decided_on: Mapped[date | None] = mapped_column(Date)  # 县级审定 date
+    county_document: Mapped[str | None] = mapped_column(String(100))  # its 文号
 
 
 class OutboxMessage(Base):
@@ -291,3 +295,59 @@ class CoverageSnapshot(Base):
     month: Mapped[str] = mapped_column(String(7), unique=True)  # "YYYY-MM"
     created_at: Mapped[datetime]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AssistanceMeasure(Base):
+    """One measure of a household's assistance plan (一户一方案、一人一措施)."""
+
+    __tablename__ = "assistance_measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("red_flags.id"))  # the risk it answers
+    kind: Mapped[str] = mapped_column(String(30))  # bot.services.assistance.MeasureType
+    what: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(100))  # 责任人
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # yuan
+    started_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # For a 不享受政策 household a subsidy needs a major event (disaster, family crisis).
+    major_event: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class FlagStep(Base):
+    """A step in a red flag's removal (销号): requested by the village, reviewed by the town,
+    decided by the county. Kept, never changed: a rejected request stays on record."""
+
+    __tablename__ = "flag_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("red_flags.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # bot.services.flag_lifecycle.StepKind
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_label: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date | None] = mapped_column(Date)  # the county's decision date
+    document: Mapped[str | None] = mapped_column(String(100))  # the county's 文号
+
+
+class HouseholdChange(Base):
+    """A roster change decided at a meeting (动态调整, 会议记录): a new household, a category
+    change, a household adjusted out. The six forms' 调整类型/调整原因/会议记录日期 read here."""
+
+    __tablename__ = "household_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "added" | "category" | "adjusted_out"
+    old_value: Mapped[str | None] = mapped_column(String(100))
+    new_value: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    meeting_on: Mapped[date] = mapped_column(Date)  # 会议记录日期
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_label: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]

@@ -84,14 +84,14 @@ async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_re
     await office.deliver()
     alert = await office.group.expect("🚩 红色预警")
     assert "张桂英" in alert.text and "河口村" in alert.text and "户主因病住院" in alert.text
-    assert alert.button_texts == ["✅ 确认收到", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
+    assert alert.button_texts == ["✅ 确认收到", "📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
 
     answer = await office.director.press("✅ 确认收到", alert, chat=office.group)
 
     assert answer is not None and "已确认" in answer.text
     edited = await office.group.next_message()
     assert edited.edited and edited.message_id == alert.message_id
-    assert edited.button_texts == ["⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]  # acknowledged: no ✅
+    assert edited.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]  # no ✅ now
     note = await office.group.expect("周主任 已确认")
     assert "张桂英" in note.text
     flag = await stored_flag(app, office.flag_id)
@@ -169,4 +169,4 @@ async def test_a_passed_deadline_sends_the_alert_again_marked_as_a_repeat(
     repeat = await office.group.expect("再次提醒（第 1 次）")
     assert "期限 2026-03-17 已过" in repeat.text
     assert "✅ 已确认：周主任" in repeat.text
-    assert repeat.button_texts == ["⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
+    assert repeat.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]

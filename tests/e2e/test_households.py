@@ -119,7 +119,7 @@ async def test_opening_a_card_shows_the_masked_id_never_the_full_one(town: Town)
     for expected in ("类别：边缘户", "家庭人口：3 人", "年人均纯收入：5,200 元", "13855641234"):
         assert expected in card.text
     assert "本月：✅ 已联系" in card.text and "入户走访" in card.text
-    assert card.button_texts == ["✍️ 记录联系", "🚩 报告风险"]
+    assert card.button_texts == ["✍️ 记录联系", "🚩 报告风险", "📜 农户档案"]
     assert card.message_id != listing.message_id, "the list stays for picking the next one"
 
 
@@ -207,7 +207,7 @@ async def test_an_english_speaker_sees_the_list_card_and_month_in_english(
     card = await user.expect("吴长林")
     for expected in ("Category: Marginal household", "ID number: 3415**********", "Members: 3"):
         assert expected in card.text
-    assert card.button_texts == ["✍️ Log a contact", "🚩 Report a risk"]
+    assert card.button_texts == ["✍️ Log a contact", "🚩 Report a risk", "📜 Household history"]
 
     await user.tap("📅 This month")
     month = await user.expect("contacted 7/12 this month")

@@ -190,6 +190,7 @@ async def test_the_alert_shows_the_household_and_buttons_for_acknowledging_and_d
     ]
     assert [(press.action, press.days) for press in pressed] == [
         ("ack", 0),
+        ("open", 0),
         ("deadline", 7),
         ("deadline", 15),
         ("deadline", 30),

@@ -1,0 +1,194 @@
+"""How a red flag's card and its removal notices read (销号流程), and their buttons.
+
+The card shows the flag, who raised and acknowledged it, every removal step, and one button
+per act the reader's role allows now. The notices (a removal request for the town office, a
+decision for the village and the contact persons) are rendered when sent, so a request the
+town has already reviewed is not announced again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.domain.model import FlagSource, FlagStatus
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.keyboards import HouseholdAction, inline_grid
+from bot.services import flag_lifecycle
+from bot.services.flag_lifecycle import FlagAct, FlagPanel, StepKind
+from bot.services.flag_workflow import flag_view
+from bot.storage.models import FlagStep, OutboxMessage
+from bot.storage.uow import UnitOfWork
+from scheduler.notices import FlagAction, household_label
+from scheduler.rendering import OutgoingMessage, renderer
+
+ACT_LABELS: dict[FlagAct, str] = {
+    FlagAct.ACKNOWLEDGE: N_("✅ Acknowledge"),
+    FlagAct.ADD_MEASURE: N_("➕ Add a measure"),
+    FlagAct.REQUEST_REMOVAL: N_("📝 Request removal"),
+    FlagAct.APPROVE: N_("👍 Approve removal"),
+    FlagAct.REJECT: N_("↩️ Reject removal"),
+    FlagAct.COUNTY_DECISION: N_("🏛 Record county decision"),
+}
+HISTORY_BUTTON = N_("📜 Household history")
+DETAILS_BUTTON = N_("📋 Details")
+
+
+def moment(instant: datetime | None, tz: ZoneInfo) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "—"
+
+
+def day(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def flag_status_text(panel: FlagPanel) -> str:
+    if panel.awaiting_county:
+        return _("Town approved removal; awaiting the county's decision")
+    if panel.flag.status == FlagStatus.REMOVAL_REQUESTED:
+        return _("Removal requested; awaiting the town's review")
+    return FlagStatus(panel.flag.status).label
+
+
+def step_line(step: FlagStep, tz: ZoneInfo) -> str:
+    when, who = moment(step.at, tz), step.actor_label
+    if step.kind == StepKind.REMOVAL_REQUESTED:
+        text = _("{when} {who} requested removal: {reason}")
+    elif step.kind == StepKind.REMOVAL_APPROVED:
+        text = _("{when} {who} approved the removal")
+    elif step.kind == StepKind.REMOVAL_REJECTED:
+        text = _("{when} {who} rejected the removal: {reason}")
+    else:
+        text = _("{when} {who} recorded the county's decision of {day}, {document}: closed")
+    return "• " + text.format(
+        when=when,
+        who=who,
+        reason=step.reason or "",
+        day=day(step.decided_on),
+        document=step.document or "",
+    )
+
+
+def flag_lines(panel: FlagPanel, tz: ZoneInfo) -> list[str]:
+    """The flag and its whole way so far, for its card and the household's history."""
+    flag, view = panel.flag, panel.view
+    source = FlagSource(flag.source).label
+    lines = [
+        _("Reason: {reason}").format(reason=flag.reason),
+        _("Source: {source}").format(
+            source=f"{source} · {view.raised_by}" if view.raised_by else source
+        ),
+        _("Raised: {when}").format(when=moment(flag.raised_at, tz)),
+        _("Status: {status}").format(status=flag_status_text(panel)),
+    ]
+    if flag.acknowledged_at is not None:
+        lines.append(
+            _("✅ Acknowledged by {name}, {when}").format(
+                name=view.acknowledged_by or "—", when=moment(flag.acknowledged_at, tz)
+            )
+        )
+    if flag.deadline is not None and flag.status != FlagStatus.CLOSED:
+        lines.append(
+            _("⏱ Deadline to remove the risk: {deadline}").format(deadline=day(flag.deadline))
+        )
+    lines += [step_line(step, tz) for step in panel.steps]
+    return lines
+
+
+def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    household = panel.household
+    lines = [
+        _("🚩 Red flag · {village} {household}").format(
+            village=household.village.name, household=household_label(household)
+        ),
+        *flag_lines(panel, tz),
+    ]
+    buttons: list[tuple[str, CallbackData | str]] = [
+        (_(ACT_LABELS[act]), FlagAction(action=act.value, flag_id=panel.flag.id))
+        for act in panel.acts
+    ]
+    buttons.append(
+        (_(HISTORY_BUTTON), HouseholdAction(action="history", household_id=household.id))
+    )
+    return "\n".join(lines), inline_grid(buttons, columns=2)
+
+
+async def _panel(uow: UnitOfWork, row: OutboxMessage) -> tuple[FlagPanel, FlagStep] | None:
+    view = await flag_view(uow, row.payload["flag_id"])
+    step = await uow.session.get(FlagStep, row.payload["step_id"])
+    if view is None or step is None:
+        return None
+    steps = await flag_lifecycle.steps_of(uow, [view.flag.id])
+    return FlagPanel(view, steps, []), step
+
+
+@renderer(flag_lifecycle.REMOVAL_REQUEST)
+async def removal_request(
+    uow: UnitOfWork, row: OutboxMessage, language: str
+) -> list[OutgoingMessage]:
+    found = await _panel(uow, row)
+    if found is None:
+        return []
+    panel, step = found
+    # Reviewed (or asked again) before this was sent: the newer state speaks for itself.
+    if panel.flag.status != FlagStatus.REMOVAL_REQUESTED or panel.steps[-1].id != step.id:
+        return []
+    household = panel.household
+    text = "\n".join(
+        [
+            _("📝 {village} asks to remove the red flag on {household}.").format(
+                village=household.village.name, household=household_label(household)
+            ),
+            *flag_lines(panel, uow.clock.tz),
+            "",
+            _("Please approve or reject it."),
+        ]
+    )
+    buttons: list[tuple[str, CallbackData | str]] = [
+        (_(ACT_LABELS[act]), FlagAction(action=act.value, flag_id=panel.flag.id))
+        for act in (FlagAct.APPROVE, FlagAct.REJECT)
+    ]
+    buttons.append(
+        (_(HISTORY_BUTTON), HouseholdAction(action="history", household_id=household.id))
+    )
+    return [OutgoingMessage(text, inline_grid(buttons, columns=2))]
+
+
+@renderer(flag_lifecycle.FLAG_DECISION)
+async def flag_decision(
+    uow: UnitOfWork, row: OutboxMessage, language: str
+) -> list[OutgoingMessage]:
+    found = await _panel(uow, row)
+    if found is None:
+        return []
+    panel, step = found
+    household = household_label(panel.household)
+    village = panel.household.village.name
+    if step.kind == StepKind.REMOVAL_APPROVED:
+        text = _(
+            "👍 The town office approved removing the red flag on {village} {household}. "
+            "The county will decide."
+        )
+    elif step.kind == StepKind.REMOVAL_REJECTED:
+        text = _(
+            "↩️ The town office did not approve removing the red flag on {village} {household}: "
+            "{reason}\nThe flag stays open; please keep helping the household."
+        )
+    else:
+        text = _(
+            "✅ The red flag on {village} {household} is closed (销号): county decision of "
+            "{day}, {document}."
+        )
+    message = text.format(
+        village=village,
+        household=household,
+        reason=step.reason or "",
+        day=day(step.decided_on),
+        document=step.document or "",
+    )
+    keyboard = inline_grid([(_(DETAILS_BUTTON), FlagAction(action="open", flag_id=panel.flag.id))])
+    return [OutgoingMessage(message, keyboard)]
