@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+)
 
 from bot.i18n import LANGUAGES, N_, use_language
 from bot.i18n import gettext as _
@@ -16,10 +20,21 @@ COMMANDS = (
 )
 
 
+# In the town office's group chat.
+GROUP_COMMANDS = (
+    ("flags", N_("Open red flags")),
+    ("summary", N_("Last month's contact coverage")),
+    ("export", N_("A village's six forms as spreadsheets")),
+    ("office", N_("All town office commands")),
+)
+
+
 async def publish_commands(bot: Bot, default_language: str) -> None:
-    for language in (None, *LANGUAGES):
-        with use_language(language or default_language):
-            commands = [BotCommand(command=name, description=_(text)) for name, text in COMMANDS]
-        await bot.set_my_commands(
-            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
-        )
+    for scope, listed in (
+        (BotCommandScopeAllPrivateChats(), COMMANDS),
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+    ):
+        for language in (None, *LANGUAGES):
+            with use_language(language or default_language):
+                commands = [BotCommand(command=name, description=_(text)) for name, text in listed]
+            await bot.set_my_commands(commands, scope=scope, language_code=language)

@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.model import Role
 from bot.handlers.filters import MenuButton
 from bot.i18n import LANGUAGES
 from bot.i18n import gettext as _
@@ -38,7 +39,25 @@ def help_text(actor: Actor) -> str:
         "/recent: correct or withdraw a contact you logged in the last 24 hours.\n"
         "/language: switch between Chinese and English.\n"
         "/cancel: stop the form you are filling in."
-    ).format(name=actor.name, role=actor.role.label)
+    ).format(name=actor.name, role=actor.role.label) + _role_help().get(actor.role, "")
+
+
+def _role_help() -> dict[Role, str]:
+    return {
+        Role.VILLAGE_ADMIN: _(
+            "\n\nFor your village:\n"
+            "/flags: open red flags, and asking for a flag's removal.\n"
+            "/export: your village's six forms as spreadsheets."
+        ),
+        Role.TOWN_OFFICE: _(
+            "\n\nFor the town office (/office lists them all):\n"
+            "/flags: open red flags.\n"
+            "/summary: last month's contact coverage (text, chart, spreadsheet).\n"
+            "/export: a village's six forms as spreadsheets.\n"
+            "/unassigned: households without a contact person.\n"
+            "Send the provincial platform's red-flag list as a spreadsheet to import it."
+        ),
+    }
 
 
 @router.message(CommandStart())
