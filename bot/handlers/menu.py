@@ -8,6 +8,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.config import Settings
 from bot.domain.model import Role
 from bot.handlers.filters import MenuButton
 from bot.i18n import LANGUAGES
@@ -27,7 +28,7 @@ class LanguageChoice(CallbackData, prefix="lang"):
     code: str
 
 
-def help_text(actor: Actor) -> str:
+def help_text(actor: Actor, settings: Settings) -> str:
     return _(
         "Hello {name} ({role}).\n"
         "Every household on your list needs at least one contact each month: "
@@ -36,10 +37,12 @@ def help_text(actor: Actor) -> str:
         "✍️ Log a contact: pick the household, how you contacted it, and whether all six "
         "guarantees are fine.\n"
         "📅 This month: how many you have contacted, and who is left.\n"
-        "/recent: correct or withdraw a contact you logged in the last 24 hours.\n"
+        "/recent: correct or withdraw a contact you logged in the last {hours} hours.\n"
         "/language: switch between Chinese and English.\n"
         "/cancel: stop the form you are filling in."
-    ).format(name=actor.name, role=actor.role.label) + _role_help().get(actor.role, "")
+    ).format(
+        name=actor.name, role=actor.role.label, hours=settings.contact_edit_window_hours
+    ) + _role_help().get(actor.role, "")
 
 
 def _role_help() -> dict[Role, str]:
@@ -63,9 +66,9 @@ def _role_help() -> dict[Role, str]:
 @router.message(CommandStart())
 @router.message(Command("help", "menu"))
 @router.message(MenuButton(HELP))
-async def show_help(message: Message, actor: Actor, state: FSMContext) -> None:
+async def show_help(message: Message, actor: Actor, state: FSMContext, app: App) -> None:
     await state.clear()
-    await message.answer(help_text(actor), reply_markup=main_menu(actor.role))
+    await message.answer(help_text(actor, app.settings), reply_markup=main_menu(actor.role))
 
 
 @router.message(Command("language"))

@@ -49,4 +49,6 @@ async def open_invite(
     welcome = _("Welcome, {name}! You are now registered as {role}.").format(
         name=actor.name, role=actor.role.label
     )
-    await message.answer(f"{welcome}\n\n{help_text(actor)}", reply_markup=main_menu(actor.role))
+    await message.answer(
+        f"{welcome}\n\n{help_text(actor, app.settings)}", reply_markup=main_menu(actor.role)
+    )

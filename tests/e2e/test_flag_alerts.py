@@ -84,15 +84,15 @@ async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_re
     await office.deliver()
     alert = await office.group.expect("🚩 红色预警")
     assert "张桂英" in alert.text and "河口村" in alert.text and "户主因病住院" in alert.text
-    assert alert.button_texts == ["✅ 确认收到", "📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
+    assert alert.button_texts == ["✅ 签收", "📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
 
-    answer = await office.director.press("✅ 确认收到", alert, chat=office.group)
+    answer = await office.director.press("✅ 签收", alert, chat=office.group)
 
-    assert answer is not None and "已确认" in answer.text
+    assert answer is not None and "已签收" in answer.text
     edited = await office.group.next_message()
     assert edited.edited and edited.message_id == alert.message_id
     assert edited.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]  # no ✅ now
-    note = await office.group.expect("周主任 已确认")
+    note = await office.group.expect("周主任 已签收")
     assert "张桂英" in note.text
     flag = await stored_flag(app, office.flag_id)
     assert flag.status == FlagStatus.ACKNOWLEDGED
@@ -113,7 +113,7 @@ async def test_a_contact_person_pressing_the_alert_is_refused_and_nothing_change
     await office.deliver()
     alert = await office.group.expect("🚩 红色预警")
 
-    answer = await office.contact.press("✅ 确认收到", alert, chat=office.group)
+    answer = await office.contact.press("✅ 签收", alert, chat=office.group)
 
     assert answer is not None and answer.show_alert
     assert "只有镇扶贫办" in answer.text
@@ -139,7 +139,7 @@ async def test_an_alert_nobody_acknowledges_comes_back_once_after_24_hours(
     await office.deliver()
     repeat = await office.group.expect("再次提醒（第 1 次）")
     assert "24 小时" in repeat.text and "张桂英" in repeat.text
-    assert "✅ 确认收到" in repeat.button_texts
+    assert "✅ 签收" in repeat.button_texts
 
     clock.advance(hours=5)
     await run_if_due(app, realerts)
@@ -168,5 +168,5 @@ async def test_a_passed_deadline_sends_the_alert_again_marked_as_a_repeat(
     await office.deliver()
     repeat = await office.group.expect("再次提醒（第 1 次）")
     assert "期限 2026-03-17 已过" in repeat.text
-    assert "✅ 已确认：周主任" in repeat.text
+    assert "✅ 已签收：周主任" in repeat.text
     assert repeat.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]

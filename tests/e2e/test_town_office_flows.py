@@ -103,7 +103,7 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     flag = await report_risk(app, actor(town.people["王建华"]), town.household.id, "户主因病住院")
     await town.deliver()
     alert = await town.group.expect("🚩 红色预警")
-    await town.director.press("✅ 确认收到", alert, chat=town.group)
+    await town.director.press("✅ 签收", alert, chat=town.group)
     town.group.read_all()
 
     # The town office adds a measure: pressed in the group, filled in privately.
