@@ -5,9 +5,7 @@ admin, their own village, with ID numbers masked; contact persons not at all.
 
 Where the facts come from: the household row; its current contact person(s); its latest active
 contact (摸底人/摸底日期 and the six guarantees as last found); for households that left the
-monitoring list, the newest audit entry that changed their status (reason, meeting date,
-reviews), read from either audit shape the services write: `{"status": [old, new], ...}` or
-`{"before": {...}, "after": {"status": ..., ...}}`.
+monitoring list, their newest meeting record (`household_changes`: reason, meeting date).
 """
 
 from __future__ import annotations
@@ -37,7 +35,14 @@ from bot.services.forms_layout import (
 )
 from bot.services.households import mask_id_number
 from bot.services.spreadsheet import SpreadsheetFile
-from bot.storage.models import Assignment, AuditEntry, Contact, Household, Person, Village
+from bot.storage.models import (
+    Assignment,
+    Contact,
+    Household,
+    HouseholdChange,
+    Person,
+    Village,
+)
 from bot.storage.uow import App, UnitOfWork
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
@@ -161,7 +166,7 @@ async def _household_facts(
                 last_contact_on=last.occurred_on if last else None,
                 last_contact_by=last.name if last else None,
                 last_problems=list(last.problems or []) if last else None,
-                change=_status_change(household.status, changes.get(household.id, [])),
+                change=_status_change(household.status, changes.get(household.id)),
             )
         )
     return facts
@@ -220,51 +225,26 @@ async def _latest_contacts(uow: UnitOfWork, in_villages: Any) -> dict[int, Row[A
     return {found.household_id: found for found in await uow.session.execute(query)}
 
 
-async def _status_changes(
-    uow: UnitOfWork, household_ids: list[int]
-) -> dict[int, list[dict[str, Any]]]:
-    """household → the changes of its audit entries, oldest first."""
+async def _status_changes(uow: UnitOfWork, household_ids: list[int]) -> dict[int, HouseholdChange]:
+    """household → its newest meeting record (会议记录) that took it off the monitoring list."""
     if not household_ids:
         return {}
     query = (
-        select(AuditEntry.entity_id, AuditEntry.changes)
-        .where(AuditEntry.entity == "household", AuditEntry.entity_id.in_(household_ids))
-        .order_by(AuditEntry.at, AuditEntry.id)
+        select(HouseholdChange)
+        .where(
+            HouseholdChange.household_id.in_(household_ids),
+            HouseholdChange.kind == "adjusted_out",
+        )
+        .order_by(HouseholdChange.at, HouseholdChange.id)
     )
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for entry in await uow.session.execute(query):
-        found[entry.entity_id].append(entry.changes or {})
-    return found
+    return {change.household_id: change for change in (await uow.session.scalars(query))}
 
 
-def _status_change(status: str, changes: list[dict[str, Any]]) -> StatusChange | None:
-    """The newest audited change into the household's current status, if it left monitoring."""
+def _status_change(status: str, record: HouseholdChange | None) -> StatusChange | None:
+    """调整类型, 调整原因 and 会议记录日期 of a household that left monitoring."""
     if status not in LEFT_MONITORING:
         return None
     kind = STATUS_CHANGE_KINDS[HouseholdStatus(status)]
-    for entry in reversed(changes):
-        if _new_value(entry, "status") == status:
-            return StatusChange(
-                kind=_text(entry, "adjustment_type") or kind,
-                reason=_text(entry, "reason"),
-                meeting_date=_text(entry, "meeting_date", "meeting_on"),
-                town_review=_text(entry, "town_review"),
-                county_decision=_text(entry, "county_decision", "county_document"),
-                note=_text(entry, "note"),
-            )
-    return StatusChange(kind=kind)
-
-
-def _new_value(entry: dict[str, Any], key: str) -> Any:
-    value = entry.get(key, (entry.get("after") or {}).get(key))
-    if isinstance(value, list) and len(value) == 2:  # [old, new]
-        return value[1]
-    return value
-
-
-def _text(entry: dict[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = _new_value(entry, key)
-        if value not in (None, ""):
-            return str(value)
-    return None
+    if record is None:
+        return StatusChange(kind=kind)
+    return StatusChange(kind=kind, reason=record.reason, meeting_date=record.meeting_on.isoformat())

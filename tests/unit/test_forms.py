@@ -13,7 +13,7 @@ from bot.domain.model import Category, ContactChannel, Role
 from bot.errors import NotAllowed, NotFound
 from bot.services.access import CLI_OPERATOR, Actor
 from bot.services.forms import export_forms
-from bot.storage.models import AuditEntry
+from bot.storage.models import HouseholdChange
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder
 
@@ -52,28 +52,25 @@ async def town(app: App) -> dict[str, object]:
     await build.contact(h["marginal"], wang, date(2026, 3, 5), problems=["housing", "water"])
     await build.contact(h["marginal"], wang, date(2026, 3, 8), status="withdrawn")
     async with app.uow() as uow:
-        uow.audit(
-            None,
-            "cli",
-            "household",
-            h["adjusted_out"].id,
-            "adjust_out",
-            {
-                "status": ["monitored", "adjusted_out"],
-                "reason": "收入稳定超过监测线",
-                "meeting_date": "2026-03-05",
-            },
-        )
-        uow.audit(
-            None,
-            "cli",
-            "household",
-            h["risk_removed"].id,
-            "update",
-            {"before": {"status": "monitored"}, "after": {"status": "risk_removed"}},
+        uow.session.add(
+            _meeting_record(uow, h["adjusted_out"].id, "adjusted_out", "收入稳定超过监测线")
         )
         await uow.commit()
     return {"households": h, "admin": admin, "contact": wang}
+
+
+def _meeting_record(uow, household_id: int, kind: str, reason: str) -> HouseholdChange:  # type: ignore[no-untyped-def]
+    return HouseholdChange(
+        household_id=household_id,
+        kind=kind,
+        old_value="monitored",
+        new_value=kind,
+        reason=reason,
+        meeting_on=date(2026, 3, 5),
+        actor_id=None,
+        actor_label="cli",
+        at=uow.clock.now(),
+    )
 
 
 def _sheet(path: Path) -> Worksheet:
@@ -193,22 +190,12 @@ async def test_contact_person_may_not_export_and_unknown_village_is_named(
     assert "不存在村" in error.value.render()
 
 
-async def test_audit_entries_of_other_kinds_do_not_confuse_the_adjustment(
+async def test_other_meeting_records_do_not_confuse_the_adjustment(
     app: App, town, tmp_path: Path
 ) -> None:
     household = town["households"]["adjusted_out"]
     async with app.uow() as uow:
-        uow.session.add(
-            AuditEntry(
-                at=uow.clock.now(),
-                actor_id=None,
-                actor_label="cli",
-                entity="household",
-                entity_id=household.id,
-                action="update",
-                changes={"before": {"income": "5200.00"}, "after": {"income": "6000.00"}},
-            )
-        )
+        uow.session.add(_meeting_record(uow, household.id, "category", "类别调整"))
         await uow.commit()
     paths = await export_forms(app, CLI_OPERATOR, "大河村", out_dir=tmp_path)
     adjusted = _rows(_sheet(_by_name(paths, "大河村", 1)))[0]

@@ -245,3 +245,32 @@ def test_the_clerk_reassigns_deactivates_and_imports_the_platform_list_at_the_co
     assert main(["import", "flags", "flags.csv"]) == 0
     out = capsys.readouterr().out
     assert "第 2 行" in out and "第 3 行：999" in out
+
+
+async def test_a_household_adjusted_out_appears_in_form_1_with_its_meeting_record(
+    app: App, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from bot.services.access import CLI_OPERATOR
+    from bot.services.forms import export_forms
+
+    town = TownBuilder(app)
+    village = await town.village("河口村")
+    office = await town.person("周主任", role=Role.TOWN_OFFICE)
+    contact = await town.person("王建华", village=village)
+    chen = await town.household(village, "陈德明", contact)
+    await roster_changes.adjust_out(
+        app, office, chen.id, MeetingRecord(date(2026, 3, 6), "风险消除，收入稳定")
+    )
+
+    paths = await export_forms(app, CLI_OPERATOR, "河口村", out_dir=tmp_path)
+    form_1 = next(path for path in paths if "边缘户动态调整" in path.name)
+    cells = [
+        str(cell)
+        for row in load_workbook(form_1).active.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    ]
+    assert "陈德明" in cells
+    assert "风险消除，收入稳定" in cells and "2026-03-06" in cells
