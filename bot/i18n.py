@@ -9,7 +9,7 @@ scheduler set around each message they render.
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -91,6 +91,11 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+
+def join_list(items: Iterable[str]) -> str:
+    """Join names as the reader's language does: 、 in Chinese, ", " in English."""
+    return gettext("、").join(items)
 
 
 def language_for(telegram_language_code: str | None, chosen: str | None, default: str) -> str:

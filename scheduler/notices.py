@@ -17,7 +17,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.clock import Month
 from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
-from bot.i18n import N_, use_language
+from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
 from bot.services import flag_workflow, reminders
@@ -108,7 +108,7 @@ def _person_lines(rows: Sequence[reminders.Uncontacted]) -> list[str]:
         labels = [household_label(household) for household in households]
         # A few names per line, so a long list splits between lines and is never cut.
         lines += [
-            "    " + "、".join(labels[start : start + NAMES_PER_LINE])
+            "    " + join_list(labels[start : start + NAMES_PER_LINE])
             for start in range(0, len(labels), NAMES_PER_LINE)
         ]
     return lines

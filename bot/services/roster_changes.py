@@ -18,7 +18,7 @@ from sqlalchemy import exists, func, select
 
 from bot.domain.model import Category, HouseholdStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.i18n import N_
+from bot.i18n import N_, join_list
 from bot.services.access import Actor
 from bot.services.assistance import required_text
 from bot.services.roster_people import contact_persons_for
@@ -289,7 +289,7 @@ async def find_person(app: App, name: str, phone: str | None = None) -> Person:
         raise Conflict(
             N_("Several people are called {name} ({phones}); give the phone too."),
             name=name,
-            phones="、".join(person.phone or "—" for person in people),
+            phones=join_list(person.phone or "—" for person in people),
         )
     return people[0]
 

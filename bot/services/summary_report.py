@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Month
 from bot.domain.model import ContactChannel
-from bot.i18n import N_
+from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.services.month_summary import HouseholdLine, MonthCoverage, PersonCoverage, Tally
 from bot.services.spreadsheet import SheetWriter, SpreadsheetFile
@@ -138,7 +138,7 @@ def _action_lines(summary: MonthCoverage) -> list[str]:
     if summary.unreachable:
         lines.append(
             _("📵 Contact persons the bot cannot reach: {names}.").format(
-                names="、".join(p.name for p in summary.unreachable)
+                names=join_list(p.name for p in summary.unreachable)
             )
         )
     lines.append(
@@ -172,7 +172,7 @@ def _tally_line(name: str, tally: Tally) -> str:
 
 
 def _channels(tally: Tally) -> str:
-    return "、".join(
+    return join_list(
         _("{channel} {count}").format(channel=channel.label, count=tally.by_channel[channel])
         for channel in CHANNELS
         if tally.by_channel.get(channel)
