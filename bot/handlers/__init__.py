@@ -1,9 +1,13 @@
 """Routers, one per user task. Onboarding is open to anyone; every other router sits behind
-the `Registered` filter, and whatever is left falls to the polite gate at the end."""
+the `Registered` filter, and whatever is left falls to the polite gate at the end.
+
+The town office's group sees only the office's work (alerts, flag steps, reports, the
+platform list): a person's own households, forms and reply keyboard belong in their private
+chat, where colleagues in the group do not read along."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 
 from bot.handlers import (
     contact_log,
@@ -24,6 +28,9 @@ from bot.handlers import (
 )
 from bot.handlers.filters import Registered
 
+IN_PRIVATE = F.chat.type == "private"
+PRESSED_IN_PRIVATE = F.message.chat.type == "private"
+
 
 def build_router() -> Router:
     root = Router(name="root")
@@ -32,25 +39,40 @@ def build_router() -> Router:
     members = Router(name="members")
     members.message.filter(Registered())
     members.callback_query.filter(Registered())
+
+    # A person's own work: their buttons are only ever sent to their private chat.
+    personal = Router(name="personal")
+    personal.message.filter(IN_PRIVATE)
+    personal.callback_query.filter(PRESSED_IN_PRIVATE)
     # Order matters: forms first, so text typed inside a form reaches the form's step.
-    members.include_routers(
+    personal.include_routers(
         contact_log.router,
         risk.router,
         corrections.router,
         households.router,
         month.router,
-        # Alert buttons are pressed in the town office's group too, by registered people.
+    )
+
+    # The town office's work, in its group as well as in private: alert buttons, flag removal,
+    # measures, roster changes, /find, the platform list, /summary and /export.
+    office = Router(name="office")
+    office.include_routers(
         flag_alerts.router,
-        # The town office's work: flag removal, measures, roster changes, platform list.
         measure_form.router,
         roster_forms.router,
         flag_steps.router,
         household_history.router,
         town_office.router,
-        # /summary and /export forms, in the town office's chat.
         reports.router,
-        menu.router,
     )
+
+    # Help, language and the reply keyboard are the person's own; its catch-all for stale
+    # buttons stays open everywhere, so an old button in the group still gets an answer.
+    own_menu = Router(name="own_menu")
+    own_menu.message.filter(IN_PRIVATE)
+    own_menu.include_router(menu.router)
+
+    members.include_routers(personal, office, own_menu)
     root.include_router(members)
     root.include_router(gate.router)
     return root

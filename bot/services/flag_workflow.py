@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.config import Settings
@@ -62,7 +62,7 @@ async def acknowledge(app: App, actor: Actor, flag_id: int) -> FlagView:
     """The town office confirms it has seen the flag; the first to press is recorded."""
     async with app.uow() as uow:
         flag = await _flag_for_town_office(uow, actor, flag_id)
-        if flag.status != FlagStatus.RAISED:
+        if not await _record_acknowledgement(uow, actor, flag):
             view = await flag_view(uow, flag_id)
             assert view is not None
             raise Conflict(
@@ -70,7 +70,6 @@ async def acknowledge(app: App, actor: Actor, flag_id: int) -> FlagView:
                 name=view.acknowledged_by or "—",
                 when=_local(app, flag.acknowledged_at),
             )
-        _record_acknowledgement(uow, actor, flag)
         await uow.commit()
         return await _fresh_view(uow, flag_id)
 
@@ -82,8 +81,8 @@ async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagV
         raise InvalidInput(N_("A deadline is 7, 15 or 30 days."))
     async with app.uow() as uow:
         flag = await _flag_for_town_office(uow, actor, flag_id)
-        if flag.status == FlagStatus.RAISED:
-            _record_acknowledgement(uow, actor, flag)
+        # Acknowledges it unless someone already did (perhaps a moment ago).
+        await _record_acknowledgement(uow, actor, flag)
         old = flag.deadline
         flag.deadline = uow.clock.today() + timedelta(days=days)
         uow.audit(
@@ -168,10 +167,26 @@ async def _flag_for_town_office(uow: UnitOfWork, actor: Actor, flag_id: int) -> 
     return flag
 
 
-def _record_acknowledgement(uow: UnitOfWork, actor: Actor, flag: RedFlag) -> None:
-    flag.status = FlagStatus.ACKNOWLEDGED
-    flag.acknowledged_by_id = actor.person_id
-    flag.acknowledged_at = uow.clock.now()
+async def _record_acknowledgement(uow: UnitOfWork, actor: Actor, flag: RedFlag) -> bool:
+    """Acknowledge the flag if it is still raised; False if someone else was first.
+
+    A conditional UPDATE, not a read-then-write: two people pressing ✅ at the same moment
+    both read "raised", but only one UPDATE finds it still raised."""
+    if flag.status != FlagStatus.RAISED:
+        return False
+    claimed = await uow.session.execute(
+        update(RedFlag)
+        .where(RedFlag.id == flag.id, RedFlag.status == FlagStatus.RAISED)
+        .values(
+            status=FlagStatus.ACKNOWLEDGED,
+            acknowledged_by_id=actor.person_id,
+            acknowledged_at=uow.clock.now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await uow.session.refresh(flag)  # the winner's name and time, if it was not us
+    if claimed.rowcount != 1:
+        return False
     uow.audit(
         actor.person_id,
         actor.label,
@@ -180,6 +195,7 @@ def _record_acknowledgement(uow: UnitOfWork, actor: Actor, flag: RedFlag) -> Non
         "acknowledge",
         {"status": [FlagStatus.RAISED.value, FlagStatus.ACKNOWLEDGED.value]},
     )
+    return True
 
 
 async def _fresh_view(uow: UnitOfWork, flag_id: int) -> FlagView:

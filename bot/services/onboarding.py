@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from bot.domain.model import Role
 from bot.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from bot.i18n import N_
+from bot.i18n import N_, join_list
 from bot.services.access import CLI_OPERATOR, Actor
 from bot.services.start_lockout import record_wrong_code, refuse_if_guessing
 from bot.storage.models import AppState, Invite, Person, Village
@@ -136,7 +136,13 @@ async def redeem_invite(app: App, telegram_user_id: int, code: str) -> Actor:
             await uow.commit()
             raise problem
         assert invite is not None and person is not None
-        await _bind(uow, person, invite, telegram_user_id, now)
+        if not await _claim(uow, invite, telegram_user_id, now):
+            # Opened from two accounts (or delivered twice) at the same moment: one was first.
+            await uow.session.refresh(person)
+            if _redeemed_by(invite, person, telegram_user_id):
+                return _actor(person)
+            raise Conflict(USED_CODE)
+        await _bind(uow, person, invite, telegram_user_id)
         await uow.commit()
         log.info("person %s registered with Telegram account %s", person.id, telegram_user_id)
         return _actor(person)
@@ -226,7 +232,7 @@ async def _village(
         raise InvalidInput(
             N_("There is no village called {village}. Known villages: {known}."),
             village=name,
-            known="、".join(known) or "-",
+            known=join_list(known) or "-",
         )
     village = Village(name=name)
     uow.session.add(village)
@@ -376,9 +382,22 @@ def _problem_with(invite: Invite | None, now: datetime) -> DomainError | None:
     return None
 
 
-async def _bind(
-    uow: UnitOfWork, person: Person, invite: Invite, telegram_user_id: int, now: datetime
-) -> None:
+async def _claim(uow: UnitOfWork, invite: Invite, telegram_user_id: int, now: datetime) -> bool:
+    """Mark the invite used by this account unless another got there first.
+
+    A conditional UPDATE rather than a read-then-write, so that of two accounts opening the
+    same link at once only one UPDATE still finds it unused."""
+    claimed = await uow.session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_at=now, used_by_telegram_id=telegram_user_id)
+        .execution_options(synchronize_session=False)
+    )
+    await uow.session.refresh(invite)
+    return claimed.rowcount == 1
+
+
+async def _bind(uow: UnitOfWork, person: Person, invite: Invite, telegram_user_id: int) -> None:
     holder = (
         await uow.session.execute(
             select(Person).where(
@@ -411,8 +430,6 @@ async def _bind(
     person.telegram_user_id = telegram_user_id
     person.unreachable_since = None
     person.active = True
-    invite.used_at = now
-    invite.used_by_telegram_id = telegram_user_id
     after = {"telegram_user_id": telegram_user_id, "role": person.role, "active": True}
     actor = _actor(person)
     uow.audit(

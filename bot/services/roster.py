@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.domain.model import HouseholdStatus, Role
+from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.roster_people import ContactPersons, contact_persons_for
 from bot.services.roster_rows import RosterRejected, RosterRow, RowProblem, check_rows
 from bot.services.roster_sheet import ID_NUMBER, read_roster, write_roster_template
-from bot.storage.models import Assignment, Household, Village
+from bot.storage.models import Assignment, Contact, Household, Village
 from bot.storage.uow import App, UnitOfWork
 
 __all__ = [
@@ -123,6 +123,7 @@ async def _households(
         select(Household).where(Household.number.in_([row.number for row in rows]))
     )
     households = {household.number: household for household in found.scalars()}
+    visited = await _incomes_from_visits(uow, [household.id for household in households.values()])
     new: list[tuple[Household, RosterRow]] = []
     updated: set[str] = set()
     for row in rows:
@@ -146,12 +147,15 @@ async def _households(
         if household.village_id != village.id:
             before["village"], after["village"] = household.village.name, village.name
             household.village = village
-        for name, value in row.household_fields().items():
+        fields = row.household_fields()
+        if row.income is None or household.id in visited:
+            del fields["income"]
+        for name, value in fields.items():
             if getattr(household, name) != value:
                 before[name], after[name] = _jsonable(getattr(household, name)), _jsonable(value)
                 setattr(household, name, value)
         if "income" in after:
-            household.income_measured_on = today if row.income is not None else None
+            household.income_measured_on = today
         if after:
             household.updated_at = now
             uow.audit(
@@ -175,6 +179,24 @@ async def _households(
             {"number": row.number, "village": row.village, **fields},
         )
     return households, {row.number for _household, row in new}, updated
+
+
+async def _incomes_from_visits(uow: UnitOfWork, household_ids: list[int]) -> set[int]:
+    """The households whose income a contact person recorded on a visit, as the last
+    measurement. A re-imported roster keeps those: its income column is the figure from the
+    yearly survey (摸底), older than what the contact person found, and a blank cell says
+    nothing new either."""
+    found = await uow.session.execute(
+        select(Contact.household_id)
+        .join(Household, Household.id == Contact.household_id)
+        .where(
+            Contact.household_id.in_(household_ids),
+            Contact.status == ContactStatus.ACTIVE,
+            Contact.occurred_on == Household.income_measured_on,
+            Contact.income == Household.income,
+        )
+    )
+    return set(found.scalars())
 
 
 async def _assign(

@@ -1,9 +1,13 @@
 """The contact persons (帮扶联系人) a roster names: found among the people the town already
 has, or added so the town office can invite them.
 
-A person is the same one when name and phone match; failing that, when the name is the only
-one of its kind on both sides (the roster gives one phone for it and the town knows one
-person by it), whose phone is then brought up to date.
+Only contact persons, and the village admins of the household's own village (a village cadre
+often is a contact person), can be the one a roster names: a town office clerk who shares a
+name is someone else. Among those, a person is the same one when name and phone match;
+failing that, when the name is the only one of its kind on both sides (the roster gives one
+phone for it and the town knows one such person by it). A contact person's phone is then
+brought up to date; a village admin's phone is only filled in when missing, since the
+town office recorded it for another role.
 """
 
 from __future__ import annotations
@@ -56,17 +60,32 @@ async def contact_persons_for(
 
     result = ContactPersons()
     for (name, digits), row in first_row.items():
-        people = namesakes.get(name, [])
+        village = villages[row.village]
+        people = [person for person in namesakes.get(name, []) if _may_be_contact(person, village)]
         exact = [person for person in people if phone_digits(person.phone) == digits]
         if exact:
             result.by_key[(name, digits)] = exact[0]
-        elif len(people) == 1 and len(phones_by_name[name]) == 1:
+        elif (
+            len(people) == 1
+            and len(phones_by_name[name]) == 1
+            and (people[0].role == Role.CONTACT or not people[0].phone)
+        ):
             result.by_key[(name, digits)] = _new_phone(uow, actor, people[0], row.contact_phone)
         else:
-            person = await _add_contact_person(uow, actor, row, villages[row.village])
+            person = await _add_contact_person(uow, actor, row, village)
             result.by_key[(name, digits)] = person
             result.created.append(person)
     return result
+
+
+def _may_be_contact(person: Person, village: Village) -> bool:
+    if person.role == Role.CONTACT:
+        return True
+    return (
+        person.role == Role.VILLAGE_ADMIN
+        and village.id is not None
+        and person.village_id == village.id
+    )
 
 
 def _new_phone(uow: UnitOfWork, actor: Actor, person: Person, phone: str) -> Person:

@@ -154,7 +154,7 @@ async def test_contact_persons_and_village_admins_cannot_read_the_town_summary(
     assert refusal.photo is None and refusal.document is None
 
     await town.contact.send("/export forms 大河村")
-    await town.contact.expect("只有镇扶贫办和村两委可以导出附件表格")
+    await town.contact.expect("只有镇扶贫办和村管理员可以导出附件表格")
     await town.admin.send("/summary")
     await town.admin.expect("只有镇扶贫办可以查看全镇月度汇总")
     await town.contact.expect_no_message()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -100,6 +101,29 @@ async def test_a_second_acknowledgement_names_the_first(app: App, flagged: Flagg
     with pytest.raises(Conflict) as refused:
         await flag_workflow.acknowledge(app, flagged.office, flagged.flag_id)
     assert "周主任" in refused.value.render()
+
+
+async def test_two_clerks_pressing_acknowledge_at_once_record_one_acknowledgement(
+    app: App, flagged: Flagged
+) -> None:
+    colleague = await TownBuilder(app).person("吴干事", role=Role.TOWN_OFFICE)
+
+    outcomes = await asyncio.gather(
+        flag_workflow.acknowledge(app, flagged.office, flagged.flag_id),
+        flag_workflow.acknowledge(app, colleague, flagged.flag_id),
+        return_exceptions=True,
+    )
+
+    [view] = [outcome for outcome in outcomes if isinstance(outcome, flag_workflow.FlagView)]
+    [refused] = [outcome for outcome in outcomes if isinstance(outcome, Conflict)]
+    winner = view.flag.acknowledged_by_id
+    assert winner in {flagged.office.person_id, colleague.person_id}
+    assert ("周主任" if winner == flagged.office.person_id else "吴干事") in refused.render()
+    async with app.uow() as uow:
+        audits = (
+            await uow.session.execute(select(AuditEntry).where(AuditEntry.action == "acknowledge"))
+        ).scalars()
+        assert [entry.actor_id for entry in audits] == [winner]
 
 
 async def test_a_deadline_counts_from_today_and_acknowledges_an_unseen_flag(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 
@@ -111,6 +112,25 @@ async def test_a_code_works_once_and_a_second_account_is_told_it_was_used(app: A
         assert "already been used" in refused.value.render()
     assert (await load_person(app, issued.person.id)).telegram_user_id == ZHANG
     assert await count(app, StartAttempt, StartAttempt.telegram_user_id == LI) == 1
+
+
+async def test_two_accounts_opening_one_link_at_once_register_only_one(app: App) -> None:
+    issued = await onboarding.create_invite(app, CLI_OPERATOR, "张三", Role.CONTACT)
+
+    outcomes = await asyncio.gather(
+        onboarding.redeem_invite(app, ZHANG, issued.code),
+        onboarding.redeem_invite(app, LI, issued.code),
+        return_exceptions=True,
+    )
+
+    [welcomed] = [outcome for outcome in outcomes if isinstance(outcome, Actor)]
+    [refused] = [outcome for outcome in outcomes if isinstance(outcome, Conflict)]
+    with use_language("en"):
+        assert "already been used" in refused.render()
+    winner = ZHANG if outcomes[0] is welcomed else LI
+    assert (await load_person(app, issued.person.id)).telegram_user_id == winner
+    assert await count(app, AuditEntry, AuditEntry.action == "register") == 1
+    assert await count(app, AuditEntry, AuditEntry.action == "use") == 1
 
 
 async def test_opening_the_same_link_again_from_the_same_account_is_a_welcome_not_an_error(

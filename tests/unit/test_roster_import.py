@@ -10,10 +10,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.domain.model import Role
+from bot.domain.model import ContactChannel, Role
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import use_language
 from bot.services.access import CLI_OPERATOR, Actor
+from bot.services.contacts import ContactDraft, log_contact, new_draft_key
 from bot.services.roster import RosterRejected, import_roster, write_roster_template
 from bot.storage.models import Assignment, AuditEntry, Household, Person, Village
 from bot.storage.uow import App
@@ -294,3 +295,94 @@ async def test_the_template_reads_well_and_imports_as_it_is(app: App, tmp_path: 
     report = await import_roster(app, CLI_OPERATOR, path)
 
     assert (report.created, report.contact_persons_created) == (1, 1)
+
+
+async def add_person(
+    app: App, name: str, role: Role, phone: str | None, village: str | None
+) -> int:
+    async with app.uow() as uow:
+        place = Village(name=village) if village else None
+        person = Person(
+            name=name,
+            phone=phone,
+            role=role,
+            village=place,
+            active=True,
+            created_at=uow.clock.now(),
+        )
+        uow.session.add(person)
+        await uow.commit()
+        return person.id
+
+
+async def test_a_town_office_clerk_sharing_the_contacts_name_is_not_taken_for_them(
+    app: App, tmp_path: Path
+) -> None:
+    clerk_id = await add_person(app, "李春华", Role.TOWN_OFFICE, "13800000000", None)
+
+    report = await import_roster(
+        app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", [household_row(1)])
+    )
+
+    assert report.new_contact_persons == [("李春华", "13905641268")]
+    clerk, contact = await all_of(app, Person)
+    assert (clerk.id, clerk.role, clerk.phone) == (clerk_id, "town_office", "13800000000")
+    assert (contact.role, contact.phone) == ("contact", "13905641268")
+    assert await audit_trail(app, "person", "update") == []
+    async with app.uow() as uow:
+        [assignment] = (await uow.session.execute(select(Assignment))).scalars()
+    assert assignment.person_id == contact.id
+
+
+async def test_a_village_cadre_of_the_households_village_is_its_contact_person(
+    app: App, tmp_path: Path
+) -> None:
+    cadre_id = await add_person(app, "李春华", Role.VILLAGE_ADMIN, None, "大河村")
+    elsewhere_id = await add_person(app, "王志刚", Role.VILLAGE_ADMIN, None, "黄巢寺村")
+    rows = [household_row(1), household_row(2, 帮扶联系人="王志刚", 帮扶联系人电话="13805647788")]
+
+    report = await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", rows))
+
+    assert report.new_contact_persons == [("王志刚", "13805647788")]
+    cadre = next(person for person in await all_of(app, Person) if person.id == cadre_id)
+    assert (cadre.role, cadre.phone) == ("village_admin", "13905641268")
+    assert await current_contact_person(app, "3415251030020001") == "李春华"
+    other = next(person for person in await all_of(app, Person) if person.id == elsewhere_id)
+    assert (other.role, other.phone) == ("village_admin", None)
+
+
+async def test_reimport_keeps_income_a_contact_person_recorded_and_blank_cells_erase_nothing(
+    app: App, tmp_path: Path, clock: Any
+) -> None:
+    rows = [household_row(1), household_row(2), household_row(3)]
+    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "march.csv", rows))
+    [li] = await all_of(app, Person)
+    visited = await household(app, "3415251030020001")
+    clock.advance(days=1)
+    await log_contact(
+        app,
+        Actor(li.id, li.name, Role.CONTACT, li.village_id),
+        ContactDraft(
+            draft_key=new_draft_key(),
+            household_id=visited.id,
+            channel=ContactChannel.HOME_VISIT,
+            occurred_on=clock.today(),
+            income=Decimal("6000"),
+        ),
+    )
+    visit_day = clock.today()
+    clock.advance(days=20)
+    again = [
+        household_row(1),  # the survey's 5200, older than the visit
+        household_row(2, 年人均纯收入=""),
+        household_row(3, 年人均纯收入="7000"),
+    ]
+
+    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "april.csv", again))
+
+    first, blank, changed = [
+        await household(app, f"341525103002000{serial}") for serial in (1, 2, 3)
+    ]
+    assert (first.income, first.income_measured_on) == (Decimal("6000.00"), visit_day)
+    assert blank.income == Decimal("5200.00") and blank.income_measured_on is not None
+    assert (changed.income, changed.income_measured_on) == (Decimal("7000.00"), clock.today())
