@@ -1,7 +1,8 @@
 """The contact form's steps and what each shows: states, buttons, the confirm summary.
 
 The form's values live in the FSM data (a plain dict in the database): `draft_key`,
-`household_id`, `name`, `channel`, `day` (ISO, or None for "today as of saving"), `problems`,
+`household_id`, `name`, `channel`, `day` (ISO: fixed when the form starts and when a day is
+chosen, so a form confirmed before midnight is saved for the day it showed), `problems`,
 `events`, `income`, `note`, `photo`, `reviewed`, `message_id`.
 """
 
@@ -15,7 +16,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.domain.model import ContactChannel, ContactEvent
 from bot.handlers.contact_views import (
     DONE,
     Press,
@@ -26,7 +27,7 @@ from bot.handlers.contact_views import (
     guarantees_prompt,
     progress_line,
 )
-from bot.handlers.corrections import contact_buttons
+from bot.handlers.corrections import already_flagged_line, contact_buttons
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
 from bot.services import contacts
@@ -59,12 +60,8 @@ def form_press(data: dict[str, Any]) -> Press:
 
 
 def form_day(data: dict[str, Any], today: date) -> date:
+    # A form saved in the FSM storage by an older version may still hold None for "today".
     return date.fromisoformat(data["day"]) if data.get("day") else today
-
-
-def toggled(values: list[str], value: str, kind: type[Guarantee] | type[ContactEvent]) -> list[str]:
-    chosen = set(values) ^ {value}
-    return [str(member) for member in kind if member in chosen]
 
 
 # ---- the views, one per step ------------------------------------------------------------
@@ -132,13 +129,13 @@ def step_view(step: str | None, data: dict[str, Any], app: App) -> tuple[str, In
     return confirm_view(data, app.clock.today())
 
 
-def new_form(household_id: int, name: str) -> dict[str, Any]:
+def new_form(household_id: int, name: str, today: date) -> dict[str, Any]:
     return {
         "draft_key": contacts.new_draft_key(),
         "household_id": household_id,
         "name": name,
         "channel": None,
-        "day": None,  # today, as of saving
+        "day": today.isoformat(),  # as the form shows it, even if saved after midnight
         "problems": [],
         "events": [],
         "reviewed": False,  # the confirm screen was shown: later steps return to it
@@ -172,6 +169,8 @@ def saved_view(logged: contacts.LoggedContact) -> tuple[str, InlineKeyboardMarku
     ]
     if logged.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
+    if logged.already_flagged:
+        lines.append(already_flagged_line(logged.already_flagged))
     buttons: list[tuple[str, CallbackData]] = list(contact_buttons(contact.id))
     if logged.progress.remaining:
         following = logged.progress.remaining[0]

@@ -28,7 +28,6 @@ from bot.handlers.contact_form import (
     new_form,
     saved_view,
     step_view,
-    toggled,
 )
 from bot.handlers.contact_views import (
     FORM_FINISHED,
@@ -41,6 +40,7 @@ from bot.handlers.contact_views import (
 )
 from bot.handlers.filters import FreeText, MenuButton
 from bot.handlers.households import household_label
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.keyboards import LOG_CONTACT, HouseholdAction, inline_grid
 from bot.services import contact_rules, contacts
@@ -51,6 +51,7 @@ from bot.services.progress import progress_this_month
 from bot.storage.uow import App
 
 router = Router(name="contact_log")
+NO_LONGER_ACTIVE = N_("This button is no longer active.")
 
 
 async def _go(
@@ -169,7 +170,7 @@ async def _begin(
     message: Message, state: FSMContext, app: App, household_id: int, name: str, *, edit: bool
 ) -> None:
     """A fresh form for the household, shown in place of the household list or as a new message."""
-    data = new_form(household_id, name)
+    data = new_form(household_id, name, app.clock.today())
     text, markup = step_view(ContactForm.channel.state, data, app)
     if edit:
         await message.edit_text(text, reply_markup=markup)
@@ -198,22 +199,37 @@ async def channel_chosen(
     await _go(query, state, app, step, channel=callback_data.value, photo=photo)
 
 
-@router.callback_query(ContactForm.guarantees, FormPress.filter(F.step == "guarantee"))
-async def guarantee_toggled(
+# A toggle press: its step, the field it switches a value in, and the values it may hold.
+TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
+    "guarantee": (ContactForm.guarantees, "problems", Guarantee),
+    "event": (ContactForm.events, "events", ContactEvent),
+}
+
+
+@router.callback_query(
+    StateFilter(ContactForm.guarantees, ContactForm.events),
+    FormPress.filter(F.step.in_(set(TOGGLES))),
+)
+async def value_toggled(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
+    """A guarantee with a problem, or an event, switched on or off; the step is shown again."""
     data = await _form_data(query, callback_data, state)
     if data is None:
         return
-    if callback_data.value not in set(Guarantee):
+    step, field, kind = TOGGLES[callback_data.step]
+    if await state.get_state() != step.state:  # an event pressed at the guarantees, or back
+        await query.answer(_(NO_LONGER_ACTIVE), show_alert=True)
+        return
+    if callback_data.value not in set(kind):
         await query.answer(_(TAP_A_BUTTON), show_alert=True)
         return
     await _go(
         query,
         state,
         app,
-        ContactForm.guarantees,
-        problems=toggled(data["problems"], callback_data.value, Guarantee),
+        step,
+        **{field: contact_rules.toggled(data[field], callback_data.value, kind)},
     )
 
 
@@ -228,25 +244,6 @@ async def guarantees_answered(
         return
     problems = [] if callback_data.step == "all_fine" else data["problems"]
     await _go(query, state, app, ContactForm.confirm, problems=problems, reviewed=True)
-
-
-@router.callback_query(ContactForm.events, FormPress.filter(F.step == "event"))
-async def event_toggled(
-    query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
-) -> None:
-    data = await _form_data(query, callback_data, state)
-    if data is None:
-        return
-    if callback_data.value not in set(ContactEvent):
-        await query.answer(_(TAP_A_BUTTON), show_alert=True)
-        return
-    await _go(
-        query,
-        state,
-        app,
-        ContactForm.events,
-        events=toggled(data["events"], callback_data.value, ContactEvent),
-    )
 
 
 # The confirm screen's extras: each opens its step; typed steps come back with ⬅ Back.
@@ -288,7 +285,7 @@ async def day_chosen(
     except DomainError as error:
         await query.answer(error.render(), show_alert=True)
         return
-    await _go(query, state, app, ContactForm.confirm, day=day.isoformat() if days_back else None)
+    await _go(query, state, app, ContactForm.confirm, day=day.isoformat())
 
 
 @router.callback_query(
@@ -405,4 +402,4 @@ async def not_the_expected_input(message: Message, app: App, state: FSMContext) 
 async def stale_press(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
     """A button of this form pressed at the wrong step (an older message), or of a finished form."""
     if await _form_data(query, callback_data, state) is not None:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+        await query.answer(_(NO_LONGER_ACTIVE), show_alert=True)

@@ -7,6 +7,7 @@ and only within the window.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +18,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.domain.model import ContactChannel, Guarantee
+from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.contact_views import (
+    DONE,
     FORM_FINISHED,
     LEAVING_BUTTONS,
     TAP_A_BUTTON,
@@ -36,7 +38,7 @@ from bot.handlers.contact_views import (
 from bot.handlers.filters import FreeText, MenuButton
 from bot.i18n import gettext as _
 from bot.keyboards import inline_grid
-from bot.services import contacts
+from bot.services import contact_rules, contacts
 from bot.services.access import Actor
 from bot.services.dates import parse_day
 from bot.storage.uow import App
@@ -53,8 +55,17 @@ class ContactEdit(CallbackData, prefix="ce"):
 
 class CorrectionForm(StatesGroup):
     guarantees = State()
+    events = State()
     typing_day = State()
+    typing_income = State()
     typing_note = State()
+
+
+# The toggle steps: the button's action, the field it switches, the values it may hold.
+TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
+    "guarantee": (CorrectionForm.guarantees, "problems", Guarantee),
+    "event": (CorrectionForm.events, "events", ContactEvent),
+}
 
 
 def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
@@ -63,6 +74,13 @@ def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
         (_("↩ Withdraw"), ContactEdit(action="withdraw", contact_id=contact_id)),
         (_("✏️ Correct"), ContactEdit(action="correct", contact_id=contact_id)),
     ]
+
+
+def already_flagged_line(problems: Sequence[str]) -> str:
+    """For problems an open red flag already covers: no second flag, and no second alert."""
+    return _("🚩 Already flagged and still open: {problems}. No new alert was sent.").format(
+        problems=_(", ").join(Guarantee(key).label for key in problems)
+    )
 
 
 def _press(contact_id: int):  # type: ignore[no-untyped-def]
@@ -90,6 +108,8 @@ def _correct_menu(line: contacts.ContactLine, app: App) -> tuple[str, InlineKeyb
         *day_buttons(press),
         (_("📞 How"), press("how")),
         (_("🛡 Six guarantees"), press("guarantees")),
+        (_("💰 Income"), press("income")),
+        (_("⚠️ Events"), press("events")),
         (_("📝 Note"), press("note")),
     ]
     text = _summary(line, app) + "\n\n" + _("What needs correcting?")
@@ -115,6 +135,8 @@ async def _apply(
     lines = [_("Corrected ✅"), _summary(line, app), progress_line(changed.progress)]
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
+    if changed.already_flagged:
+        lines.append(already_flagged_line(changed.already_flagged))
     return "\n".join(lines), inline_grid(contact_buttons(contact_id), columns=2)
 
 
@@ -217,7 +239,9 @@ async def correct_menu(
         await show(query, *_correct_menu(line, app))
 
 
-@router.callback_query(ContactEdit.filter(F.action.in_({"how", "guarantees", "type_day", "note"})))
+@router.callback_query(
+    ContactEdit.filter(F.action.in_({"how", "guarantees", "events", "type_day", "income", "note"}))
+)
 async def correction_step(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -230,10 +254,11 @@ async def correction_step(
         await state.clear()
         await show(query, _("How did you contact them?"), channel_keyboard(press, footer=back))
         return
-    problems = list(line.contact.problems)
     step = {
         "guarantees": CorrectionForm.guarantees,
+        "events": CorrectionForm.events,
         "type_day": CorrectionForm.typing_day,
+        "income": CorrectionForm.typing_income,
         "note": CorrectionForm.typing_note,
     }[callback_data.action]
     await state.set_state(step)
@@ -241,25 +266,41 @@ async def correction_step(
         {
             "contact_id": line.contact.id,
             "name": line.household_name,
-            "problems": problems,
+            "problems": list(line.contact.problems),
+            "events": list(line.contact.events),
             "message_id": query.message.message_id if query.message else None,
         }
     )
-    if step == CorrectionForm.guarantees:
-        await show(query, *_guarantees_view(line.household_name, press, problems))
-    else:
-        await show(query, _prompt(step.state, app), inline_grid(back))
+    await show(query, *_step_view(step.state, await state.get_data(), app))
 
 
-def _guarantees_view(
-    name: str, press: Any, problems: list[str]
+def _step_view(
+    step: str | None, data: dict[str, Any], app: App
 ) -> tuple[str, InlineKeyboardMarkup]:
-    return guarantees_prompt("✏️ " + name), guarantees_keyboard(press, problems)
+    """A correction step: the toggles for guarantees or events, else a prompt with ⬅ Back."""
+    press = _press(data["contact_id"])
+    if step == CorrectionForm.guarantees.state:
+        return guarantees_prompt("✏️ " + data["name"]), guarantees_keyboard(press, data["problems"])
+    if step == CorrectionForm.events.state:
+        toggles = [
+            (("✔ " if event in data["events"] else "☐ ") + event.label, press("event", event))
+            for event in ContactEvent
+        ]
+        text = (
+            "✏️ "
+            + data["name"]
+            + "\n"
+            + _("Anything that happened to the household? Tap all that apply.")
+        )
+        return text, inline_grid([*toggles, (_(DONE), press("events_done"))], columns=(2, 2, 1))
+    return _prompt(step, app), inline_grid([(_("⬅ Back"), press("correct"))])
 
 
 def _prompt(step: str | None, app: App) -> str:
     if step == CorrectionForm.typing_day.state:
         return _("Type the day of the contact, e.g. 3-5, 3月5日 or 5日.")
+    if step == CorrectionForm.typing_income.state:
+        return _("Type the yearly income per person in yuan, e.g. 5200.")
     if step == CorrectionForm.typing_note.state:
         return _("Type the new note (at most {limit} characters).").format(
             limit=app.settings.note_max_chars
@@ -279,37 +320,41 @@ async def corrected_by_button(
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
 
+TOGGLE_ACTIONS = {"guarantee", "all_fine", "guarantees_done", "event", "events_done"}
+
+
 @router.callback_query(
-    CorrectionForm.guarantees,
-    ContactEdit.filter(F.action.in_({"guarantee", "all_fine", "guarantees_done"})),
+    StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
+    ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
 )
-async def guarantees_pressed(
+async def toggle_pressed(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
     data = await state.get_data()
+    step = await state.get_state()
     if data.get("contact_id") != callback_data.contact_id:
         await query.answer(_(FORM_FINISHED), show_alert=True)
         return
-    if callback_data.action == "guarantee":
-        if callback_data.value not in set(Guarantee):
+    if callback_data.action in TOGGLES:
+        toggle_step, field, kind = TOGGLES[callback_data.action]
+        if step != toggle_step.state or callback_data.value not in set(kind):
             await query.answer(_(TAP_A_BUTTON), show_alert=True)
             return
-        chosen = set(data["problems"]) ^ {callback_data.value}
-        problems = [str(key) for key in Guarantee if key in chosen]
-        await state.update_data(problems=problems)
-        await show(
-            query, *_guarantees_view(data["name"], _press(callback_data.contact_id), problems)
+        data = await state.update_data(
+            {field: contact_rules.toggled(data[field], callback_data.value, kind)}
         )
+        await show(query, *_step_view(step, data, app))
         return
-    problems = [] if callback_data.action == "all_fine" else data["problems"]
-    correction = contacts.Correction(problems=problems)
+    if callback_data.action == "events_done":
+        correction = contacts.Correction(events=data["events"])
+    else:
+        problems = [] if callback_data.action == "all_fine" else data["problems"]
+        correction = contacts.Correction(problems=problems)
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
 
-@router.callback_query(
-    ContactEdit.filter(F.action.in_({"guarantee", "all_fine", "guarantees_done"}))
-)
-async def stale_guarantee_press(query: CallbackQuery) -> None:
+@router.callback_query(ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)))
+async def stale_toggle_press(query: CallbackQuery) -> None:
     await query.answer(_(FORM_FINISHED), show_alert=True)
 
 
@@ -330,7 +375,12 @@ async def _answer_correction(
     await show(query, text, markup)
 
 
-@router.message(StateFilter(CorrectionForm.typing_day, CorrectionForm.typing_note), FreeText())
+@router.message(
+    StateFilter(
+        CorrectionForm.typing_day, CorrectionForm.typing_income, CorrectionForm.typing_note
+    ),
+    FreeText(),
+)
 async def correction_typed(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     step = await state.get_state()
@@ -338,6 +388,8 @@ async def correction_typed(message: Message, app: App, actor: Actor, state: FSMC
     try:
         if step == CorrectionForm.typing_day.state:
             correction = contacts.Correction(occurred_on=parse_day(text, app.clock.today()))
+        elif step == CorrectionForm.typing_income.state:
+            correction = contacts.Correction(income=contact_rules.parse_income(text))
         else:
             correction = contacts.Correction(note=text)
         reply, markup = await _apply(app, actor, data["contact_id"], correction)
@@ -356,12 +408,7 @@ async def correction_typed(message: Message, app: App, actor: Actor, state: FSMC
 async def _send_prompt(message: Message, state: FSMContext, app: App, lead: str) -> None:
     """The current correction step again, as a new message under the hint or error."""
     data = await state.get_data()
-    step = await state.get_state()
-    press = _press(data["contact_id"])
-    if step == CorrectionForm.guarantees.state:
-        text, markup = _guarantees_view(data["name"], press, data["problems"])
-    else:
-        text, markup = _prompt(step, app), inline_grid([(_("⬅ Back"), press("correct"))])
+    text, markup = _step_view(await state.get_state(), data, app)
     await drop_buttons(message, data.get("message_id"))
     sent = await message.answer(f"{lead}\n\n{text}", reply_markup=markup)
     await state.update_data(message_id=sent.message_id)
@@ -377,7 +424,6 @@ router.message.register(leave_form, StateFilter(CorrectionForm), MenuButton(*LEA
 )
 async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
     step = await state.get_state()
-    hint = (
-        _(TAP_A_BUTTON) if step == CorrectionForm.guarantees.state else _("Please type it as text.")
-    )
+    toggling = step in (CorrectionForm.guarantees.state, CorrectionForm.events.state)
+    hint = _(TAP_A_BUTTON) if toggling else _("Please type it as text.")
     await _send_prompt(message, state, app, lead=hint)

@@ -159,6 +159,8 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
                     day=_day(flag.raised_on), reason=reason, status=flag.status.label
                 )
             )
+        if card.more_open_flags:
+            lines.append(_("…and {count} more").format(count=card.more_open_flags))
     buttons = []
     if card.actor_is_contact_person:
         buttons.append(

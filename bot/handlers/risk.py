@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
 from bot.errors import DomainError
+from bot.handlers.contact_views import FORM_FINISHED
 from bot.handlers.filters import FreeText
 from bot.handlers.households import edit_in_place
 from bot.i18n import N_
@@ -57,30 +58,34 @@ class ReportRisk(StatesGroup):
     confirm = State()
 
 
+# Both carry the household the report is for: a button from an older report, pressed while
+# another is open, must not report the household of the open one.
 class RiskReason(CallbackData, prefix="rr"):
+    household_id: int
     code: str
 
 
 class RiskStep(CallbackData, prefix="rs"):
+    household_id: int
     action: str  # "report" | "cancel"
 
 
-def _cancel_button() -> tuple[str, RiskStep]:
-    return _("✖️ Cancel"), RiskStep(action="cancel")
+def _cancel_button(household_id: int) -> tuple[str, RiskStep]:
+    return _("✖️ Cancel"), RiskStep(household_id=household_id, action="cancel")
 
 
-def reason_step(household: str, limit: int) -> tuple[str, InlineKeyboardMarkup]:
+def reason_step(household_id: int, household: str, limit: int) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "🚩 Report a risk for {household}.\n"
         "What is the risk? Tap one below, or type it in your own words "
         "(at most {limit} characters)."
     ).format(household=household, limit=limit)
     buttons = [
-        (f"{choice.emoji} {_(choice.label)}", RiskReason(code=code))
+        (f"{choice.emoji} {_(choice.label)}", RiskReason(household_id=household_id, code=code))
         for code, choice in RISK_CHOICES.items()
     ]
-    buttons.append((_(OTHER_LABEL), RiskReason(code=OTHER)))
-    return text, inline_grid(buttons, columns=2, footer=[_cancel_button()])
+    buttons.append((_(OTHER_LABEL), RiskReason(household_id=household_id, code=OTHER)))
+    return text, inline_grid(buttons, columns=2, footer=[_cancel_button(household_id)])
 
 
 def _shown_reason(data: dict[str, Any]) -> str:
@@ -99,8 +104,27 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
         "Report this risk for {household}?\n\n{reason}\n\nThe town office will be alerted at once."
     ).format(household=household, reason=reason)
-    buttons = [(_("✅ Report it"), RiskStep(action="report")), _cancel_button()]
+    household_id = data["household_id"]
+    buttons = [
+        (_("✅ Report it"), RiskStep(household_id=household_id, action="report")),
+        _cancel_button(household_id),
+    ]
     return text, inline_grid(buttons, columns=2)
+
+
+def _reason_step(data: dict[str, Any], app: App) -> tuple[str, InlineKeyboardMarkup]:
+    return reason_step(data["household_id"], data["household"], app.settings.note_max_chars)
+
+
+async def _this_report(
+    query: CallbackQuery, press: RiskReason | RiskStep, state: FSMContext
+) -> dict[str, Any] | None:
+    """The open report's data if the press belongs to it; else says the form is finished."""
+    data = await state.get_data()
+    if data.get("household_id") != press.household_id:
+        await query.answer(_(FORM_FINISHED), show_alert=True)
+        return None
+    return data
 
 
 async def _send(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> None:
@@ -122,11 +146,15 @@ async def start_report(
     await state.set_data({"household_id": line.household_id, "household": household})
     await query.answer()
     if isinstance(query.message, Message):
-        await _send(query.message, reason_step(household, app.settings.note_max_chars))
+        await _send(
+            query.message, reason_step(line.household_id, household, app.settings.note_max_chars)
+        )
 
 
 @router.callback_query(StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter())
 async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: FSMContext) -> None:
+    if await _this_report(query, callback_data, state) is None:
+        return
     await query.answer()
     if callback_data.code == OTHER:
         await state.set_state(ReportRisk.reason)
@@ -147,7 +175,7 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
         reason = validate_reason(app.settings, message.text or "")
     except DomainError as error:
         await message.answer(error.render())
-        await _send(message, reason_step(data["household"], app.settings.note_max_chars))
+        await _send(message, _reason_step(data, app))
         return
     data = await state.update_data(risk_code=None, reason=reason)
     await state.set_state(ReportRisk.confirm)
@@ -158,7 +186,7 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
 async def reason_not_text(message: Message, app: App, state: FSMContext) -> None:
     data = await state.get_data()
     await message.answer(_("Please tap a risk below, or type it as text."))
-    await _send(message, reason_step(data["household"], app.settings.note_max_chars))
+    await _send(message, _reason_step(data, app))
 
 
 @router.message(StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None)))
@@ -169,8 +197,12 @@ async def confirm_expected(message: Message, state: FSMContext) -> None:
 
 
 @router.callback_query(StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report"))
-async def report_confirmed(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
-    data = await state.get_data()
+async def report_confirmed(
+    query: CallbackQuery, callback_data: RiskStep, app: App, actor: Actor, state: FSMContext
+) -> None:
+    data = await _this_report(query, callback_data, state)
+    if data is None:
+        return
     try:
         await report_risk(app, actor, data["household_id"], _recorded_reason(data))
     except DomainError as error:
@@ -191,7 +223,17 @@ async def report_confirmed(query: CallbackQuery, app: App, actor: Actor, state: 
 @router.callback_query(
     StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskStep.filter(F.action == "cancel")
 )
-async def report_cancelled(query: CallbackQuery, state: FSMContext) -> None:
+async def report_cancelled(
+    query: CallbackQuery, callback_data: RiskStep, state: FSMContext
+) -> None:
+    if await _this_report(query, callback_data, state) is None:
+        return
     await state.clear()
     await query.answer()
     await edit_in_place(query, _("Cancelled. No risk was reported."), None)
+
+
+@router.callback_query(or_f(RiskReason.filter(), RiskStep.filter()))
+async def finished_report_pressed(query: CallbackQuery) -> None:
+    """A button of a report already sent or cancelled, or pressed at the wrong step."""
+    await query.answer(_(FORM_FINISHED), show_alert=True)

@@ -29,6 +29,14 @@ PHOTO_NOT_HOME_VISIT = N_("A photo can be added only to a home visit.")
 UNKNOWN_CHOICE = N_("That choice is not on the list. Please use the buttons.")
 
 
+def toggled(
+    values: Iterable[str], value: str, kind: type[Guarantee] | type[ContactEvent]
+) -> list[str]:
+    """`values` with `value` switched on or off, in the domain's order: a form's toggle button."""
+    chosen = set(values) ^ {value}
+    return [str(member) for member in kind if member in chosen]
+
+
 def choices(values: Iterable[str], kind: type[Guarantee] | type[ContactEvent]) -> list[str]:
     """Known members only, each once, in the domain's own order."""
     try:

@@ -20,12 +20,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
-from bot.domain.model import ContactChannel, ContactEvent, ContactStatus, FlagSource, Guarantee
+from bot.domain.model import (
+    OPEN_FLAG_STATUSES,
+    ContactChannel,
+    ContactEvent,
+    ContactStatus,
+    FlagSource,
+    Guarantee,
+)
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_, use_language
 from bot.i18n import gettext as _
 from bot.services import contact_rules as rules
 from bot.services.access import Actor, own_household
+from bot.services.contact_income import audit_text, restore_income, update_income
 from bot.services.flags import raise_flag
 from bot.services.progress import MonthProgress, month_progress
 from bot.storage.models import Assignment, Contact, Household, RedFlag
@@ -69,6 +77,7 @@ class LoggedContact:
     progress: MonthProgress
     flag_raised: bool
     already_saved: bool  # this draft had been saved before: nothing new was written
+    already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class ChangedContact:
     household_name: str
     progress: MonthProgress
     flag_raised: bool = False
+    already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,8 @@ class Correction:
     occurred_on: date | None = None
     channel: str | None = None
     problems: Sequence[str] | None = None
+    events: Sequence[str] | None = None
+    income: Decimal | None = None
     note: str | None = None  # "" removes the note
 
 
@@ -158,21 +170,54 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
             return saved
         uow.audit(actor.person_id, actor.label, "contact", contact.id, "create", _snapshot(contact))
         if contact.income is not None:
-            _update_income(uow, actor, household, contact.income, contact.occurred_on)
-        flagged = False
-        if contact.problems:
-            await raise_flag(
-                uow,
-                actor,
-                household,
-                FlagSource.GUARANTEE,
-                _flag_reason(app, contact.problems, contact.note),
-                contact.id,
-            )
-            flagged = True
+            update_income(uow, actor, household, contact, contact.income)
+        covered = await _flagged_problems(uow, household.id)
+        flagged = await _flag_uncovered(
+            uow, app, actor, household, contact, contact.problems, covered
+        )
         progress = await month_progress(uow, actor)
         await uow.commit()
-    return LoggedContact(contact, household_name(household), progress, flagged, already_saved=False)
+    return LoggedContact(
+        contact,
+        household_name(household),
+        progress,
+        flagged,
+        already_saved=False,
+        already_flagged=[key for key in contact.problems if key in covered],
+    )
+
+
+async def _flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
+    """The guarantee problems an open guarantee flag on the household already covers: those of
+    the contacts that raised them. Reporting one again must not alert the town office again."""
+    rows = await uow.session.execute(
+        select(Contact.problems)
+        .join(RedFlag, RedFlag.contact_id == Contact.id)
+        .where(
+            RedFlag.household_id == household_id,
+            RedFlag.source == FlagSource.GUARANTEE,
+            RedFlag.status.in_(OPEN_FLAG_STATUSES),
+        )
+    )
+    return {key for (problems,) in rows for key in problems}
+
+
+async def _flag_uncovered(
+    uow: UnitOfWork,
+    app: App,
+    actor: Actor,
+    household: Household,
+    contact: Contact,
+    problems: Sequence[str],
+    covered: set[str],
+) -> bool:
+    """One red flag (and alert) for the contact's problems no open flag covers yet."""
+    uncovered = [key for key in problems if key not in covered]
+    if not uncovered:
+        return False
+    reason = _flag_reason(app, uncovered, contact.note)
+    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
+    return True
 
 
 async def _new_contact(
@@ -227,30 +272,6 @@ async def _saved_draft(uow: UnitOfWork, actor: Actor, draft_key: str) -> LoggedC
     )
 
 
-def _update_income(
-    uow: UnitOfWork, actor: Actor, household: Household, income: Decimal, day: date
-) -> None:
-    """A newer measurement replaces the household's income; a backdated one does not."""
-    if household.income_measured_on is not None and household.income_measured_on > day:
-        return
-    before = {
-        "income": _text(household.income),
-        "income_measured_on": _text(household.income_measured_on),
-    }
-    household.income = income
-    household.income_measured_on = day
-    household.updated_at = uow.clock.now()
-    after = {"income": _text(income), "income_measured_on": day.isoformat()}
-    uow.audit(
-        actor.person_id,
-        actor.label,
-        "household",
-        household.id,
-        "update",
-        {"before": before, "after": after},
-    )
-
-
 def _flag_reason(app: App, problems: Sequence[str], note: str | None) -> str:
     """The flag's reason, in the town's language: the town office reads it."""
     with use_language(app.settings.default_language):
@@ -295,6 +316,8 @@ async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedCo
         contact, household = await _own_editable(uow, app.settings, actor, contact_id)
         contact.status = ContactStatus.WITHDRAWN
         contact.changed_at = uow.clock.now()
+        if contact.income is not None:
+            await restore_income(uow, actor, household, contact)
         uow.audit(
             actor.person_id,
             actor.label,
@@ -314,10 +337,12 @@ async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedCo
 async def correct_contact(
     app: App, actor: Actor, contact_id: int, correction: Correction
 ) -> ChangedContact:
-    """Change the date, channel, guarantees or note of one's own contact, by the same rules as
-    logging it. A guarantee problem that was not there before raises a red flag."""
+    """Change the date, channel, guarantees, events, income or note of one's own contact, by
+    the same rules as logging it. A guarantee problem that was not there before raises a red
+    flag, unless an open guarantee flag on the household covers it already."""
     async with app.uow() as uow:
         contact, household = await _own_editable(uow, app.settings, actor, contact_id)
+        covered = await _flagged_problems(uow, household.id)
         before = _snapshot(contact)
         if correction.occurred_on is not None:
             assigned_on = await _assigned_on(uow, actor.person_id, household.id)
@@ -332,6 +357,10 @@ async def correct_contact(
             problems = rules.choices(correction.problems, Guarantee)
             new_problems = [key for key in problems if key not in contact.problems]
             contact.problems = problems
+        if correction.events is not None:
+            contact.events = rules.choices(correction.events, ContactEvent)
+        if correction.income is not None:
+            contact.income = rules.validate_income(correction.income)
         if correction.note is not None:
             contact.note = rules.validate_note(app.settings, correction.note)
         after = _snapshot(contact)
@@ -346,12 +375,18 @@ async def correct_contact(
                 "correct",
                 {"before": {key: before[key] for key in changed}, "after": changed},
             )
-        if new_problems:
-            reason = _flag_reason(app, new_problems, contact.note)
-            await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
+        if "income" in changed and contact.income is not None:
+            update_income(uow, actor, household, contact, contact.income)
+        flagged = await _flag_uncovered(uow, app, actor, household, contact, new_problems, covered)
         progress = await month_progress(uow, actor)
         await uow.commit()
-    return ChangedContact(contact, household_name(household), progress, bool(new_problems))
+    return ChangedContact(
+        contact,
+        household_name(household),
+        progress,
+        flagged,
+        already_flagged=[key for key in new_problems if key in covered],
+    )
 
 
 async def _own_editable(
@@ -376,14 +411,8 @@ def _snapshot(contact: Contact) -> dict[str, object]:
         "channel": str(contact.channel),
         "problems": list(contact.problems),
         "events": list(contact.events),
-        "income": _text(contact.income),
+        "income": audit_text(contact.income),
         "note": contact.note,
         "photo_file_id": contact.photo_file_id,
         "status": str(contact.status),
     }
-
-
-def _text(value: Decimal | date | None) -> str | None:
-    if isinstance(value, date):
-        return value.isoformat()
-    return None if value is None else str(value)

@@ -31,6 +31,7 @@ from bot.storage.models import Assignment, Contact, Household, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 RECENT_CONTACTS = 3
+CARD_FLAGS = 5  # a card must stay far below Telegram's 4,096 characters; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ class HouseholdCard:
     contact_persons: list[str]
     contacted_this_month: bool
     recent_contacts: list[ContactSummary]
-    open_flags: list[FlagSummary]
+    open_flags: list[FlagSummary]  # the first CARD_FLAGS
+    more_open_flags: int  # open flags not listed
     actor_is_contact_person: bool  # only the assigned contact person logs contacts
 
 
@@ -260,7 +262,8 @@ async def household_card(app: App, actor: Actor, household_id: int) -> Household
                     reason=flag.reason,
                     status=FlagStatus(flag.status),
                 )
-                for flag in flags
+                for flag in flags[:CARD_FLAGS]
             ],
+            more_open_flags=max(0, len(flags) - CARD_FLAGS),
             actor_is_contact_person=any(pid == actor.person_id for pid, _name in people),
         )

@@ -3,7 +3,7 @@ call, through the real bot talking to the Bot API stand-in."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -313,3 +313,59 @@ async def test_an_english_speaking_contact_person_logs_a_contact_in_english(
     assert "This month: 1/2 contacted" in phone.last_message.text
     [contact] = await saved_contacts(app)
     assert contact.occurred_on == date(2026, 3, 9)
+
+
+async def test_a_form_confirmed_for_today_before_midnight_keeps_that_day_when_saved_after(
+    contact_person, clock, app: App
+):
+    clock.set(datetime(2026, 3, 31, 23, 59, tzinfo=clock.tz))
+    wang = await contact_person("王建国", ["张桂英", "陈德明"])
+    phone = wang.phone
+    await phone.tap("✍️ 记录联系")
+    await phone.press("张桂英（一组）")
+    await phone.press("电话")
+    await phone.press("✅ 六项都没问题")
+    assert "日期：2026-03-31（今天）" in phone.last_message.text
+
+    clock.advance(minutes=2)  # past midnight: now it is April the 1st
+    await phone.press("✅ 保存")
+
+    assert "2026-03-31" in phone.last_message.text
+    [contact] = await saved_contacts(app)
+    assert contact.occurred_on == date(2026, 3, 31)
+
+
+async def test_today_pressed_before_midnight_keeps_that_day(contact_person, clock, app: App):
+    clock.set(datetime(2026, 3, 31, 23, 58, tzinfo=clock.tz))
+    wang = await contact_person("王建国", ["张桂英", "陈德明"])
+    phone = wang.phone
+    await phone.tap("✍️ 记录联系")
+    await phone.press("张桂英（一组）")
+    await phone.press("电话")
+    await phone.press("✅ 六项都没问题")
+    await phone.press("📅 昨天")
+    await phone.press("📅 今天")
+
+    clock.advance(minutes=3)
+    await phone.press("✅ 保存")
+
+    [contact] = await saved_contacts(app)
+    assert contact.occurred_on == date(2026, 3, 31)
+
+
+async def test_a_guarantee_problem_already_flagged_and_open_alerts_the_town_only_once(
+    contact_person, app: App
+):
+    wang = await contact_person("王建国", ["张桂英", "陈德明"])
+    phone = wang.phone
+    for _ in range(2):
+        await phone.tap("✍️ 记录联系")
+        await phone.send("张桂英")  # contacted already this month the second time: search
+        await phone.press("电话")
+        await phone.press("✔ 住房安全有保障")
+        await phone.press("好了 ➡")
+        await phone.press("✅ 保存")
+
+    assert "已经标注过" in phone.last_message.text
+    assert await count(app, RedFlag) == 1
+    assert await count(app, OutboxMessage) == 1

@@ -4,6 +4,7 @@ corrects its date, channel, guarantees or note. Every change lands in the audit 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.domain.model import ContactStatus
 from bot.handlers.corrections import ContactEdit
-from bot.storage.models import AuditEntry, Contact, RedFlag
+from bot.storage.models import AuditEntry, Contact, Household, RedFlag
 from bot.storage.uow import App
 from tests.e2e.contact_people import ContactPeople, count, log_phone_call, saved_contacts
 
@@ -188,3 +189,52 @@ async def test_an_english_speaking_contact_person_withdraws_a_contact(contact_pe
         phone.last_message.text
     )
     assert "This month: 0/1 contacted" in phone.last_message.text
+
+
+async def test_a_mistyped_income_is_corrected_and_withdrawing_puts_the_old_one_back(
+    contact_person, app: App
+):
+    wang = await contact_person("王建国", ["张桂英"])
+    phone = wang.phone
+    await phone.tap("✍️ 记录联系")
+    await phone.press("张桂英（一组）")
+    await phone.press("电话")
+    await phone.press("✅ 六项都没问题")
+    await phone.press("💰 收入")
+    await phone.send("68000")  # one zero too many
+    await phone.press("✅ 保存")
+    async with app.uow() as uow:
+        before = (await uow.session.execute(select(Household))).scalar_one().income
+
+    await phone.press("✏️ 更正")
+    await phone.press("💰 收入")
+    await phone.send("abc")
+    assert "收入要填 0 到" in phone.last_message.text
+    await phone.send("6800")
+    assert "年人均纯收入：6,800 元" in phone.last_message.text
+
+    await phone.press("✏️ 更正")
+    await phone.press("⚠️ 家庭变故")
+    await phone.press("☐ 生病")
+    await phone.press("好了 ➡")
+    assert "家庭变故：生病" in phone.last_message.text
+    [contact] = await saved_contacts(app)
+    assert (contact.income, contact.events) == (Decimal(6800), ["illness"])
+    async with app.uow() as uow:
+        assert (await uow.session.execute(select(Household))).scalar_one().income == 6800
+
+    await phone.press("↩ 撤回")
+    await phone.press("↩ 确定撤回")
+
+    async with app.uow() as uow:
+        household = (await uow.session.execute(select(Household))).scalar_one()
+    assert before == Decimal(68000)
+    assert household.income == Decimal(5200)  # as the roster had it before this contact
+    restored = [e for e in await household_entries(app) if e.changes.get("reason")]
+    assert len(restored) == 1 and restored[0].changes["before"]["income"] == "6800.00"
+
+
+async def household_entries(app: App) -> list[AuditEntry]:
+    async with app.uow() as uow:
+        query = select(AuditEntry).where(AuditEntry.entity == "household")
+        return list((await uow.session.execute(query)).scalars())

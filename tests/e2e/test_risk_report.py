@@ -187,3 +187,28 @@ async def test_an_english_speaker_reports_a_risk_in_english(
     )
     [flag] = await _flags(app)
     assert flag.reason == "因务工就业不稳", "recorded in the roster's words, for the town office"
+
+
+async def test_an_older_reports_confirm_pressed_while_another_is_open_reports_nothing(
+    app: App, wang: Reporter, add_household, assign
+) -> None:
+    chen = await add_household("陈德明")
+    await assign(chen, wang.person)
+    user = wang.user
+    await user.send("德明")
+    chen_card = await user.expect("身份证号")
+    first_form = await _open_risk_form(user)
+    await user.press("🏥 因病", first_form)
+    old_confirm = await user.expect("确认为张桂英（一组）报告这个风险吗？")
+    await user.press("🚩 报告风险", chen_card)
+    second_form = await user.expect("🚩 为陈德明（一组）报告风险。")
+    await user.press("🌊 因灾", second_form)
+
+    answer = await user.press("✅ 确认报告", old_confirm)
+
+    assert answer is not None and answer.show_alert
+    assert "这张表已经填完了" in (answer.text or "")
+    assert await _count(app, RedFlag) == 0
+    await user.press("✅ 确认报告", second_form)
+    [flag] = await _flags(app)
+    assert (flag.household_id, flag.reason) == (chen.id, "因灾")

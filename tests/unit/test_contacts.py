@@ -364,3 +364,109 @@ async def test_a_guarantee_problem_added_by_a_correction_raises_a_red_flag(app: 
     assert changed.contact.problems == ["medical"]
     assert await count(app, RedFlag, RedFlag.contact_id == logged.contact.id) == 1
     assert await count(app, OutboxMessage) == 1
+
+
+async def test_a_problem_an_open_guarantee_flag_covers_raises_no_second_flag_or_alert(
+    app: App, town: Town
+):
+    first = await log_contact(app, town.wang, draft(town.zhang_home, problems=["housing"]))
+    again = await log_contact(app, town.wang, draft(town.zhang_home, problems=["housing"]))
+
+    assert first.flag_raised
+    assert not again.flag_raised
+    assert again.already_flagged == ["housing"]
+    assert await count(app, RedFlag) == 1
+    assert await count(app, OutboxMessage) == 1
+
+
+async def test_only_problems_not_yet_flagged_raise_a_new_flag(app: App, town: Town):
+    await log_contact(app, town.wang, draft(town.zhang_home, problems=["housing"]))
+    logged = await log_contact(
+        app, town.wang, draft(town.zhang_home, problems=["housing", "water"])
+    )
+
+    assert logged.flag_raised
+    assert logged.already_flagged == ["housing"]
+    async with app.uow() as uow:
+        flag = (
+            await uow.session.execute(
+                select(RedFlag).where(RedFlag.contact_id == logged.contact.id)
+            )
+        ).scalar_one()
+    assert "饮水安全" in flag.reason
+    assert "住房安全" not in flag.reason
+
+
+async def test_a_closed_guarantee_flag_covers_nothing(app: App, town: Town):
+    await log_contact(app, town.wang, draft(town.zhang_home, problems=["housing"]))
+    async with app.uow() as uow:
+        await uow.session.execute(update(RedFlag).values(status="closed"))
+        await uow.commit()
+
+    again = await log_contact(app, town.wang, draft(town.zhang_home, problems=["housing"]))
+
+    assert again.flag_raised
+    assert await count(app, RedFlag) == 2
+
+
+async def test_a_mistyped_income_and_the_events_are_corrected_and_audited(app: App, town: Town):
+    logged = await log_contact(app, town.wang, draft(town.zhang_home, income=Decimal(68000)))
+
+    changed = await correct_contact(
+        app,
+        town.wang,
+        logged.contact.id,
+        Correction(income=Decimal(6800), events=["illness"]),
+    )
+
+    assert changed.contact.income == Decimal(6800)
+    assert changed.contact.events == ["illness"]
+    async with app.uow() as uow:
+        household = await uow.session.get_one(Household, town.zhang_home.id)
+        entry = (
+            await uow.session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.entity == "contact", AuditEntry.action == "correct"
+                )
+            )
+        ).scalar_one()
+    assert household.income == Decimal(6800)
+    assert entry.changes["before"]["income"] == "68000.00"
+    assert entry.changes["after"]["events"] == ["illness"]
+    with pytest.raises(InvalidInput):
+        await correct_contact(app, town.wang, logged.contact.id, Correction(income=Decimal(-1)))
+
+
+async def test_withdrawing_a_contact_puts_back_the_income_it_set(app: App, town: Town):
+    logged = await log_contact(app, town.wang, draft(town.zhang_home, income=Decimal(68000)))
+
+    await withdraw_contact(app, town.wang, logged.contact.id)
+
+    async with app.uow() as uow:
+        household = await uow.session.get_one(Household, town.zhang_home.id)
+        restored = (
+            await uow.session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.entity == "household")
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )
+        ).scalar_one()
+    assert household.income == Decimal("5200.00")
+    assert restored.changes["before"]["income"] == "68000.00"
+    assert restored.changes["after"]["income"] == "5200.00"
+
+
+async def test_withdrawing_keeps_a_later_contacts_income(app: App, town: Town):
+    first = await log_contact(
+        app,
+        town.wang,
+        draft(town.zhang_home, income=Decimal(6000), occurred_on=TODAY - timedelta(days=1)),
+    )
+    await log_contact(app, town.wang, draft(town.zhang_home, income=Decimal(7000)))
+
+    await withdraw_contact(app, town.wang, first.contact.id)
+
+    async with app.uow() as uow:
+        household = await uow.session.get_one(Household, town.zhang_home.id)
+    assert household.income == Decimal(7000)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.domain.model import Category, ContactChannel, Guarantee, Role
 from bot.services.households import household_card, list_households, mask_id_number
 from bot.services.progress import progress_this_month
@@ -185,3 +186,20 @@ async def test_this_month_counts_contacted_and_lists_who_remains(
     assert {h.id for h in progress.remaining} == {h.id for h in households[7:]}
     assert progress.days_left(date(2026, 3, 10)) == 22
     assert progress.days_left(date(2026, 3, 31)) == 1
+
+
+async def test_a_card_lists_at_most_five_open_flags_and_counts_the_rest(
+    app: App, clock: FrozenClock
+) -> None:
+    town = TownBuilder(app)
+    village = await town.village("河口村")
+    wang = await town.person("王建华")
+    household = await town.household(village, "张桂英", wang)
+    for number in range(8):
+        await town.flag(household, f"风险 {number} " + "很长的说明" * 200)
+        clock.advance(minutes=1)
+
+    card = await household_card(app, wang, household.id)
+
+    assert [flag.reason[:4] for flag in card.open_flags] == [f"风险 {n}" for n in range(5)]
+    assert card.more_open_flags == 3
