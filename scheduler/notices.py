@@ -273,7 +273,14 @@ async def person_to_reassign(
     with use_language(language):
         village = person.village.name if person.village else "—"
         count = row.payload["households"]
-        if unreachable:
+        if unreachable and person.telegram_user_id is None:
+            text = _(
+                "⚠️ Contact person {name} ({village}) has not opened their invitation link yet, "
+                "so the bot cannot remind them. They hold {count} households.\n"
+                "Please send them an invitation link (bangfu invite --name {name}), "
+                "or reassign these households."
+            ).format(name=person.name, village=village, count=count)
+        elif unreachable:
             text = _(
                 "⚠️ Contact person {name} ({village}) cannot get messages from the bot: they "
                 "blocked it or never opened it. They hold {count} households.\n"

@@ -162,9 +162,12 @@ async def test_people_the_bot_cannot_reach_are_marked_and_the_town_office_told_o
         assert (await person(app, refused.id)).unreachable_since == clock.now()
     told = [message.text for message in town_office_group.messages]
     assert len(told) == 3
-    for name in ("王建华", "孙志强", "钱春花"):
+    for name in ("王建华", "孙志强"):
         [notice] = [text for text in told if name in text]
         assert "收不到机器人的消息" in notice and "名下有 1 户" in notice
+    # Without a Telegram account the town office is asked to send the invitation link.
+    [notice] = [text for text in told if "钱春花" in text]
+    assert "还没有打开邀请链接" in notice and "bangfu invite --name 钱春花" in notice
 
     # The daily people check finds the same people, and tells nobody again.
     async with app.uow() as uow:
