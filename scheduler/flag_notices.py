@@ -21,9 +21,10 @@ from bot.keyboards import HouseholdAction, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.flag_lifecycle import FlagAct, FlagPanel, StepKind
 from bot.services.flag_workflow import flag_view
+from bot.services.households import household_name
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
-from scheduler.notices import FlagAction, household_label
+from scheduler.notices import FlagAction
 from scheduler.rendering import OutgoingMessage, renderer
 
 ACT_LABELS: dict[FlagAct, str] = {
@@ -103,7 +104,7 @@ def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup
     household = panel.household
     lines = [
         _("🚩 Red flag · {village} {household}").format(
-            village=household.village.name, household=household_label(household)
+            village=household.village.name, household=household_name(household)
         ),
         *flag_lines(panel, tz),
     ]
@@ -141,7 +142,7 @@ async def removal_request(
     text = "\n".join(
         [
             _("📝 {village} asks to remove the red flag on {household}.").format(
-                village=household.village.name, household=household_label(household)
+                village=household.village.name, household=household_name(household)
             ),
             *flag_lines(panel, uow.clock.tz),
             "",
@@ -166,7 +167,7 @@ async def flag_decision(
     if found is None:
         return []
     panel, step = found
-    household = household_label(panel.household)
+    household = household_name(panel.household)
     village = panel.household.village.name
     if step.kind == StepKind.REMOVAL_APPROVED:
         text = _(

@@ -22,7 +22,8 @@ from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
 from bot.services import flag_workflow, reminders
 from bot.services.flag_workflow import DEADLINE_CHOICES, UNACKNOWLEDGED, FlagView
-from bot.storage.models import Household, OutboxMessage, Person, Village
+from bot.services.households import household_name
+from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
 from scheduler.ladder import days_left_in_month
 from scheduler.rendering import OutgoingMessage, renderer, split_text
@@ -41,12 +42,6 @@ class FlagAction(CallbackData, prefix="flag"):
     action: str  # "ack" | "deadline" | "open" | a FlagAct value
     flag_id: int
     days: int = 0
-
-
-def household_label(household: Household) -> str:
-    if household.group_name:
-        return f"{household.head_name}（{household.group_name}）"
-    return household.head_name
 
 
 def _current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
@@ -82,14 +77,14 @@ async def contact_digest(
             for start in range(0, len(households), BUTTONS_PER_MESSAGE)
         ]
         for number, batch in enumerate(batches):
-            lines = [f"· {household_label(household)}" for household in batch]
+            lines = [f"· {household_name(household)}" for household in batch]
             if number == 0:
                 lines = header + lines
             if number == len(batches) - 1:
                 lines = lines + footer
             keyboard = inline_grid(
                 [
-                    ("✍️ " + household_label(h), HouseholdAction(action="log", household_id=h.id))
+                    ("✍️ " + household_name(h), HouseholdAction(action="log", household_id=h.id))
                     for h in batch
                 ],
                 columns=2,
@@ -105,7 +100,7 @@ def _person_lines(rows: Sequence[reminders.Uncontacted]) -> list[str]:
     for person, households in reminders.by_person(list(rows)).items():
         name = person.name if person is not None else _(NO_CONTACT_PERSON)
         lines.append(f"👤 {name} ({len(households)})")
-        labels = [household_label(household) for household in households]
+        labels = [household_name(household) for household in households]
         # A few names per line, so a long list splits between lines and is never cut.
         lines += [
             "    " + join_list(labels[start : start + NAMES_PER_LINE])

@@ -17,8 +17,9 @@ from bot.i18n import gettext as _
 from bot.services import flag_workflow
 from bot.services.access import Actor
 from bot.services.flag_workflow import FlagView
+from bot.services.households import household_name
 from bot.storage.uow import App
-from scheduler.notices import FlagAction, flag_alert_keyboard, household_label
+from scheduler.notices import FlagAction, flag_alert_keyboard
 
 log = logging.getLogger(__name__)
 router = Router(name="flag_alerts")
@@ -38,7 +39,7 @@ async def acknowledge(
         query,
         view,
         _("✅ {name} acknowledged the red flag on {household}, {village}.").format(
-            name=actor.name, household=household_label(view.household), village=_village(view)
+            name=actor.name, household=household_name(view.household), village=_village(view)
         ),
     )
 
@@ -63,7 +64,7 @@ async def set_deadline(
             "⏱ {name} set the deadline for {household}, {village}: remove the risk by {deadline}."
         ).format(
             name=actor.name,
-            household=household_label(view.household),
+            household=household_name(view.household),
             village=_village(view),
             deadline=deadline,
         ),

@@ -22,9 +22,10 @@ from bot.services import flag_lifecycle
 from bot.services.access import Actor
 from bot.services.dates import parse_day
 from bot.services.flag_lifecycle import FlagAct, FlagPanel
+from bot.services.households import household_name
 from bot.storage.uow import App
 from scheduler.flag_notices import flag_card, flag_status_text
-from scheduler.notices import FlagAction, household_label
+from scheduler.notices import FlagAction
 
 router = Router(name="flag_steps")
 
@@ -51,7 +52,7 @@ class FlagStepForm(StatesGroup):
 
 
 def _name(panel: FlagPanel) -> str:
-    return f"{panel.household.village.name} {household_label(panel.household)}"
+    return f"{panel.household.village.name} {household_name(panel.household)}"
 
 
 @router.message(Command("flags"))

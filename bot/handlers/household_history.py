@@ -24,11 +24,12 @@ from bot.keyboards import HouseholdAction, inline_grid
 from bot.services.access import Actor
 from bot.services.assistance import MeasureType
 from bot.services.household_history import HouseholdHistory, household_history
+from bot.services.households import household_name
 from bot.services.roster_changes import ChangeKind
 from bot.storage.models import AssistanceMeasure, HouseholdChange
 from bot.storage.uow import App
 from scheduler.flag_notices import day, flag_lines
-from scheduler.notices import FlagAction, household_label
+from scheduler.notices import FlagAction
 from scheduler.rendering import split_text
 
 router = Router(name="household_history")
@@ -87,7 +88,7 @@ def render_history(
     lines = [
         _("📜 {village} {household} · household number {number}").format(
             village=household.village.name,
-            household=household_label(household),
+            household=household_name(household),
             number=household.number,
         ),
         _("Category: {category}").format(category=Category(household.category).label),

@@ -16,15 +16,15 @@ from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.household_history import send_history
 from bot.handlers.households import edit_in_place
-from bot.i18n import N_
+from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
 from bot.services import roster_changes
 from bot.services.access import Actor
 from bot.services.household_history import find_households
+from bot.services.households import household_name
 from bot.services.platform_flags import PlatformImportReport, PlatformRow, import_platform_flags
 from bot.storage.uow import App
-from scheduler.notices import household_label
 from scheduler.rendering import split_text
 
 router = Router(name="town_office")
@@ -131,7 +131,7 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
         return
     buttons = [
         (
-            f"{household.village.name} {household_label(household)}",
+            f"{household.village.name} {household_name(household)}",
             HouseholdAction(action="history", household_id=household.id),
         )
         for household in found
@@ -154,7 +154,7 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
         return
     buttons = [
         (
-            f"👤 {household.village.name} {household_label(household)}",
+            f"👤 {household.village.name} {household_name(household)}",
             HouseholdAction(action="reassign", household_id=household.id),
         )
         for household in households[:LIST_LIMIT]
@@ -259,7 +259,7 @@ async def deactivate(
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    names = "、".join(household_label(household) for household in freed) or "—"
+    names = join_list(household_name(household) for household in freed) or "—"
     await edit_in_place(
         query,
         _(

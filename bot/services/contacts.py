@@ -35,6 +35,7 @@ from bot.services import contact_rules as rules
 from bot.services.access import Actor, own_household
 from bot.services.contact_income import audit_text, restore_income, update_income
 from bot.services.flags import raise_flag
+from bot.services.households import household_name
 from bot.services.progress import MonthProgress, month_progress
 from bot.storage.models import Assignment, Contact, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -139,14 +140,6 @@ async def contact_target(app: App, actor: Actor, household_id: int) -> str:
     """The name of a household the actor may log a contact for (NotAllowed otherwise)."""
     async with app.uow() as uow:
         return household_name(await own_household(uow, actor, household_id))
-
-
-def household_name(household: Household) -> str:
-    return (
-        f"{household.head_name}（{household.group_name}）"
-        if household.group_name
-        else household.head_name
-    )
 
 
 async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedContact:
