@@ -12,9 +12,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.model import Role
+from bot.domain.model import FlagStatus, Role
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.services.flag_workflow import DEADLINE_CHOICES, FlagView
 
 MY_HOUSEHOLDS = N_("🏠 My households")
 THIS_MONTH = N_("📅 This month")
@@ -66,3 +67,30 @@ def inline_grid(
         last_row.adjust(len(footer))
         builder.attach(last_row)
     return builder.as_markup()
+
+
+class FlagAction(CallbackData, prefix="flag"):
+    """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
+    open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
+
+    action: str  # "ack" | "deadline" | "open" | a FlagAct value
+    flag_id: int
+    days: int = 0
+
+
+def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:
+    """The "✅ Acknowledge" button while nobody has, and the deadline choices in one row."""
+    flag_id = view.flag.id
+    acknowledge: list[tuple[str, CallbackData | str]] = []
+    if view.flag.status == FlagStatus.RAISED:
+        acknowledge.append((_("✅ Acknowledge"), FlagAction(action="ack", flag_id=flag_id)))
+    deadlines: list[tuple[str, CallbackData | str]] = [
+        (
+            _("⏱ {days} days").format(days=days),
+            FlagAction(action="deadline", flag_id=flag_id, days=days),
+        )
+        for days in DEADLINE_CHOICES
+    ]
+    # The card: measures, the household's history, and the way to removal (销号).
+    acknowledge.append((_("📋 Details"), FlagAction(action="open", flag_id=flag_id)))
+    return inline_grid(acknowledge, footer=deadlines)

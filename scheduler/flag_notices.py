@@ -17,14 +17,13 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.domain.model import FlagSource, FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import FlagAction, HouseholdAction, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.flag_lifecycle import FlagAct, FlagPanel, StepKind
 from bot.services.flag_workflow import flag_view
 from bot.services.households import household_name
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
-from scheduler.notices import FlagAction
 from scheduler.rendering import OutgoingMessage, renderer
 
 ACT_LABELS: dict[FlagAct, str] = {

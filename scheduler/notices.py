@@ -12,16 +12,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
-
 from bot.clock import Month
 from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
 from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import HouseholdAction, flag_alert_keyboard, inline_grid
 from bot.services import flag_workflow, reminders
-from bot.services.flag_workflow import DEADLINE_CHOICES, UNACKNOWLEDGED, FlagView
+from bot.services.flag_workflow import UNACKNOWLEDGED, FlagView
 from bot.services.households import household_name
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
@@ -33,15 +30,6 @@ NO_CONTACT_PERSON = N_("No contact person")
 # Telegram shows at most about 100 inline buttons per message; a digest stays well under.
 BUTTONS_PER_MESSAGE = 40
 NAMES_PER_LINE = 6
-
-
-class FlagAction(CallbackData, prefix="flag"):
-    """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
-    open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
-
-    action: str  # "ack" | "deadline" | "open" | a FlagAct value
-    flag_id: int
-    days: int = 0
 
 
 def _current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
@@ -234,24 +222,6 @@ def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> st
     else:
         lines.append(_("Set or change the deadline to remove the risk."))
     return "\n".join(lines)
-
-
-def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:
-    """The "✅ Acknowledge" button while nobody has, and the deadline choices in one row."""
-    flag_id = view.flag.id
-    acknowledge: list[tuple[str, CallbackData | str]] = []
-    if view.flag.status == FlagStatus.RAISED:
-        acknowledge.append((_("✅ Acknowledge"), FlagAction(action="ack", flag_id=flag_id)))
-    deadlines: list[tuple[str, CallbackData | str]] = [
-        (
-            _("⏱ {days} days").format(days=days),
-            FlagAction(action="deadline", flag_id=flag_id, days=days),
-        )
-        for days in DEADLINE_CHOICES
-    ]
-    # The card: measures, the household's history, and the way to removal (销号).
-    acknowledge.append((_("📋 Details"), FlagAction(action="open", flag_id=flag_id)))
-    return inline_grid(acknowledge, footer=deadlines)
 
 
 @renderer(reminders.PERSON_UNREACHABLE)

@@ -14,12 +14,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.errors import DomainError
 from bot.i18n import gettext as _
+from bot.keyboards import FlagAction, flag_alert_keyboard
 from bot.services import flag_workflow
 from bot.services.access import Actor
 from bot.services.flag_workflow import FlagView
 from bot.services.households import household_name
 from bot.storage.uow import App
-from scheduler.notices import FlagAction, flag_alert_keyboard
 
 log = logging.getLogger(__name__)
 router = Router(name="flag_alerts")

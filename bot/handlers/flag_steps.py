@@ -17,7 +17,7 @@ from bot.handlers.filters import FreeText
 from bot.handlers.private_forms import begin_in_private
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.keyboards import inline_grid
+from bot.keyboards import FlagAction, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.access import Actor
 from bot.services.dates import parse_day
@@ -25,7 +25,6 @@ from bot.services.flag_lifecycle import FlagAct, FlagPanel
 from bot.services.households import household_name
 from bot.storage.uow import App
 from scheduler.flag_notices import flag_card, flag_status_text
-from scheduler.notices import FlagAction
 
 router = Router(name="flag_steps")
 

@@ -20,7 +20,7 @@ from bot.errors import DomainError
 from bot.handlers.households import listing
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import FlagAction, HouseholdAction, inline_grid
 from bot.services.access import Actor
 from bot.services.assistance import MeasureType
 from bot.services.household_history import HouseholdHistory, household_history
@@ -29,7 +29,6 @@ from bot.services.roster_changes import ChangeKind
 from bot.storage.models import AssistanceMeasure, HouseholdChange
 from bot.storage.uow import App
 from scheduler.flag_notices import day, flag_lines
-from scheduler.notices import FlagAction
 from scheduler.rendering import split_text
 
 router = Router(name="household_history")

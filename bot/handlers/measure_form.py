@@ -21,14 +21,13 @@ from bot.handlers.households import HOUSEHOLD_HISTORY, edit_in_place
 from bot.handlers.private_forms import begin_in_private
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import FlagAction, HouseholdAction, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.access import Actor
 from bot.services.assistance import MeasureType, add_measure, measure_target, parse_amount
 from bot.services.dates import parse_day
 from bot.services.flag_workflow import DEADLINE_CHOICES
 from bot.storage.uow import App
-from scheduler.notices import FlagAction
 
 router = Router(name="measure_form")
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.domain.model import FlagSource, FlagStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.keyboards import FlagAction
 from bot.services import flag_workflow
 from bot.services.access import Actor
 from bot.services.flags import raise_flag
@@ -208,7 +209,7 @@ async def test_the_alert_shows_the_household_and_buttons_for_acknowledging_and_d
     assert "🚩" in message.text and "河口村" in message.text and "户主因病住院" in message.text
     assert "再次提醒" not in message.text
     pressed = [
-        notices.FlagAction.unpack(button.callback_data)
+        FlagAction.unpack(button.callback_data)
         for row in message.reply_markup.inline_keyboard
         for button in row
     ]
