@@ -158,12 +158,21 @@ async def household_chosen(
         await query.answer(error.render(), show_alert=True)
         return
     message = query.message if isinstance(query.message, Message) else None
-    picked_from_list = message is not None and message.message_id == (await state.get_data()).get(
-        "picker_id"
+    data = await state.get_data()
+    picked_from_list = message is not None and message.message_id == data.get("picker_id")
+    unfinished = (
+        data.get("name")
+        if data.get("household_id") not in (None, callback_data.household_id)
+        else None
     )
     await query.answer()
     if message is not None:
         await _begin(message, state, app, callback_data.household_id, name, edit=picked_from_list)
+    if unfinished and message is not None:
+        # Say so, rather than silently dropping what was filled in for the other household.
+        await message.answer(
+            _("The unfinished form for {name} was not saved.").format(name=unfinished)
+        )
 
 
 async def _begin(

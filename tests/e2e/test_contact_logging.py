@@ -369,3 +369,19 @@ async def test_a_guarantee_problem_already_flagged_and_open_alerts_the_town_only
     assert "已经标注过" in phone.last_message.text
     assert await count(app, RedFlag) == 1
     assert await count(app, OutboxMessage) == 1
+
+
+async def test_starting_another_household_mid_form_says_the_first_form_was_not_saved(
+    contact_person, app: App
+):
+    wang = await contact_person("王建国", ["张桂英", "陈德明"])
+    phone = wang.phone
+    await phone.tap("📅 本月进度")
+    progress = phone.last_message
+    await phone.press("✍️ 张桂英（一组）", progress)
+    await phone.press("电话")
+
+    await phone.press("✍️ 陈德明（一组）", progress)  # the other household, from the older list
+
+    assert any("张桂英（一组） 那张没填完的表没有保存" in (m.text or "") for m in phone.messages)
+    assert await count(app, Contact) == 0
