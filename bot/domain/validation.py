@@ -8,6 +8,7 @@ names the rule so a clerk can fix the cell.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -116,14 +117,18 @@ def parse_members(value: str) -> int:
     return int(number)
 
 
+MAX_INCOME = Decimal(1_000_000)  # yuan per person a year: anything above is a typing slip
+
+
 def parse_income(value: str) -> Decimal:
-    """Yearly income per person in yuan (年人均纯收入): 0 or more, kept to the fen."""
-    text = value.strip().removesuffix("元").replace(",", "").replace("，", "")
+    """Yearly income per person in yuan (年人均纯收入), as typed in a roster or a chat: "5200",
+    "5,200", "5200元", "５２００.５". 0 or more, below MAX_INCOME, kept to the fen."""
+    text = re.sub(r"[\s,，元]|yuan", "", unicodedata.normalize("NFKC", value).lower())
     try:
         number = Decimal(text)
     except InvalidOperation:
         number = Decimal(-1)
-    if not number.is_finite() or number < 0:
+    if not number.is_finite() or not Decimal(0) <= number < MAX_INCOME:
         raise InvalidValue(
             N_("The income must be an amount in yuan, 0 or more, not {value}."), value=value
         )

@@ -6,19 +6,18 @@ the form applies the same ones as each value is typed, so a mistake is named at 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from bot.config import Settings
+from bot.domain import validation
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.domain.validation import MAX_INCOME
 from bot.errors import InvalidInput
 from bot.i18n import N_
 
 # A sanity bound against typos (an extra zero or two), far above any monitored household.
-MAX_INCOME = Decimal(1_000_000)
 
 FUTURE_DAY = N_("The date cannot be in the future: today is {today}.")
 TOO_FAR_BACK = N_("The date can be at most {days} days back, so not before {earliest}.")
@@ -68,11 +67,10 @@ def validate_income(income: Decimal) -> Decimal:
 
 
 def parse_income(text: str) -> Decimal:
-    """A typed yearly income per person: "5200", "5,200", "5200元", "５２００.５"."""
-    cleaned = re.sub(r"[\s,，元]|yuan", "", unicodedata.normalize("NFKC", text).lower())
+    """A typed yearly income per person (the roster's one parser), with the form's message."""
     try:
-        return validate_income(Decimal(cleaned))
-    except InvalidOperation:
+        return validation.parse_income(text)
+    except validation.InvalidValue:
         raise InvalidInput(BAD_INCOME, limit=f"{MAX_INCOME - 1:,.0f}") from None
 
 
