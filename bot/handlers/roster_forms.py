@@ -176,6 +176,14 @@ async def cells_typed(message: Message, state: FSMContext) -> None:
         header, colon, value = line.replace(":", "：").partition("：")
         if colon:
             cells["".join(header.split())] = value.strip() or None
+    try:  # checked now, so nobody types a meeting record for a row that cannot be saved
+        roster_changes.check_new_household(cells)
+    except RosterRejected as rejected:
+        problems = [f"{p.column}: {p.render()}" for p in rejected.problems]
+        await message.answer(
+            "\n".join([_("Please correct these and send the lines again:"), *problems])
+        )
+        return
     data = await state.update_data(cells=cells, household=cells.get("户主姓名") or "—")
     await state.set_state(MeetingForm.day)
     await message.answer(

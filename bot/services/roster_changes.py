@@ -22,7 +22,7 @@ from bot.i18n import N_, join_list
 from bot.services.access import Actor
 from bot.services.assistance import required_text
 from bot.services.roster_people import contact_persons_for
-from bot.services.roster_rows import check_rows
+from bot.services.roster_rows import RosterRow, check_rows
 from bot.services.roster_sheet import RawRow
 from bot.storage.models import Assignment, Household, HouseholdChange, Person, Village
 from bot.storage.uow import App, UnitOfWork
@@ -157,13 +157,18 @@ async def adjust_out(
         return household
 
 
+def check_new_household(cells: dict[str, object]) -> RosterRow:
+    """The roster's own row checks on one typed household; RosterRejected lists every problem."""
+    return check_rows([RawRow(number=1, cells=cells)])[0]
+
+
 async def add_household(
     app: App, actor: Actor, cells: dict[str, object], meeting: MeetingRecord
 ) -> Household:
     """A newly found household (新发现), given by the roster's columns and checked by the
     roster's own row checks (RosterRejected lists every problem). Its village must exist."""
     _town_office_only(actor)
-    row = check_rows([RawRow(number=1, cells=cells)])[0]
+    row = check_new_household(cells)
     async with app.uow() as uow:
         village = (
             await uow.session.execute(select(Village).where(Village.name == row.village))
