@@ -19,7 +19,7 @@ NO_TOKEN = N_(
     "BOT_TOKEN is not set.\n"
     "1. In Telegram, open @BotFather and send /newbot; it answers with a token.\n"
     "2. Put it in a file named .env in this folder:  BOT_TOKEN=123456:ABC...\n"
-    "3. Run `bangfu run` again."
+    "3. Start bangfu again (./scripts/start, or bangfu run)."
 )
 
 
