@@ -53,6 +53,11 @@ class Month:
         return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def local_minute(instant: datetime | None, tz: ZoneInfo) -> str:
+    """An instant as the town reads it, to the minute in local time: "2026-03-10 18:00"."""
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "—"
+
+
 class Clock:
     """Real time. Subclassed by tests (FrozenClock) to move through a month in seconds."""
 

@@ -8,12 +8,13 @@ town has already reviewed is not announced again.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.clock import local_minute
 from bot.domain.model import FlagSource, FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -38,10 +39,6 @@ HISTORY_BUTTON = N_("📜 Household history")
 DETAILS_BUTTON = N_("📋 Details")
 
 
-def moment(instant: datetime | None, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "—"
-
-
 def day(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
@@ -55,7 +52,7 @@ def flag_status_text(panel: FlagPanel) -> str:
 
 
 def step_line(step: FlagStep, tz: ZoneInfo) -> str:
-    when, who = moment(step.at, tz), step.actor_label
+    when, who = local_minute(step.at, tz), step.actor_label
     if step.kind == StepKind.REMOVAL_REQUESTED:
         text = _("{when} {who} requested removal: {reason}")
     elif step.kind == StepKind.REMOVAL_APPROVED:
@@ -82,13 +79,13 @@ def flag_lines(panel: FlagPanel, tz: ZoneInfo) -> list[str]:
         _("Source: {source}").format(
             source=f"{source} · {view.raised_by}" if view.raised_by else source
         ),
-        _("Raised: {when}").format(when=moment(flag.raised_at, tz)),
+        _("Raised: {when}").format(when=local_minute(flag.raised_at, tz)),
         _("Status: {status}").format(status=flag_status_text(panel)),
     ]
     if flag.acknowledged_at is not None:
         lines.append(
             _("✅ Acknowledged by {name}, {when}").format(
-                name=view.acknowledged_by or "—", when=moment(flag.acknowledged_at, tz)
+                name=view.acknowledged_by or "—", when=local_minute(flag.acknowledged_at, tz)
             )
         )
     if flag.deadline is not None and flag.status != FlagStatus.CLOSED:

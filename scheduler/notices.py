@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.clock import Month
+from bot.clock import Month, local_minute
 from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
 from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
@@ -204,12 +204,12 @@ def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> st
         ),
         _("Reason: {reason}").format(reason=flag.reason),
         _("Source: {source}").format(source=_source(flag.source, view.raised_by)),
-        _("Raised: {when}").format(when=_moment(flag.raised_at, tz)),
+        _("Raised: {when}").format(when=local_minute(flag.raised_at, tz)),
     ]
     if view.acknowledged_by is not None or flag.acknowledged_at is not None:
         lines.append(
             _("✅ Acknowledged by {name}, {when}").format(
-                name=view.acknowledged_by or "—", when=_moment(flag.acknowledged_at, tz)
+                name=view.acknowledged_by or "—", when=local_minute(flag.acknowledged_at, tz)
             )
         )
     if flag.deadline is not None:
@@ -261,7 +261,9 @@ async def person_to_reassign(
                 name=person.name,
                 village=village,
                 days=row.payload.get("days", ""),
-                last=_moment(datetime.fromisoformat(last), uow.clock.tz) if last else _("never"),
+                last=local_minute(datetime.fromisoformat(last), uow.clock.tz)
+                if last
+                else _("never"),
                 count=count,
             )
         return [OutgoingMessage(text, None)]
@@ -281,7 +283,3 @@ def _source(code: str, raised_by: str | None) -> str:
 
 def _day(day: date | None) -> str:
     return day.isoformat() if day else "—"
-
-
-def _moment(instant: datetime | None, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "—"

@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 
 from bot.app import build_app
-from bot.clock import Clock, FrozenClock
+from bot.clock import Clock, FrozenClock, local_minute
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.storage.migrate import upgrade
@@ -54,12 +54,13 @@ async def list_jobs(settings: Settings, _args: argparse.Namespace) -> int:
             upcoming = job.trigger(settings).get_next_fire_time(None, now)
             previous = await last_run(app, job) if job.ladder is not None else None
             print(f"{job.name}\n  {_(job.description)}")
-            print("  " + _("next run: {when}").format(when=_when(settings, upcoming)))
+            print("  " + _("next run: {when}").format(when=local_minute(upcoming, settings.tz)))
             if previous is not None:
                 print(
                     "  "
                     + _("last run: {when}, {count} message(s) queued").format(
-                        when=_when(settings, previous.scheduled_for), count=previous.queued
+                        when=local_minute(previous.scheduled_for, settings.tz),
+                        count=previous.queued,
                     )
                 )
     finally:
@@ -80,7 +81,7 @@ async def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
         if moment is None:
             print(
                 _("{job} has nothing scheduled this month on or before {when}.").format(
-                    job=job.name, when=_when(settings, clock.now())
+                    job=job.name, when=local_minute(clock.now(), settings.tz)
                 ),
                 file=sys.stderr,
             )
@@ -90,11 +91,7 @@ async def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
         await app.close()
     print(
         _("{job} ran for {when}: {count} new message(s) queued.").format(
-            job=job.name, when=_when(settings, moment), count=queued
+            job=job.name, when=local_minute(moment, settings.tz), count=queued
         )
     )
     return 0
-
-
-def _when(settings: Settings, instant: datetime | None) -> str:
-    return "—" if instant is None else instant.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")

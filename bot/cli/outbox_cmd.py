@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.app import build_app
+from bot.clock import local_minute
 from bot.config import Settings
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -58,7 +59,9 @@ async def show_status(settings: Settings, _args: argparse.Namespace) -> int:
         )
     )
     if oldest.not_before > now:
-        print("  " + _("next try: {when}").format(when=_local(settings, oldest.not_before)))
+        print(
+            "  " + _("next try: {when}").format(when=local_minute(oldest.not_before, settings.tz))
+        )
     if oldest.last_error:
         print("  " + _("last error: {error}").format(error=oldest.last_error))
     if in_quiet_hours(settings, now):
@@ -78,7 +81,3 @@ def _age(age: timedelta) -> str:
     if hours < 48:
         return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
     return _("{days} days").format(days=hours // 24)
-
-
-def _local(settings: Settings, instant: datetime) -> str:
-    return instant.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")

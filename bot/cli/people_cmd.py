@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
 
 from bot.app import build_app, build_bot
+from bot.clock import local_minute
 from bot.config import Settings
 from bot.domain.model import Role
 from bot.i18n import gettext as _
@@ -62,7 +63,7 @@ async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
         print(_("New village added: {village}.").format(village=issued.village_name))
     if issued.new_person:
         print(_("{name} was not in the roster and has been added.").format(name=issued.person.name))
-    expires = issued.expires_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+    expires = local_minute(issued.expires_at, settings.tz)
     print(
         _("One-time link for {name} ({role}), valid until {expires}:").format(
             name=issued.person.name, role=issued.role.label, expires=expires

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
 
+from bot.clock import local_minute
 from bot.config import Settings
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -68,7 +69,7 @@ async def acknowledge(app: App, actor: Actor, flag_id: int) -> FlagView:
             raise Conflict(
                 N_("Already acknowledged by {name} on {when}."),
                 name=view.acknowledged_by or "—",
-                when=_local(app, flag.acknowledged_at),
+                when=local_minute(flag.acknowledged_at, app.settings.tz),
             )
         await uow.commit()
         return await _fresh_view(uow, flag_id)
@@ -202,12 +203,6 @@ async def _fresh_view(uow: UnitOfWork, flag_id: int) -> FlagView:
     view = await flag_view(uow, flag_id)
     assert view is not None
     return view
-
-
-def _local(app: App, instant: datetime | None) -> str:
-    if instant is None:
-        return "—"
-    return instant.astimezone(app.settings.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _iso(day: date | None) -> str | None:
