@@ -28,7 +28,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.clock import Clock, Month
 from bot.errors import DomainError, InvalidInput, NotFound
-from bot.i18n import N_
+from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import inline_grid
 from bot.services.access import Actor
@@ -166,7 +166,7 @@ def _form_caption(village: str, form: FormSpec) -> str:
 
 
 def _villages_line(names: Iterable[str]) -> str:
-    listed = "、".join(names)
+    listed = join_list(names)
     if not listed:
         return _("There are no villages yet: import the roster first.")
     return _("Villages you can export: {villages}").format(villages=listed)

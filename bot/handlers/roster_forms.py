@@ -19,7 +19,7 @@ from bot.errors import DomainError
 from bot.handlers.filters import FreeText
 from bot.handlers.households import edit_in_place
 from bot.handlers.private_forms import begin_in_private
-from bot.i18n import N_
+from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
 from bot.services import roster_changes
@@ -164,7 +164,7 @@ async def new_household(message: Message, actor: Actor, state: FSMContext) -> No
             "➕ A newly found household. Copy the lines below, fill in each one after the "
             "colon (as in the roster), and send them back. Categories: {categories}. /cancel "
             "to stop."
-        ).format(categories="、".join(ROSTER_NAME_BY_CATEGORY.values()))
+        ).format(categories=join_list(ROSTER_NAME_BY_CATEGORY.values()))
     )
     await message.answer(template)
 
