@@ -6,6 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import gettext
+from bot.text_preview import ECHO, preview
+
+
+def render_message(msgid: str, params: dict[str, Any]) -> str:
+    """The message in the current language. A text parameter (often what someone typed or
+    uploaded: a village, a phone, a cell) is quoted at most ECHO units long, so a refusal of a
+    4,000-character answer still reaches the person."""
+    shown = {
+        key: preview(value, ECHO, one_line=True) if isinstance(value, str) else value
+        for key, value in params.items()
+    }
+    return gettext(msgid).format(**shown)
 
 
 class DomainError(Exception):
@@ -15,7 +27,7 @@ class DomainError(Exception):
         self.params = params
 
     def render(self) -> str:
-        return gettext(self.msgid).format(**self.params)
+        return render_message(self.msgid, self.params)
 
 
 class NotAllowed(DomainError):

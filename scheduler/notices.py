@@ -7,6 +7,7 @@ queueing and sending is left out, and a message with nothing left to say is not 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -242,9 +243,14 @@ async def person_to_reassign(
             text = _(
                 "⚠️ Contact person {name} ({village}) has not opened their invitation link yet, "
                 "so the bot cannot remind them. They hold {count} households.\n"
-                "Please send them an invitation link (bangfu invite --name {name}), "
+                "Please send them an invitation link ({command}), "
                 "or reassign these households."
-            ).format(name=person.name, village=village, count=count)
+            ).format(
+                name=person.name,
+                village=village,
+                count=count,
+                command=shlex.join(["bangfu", "invite", "--name", person.name]),  # pasteable
+            )
         elif unreachable:
             text = _(
                 "⚠️ Contact person {name} ({village}) cannot get messages from the bot: they "

@@ -17,6 +17,7 @@ from bot.cli import (
     service_cmd,
     town_cmd,
 )
+from bot.cli.output import say
 from bot.config import Settings
 from bot.errors import DomainError
 from bot.i18n import load_catalogs, set_language
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
     except DomainError as error:
-        print(error.render(), file=sys.stderr)
+        say(error.render(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 
 from bot.app import build_app
+from bot.cli.output import say
 from bot.clock import Clock, FrozenClock, local_minute
 from bot.config import Settings
 from bot.i18n import gettext as _
@@ -53,10 +54,10 @@ async def list_jobs(settings: Settings, _args: argparse.Namespace) -> int:
         for job in JOBS.values():
             upcoming = job.trigger(settings).get_next_fire_time(None, now)
             previous = await last_run(app, job) if job.ladder is not None else None
-            print(f"{job.name}\n  {_(job.description)}")
-            print("  " + _("next run: {when}").format(when=local_minute(upcoming, settings.tz)))
+            say(f"{job.name}\n  {_(job.description)}")
+            say("  " + _("next run: {when}").format(when=local_minute(upcoming, settings.tz)))
             if previous is not None:
-                print(
+                say(
                     "  "
                     + _("last run: {when}, {count} message(s) queued").format(
                         when=local_minute(previous.scheduled_for, settings.tz),
@@ -79,7 +80,7 @@ async def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
     try:
         moment = job.moment_for(settings, clock.now())
         if moment is None:
-            print(
+            say(
                 _("{job} has nothing scheduled this month on or before {when}.").format(
                     job=job.name, when=local_minute(clock.now(), settings.tz)
                 ),
@@ -89,7 +90,7 @@ async def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
         queued = await run_job(app, job, moment)
     finally:
         await app.close()
-    print(
+    say(
         _("{job} ran for {when}: {count} new message(s) queued.").format(
             job=job.name, when=local_minute(moment, settings.tz), count=queued
         )

@@ -6,6 +6,7 @@ import argparse
 from datetime import timedelta
 
 from bot.app import build_app
+from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
 from bot.i18n import N_
@@ -46,26 +47,24 @@ async def show_status(settings: Settings, _args: argparse.Namespace) -> int:
         now = app.clock.now()
     finally:
         await app.close()
-    print(_("Outbox (messages the bot sends by itself):"))
+    say(_("Outbox (messages the bot sends by itself):"))
     for status, line in LINES:
-        print("  " + _(line).format(count=found.counts.get(status, 0)))
+        say("  " + _(line).format(count=found.counts.get(status, 0)))
     oldest = found.oldest_waiting
     if oldest is None:
-        print(_("Nothing is waiting."))
+        say(_("Nothing is waiting."))
         return 0
-    print(
+    say(
         _("Oldest waiting: {kind}, queued {age} ago, key {key}").format(
             kind=oldest.kind, age=_age(now - oldest.created_at), key=oldest.key
         )
     )
     if oldest.not_before > now:
-        print(
-            "  " + _("next try: {when}").format(when=local_minute(oldest.not_before, settings.tz))
-        )
+        say("  " + _("next try: {when}").format(when=local_minute(oldest.not_before, settings.tz)))
     if oldest.last_error:
-        print("  " + _("last error: {error}").format(error=oldest.last_error))
+        say("  " + _("last error: {error}").format(error=oldest.last_error))
     if in_quiet_hours(settings, now):
-        print(
+        say(
             _("Quiet hours now: only red-flag alerts go out until {hour}:00.").format(
                 hour=f"{settings.quiet_hours_end:02d}"
             )

@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
 
 from bot.app import build_app, build_bot
+from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
 from bot.domain.model import Role
@@ -45,7 +46,7 @@ async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
     try:
         username = await _bot_username(app, settings)
         if username is None:
-            print(
+            say(
                 _(
                     "Cannot make the link: the bot's username is unknown. Set BOT_TOKEN "
                     "(in .env or the environment) and run this again."
@@ -60,16 +61,16 @@ async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
         await app.close()
 
     if issued.new_village:
-        print(_("New village added: {village}.").format(village=issued.village_name))
+        say(_("New village added: {village}.").format(village=issued.village_name))
     if issued.new_person:
-        print(_("{name} was not in the roster and has been added.").format(name=issued.person.name))
+        say(_("{name} was not in the roster and has been added.").format(name=issued.person.name))
     expires = local_minute(issued.expires_at, settings.tz)
-    print(
+    say(
         _("One-time link for {name} ({role}), valid until {expires}:").format(
             name=issued.person.name, role=issued.role.label, expires=expires
         )
     )
-    print(onboarding.invite_link(username, issued.code), flush=True)
+    say(onboarding.invite_link(username, issued.code), flush=True)
     return 0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import build_app
+from bot.cli.output import say
 from bot.clock import Month
 from bot.config import Settings
 from bot.i18n import gettext as _
@@ -64,10 +65,10 @@ async def write_summary(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.close()
     report, paths = await asyncio.to_thread(_render, summary, settings.tz, args.out)
-    print(report.text)
-    print()
+    say(report.text)
+    say()
     for path in paths:
-        print(_("Written: {path}").format(path=path))
+        say(_("Written: {path}").format(path=path))
     return 0
 
 
@@ -84,6 +85,6 @@ async def write_forms(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await app.close()
     for path in paths:
-        print(path)
-    print(_("{count} forms written to {folder}.").format(count=len(paths), folder=args.out))
+        say(str(path))
+    say(_("{count} forms written to {folder}.").format(count=len(paths), folder=args.out))
     return 0

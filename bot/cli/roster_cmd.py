@@ -7,21 +7,16 @@ import sys
 from pathlib import Path
 
 from bot.app import build_app
+from bot.cli.output import say, shell_command
 from bot.config import Settings
-from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.services import demo
 from bot.services.access import CLI_OPERATOR
-from bot.services.roster import (
-    RosterImportReport,
-    RosterRejected,
-    import_roster,
-    write_roster_template,
-)
+from bot.services.roster import RosterImportReport, import_roster, write_roster_template
+from bot.services.roster_rows import RowsRejected
 from bot.storage.migrate import upgrade
 
 IMPORT_COMMAND = "import"
-ROW_PROBLEM = N_("Row {row}, {column}: {reason}")
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -63,10 +58,10 @@ def import_actions(commands: argparse._SubParsersAction) -> argparse._SubParsers
 def roster_template(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     if path.suffix.lower() != ".xlsx":
-        print(_("The template is an Excel file: give a name ending in .xlsx."), file=sys.stderr)
+        say(_("The template is an Excel file: give a name ending in .xlsx."), file=sys.stderr)
         return 2
     if path.exists():
-        print(
+        say(
             _("{file} already exists. Choose another name so it is not overwritten.").format(
                 file=path
             ),
@@ -74,11 +69,11 @@ def roster_template(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 1
     write_roster_template(path)
-    print(
+    say(
         _(
             "Roster template written to {file}. Fill in one row per household (delete the "
-            "example row first), then run: bangfu import roster {file}"
-        ).format(file=path)
+            "example row first), then run: {command}"
+        ).format(file=path, command=shell_command("bangfu", "import", "roster", str(path)))
     )
     return 0
 
@@ -88,13 +83,8 @@ async def import_roster_file(settings: Settings, args: argparse.Namespace) -> in
     app = build_app(settings)
     try:
         report = await import_roster(app, CLI_OPERATOR, args.file)
-    except RosterRejected as rejected:
-        print(rejected.render(), file=sys.stderr)
-        for problem in rejected.problems:
-            line = _(ROW_PROBLEM).format(
-                row=problem.row_number, column=problem.column, reason=problem.render()
-            )
-            print(line, file=sys.stderr)
+    except RowsRejected as rejected:
+        say_rejected(rejected)
         return 1
     finally:
         await app.close()
@@ -103,7 +93,7 @@ async def import_roster_file(settings: Settings, args: argparse.Namespace) -> in
 
 
 def _print_report(report: RosterImportReport) -> None:
-    print(
+    say(
         _(
             "Roster imported: {created} new households, {updated} updated, {unchanged} "
             "unchanged; {reassigned} moved to another contact person."
@@ -115,15 +105,23 @@ def _print_report(report: RosterImportReport) -> None:
         )
     )
     if report.villages_created:
-        print(_("New villages: {count}.").format(count=report.villages_created))
+        say(_("New villages: {count}.").format(count=report.villages_created))
     if report.new_contact_persons:
-        print(
+        say(
             _("New contact persons: {count}. Invite each one to the bot:").format(
                 count=report.contact_persons_created
             )
         )
         for name, phone in report.new_contact_persons:
-            print(f"  bangfu invite --name {name} --role contact --phone {phone}")
+            invite = ["bangfu", "invite", "--name", name, "--role", "contact", "--phone", phone]
+            say("  " + shell_command(*invite))
+
+
+def say_rejected(rejected: RowsRejected) -> None:
+    """Why an upload was refused, then every bad cell by row (on stderr)."""
+    say(rejected.render(), file=sys.stderr)
+    for problem in rejected.problems:
+        say(problem.line(), file=sys.stderr)
 
 
 async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
@@ -133,7 +131,7 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
         town = await demo.fill_demo_town(app)
     finally:
         await app.close()
-    print(
+    say(
         _(
             "Demo town ready: {villages} villages, {households} households, {people} contact "
             "persons; {last_month} contacts last month and {this_month} this month so far; "

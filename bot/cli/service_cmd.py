@@ -7,6 +7,7 @@ import logging
 import sys
 
 from bot.app import build_app, build_bot, serve
+from bot.cli.output import say
 from bot.config import Settings
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -33,13 +34,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
-    print(_("Database is up to date: {url}").format(url=_safe_url(settings.database_url)))
+    say(_("Database is up to date: {url}").format(url=_safe_url(settings.database_url)))
     return 0
 
 
 async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.bot_token:
-        print(_(NO_TOKEN), file=sys.stderr)
+        say(_(NO_TOKEN), file=sys.stderr)
         return 2
     upgrade(settings.database_url)
     app = build_app(settings)
@@ -49,13 +50,13 @@ async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
         await onboarding.remember_bot_username(app, me.username or "")
         code = await onboarding.first_start_admin_code(app)
         if code:
-            print(
+            say(
                 _(
                     "No town office account yet. Open this one-time link in Telegram "
                     "to become the town office admin:"
                 )
             )
-            print(onboarding.invite_link(me.username or "", code), flush=True)
+            say(onboarding.invite_link(me.username or "", code), flush=True)
         log.info("bangfu is running as @%s", me.username)
         await serve(app, bot)
     finally:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.app import build_app
-from bot.cli.roster_cmd import import_actions
+from bot.cli.output import say
+from bot.cli.roster_cmd import import_actions, say_rejected
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.services import roster_changes
 from bot.services.access import CLI_OPERATOR
 from bot.services.platform_flags import PlatformRow, import_platform_flags
+from bot.services.roster_rows import RowsRejected
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
 
@@ -64,24 +66,28 @@ async def _with_app(settings: Settings, use: Callable[[App], Awaitable[T]]) -> T
 
 
 async def import_flags(settings: Settings, args: argparse.Namespace) -> int:
-    report = await _with_app(
-        settings, lambda app: import_platform_flags(app, CLI_OPERATOR, args.file)
-    )
+    try:
+        report = await _with_app(
+            settings, lambda app: import_platform_flags(app, CLI_OPERATOR, args.file)
+        )
+    except RowsRejected as rejected:
+        say_rejected(rejected)
+        return 1
 
     def show(rows: list[PlatformRow]) -> None:
         for row in rows:
-            print(
+            say(
                 "  "
                 + _("Row {row}: {value}").format(
                     row=row.row_number, value=row.household or row.value
                 )
             )
 
-    print(_("Households flagged: {count}").format(count=len(report.flagged)))
+    say(_("Households flagged: {count}").format(count=len(report.flagged)))
     show(report.flagged)
-    print(_("Already open, not flagged again: {count}").format(count=len(report.already_open)))
+    say(_("Already open, not flagged again: {count}").format(count=len(report.already_open)))
     show(report.already_open)
-    print(_("Not found (check the number): {count}").format(count=len(report.unknown)))
+    say(_("Not found (check the number): {count}").format(count=len(report.unknown)))
     show(report.unknown)
     return 0
 
@@ -94,7 +100,7 @@ async def reassign_household(settings: Settings, args: argparse.Namespace) -> in
         return household.head_name
 
     head = await _with_app(settings, run)
-    print(
+    say(
         _("Reassigned: {head} ({number}) → {name}.").format(
             head=head, number=args.household, name=args.to
         )
@@ -109,13 +115,13 @@ async def deactivate_person(settings: Settings, args: argparse.Namespace) -> int
         return [f"{household.number} {household.head_name}" for household in freed]
 
     freed = await _with_app(settings, run)
-    print(
+    say(
         _("Deactivated {name}. Households now without a contact person: {count}.").format(
             name=args.name, count=len(freed)
         )
     )
     for line in freed:
-        print("  " + line)
+        say("  " + line)
     return 0
 
 
@@ -123,7 +129,7 @@ async def list_unassigned(settings: Settings, args: argparse.Namespace) -> int:
     households = await _with_app(
         settings, lambda app: roster_changes.unassigned_households(app, CLI_OPERATOR)
     )
-    print(_("Households without a contact person: {count}").format(count=len(households)))
+    say(_("Households without a contact person: {count}").format(count=len(households)))
     for household in households:
-        print(f"  {household.village.name}\t{household.number}\t{household.head_name}")
+        say(f"  {household.village.name}\t{household.number}\t{household.head_name}")
     return 0

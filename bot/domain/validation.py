@@ -13,7 +13,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.i18n import N_, gettext
+from bot.errors import render_message
+from bot.i18n import N_
 
 # GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -38,7 +39,7 @@ class InvalidValue(ValueError):
         self.params = params
 
     def render(self) -> str:
-        return gettext(self.msgid).format(**self.params)
+        return render_message(self.msgid, self.params)
 
 
 def id_check_character(first_17_digits: str) -> str:

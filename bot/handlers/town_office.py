@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
@@ -24,6 +25,7 @@ from bot.services.access import Actor
 from bot.services.household_history import find_households
 from bot.services.households import household_name
 from bot.services.platform_flags import PlatformImportReport, PlatformRow, import_platform_flags
+from bot.services.roster_rows import RowsRejected
 from bot.storage.uow import App
 from scheduler.rendering import split_text
 
@@ -87,6 +89,16 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
             if actor.role == Role.TOWN_OFFICE:  # others are refused by the service, unread
                 await bot.download(document, destination=path)
             report = await import_platform_flags(app, actor, path)
+        except TelegramAPIError:
+            await message.answer(
+                _("The file could not be downloaded from Telegram. Please send it again.")
+            )
+            return
+        except RowsRejected as rejected:
+            lines = [rejected.render(), *(problem.line() for problem in rejected.problems)]
+            for text in split_text(lines):
+                await message.answer(text)
+            return
         except DomainError as error:
             await message.answer(error.render())
             return

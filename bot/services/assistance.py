@@ -15,15 +15,18 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.domain.model import Category, Role
+from bot.domain.text_rules import NAME_MAX_CHARS
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import N_, gettext
 from bot.services.access import Actor, readable_household
+from bot.services.free_text import optional_text, required_text
 from bot.services.households import household_name
 from bot.storage.models import AssistanceMeasure, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
-RESPONSIBLE_MAX_CHARS = 100  # AssistanceMeasure.responsible
+MAX_AMOUNT = Decimal(100_000_000)  # yuan for one measure: anything above is a typing slip
 
 
 class MeasureType(StrEnum):
@@ -101,23 +104,26 @@ def parse_amount(text: str) -> Decimal:
         amount = Decimal(cleaned)
     except InvalidOperation:
         amount = Decimal(-1)
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or not Decimal(0) <= amount < MAX_AMOUNT:
         raise InvalidInput(N_("The amount is in yuan, 0 or more, not {value}."), value=text)
     return amount.quantize(Decimal("0.01"))
 
 
-def required_text(text: str | None, limit: int, missing: str) -> str:
-    """`text` trimmed; InvalidInput(`missing`) when empty, or when longer than `limit`."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput(missing)
-    if len(text) > limit:
-        raise InvalidInput(
-            N_("That is too long: at most {limit} characters, you wrote {length}."),
-            limit=limit,
-            length=len(text),
-        )
-    return text
+def validate_what(settings: Settings, what: str | None) -> str:
+    """What will be done: required, at most `note_max_chars` characters."""
+    return required_text(what, settings.note_max_chars, N_("Please say what will be done."))
+
+
+def validate_responsible(responsible: str | None) -> str:
+    """Who is responsible (责任人): a name or an office, on one line."""
+    return required_text(
+        responsible, NAME_MAX_CHARS, N_("Please say who is responsible."), one_line=True
+    )
+
+
+def validate_major_event(settings: Settings, major_event: str | None) -> str | None:
+    """The major event a subsidy for a 不享受政策 household needs; None when not given."""
+    return optional_text(major_event, settings.note_max_chars)
 
 
 async def household_for_village_work(uow: UnitOfWork, actor: Actor, household_id: int) -> Household:
@@ -150,14 +156,9 @@ async def add_measure(
         kind = MeasureType(kind)
     except ValueError:
         raise InvalidInput(N_("Unknown type of measure.")) from None
-    limit = app.settings.note_max_chars
-    what = required_text(what, limit, N_("Please say what will be done."))
-    responsible = required_text(
-        responsible, RESPONSIBLE_MAX_CHARS, N_("Please say who is responsible.")
-    )
-    major_event = (major_event or "").strip() or None
-    if major_event is not None:
-        major_event = required_text(major_event, limit, N_("Please state the major event."))
+    what = validate_what(app.settings, what)
+    responsible = validate_responsible(responsible)
+    major_event = validate_major_event(app.settings, major_event)
     if amount is not None and amount < 0:
         raise InvalidInput(N_("The amount is in yuan, 0 or more, not {value}."), value=amount)
     async with app.uow() as uow:

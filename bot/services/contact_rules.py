@@ -16,13 +16,13 @@ from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.domain.validation import MAX_INCOME
 from bot.errors import InvalidInput
 from bot.i18n import N_
+from bot.services.free_text import optional_text
 
 # A sanity bound against typos (an extra zero or two), far above any monitored household.
 
 FUTURE_DAY = N_("The date cannot be in the future: today is {today}.")
 TOO_FAR_BACK = N_("The date can be at most {days} days back, so not before {earliest}.")
 BEFORE_ASSIGNMENT = N_("The date cannot be before this household was assigned to you ({start}).")
-NOTE_TOO_LONG = N_("That is too long: at most {limit} characters, you wrote {length}.")
 BAD_INCOME = N_("The income must be a number of yuan from 0 up to {limit}, e.g. 5200.")
 PHOTO_NOT_HOME_VISIT = N_("A photo can be added only to a home visit.")
 UNKNOWN_CHOICE = N_("That choice is not on the list. Please use the buttons.")
@@ -53,11 +53,9 @@ def channel(value: str) -> ContactChannel:
 
 
 def validate_note(settings: Settings, note: str | None) -> str | None:
-    """The note, trimmed (None when empty); refused over `note_max_chars`."""
-    note = (note or "").strip()
-    if len(note) > settings.note_max_chars:
-        raise InvalidInput(NOTE_TOO_LONG, limit=settings.note_max_chars, length=len(note))
-    return note or None
+    """The note, trimmed (None when empty); refused over `note_max_chars` or with a control
+    character."""
+    return optional_text(note, settings.note_max_chars)
 
 
 def validate_income(income: Decimal) -> Decimal:

@@ -18,18 +18,18 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
+from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.i18n import N_
 from bot.services.access import Actor, readable_household, visible_households
-from bot.services.assistance import required_text
 from bot.services.flag_workflow import FlagView, flag_view
+from bot.services.free_text import required_text
 from bot.services.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.storage.models import Assignment, FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 REMOVAL_REQUEST = "flag_removal_request"  # outbox kind: to the town office
 FLAG_DECISION = "flag_decision"  # outbox kind: to the village admins and contact persons
-DOCUMENT_MAX_CHARS = 100  # FlagStep.document
 
 
 class StepKind(StrEnum):
@@ -191,7 +191,10 @@ async def record_county_decision(
 ) -> FlagStep:
     """The county's decision (date, document number) closes the flag (销号)."""
     document = required_text(
-        document, DOCUMENT_MAX_CHARS, N_("Please give the county's document number.")
+        document,
+        DOCUMENT_MAX_CHARS,
+        N_("Please give the county's document number."),
+        one_line=True,
     )
     async with app.uow() as uow:
         flag, household = await _town_office_flag(uow, actor, flag_id)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, FlagStatus
-from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.access import Actor, readable_household
+from bot.services.free_text import required_text
 from bot.services.outbox import TownOffice, queue
 from bot.storage.models import Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -70,17 +70,9 @@ async def open_flags(uow: UnitOfWork, household_id: int) -> list[RedFlag]:
 
 
 def validate_reason(settings: Settings, reason: str) -> str:
-    """The reason for a risk report, trimmed; required and at most `note_max_chars` long."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput(N_("Please say what the risk is."))
-    if len(reason) > settings.note_max_chars:
-        raise InvalidInput(
-            N_("That is too long: at most {limit} characters, you wrote {length}."),
-            limit=settings.note_max_chars,
-            length=len(reason),
-        )
-    return reason
+    """The reason for a risk report, trimmed; required, at most `note_max_chars` long and free
+    of control characters."""
+    return required_text(reason, settings.note_max_chars, N_("Please say what the risk is."))
 
 
 async def report_risk(app: App, actor: Actor, household_id: int, reason: str) -> RedFlag:

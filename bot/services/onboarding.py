@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.domain.model import Role
+from bot.domain.text_rules import NAME_MAX_CHARS, PHONE_MAX_CHARS
 from bot.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from bot.i18n import N_, join_list
 from bot.services.access import CLI_OPERATOR, Actor
+from bot.services.free_text import optional_text, required_text
 from bot.services.start_lockout import record_wrong_code, refuse_if_guessing
 from bot.storage.models import AppState, Invite, Person, Village
 from bot.storage.uow import App, UnitOfWork
@@ -88,11 +90,9 @@ async def create_invite(
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(N_("Only the town office can invite people."))
     role = _role(role)
-    name = name.strip()
-    phone = (phone or "").strip() or None
-    village = (village or "").strip() or None
-    if not name:
-        raise InvalidInput(N_("Please give the person's name."))
+    name = required_text(name, NAME_MAX_CHARS, N_("Please give the person's name."), one_line=True)
+    phone = optional_text(phone, PHONE_MAX_CHARS, one_line=True)
+    village = optional_text(village, NAME_MAX_CHARS, one_line=True)
     if role == Role.VILLAGE_ADMIN and village is None:
         raise InvalidInput(N_("A village admin needs a village: add --village."))
 

@@ -3,7 +3,9 @@ names a household by 户编号 or 身份证号, with the reason (原因 / 预警
 
 Each matching household gets a flag with source "platform" (its alert goes through the
 outbox); a household that already has an open platform flag is not flagged twice; rows that
-match no household are reported with their row number. One transaction for the whole file.
+match no household are reported with their row number. One transaction for the whole file;
+a cell no flag may hold (a reason over NOTE_MAX_CHARS, a control character) refuses the whole
+file, listing every such cell by row, before anything is flagged.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, Role
+from bot.domain.text_rules import SHORT_CODE_MAX_CHARS, clean_text
 from bot.domain.validation import InvalidValue, normalise_id_number
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import N_
 from bot.services.access import Actor
 from bot.services.flags import raise_flag
+from bot.services.roster_rows import RowProblem, RowsRejected
 
 # One reader of .xlsx/.csv (UTF-8 or GBK), and of headers, for every spreadsheet people upload.
 from bot.services.roster_sheet import ID_NUMBER, NUMBER, _header, _read_table
@@ -58,7 +62,7 @@ async def import_platform_flags(app: App, actor: Actor, path: Path) -> PlatformI
     """Flag the households the platform's list names (see the module's docstring)."""
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(N_("Only the town office can import the platform's red-flag list."))
-    lines = _read_lines(path)
+    lines = _read_lines(path, app.settings.note_max_chars)
     report = PlatformImportReport()
     async with app.uow() as uow:
         by_number, by_id = await _households(uow, lines)
@@ -81,7 +85,10 @@ async def import_platform_flags(app: App, actor: Actor, path: Path) -> PlatformI
     return report
 
 
-def _read_lines(path: Path) -> list[_Line]:
+def _read_lines(path: Path, reason_limit: int) -> list[_Line]:
+    """The rows naming a household. Every cell is checked by the one text rule first (no
+    control characters; a reason at most `reason_limit` characters): one bad cell refuses
+    the whole list, with every problem by row number, before anything is flagged."""
     table = _read_table(path)
     header_index = next(
         (
@@ -98,20 +105,63 @@ def _read_lines(path: Path) -> list[_Line]:
         )
     headers = [_header(cell) for cell in table[header_index]]
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
-    reason_at = next((position[h] for h in REASON_HEADERS if h in position), None)
+    reason_header = next((h for h in REASON_HEADERS if h in position), None)
+    problems: list[RowProblem] = []
     lines = []
     for index in range(header_index + 1, len(table)):
-        values = table[index]
-        number = _cell(values, position.get(NUMBER))
-        id_text = _cell(values, position.get(ID_NUMBER))
+        row = _Row(index + 1, table[index], position, problems)
+        number = row.cell(NUMBER, SHORT_CODE_MAX_CHARS, one_line=True)
+        id_text = row.cell(ID_NUMBER, SHORT_CODE_MAX_CHARS, one_line=True)
+        reason = row.cell(reason_header, reason_limit) if reason_header else ""
         if number or id_text:
-            reason = _cell(values, reason_at) or DEFAULT_REASON
             lines.append(
-                _Line(index + 1, number or id_text, number or None, _id_number(id_text), reason)
+                _Line(
+                    index + 1,
+                    number or id_text,
+                    number or None,
+                    _id_number(id_text),
+                    reason or DEFAULT_REASON,
+                )
             )
+    if problems:
+        raise PlatformListRejected(problems)
     if not lines:
         raise InvalidInput(N_("The list has no rows under its header row."))
     return lines
+
+
+class PlatformListRejected(RowsRejected):
+    """The list has cells no flag may hold (a control character, a reason over the limit);
+    nothing was flagged."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(
+            N_("The list was not imported and nothing was flagged. Rows with problems: {rows}."),
+            problems,
+        )
+
+
+@dataclass
+class _Row:
+    """Reads one row's cells by header, noting a problem for each bad one."""
+
+    number: int  # as the spreadsheet shows it
+    values: list[object]
+    position: dict[str, int]
+    problems: list[RowProblem]
+
+    def cell(self, header: str, limit: int, *, one_line: bool = False) -> str:
+        column = self.position.get(header)
+        if column is None or column >= len(self.values) or self.values[column] is None:
+            return ""
+        value = self.values[column]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            return clean_text(str(value), limit, one_line=one_line)
+        except InvalidValue as problem:
+            self.problems.append(RowProblem(self.number, header, problem.msgid, problem.params))
+            return ""
 
 
 def _id_number(text: str) -> str | None:
@@ -121,15 +171,6 @@ def _id_number(text: str) -> str | None:
         return normalise_id_number(text)
     except InvalidValue:
         return None
-
-
-def _cell(values: list[object], column: int | None) -> str:
-    if column is None or column >= len(values) or values[column] is None:
-        return ""
-    value = values[column]
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 async def _households(

@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
+from bot.config import Settings
 from bot.domain.model import Category, HouseholdStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.i18n import N_, join_list
 from bot.services.access import Actor
-from bot.services.assistance import required_text
+from bot.services.free_text import required_text
 from bot.services.roster_people import contact_persons_for
 from bot.services.roster_rows import RosterRow, check_rows
 from bot.services.roster_sheet import RawRow
@@ -57,11 +58,16 @@ def _town_office_only(actor: Actor) -> None:
         raise NotAllowed(TOWN_OFFICE_ONLY)
 
 
+def meeting_reason(settings: Settings, reason: str | None) -> str:
+    """The reason the meeting record gives: required, at most `note_max_chars` characters."""
+    return required_text(
+        reason, settings.note_max_chars, N_("Please give the reason for the change.")
+    )
+
+
 def meeting_record(app: App, meeting_on: date | None, reason: str | None) -> MeetingRecord:
     """A meeting record: both required, and the meeting not in the future."""
-    reason = required_text(
-        reason, app.settings.note_max_chars, N_("Please give the reason for the change.")
-    )
+    reason = meeting_reason(app.settings, reason)
     if meeting_on is None:
         raise InvalidInput(N_("Please give the date of the meeting that decided it."))
     if meeting_on > app.clock.today():

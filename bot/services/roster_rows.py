@@ -11,6 +11,12 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from bot.domain.model import CATEGORY_BY_ROSTER_NAME, ROSTER_NAME_BY_CATEGORY, Category
+from bot.domain.text_rules import (
+    CELL_MAX_CHARS,
+    NAME_MAX_CHARS,
+    SHORT_CODE_MAX_CHARS,
+    clean_text,
+)
 from bot.domain.validation import (
     InvalidValue,
     normalise_id_number,
@@ -19,7 +25,7 @@ from bot.domain.validation import (
     parse_income,
     parse_members,
 )
-from bot.errors import DomainError
+from bot.errors import DomainError, render_message
 from bot.i18n import N_, gettext
 from bot.services.roster_sheet import (
     CATEGORY,
@@ -40,8 +46,14 @@ from bot.services.roster_sheet import (
 
 T = TypeVar("T")
 
-# The longest text each column's database field holds.
-MAX_LENGTH = {VILLAGE: 100, GROUP: 40, NUMBER: 40, HEAD_NAME: 100, CONTACT_NAME: 100}
+# The longest text each column's database field holds; any other cell: CELL_MAX_CHARS.
+MAX_LENGTH = {
+    VILLAGE: NAME_MAX_CHARS,
+    GROUP: SHORT_CODE_MAX_CHARS,
+    NUMBER: SHORT_CODE_MAX_CHARS,
+    HEAD_NAME: NAME_MAX_CHARS,
+    CONTACT_NAME: NAME_MAX_CHARS,
+}
 # A spreadsheet keeps 15 significant digits of a number; longer digit strings must be text.
 EXACT_DIGITS = 15
 SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
@@ -50,6 +62,9 @@ TYPED_AS_NUMBER = N_(
     "This was typed as a number, so the spreadsheet has changed its last digits. Format the "
     "column {column} as text, type the numbers again, and import again."
 )
+
+
+ROW_PROBLEM = N_("Row {row}, {column}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -63,18 +78,32 @@ class RowProblem:
     params: dict[str, Any] = field(default_factory=dict)
 
     def render(self) -> str:
-        return gettext(self.reason).format(**self.params)
+        return render_message(self.reason, self.params)
+
+    def line(self) -> str:
+        """ "Row 5, 户主姓名: …", as the clerk reads it next to the spreadsheet."""
+        return gettext(ROW_PROBLEM).format(
+            row=self.row_number, column=self.column, reason=self.render()
+        )
 
 
-class RosterRejected(DomainError):
-    """The roster has bad rows; `problems` lists every one of them. Nothing was written."""
+class RowsRejected(DomainError):
+    """An uploaded spreadsheet has bad rows; `problems` lists every one of them, by row and
+    column. Nothing was written."""
 
-    def __init__(self, problems: list[RowProblem]) -> None:
+    def __init__(self, msgid: str, problems: list[RowProblem]) -> None:
         order = {header: index for index, header in enumerate(HEADERS)}
         self.problems = sorted(problems, key=lambda p: (p.row_number, order.get(p.column, 99)))
+        super().__init__(msgid, rows=len({problem.row_number for problem in problems}))
+
+
+class RosterRejected(RowsRejected):
+    """The roster has bad rows; nothing was imported."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
         super().__init__(
             N_("The roster was not imported and nothing was changed. Rows with problems: {rows}."),
-            rows=len({problem.row_number for problem in problems}),
+            problems,
         )
 
 
@@ -142,22 +171,23 @@ class _Cells:
         self.problems.append(RowProblem(self.raw.number, header, reason, params))
 
     def text(self, column: str, required: bool = False) -> str | None:
+        """The cell as one line of text (the one rule of text_rules: no control characters,
+        at most its column's length); None when blank or bad."""
         value = self.raw.cells.get(column)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = "" if value is None else str(value).strip()
+        try:
+            text = clean_text(
+                "" if value is None else str(value),
+                MAX_LENGTH.get(column, CELL_MAX_CHARS),
+                one_line=True,
+            )
+        except InvalidValue as problem:
+            self.note(column, problem.msgid, **problem.params)
+            return None
         if not text:
             if required:
                 self.note(column, REQUIRED_FIELD)
-            return None
-        limit = MAX_LENGTH.get(column)
-        if limit is not None and len(text) > limit:
-            self.note(
-                column,
-                N_("At most {limit} characters, not {length}."),
-                limit=limit,
-                length=len(text),
-            )
             return None
         return text
 

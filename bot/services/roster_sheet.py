@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -178,17 +176,24 @@ def _read_table(path: Path) -> list[list[object]]:
     )
 
 
+UNREADABLE_XLSX = N_("Cannot open {file}: it is not a readable .xlsx workbook.")
+UNREADABLE_CSV = N_("Cannot read {file}: it is not a readable CSV file.")
+
+
 def _read_xlsx(path: Path) -> list[list[object]]:
+    """Every row of the first sheet. A file that is not a workbook, or a damaged one (a zip
+    of something else, a sheet cut short), is one clear sentence, whatever openpyxl, zipfile
+    or the XML parser raised while reading it: none of its rows count."""
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise InvalidInput(
-            N_("Cannot open {file}: it is not a readable .xlsx workbook."), file=path.name
-        ) from None
+    except Exception:  # any failure to parse a user's file means "unreadable"
+        raise InvalidInput(UNREADABLE_XLSX, file=path.name) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some tools write a wrong size; read every row there is
         return [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+    except Exception:  # a sheet's XML cut in half fails only while it is read
+        raise InvalidInput(UNREADABLE_XLSX, file=path.name) from None
     finally:
         workbook.close()
 
@@ -201,7 +206,10 @@ def _read_csv(path: Path) -> list[list[object]]:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        try:
+            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error:  # e.g. a cell longer than the csv module's limit: not a roster
+            raise InvalidInput(UNREADABLE_CSV, file=path.name) from None
     raise InvalidInput(N_("Cannot read {file}: save it as CSV in UTF-8 or GBK."), file=path.name)
 
 

@@ -1,0 +1,63 @@
+"""The one way text from people and uploads is taken in: typed answers, roster cells, the
+platform's red-flag list, names given to the CLI.
+
+- **Control characters** (NUL, ESC, backspace …: Unicode category Cc) and unpaired surrogates
+  are refused, never dropped silently: PostgreSQL cannot store NUL and SQLite would, so both
+  engines refuse the same text, and nothing that reaches a terminal or a spreadsheet can
+  carry an escape code. The message names the character, so the person can find it.
+- **Line breaks and tabs** are kept in texts of several lines (notes, reasons, measures). In
+  one-line values (names, numbers, villages, document numbers) a line break is a slip of the
+  keyboard or a spreadsheet's Alt+Enter: every run of spaces, tabs and line breaks becomes one
+  space.
+- **Length** is counted in characters, as people count them, and a text over its limit is
+  refused with the limit in the message. (How much of a stored text a Telegram message shows
+  is another matter, measured in UTF-16 units: bot/text_preview.py.)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.domain.validation import InvalidValue
+from bot.i18n import N_
+
+NAME_MAX_CHARS = 100  # a person's or household head's name, a village, a responsible person
+SHORT_CODE_MAX_CHARS = 40  # 户编号, a group (组)
+PHONE_MAX_CHARS = 32  # as typed, before it is checked as a phone number
+DOCUMENT_MAX_CHARS = 100  # a county document number (文号)
+CELL_MAX_CHARS = 200  # any other one-line spreadsheet cell (a phone, a category, risk types)
+
+KEPT_IN_SEVERAL_LINES = frozenset("\n\t")
+_SPACES = re.compile(r"\s+")
+
+CONTROL_CHARACTER = N_(
+    "This contains an invisible control character ({code}). Please type it again without it."
+)
+TOO_LONG = N_("That is too long: at most {limit} characters, you wrote {length}.")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (or unpaired surrogate) in `text` that no stored text may
+    hold, as "U+001B"; None when there is none. Line breaks and tabs are not counted here."""
+    for char in text:
+        if char in KEPT_IN_SEVERAL_LINES or char == "\r":
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def clean_text(value: str, limit: int, *, one_line: bool = False) -> str:
+    """`value` trimmed, with Windows line ends made plain (and, for a one-line value, every
+    run of whitespace made one space); "" when nothing is left. Raises InvalidValue when it
+    holds a control character or is longer than `limit` characters."""
+    code = control_character(value)
+    if code is not None:
+        raise InvalidValue(CONTROL_CHARACTER, code=code)
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if one_line:
+        text = _SPACES.sub(" ", text)
+    if len(text) > limit:
+        raise InvalidValue(TOO_LONG, limit=limit, length=len(text))
+    return text

@@ -1,0 +1,70 @@
+"""What the console prints from the data: commands to paste are quoted for the shell, and no
+control character from a name reaches the terminal."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.storage.uow import App
+from tests.fixtures.rosters import household_row, write_csv
+from tests.town_builder import TownBuilder
+
+HOSTILE_NAME = "张三$(touch pwned)`id`;rm -rf ~"
+
+
+@pytest.fixture
+def console(
+    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+def test_the_invite_command_printed_after_an_import_pastes_as_one_name(
+    console: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_csv(console / "r.csv", [household_row(1, 帮扶联系人=HOSTILE_NAME)])
+
+    assert main(["import", "roster", "r.csv"]) == 0
+
+    invite = next(
+        line.strip() for line in capsys.readouterr().out.splitlines() if "bangfu invite" in line
+    )
+    assert shlex.split(invite) == [
+        "bangfu",
+        "invite",
+        "--name",
+        HOSTILE_NAME,
+        "--role",
+        "contact",
+        "--phone",
+        "13905641268",
+    ]
+
+
+async def test_no_escape_code_stored_before_the_rules_reaches_the_terminal(
+    app: App, console: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    town = TownBuilder(app)  # rows written straight to the database, as before the rules
+    village = await town.village("河口\x1b[2J村")
+    await town.household(village, "张\x1b]0;owned\x07桂英\r\x08")
+
+    assert await _run(["unassigned"]) == 0
+
+    out = capsys.readouterr().out
+    assert "河口村" in out and "张桂英" in out
+    assert not any(char in out for char in "\x1b\x07\r\x08"), repr(out)
+
+
+async def _run(argv: list[str]) -> int:
+    """`main` runs its own event loop: call it from a worker thread inside this test's loop."""
+    import asyncio
+
+    return await asyncio.to_thread(main, argv)
