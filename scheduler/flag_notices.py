@@ -25,6 +25,7 @@ from bot.services.flag_workflow import flag_view
 from bot.services.households import household_name
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
+from bot.text_preview import IN_FULL, IN_LIST, preview
 from scheduler.rendering import OutgoingMessage, renderer
 
 ACT_LABELS: dict[FlagAct, str] = {
@@ -37,6 +38,9 @@ ACT_LABELS: dict[FlagAct, str] = {
 }
 HISTORY_BUTTON = N_("📜 Household history")
 DETAILS_BUTTON = N_("📋 Details")
+# A flag asked to be removed and rejected again and again gathers steps without end: a card
+# shows the latest ones; the household's history shows them all.
+CARD_STEPS = 6
 
 
 def day(value: date | None) -> str:
@@ -64,18 +68,25 @@ def step_line(step: FlagStep, tz: ZoneInfo) -> str:
     return "• " + text.format(
         when=when,
         who=who,
-        reason=step.reason or "",
+        reason=preview(step.reason, IN_LIST, one_line=True),
         day=day(step.decided_on),
-        document=step.document or "",
+        document=preview(step.document, IN_LIST, one_line=True),
     )
 
 
-def flag_lines(panel: FlagPanel, tz: ZoneInfo) -> list[str]:
-    """The flag and its whole way so far, for its card and the household's history."""
+def flag_lines(
+    panel: FlagPanel, tz: ZoneInfo, *, in_list: bool = False, last_steps: int | None = None
+) -> list[str]:
+    """The flag and its way so far: for its card (the reason at length, the `last_steps`
+    latest steps) and, `in_list`, for the household's history (every step, the reason on one
+    short line among the other flags)."""
     flag, view = panel.flag, panel.view
     source = FlagSource(flag.source).label
+    reason = (
+        preview(flag.reason, IN_LIST, one_line=True) if in_list else preview(flag.reason, IN_FULL)
+    )
     lines = [
-        _("Reason: {reason}").format(reason=flag.reason),
+        _("Reason: {reason}").format(reason=reason),
         _("Source: {source}").format(
             source=f"{source} · {view.raised_by}" if view.raised_by else source
         ),
@@ -92,7 +103,15 @@ def flag_lines(panel: FlagPanel, tz: ZoneInfo) -> list[str]:
         lines.append(
             _("⏱ Deadline to remove the risk: {deadline}").format(deadline=day(flag.deadline))
         )
-    lines += [step_line(step, tz) for step in panel.steps]
+    steps = panel.steps
+    if last_steps is not None and len(steps) > last_steps:
+        lines.append(
+            _("… {count} earlier steps: see 📜 Household history.").format(
+                count=len(steps) - last_steps
+            )
+        )
+        steps = steps[-last_steps:]
+    lines += [step_line(step, tz) for step in steps]
     return lines
 
 
@@ -102,7 +121,7 @@ def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup
         _("🚩 Red flag · {village} {household}").format(
             village=household.village.name, household=household_name(household)
         ),
-        *flag_lines(panel, tz),
+        *flag_lines(panel, tz, last_steps=CARD_STEPS),
     ]
     buttons: list[tuple[str, CallbackData | str]] = [
         (_(ACT_LABELS[act]), FlagAction(action=act.value, flag_id=panel.flag.id))
@@ -140,7 +159,7 @@ async def removal_request(
             _("📝 {village} asks to remove the red flag on {household}.").format(
                 village=household.village.name, household=household_name(household)
             ),
-            *flag_lines(panel, uow.clock.tz),
+            *flag_lines(panel, uow.clock.tz, last_steps=CARD_STEPS),
             "",
             _("Please approve or reject it."),
         ]
@@ -183,7 +202,7 @@ async def flag_decision(
     message = text.format(
         village=village,
         household=household,
-        reason=step.reason or "",
+        reason=preview(step.reason, IN_FULL),
         day=day(step.decided_on),
         document=step.document or "",
     )

@@ -23,6 +23,7 @@ from bot.services.flag_workflow import UNACKNOWLEDGED, FlagView
 from bot.services.households import household_name
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
+from bot.text_preview import IN_FULL, preview
 from scheduler.ladder import days_left_in_month
 from scheduler.rendering import OutgoingMessage, renderer, split_text
 
@@ -203,7 +204,7 @@ def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> st
         _("Household head: {head} ({category})").format(
             head=household.head_name, category=_label(Category, household.category)
         ),
-        _("Reason: {reason}").format(reason=flag.reason),
+        _("Reason: {reason}").format(reason=preview(flag.reason, IN_FULL)),
         _("Source: {source}").format(source=_source(flag.source, view.raised_by)),
         _("Raised: {when}").format(when=local_minute(flag.raised_at, tz)),
     ]

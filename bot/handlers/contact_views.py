@@ -19,6 +19,7 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.keyboards import HELP, MY_HOUSEHOLDS, THIS_MONTH, inline_grid
 from bot.services.progress import MonthProgress
+from bot.text_preview import IN_FULL, preview
 
 # Menu buttons that lead out of a form to another task (✍️ Log a contact restarts the form).
 LEAVING_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, HELP)
@@ -70,7 +71,7 @@ def contact_summary(
         labels = _(", ").join(ContactEvent(key).label for key in events)
         lines.append(_("Events: {events}").format(events=labels))
     if note:
-        lines.append(_("Note: {note}").format(note=note))
+        lines.append(_("Note: {note}").format(note=preview(note, IN_FULL)))
     if photo:
         lines.append(_("Photo: attached 📷"))
     return "\n".join(lines)

@@ -28,12 +28,13 @@ from bot.services.households import household_name
 from bot.services.roster_changes import ChangeKind
 from bot.storage.models import AssistanceMeasure, HouseholdChange
 from bot.storage.uow import App
+from bot.text_preview import IN_LIST, preview
 from scheduler.flag_notices import day, flag_lines
 from scheduler.rendering import split_text
 
 router = Router(name="household_history")
 
-REASON_BUTTON_CHARS = 16
+REASON_BUTTON_UNITS = 24  # of a flag's reason on its button (UTF-16 units)
 CHANGE_LABELS = {
     ChangeKind.ADDED: N_("New household"),
     ChangeKind.CATEGORY: N_("Category changed"),
@@ -64,19 +65,24 @@ def _change_line(change: HouseholdChange) -> str:
         kind=_(CHANGE_LABELS[kind]),
         old=_value(change.old_value),
         new=_value(change.new_value),
-        reason=change.reason,
+        reason=preview(change.reason, IN_LIST, one_line=True),
     )
 
 
 def _measure_line(measure: AssistanceMeasure) -> str:
     kind = MeasureType(measure.kind).label
-    parts = [_("{kind}: {what}").format(kind=kind, what=measure.what), measure.responsible]
+    what = preview(measure.what, IN_LIST, one_line=True)
+    parts = [
+        _("{kind}: {what}").format(kind=kind, what=what),
+        preview(measure.responsible, IN_LIST, one_line=True),
+    ]
     if measure.amount is not None:
         parts.append(_("{amount} yuan").format(amount=f"{measure.amount:,.2f}".removesuffix(".00")))
     if measure.deadline is not None:
         parts.append(_("by {day}").format(day=day(measure.deadline)))
     if measure.major_event:
-        parts.append(_("major event: {event}").format(event=measure.major_event))
+        event = preview(measure.major_event, IN_LIST, one_line=True)
+        parts.append(_("major event: {event}").format(event=event))
     return "• " + " · ".join(parts)
 
 
@@ -100,7 +106,7 @@ def render_history(
     ]
     for panel in history.flags:
         lines.append(f"— {day(app.clock.local_date(panel.flag.raised_at))}")
-        lines += ["    " + line for line in flag_lines(panel, tz)]
+        lines += ["    " + line for line in flag_lines(panel, tz, in_list=True)]
     lines += ["", _("🤝 Assistance plan: {count} measures").format(count=len(history.measures))]
     lines += [_measure_line(measure) for measure in history.measures]
     if history.changes:
@@ -131,7 +137,7 @@ def _buttons(history: HouseholdHistory, actor: Actor) -> InlineKeyboardMarkup | 
     buttons: list[tuple[str, CallbackData | str]] = []
     for panel in history.flags:
         if panel.flag.status != FlagStatus.CLOSED:
-            reason = panel.flag.reason[:REASON_BUTTON_CHARS]
+            reason = preview(panel.flag.reason, REASON_BUTTON_UNITS, one_line=True)
             buttons.append((f"🚩 {reason}", FlagAction(action="open", flag_id=panel.flag.id)))
     plans = actor.role == Role.TOWN_OFFICE or (
         actor.role == Role.VILLAGE_ADMIN and actor.village_id == history.household.village_id

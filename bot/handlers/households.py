@@ -28,13 +28,13 @@ from bot.services.households import (
     list_households,
 )
 from bot.storage.uow import App
+from bot.text_preview import IN_LIST, preview
 
 router = Router(name="households")
 
 # A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
 # 户编号 is this long, so longer text cannot match and is answered without a query.
 SEARCH_MAX_BYTES = 40
-REASON_PREVIEW_CHARS = 120  # a card lists several flags and must stay far below 4,096 chars
 SEARCH_ECHO_CHARS = 30
 REPORT_RISK = N_("🚩 Report a risk")
 HOUSEHOLD_HISTORY = N_("📜 Household history")
@@ -151,12 +151,11 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
         lines.append("")
         lines.append(_("🚩 Open risks:"))
         for flag in card.open_flags:
-            reason = flag.reason
-            if len(reason) > REASON_PREVIEW_CHARS:
-                reason = reason[:REASON_PREVIEW_CHARS] + "…"
             lines.append(
                 _("• {day} {reason} ({status})").format(
-                    day=_day(flag.raised_on), reason=reason, status=flag.status.label
+                    day=_day(flag.raised_on),
+                    reason=preview(flag.reason, IN_LIST, one_line=True),
+                    status=flag.status.label,
                 )
             )
         if card.more_open_flags:

@@ -15,6 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.domain.text_rules import NAME_MAX_CHARS
 from bot.errors import DomainError
 from bot.handlers.filters import FreeText
 from bot.handlers.households import HOUSEHOLD_HISTORY, edit_in_place
@@ -24,21 +25,37 @@ from bot.i18n import gettext as _
 from bot.keyboards import FlagAction, HouseholdAction, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.access import Actor
-from bot.services.assistance import MeasureType, add_measure, measure_target, parse_amount
+from bot.services.assistance import (
+    MeasureType,
+    add_measure,
+    measure_target,
+    parse_amount,
+    validate_major_event,
+    validate_responsible,
+    validate_what,
+)
 from bot.services.dates import parse_day
 from bot.services.flag_workflow import DEADLINE_CHOICES
 from bot.storage.uow import App
+from bot.text_preview import IN_FULL, IN_LIST, preview
 
 router = Router(name="measure_form")
 
-ASK_WHAT = N_("What will be done? Type it in a sentence (e.g. 申请大病医疗救助).")
-ASK_RESPONSIBLE = N_("Who is responsible? Type a name or an office (e.g. 镇民政办 李干事).")
+ASK_WHAT = N_(
+    "What will be done? Type it in a sentence (e.g. 申请大病医疗救助), at most {limit} characters."
+)
+ASK_RESPONSIBLE = N_(
+    "Who is responsible? Type a name or an office (e.g. 镇民政办 李干事), at most {limit} "
+    "characters."
+)
 ASK_AMOUNT = N_("The amount in yuan, if there is one (e.g. 3000). Or tap Skip.")
 ASK_DEADLINE = N_("By when? Tap a choice, or type a date like 4月30日.")
 ASK_EVENT = N_(
     "This household is lifted and no longer enjoys policies (不享受政策). A subsidy needs a "
-    "major event: a major natural disaster or a major family crisis. Please describe it."
+    "major event: a major natural disaster or a major family crisis. Please describe it "
+    "(at most {limit} characters)."
 )
+TYPE_AGAIN = N_("Please type it again, or /cancel.")
 
 
 class MeasureForm(StatesGroup):
@@ -87,13 +104,13 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         _("Add this measure for {household}?").format(household=data["household"]),
         "",
         _("Kind: {kind}").format(kind=MeasureType(data["kind"]).label),
-        _("What: {what}").format(what=data["what"]),
-        _("Responsible: {who}").format(who=data["responsible"]),
+        _("What: {what}").format(what=preview(data["what"], IN_FULL)),
+        _("Responsible: {who}").format(who=preview(data["responsible"], IN_LIST)),
         _("Amount: {amount}").format(amount=data.get("amount") or "—"),
         _("Deadline: {day}").format(day=data.get("deadline") or "—"),
     ]
     if data.get("major_event"):
-        lines.append(_("Major event: {event}").format(event=data["major_event"]))
+        lines.append(_("Major event: {event}").format(event=preview(data["major_event"], IN_FULL)))
     buttons = [(_("✅ Save"), MeasureStep(action="save")), _cancel()]
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
@@ -152,25 +169,40 @@ async def from_household(
 
 
 @router.callback_query(StateFilter(MeasureForm.kind), MeasurePick.filter())
-async def kind_picked(query: CallbackQuery, callback_data: MeasurePick, state: FSMContext) -> None:
+async def kind_picked(
+    query: CallbackQuery, callback_data: MeasurePick, app: App, state: FSMContext
+) -> None:
     await query.answer()
     if callback_data.kind not in set(MeasureType):
         return
     await state.update_data(kind=callback_data.kind)
     await state.set_state(MeasureForm.what)
-    await edit_in_place(query, f"{MeasureType(callback_data.kind).label}\n\n{_(ASK_WHAT)}", None)
+    ask = _(ASK_WHAT).format(limit=app.settings.note_max_chars)
+    await edit_in_place(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
 
 
+# Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
+# over its limit is refused here, with the limit, not at the end (nor echoed back in full).
 @router.message(StateFilter(MeasureForm.what), FreeText())
-async def what_typed(message: Message, state: FSMContext) -> None:
-    await state.update_data(what=(message.text or "").strip())
+async def what_typed(message: Message, app: App, state: FSMContext) -> None:
+    try:
+        what = validate_what(app.settings, message.text)
+    except DomainError as error:
+        await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+        return
+    await state.update_data(what=what)
     await state.set_state(MeasureForm.responsible)
-    await message.answer(_(ASK_RESPONSIBLE))
+    await message.answer(_(ASK_RESPONSIBLE).format(limit=NAME_MAX_CHARS))
 
 
 @router.message(StateFilter(MeasureForm.responsible), FreeText())
 async def responsible_typed(message: Message, state: FSMContext) -> None:
-    await state.update_data(responsible=(message.text or "").strip())
+    try:
+        responsible = validate_responsible(message.text)
+    except DomainError as error:
+        await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+        return
+    await state.update_data(responsible=responsible)
     await state.set_state(MeasureForm.amount)
     await message.answer(_(ASK_AMOUNT), reply_markup=_skip_keyboard())
 
@@ -201,7 +233,7 @@ async def deadline_typed(message: Message, app: App, state: FSMContext) -> None:
     except DomainError as error:
         await message.answer(error.render(), reply_markup=_deadline_keyboard())
         return
-    await _after_deadline(message, state, day.isoformat())
+    await _after_deadline(message, app, state, day.isoformat())
 
 
 @router.callback_query(
@@ -215,14 +247,14 @@ async def deadline_picked(
     if callback_data.action == "days" and callback_data.days in DEADLINE_CHOICES:
         day = (app.clock.today() + timedelta(days=callback_data.days)).isoformat()
     if isinstance(query.message, Message):
-        await _after_deadline(query.message, state, day)
+        await _after_deadline(query.message, app, state, day)
 
 
-async def _after_deadline(message: Message, state: FSMContext, day: str | None) -> None:
+async def _after_deadline(message: Message, app: App, state: FSMContext, day: str | None) -> None:
     data = await state.update_data(deadline=day)
     if data["no_policy"] and MeasureType(data["kind"]).is_subsidy:
         await state.set_state(MeasureForm.event)
-        await message.answer(_(ASK_EVENT))
+        await message.answer(_(ASK_EVENT).format(limit=app.settings.note_max_chars))
         return
     await state.set_state(MeasureForm.confirm)
     text, markup = confirm_step(data)
@@ -230,8 +262,13 @@ async def _after_deadline(message: Message, state: FSMContext, day: str | None) 
 
 
 @router.message(StateFilter(MeasureForm.event), FreeText())
-async def event_typed(message: Message, state: FSMContext) -> None:
-    data = await state.update_data(major_event=(message.text or "").strip())
+async def event_typed(message: Message, app: App, state: FSMContext) -> None:
+    try:
+        major_event = validate_major_event(app.settings, message.text)
+    except DomainError as error:
+        await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+        return
+    data = await state.update_data(major_event=major_event)
     await state.set_state(MeasureForm.confirm)
     text, markup = confirm_step(data)
     await message.answer(text, reply_markup=markup)

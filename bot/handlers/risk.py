@@ -25,6 +25,7 @@ from bot.services.access import Actor
 from bot.services.flags import report_risk, validate_reason
 from bot.services.households import household_line, household_name
 from bot.storage.uow import App
+from bot.text_preview import IN_FULL, preview
 
 router = Router(name="risk")
 
@@ -90,7 +91,7 @@ def reason_step(household_id: int, household: str, limit: int) -> tuple[str, Inl
 
 def _shown_reason(data: dict[str, Any]) -> str:
     code = data.get("risk_code")
-    return _(RISK_CHOICES[code].label) if code else data["reason"]
+    return _(RISK_CHOICES[code].label) if code else preview(data["reason"], IN_FULL)
 
 
 def _recorded_reason(data: dict[str, Any]) -> str:

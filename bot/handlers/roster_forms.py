@@ -29,6 +29,7 @@ from bot.services.households import household_line, household_name
 from bot.services.roster_rows import RosterRejected
 from bot.services.roster_sheet import COLUMNS
 from bot.storage.uow import App
+from bot.text_preview import IN_FULL, preview
 
 router = Router(name="roster_forms")
 
@@ -36,7 +37,7 @@ ASK_MEETING_DAY = N_(
     "{change} for {household}.\nOn what day did the meeting decide it (会议记录日期)? "
     "Type it like 3月6日, or /cancel."
 )
-ASK_REASON = N_("Why? Type the reason as the meeting record gives it.")
+ASK_REASON = N_("Why? Type the reason as the meeting record gives it (at most {limit} characters).")
 CHANGES = {
     "category": N_("🔁 Change category to {category}"),
     "adjust": N_("➖ Adjust out (动态调整掉)"),
@@ -73,7 +74,7 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
             "",
             f"{_change(data)}: {data['household']}",
             _("Meeting date: {day}").format(day=data["meeting_on"]),
-            _("Reason: {reason}").format(reason=data["reason"]),
+            _("Reason: {reason}").format(reason=preview(data["reason"], IN_FULL)),
         ]
     )
     buttons = [
@@ -201,12 +202,17 @@ async def day_typed(message: Message, app: App, state: FSMContext) -> None:
         return
     await state.update_data(meeting_on=day.isoformat())
     await state.set_state(MeetingForm.reason)
-    await message.answer(_(ASK_REASON))
+    await message.answer(_(ASK_REASON).format(limit=app.settings.note_max_chars))
 
 
 @router.message(StateFilter(MeetingForm.reason), FreeText())
-async def reason_typed(message: Message, state: FSMContext) -> None:
-    data = await state.update_data(reason=(message.text or "").strip())
+async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
+    try:  # the meeting record's own rule, now: an over-long reason is refused with its limit
+        reason = roster_changes.meeting_reason(app.settings, message.text)
+    except DomainError as error:
+        await message.answer(error.render())
+        return
+    data = await state.update_data(reason=reason)
     await state.set_state(MeetingForm.confirm)
     text, markup = confirm_step(data)
     await message.answer(text, reply_markup=markup)
