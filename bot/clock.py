@@ -5,9 +5,17 @@ Timestamps are stored in UTC; calendar months are computed in the configured tim
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+# The years bangfu counts in. A year outside them is a typing slip (0001-01, 10000-01), and
+# near year 1 or 9999 a month's bounds in the town's zone are not even valid datetimes.
+FIRST_YEAR = 2000
+LAST_YEAR = 2099
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -23,9 +31,13 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        year, month = text.strip().split("-")
-        result = cls(int(year), int(month))
-        if not 1 <= result.month <= 12:
+        """ "2026-03" (or "2026-3", full-width digits too), a month of FIRST_YEAR to
+        LAST_YEAR; ValueError for anything else."""
+        match = _MONTH.fullmatch(unicodedata.normalize("NFKC", text).strip())
+        if match is None:
+            raise ValueError(text)
+        result = cls(int(match[1]), int(match[2]))
+        if not (FIRST_YEAR <= result.year <= LAST_YEAR and 1 <= result.month <= 12):
             raise ValueError(text)
         return result
 

@@ -11,8 +11,10 @@ from bot.app import build_app
 from bot.cli.output import say
 from bot.clock import Month
 from bot.config import Settings
+from bot.errors import InvalidInput
 from bot.i18n import gettext as _
 from bot.services.access import CLI_OPERATOR
+from bot.services.dates import parse_month
 from bot.services.forms import export_forms
 from bot.services.month_summary import MonthCoverage
 from bot.services.summaries import summary_for_month
@@ -49,11 +51,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _month(text: str) -> Month:
     try:
-        return Month.parse(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("Write the month as YYYY-MM, for example 2026-02.")
-        ) from None
+        return parse_month(text)
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(error.render()) from None
 
 
 async def write_summary(settings: Settings, args: argparse.Namespace) -> int:

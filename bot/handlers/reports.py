@@ -32,6 +32,7 @@ from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import inline_grid
 from bot.services.access import Actor
+from bot.services.dates import parse_month
 from bot.services.forms import export_forms, exportable_villages, form_file_name
 from bot.services.forms_layout import FORMS, FormSpec
 from bot.services.summaries import summary_for_month
@@ -75,10 +76,7 @@ def _month_asked(args: str | None, clock: Clock) -> Month:
     has nothing to count."""
     if not args:
         return clock.this_month().previous()
-    try:
-        month = Month.parse(args.strip())
-    except ValueError:
-        raise InvalidInput(N_("Write the month as YYYY-MM, for example 2026-02.")) from None
+    month = parse_month(args)
     if month.first_day > clock.today():
         raise InvalidInput(
             N_("{month} has not begun yet: ask for this month or an earlier one."),

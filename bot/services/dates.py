@@ -1,4 +1,5 @@
-"""The one parser for a day a person types (输入日期): every form that asks for a date uses it.
+"""The one parser for a day a person types (输入日期): every form that asks for a date uses it;
+and `parse_month`, for a month (/summary, `bangfu summary --month`).
 
 People type dates the way their phone keyboard makes easy, so these all mean 5 March 2026
 (when today is in 2026): 2026-03-05, 2026/3/5, 2026.3.5, 3-5, 3/5, 3.5, 3月5日, 3月5号,
@@ -13,6 +14,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from bot.clock import FIRST_YEAR, LAST_YEAR, Month
 from bot.errors import InvalidInput
 from bot.i18n import N_
 
@@ -20,6 +22,7 @@ UNREADABLE_DAY = N_(
     "I could not read that date. Please write it like 2026-03-05, 3-5, 3/5, 3月5日 or 5日."
 )
 NO_SUCH_DAY = N_("There is no such day: {text}.")
+BAD_MONTH = N_("Write the month as YYYY-MM, from {first} to {last}, for example 2026-02.")
 
 _SEPARATED = re.compile(
     r"(?:(?P<year>\d{4})\s*[-/.]\s*)?(?P<month>\d{1,2})\s*[-/.]\s*(?P<day>\d{1,2})"
@@ -56,9 +59,20 @@ def parse_day(text: str, today: date) -> date:
 
 def _make_day(year: int, month: int, day: int, text: str) -> date:
     try:
+        if not FIRST_YEAR <= year <= LAST_YEAR:  # 0001-03-05 is a slip, not a meeting date
+            raise ValueError(year)
         return date(year, month, day)
     except ValueError:
         raise InvalidInput(NO_SUCH_DAY, text=text.strip()) from None
+
+
+def parse_month(text: str) -> Month:
+    """A month a person or the operator typed (/summary 2026-03, --month 2026-03); anything
+    but a month of FIRST_YEAR to LAST_YEAR is refused with the format and the range."""
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise InvalidInput(BAD_MONTH, first=f"{FIRST_YEAR}-01", last=f"{LAST_YEAR}-12") from None
 
 
 def _nearest(month: int, day: int, today: date, text: str) -> date:

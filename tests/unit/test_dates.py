@@ -1,4 +1,4 @@
-"""The one date parser: every way a contact person types a day on a phone."""
+"""The one date parser: every way a contact person types a day on a phone; and months."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from bot.clock import Month
 from bot.errors import InvalidInput
 from bot.i18n import use_language
-from bot.services.dates import parse_day
+from bot.services.dates import parse_day, parse_month
 
 TODAY = date(2026, 3, 10)
 
@@ -61,9 +62,47 @@ def test_unreadable_text_is_refused_with_the_accepted_formats(typed: str) -> Non
         assert "2026-03-05" in caught.value.render()
 
 
-@pytest.mark.parametrize("typed", ["2026-02-30", "2-30", "13/1", "32日"])
+@pytest.mark.parametrize(
+    "typed", ["2026-02-30", "2-30", "13/1", "32日", "0001-03-05", "9999-12-31"]
+)
 def test_a_day_that_does_not_exist_is_refused_by_name(typed: str) -> None:
     with pytest.raises(InvalidInput) as caught, use_language("en"):
         parse_day(typed, TODAY)
     with use_language("en"):
         assert "no such day" in caught.value.render()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("2026-02", Month(2026, 2)), (" 2026-3 ", Month(2026, 3)), ("２０２６-０２", Month(2026, 2))],
+)
+def test_a_month_is_read_as_year_and_month(typed: str, meant: Month) -> None:
+    assert parse_month(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0001-01",
+        "1-1",
+        "0000-05",
+        "10000-01",
+        "1999-12",
+        "2100-01",
+        "2026-13",
+        "2026-0",
+        "26-03",
+        "2026/03",
+        "二月",
+        "",
+    ],
+)
+def test_an_impossible_month_is_refused_with_the_format_and_the_range(typed: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_month(typed)
+    with use_language("en"):
+        assert caught.value.render() == (
+            "Write the month as YYYY-MM, from 2000-01 to 2099-12, for example 2026-02."
+        )
+    with pytest.raises(ValueError):
+        Month.parse(typed)
