@@ -16,7 +16,7 @@ from bot.commands import publish_commands
 from bot.config import Settings
 from bot.handlers import build_router
 from bot.i18n import load_catalogs
-from bot.middlewares import OnceOnlyUpdates, WhoIsTalking
+from bot.middlewares import OnceOnlyUpdates, RefuseControlCharacters, WhoIsTalking
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
@@ -53,6 +53,9 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)
     dispatcher.callback_query.outer_middleware(who)
+    at_the_door = RefuseControlCharacters()
+    dispatcher.message.outer_middleware(at_the_door)
+    dispatcher.callback_query.outer_middleware(at_the_door)
     dispatcher.include_router(build_router())
     return dispatcher
 

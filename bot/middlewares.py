@@ -1,4 +1,5 @@
-"""Middlewares: drop replayed updates, know who is talking, speak their language."""
+"""Middlewares: drop replayed updates, know who is talking, speak their language, refuse text
+no stored text may hold."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from bot.i18n import language_for, set_language
+from bot.domain.text_rules import CONTROL_CHARACTER, control_character
+from bot.i18n import gettext, language_for, set_language
 from bot.services import people
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
@@ -71,4 +73,23 @@ class WhoIsTalking(BaseMiddleware):
                 user.language_code if user else None, chosen, self.app.settings.default_language
             )
         )
+        return await handler(event, data)
+
+
+class RefuseControlCharacters(BaseMiddleware):
+    """Text from Telegram with a character no stored text may hold (NUL, an escape code, an
+    unpaired surrogate) stops here, before any handler or form sees it: the person is told
+    which character, and a form waits for the text again. The same text is refused on
+    SQLite and PostgreSQL (which cannot store NUL), and in a search as in a form. Runs after
+    WhoIsTalking, so the refusal is in the person's language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message):
+            code = control_character(event.text or event.caption or "")
+            if code is not None:
+                await event.answer(gettext(CONTROL_CHARACTER).format(code=code))
+                return None
+        elif isinstance(event, CallbackQuery) and control_character(event.data or ""):
+            await event.answer()  # no button of the bot's carries one: a forged press
+            return None
         return await handler(event, data)

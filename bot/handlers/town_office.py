@@ -4,6 +4,7 @@ list sent as a document; /find any household; /unassigned households and reassig
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -35,6 +36,7 @@ SPREADSHEETS = (".xlsx", ".csv")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a town's monthly list is far smaller
 LIST_LIMIT = 40
 ROW_LINE = N_("Row {row}: {value}")
+UNSAFE_IN_FILE_NAME = re.compile(r"[^\w-]+")  # \w takes Chinese characters too
 
 
 class ReassignPick(CallbackData, prefix="ra"):
@@ -84,7 +86,7 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
         await message.answer(_("That file is too large for a red-flag list."))
         return
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / ("list" + Path(name).suffix.lower())
+        path = Path(folder) / _local_name(name)
         try:
             if actor.role == Role.TOWN_OFFICE:  # others are refused by the service, unread
                 await bot.download(document, destination=path)
@@ -104,6 +106,13 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
             return
     for text in split_text(_report_lines(report)):
         await message.answer(text)
+
+
+def _local_name(name: str) -> str:
+    """The sent file's own name (the reader's messages quote it), made safe as a file name in
+    a temporary folder: no folders, no dots or symbols that could mean one."""
+    sent = Path(name)
+    return (UNSAFE_IN_FILE_NAME.sub("_", sent.stem)[:60] or "list") + sent.suffix.lower()
 
 
 def _report_lines(report: PlatformImportReport) -> list[str]:

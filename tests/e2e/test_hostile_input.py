@@ -1,0 +1,131 @@
+"""Hostile input through the real bot: impossible months, a damaged workbook, control
+characters typed or forged into a button. Each gets a clear answer in the person's language,
+nothing half-done, and the same on SQLite and PostgreSQL (which cannot store NUL)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.domain.model import Role
+from bot.storage.models import RedFlag
+from bot.storage.uow import App
+from tests.e2e.conftest import RunningBot
+from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
+
+TOWN_OFFICE_GROUP = -1007654321
+BAD_MONTH = "月份请按 YYYY-MM 填写，从 2000-01 到 2099-12，例如 2026-02。"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
+
+
+@dataclass
+class Town:
+    group: TelegramGroup
+    director: TelegramUser  # 周主任, town office
+    contact: TelegramUser  # 王建华, 张桂英's contact person
+
+
+@pytest.fixture
+async def town(
+    telegram: FakeTelegram,
+    running_bot: RunningBot,
+    make_user,  # type: ignore[no-untyped-def]
+    register_person,  # type: ignore[no-untyped-def]
+    add_household,  # type: ignore[no-untyped-def]
+    assign,  # type: ignore[no-untyped-def]
+) -> Town:
+    group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
+    director, contact = make_user("周主任"), make_user("王建华")
+    await register_person("周主任", Role.TOWN_OFFICE, telegram_user=director)
+    wang = await register_person("王建华", Role.CONTACT, village="河口村", telegram_user=contact)
+    await assign(await add_household("张桂英", village="河口村"), wang)
+    return Town(group, director, contact)
+
+
+@pytest.mark.parametrize("month", ["0001-01", "1-1", "0000-05", "10000-01", "2026-13", "二月"])
+async def test_summary_of_an_impossible_month_says_how_to_write_one(town: Town, month: str) -> None:
+    await town.director.send(f"/summary {month}", chat=town.group)
+
+    await town.group.expect(BAD_MONTH)
+    await town.group.expect_no_message()
+
+
+def sheet_cut_in_half() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["序号", "户编号", "预警原因"])
+    for serial in range(200):
+        sheet.append([serial, f"34152310100{serial:05d}", "人均纯收入低于监测线"])
+    whole = io.BytesIO()
+    workbook.save(whole)
+    cut = io.BytesIO()
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            archive.writestr(item, data)
+    return cut.getvalue()
+
+
+async def test_a_damaged_platform_list_gets_one_sentence_and_flags_nothing(
+    app: App, town: Town
+) -> None:
+    await town.director.send_document(sheet_cut_in_half(), "2月预警名单.xlsx", chat=town.group)
+
+    await town.group.expect("无法打开 2月预警名单.xlsx：不是可读取的 .xlsx 文件。")
+    await town.group.expect_no_message()
+    async with app.uow() as uow:
+        assert (await uow.session.execute(select(func.count(RedFlag.id)))).scalar_one() == 0
+
+
+async def test_a_nul_typed_into_a_form_is_refused_and_the_form_waits_for_the_text_again(
+    app: App, town: Town
+) -> None:
+    await town.contact.send("/help")  # the menu keyboard comes with it
+    await town.contact.tap("🏠 我的农户")
+    await town.contact.press("⏳ 张桂英（一组）")
+    await town.contact.press("🚩 报告风险")
+    await town.contact.press("✏️ 其他（自己填写）")
+    town.contact.read_all()
+
+    await town.contact.send("房屋\x00倒塌")
+    await town.contact.expect("这里面有一个看不见的控制字符（U+0000），请去掉它重新输入。")
+    await town.contact.expect_no_message()
+    await town.contact.send("房屋倒塌")
+    await town.contact.expect("房屋倒塌")
+    await town.contact.press("✅ 确认报告")
+    await town.contact.expect("已通知镇扶贫办")
+
+    async with app.uow() as uow:
+        reasons = (await uow.session.execute(select(RedFlag.reason))).scalars().all()
+    assert reasons == ["房屋倒塌"]
+
+
+async def test_a_nul_in_a_search_or_a_forged_button_is_answered_not_crashed(
+    town: Town,
+) -> None:
+    await town.director.send("/find 桂\x00英")
+    await town.director.expect("控制字符（U+0000）")
+    await town.contact.send("桂\x1b英")
+    await town.contact.expect("控制字符（U+001B）")
+    await town.contact.send("/help")
+    town.contact.read_all()
+    await town.contact.tap("🏠 我的农户")
+    listing = await town.contact.expect("我的农户")
+
+    answer = await town.contact.press_data("pg:0:\x00桂英", listing)
+
+    assert answer is not None
+    await town.contact.expect_no_message()
