@@ -22,6 +22,7 @@ from sqlalchemy import Row, and_, func, select
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.errors import NotAllowed, NotFound
 from bot.i18n import N_
+from bot.private_files import private_folder
 from bot.services.access import Actor
 from bot.services.forms_layout import (
     FORMS,
@@ -69,7 +70,7 @@ async def exportable_villages(app: App, actor: Actor) -> dict[int, str]:
 def _write_forms(
     villages: dict[int, str], facts: dict[int, list[HouseholdFacts]], out_dir: Path
 ) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(out_dir)  # the forms hold full ID numbers: 0700, each file 0600
     written = []
     for village_id, village_name in villages.items():
         households = facts.get(village_id, [])

@@ -4,8 +4,9 @@ and print settings for paper.
 
 Files are written with XlsxWriter, which streams cells about three times faster than openpyxl
 (a county's 1,500 forms take seconds, not half a minute); openpyxl still reads spreadsheets.
-Every text goes through `write_string`: XlsxWriter's generic `write` would turn "=…" into a
-formula.
+Every text goes through `write_string` (XlsxWriter's generic `write` would turn "=…" into a
+formula and "http://…" into a link), and the workbook is opened with those conversions off.
+Files written to a path are private (0600): the forms hold full ID numbers.
 """
 
 from __future__ import annotations
@@ -23,8 +24,18 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from bot.private_files import write_private
+
 # A cell starting with one of these is a formula (or DDE call) to Excel, LibreOffice or WPS.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# No text becomes a link, a formula or a number on its way into a cell, whichever method wrote
+# it (a village called "http://…" or "external:…" stays a name).
+WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_urls": False,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+}
 PERCENT = "0.0%"
 A4 = 9
 INVALID_SHEET_CHARS = str.maketrans({char: "_" for char in "[]:*?/\\"})
@@ -63,9 +74,9 @@ class SpreadsheetFile:
     """One .xlsx being written, to a path or (without one) to memory; `close()` finishes it."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._buffer = BytesIO() if path is None else None
-        target = self._buffer if self._buffer is not None else str(path)
-        self.book = xlsxwriter.Workbook(target, {"in_memory": True})
+        self.path = path
+        self._buffer = BytesIO()
+        self.book = xlsxwriter.Workbook(self._buffer, WORKBOOK_OPTIONS)
         self.looks = {name: self.book.add_format(look) for name, look in _LOOKS.items()}
         self._names: set[str] = set()
 
@@ -89,9 +100,13 @@ class SpreadsheetFile:
         return title
 
     def close(self) -> bytes:
-        """Finish the file; returns its bytes when written to memory."""
+        """Finish the file and return its bytes; with a path, also save it there (0600: the
+        forms hold ID numbers)."""
         self.book.close()
-        return self._buffer.getvalue() if self._buffer is not None else b""
+        data = self._buffer.getvalue()
+        if self.path is not None:
+            write_private(self.path, data)
+        return data
 
 
 class SheetWriter:
@@ -110,17 +125,20 @@ class SheetWriter:
         title = self.file.look(
             f"title{size}", bold=True, font_size=size, align="center", valign="vcenter"
         )
-        if columns > 1:
-            self.ws.merge_range(row - 1, 0, row - 1, columns - 1, safe_text(text), title)
-        else:
-            self.ws.write_string(row - 1, 0, safe_text(text), title)
+        self._merged(row, text, columns, title)
         self.ws.set_row(row - 1, size * 2)
 
     def caption(self, row: int, text: str, columns: int) -> None:
         """A bold line above a table, merged across it so it does not widen the first column."""
-        self.ws.merge_range(
-            row - 1, 0, row - 1, columns - 1, safe_text(text), self.looks["caption"]
-        )
+        self._merged(row, text, columns, self.looks["caption"])
+
+    def _merged(self, row: int, text: str, columns: int, look: Format) -> None:
+        """`text` across the first `columns` cells of `row`. merge_range would write its data
+        with XlsxWriter's generic write, which reads "http://…" as a link: the range is
+        merged empty and the text written as a string."""
+        if columns > 1:
+            self.ws.merge_range(row - 1, 0, row - 1, columns - 1, "", look)
+        self.ws.write_string(row - 1, 0, safe_text(text), look)
 
     def header(self, row: int, headers: Sequence[str]) -> None:
         look = self.looks["header"]

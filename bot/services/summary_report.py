@@ -13,6 +13,7 @@ from bot.clock import Month
 from bot.domain.model import ContactChannel
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
+from bot.private_files import private_folder, write_private
 from bot.services.month_summary import HouseholdLine, MonthCoverage, PersonCoverage, Tally
 from bot.services.spreadsheet import SheetWriter, SpreadsheetFile
 from bot.services.summary_chart import coverage_chart_png
@@ -47,17 +48,15 @@ class SummaryReport:
     workbook_xlsx: bytes
 
     def write(self, folder: Path) -> list[Path]:
-        """Save the chart and the workbook (and the text) in `folder`; returns the paths."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Save the chart and the workbook (and the text) in `folder`; returns the paths.
+        They name people and households: the files are 0600, a folder made for them 0700."""
+        private_folder(folder)
         stem = f"coverage-{self.month}"
         files = {".txt": self.text.encode("utf-8"), ".png": self.chart_png}
         files[".xlsx"] = self.workbook_xlsx
-        paths = []
-        for suffix, content in files.items():
-            path = folder / f"{stem}{suffix}"
-            path.write_bytes(content)
-            paths.append(path)
-        return paths
+        return [
+            write_private(folder / f"{stem}{suffix}", content) for suffix, content in files.items()
+        ]
 
 
 def render_report(summary: MonthCoverage, tz: ZoneInfo) -> SummaryReport:

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.private_files import private_file, private_folder
+
 
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(parsed.database))
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -31,6 +33,17 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def _private_database(path: Path) -> None:
+    """The database holds ID numbers: its folder (when bangfu makes it) is 0700 and the file
+    0600 before SQLite opens it. SQLite gives its -wal and -shm files the database file's
+    mode; those left by an older version are narrowed too."""
+    private_folder(path.parent)
+    private_file(path)
+    for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if companion.exists():
+            private_file(companion)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

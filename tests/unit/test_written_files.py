@@ -1,0 +1,206 @@
+"""What bangfu writes to disk: spreadsheets keep people's text as text (no link, no formula,
+read back with openpyxl), and files holding ID numbers are private (0600 files, 0700 folders)
+whatever the umask."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from bot.app import build_app
+from bot.cli import main
+from bot.clock import Month
+from bot.config import Settings
+from bot.services.access import CLI_OPERATOR
+from bot.services.forms import export_forms
+from bot.services.roster_sheet import write_roster_template
+from bot.services.summaries import summary_for_month
+from bot.services.summary_report import render_report
+from bot.storage.migrate import upgrade
+from bot.storage.uow import App
+from tests.conftest import PG_URL, TZ
+from tests.town_builder import TownBuilder
+
+HOSTILE_NAMES = (
+    "http://evil.example/村",
+    "external:c:\\evil.xlsx",
+    "mailto:boss@evil.example",
+    '=HYPERLINK("http://evil.example","点我")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+)
+
+
+def live_cells(data: bytes) -> list[str]:
+    """Every cell a spreadsheet program would follow or compute: links and formulas."""
+    book = load_workbook(BytesIO(data))
+    found = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.hyperlink is not None or cell.data_type == "f":
+                    found.append(f"{sheet.title}!{cell.coordinate}: {cell.value!r}")
+    return found
+
+
+def all_text(data: bytes) -> str:
+    book = load_workbook(BytesIO(data))
+    return "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+
+
+@pytest.fixture
+async def hostile_town(app: App) -> TownBuilder:
+    """A village and a household head for each name a spreadsheet could take as a command."""
+    town = TownBuilder(app)
+    contact = await town.person("王建华")
+    for name in HOSTILE_NAMES:
+        village = await town.village(name)
+        await town.household(village, name, contact)
+        await town.household(village, "张桂英")  # no contact person: listed by name
+    return town
+
+
+async def test_the_summary_workbook_keeps_links_and_formulas_as_plain_text(
+    app: App, hostile_town: TownBuilder
+) -> None:
+    summary = await summary_for_month(app, CLI_OPERATOR, Month(2026, 3))
+
+    workbook = render_report(summary, TZ).workbook_xlsx
+
+    assert live_cells(workbook) == []
+    shown = all_text(workbook)
+    assert "http://evil.example/村2026年3月帮扶联系情况" in shown
+    assert "external:c:\\evil.xlsx" in shown
+
+
+async def test_the_six_forms_keep_links_and_formulas_as_plain_text(
+    app: App, hostile_town: TownBuilder, tmp_path: Path
+) -> None:
+    paths = await export_forms(app, CLI_OPERATOR, out_dir=tmp_path / "forms")
+
+    assert len(paths) == 6 * len(HOSTILE_NAMES)
+    for path in paths:
+        assert live_cells(path.read_bytes()) == [], path.name
+
+
+def test_the_roster_template_has_no_live_cells(tmp_path: Path) -> None:
+    path = tmp_path / "roster.xlsx"
+    write_roster_template(path)
+    assert live_cells(path.read_bytes()) == []
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The usual umask (files 0644, folders 0755), so only bangfu's own care makes them private."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="the SQLite file itself is under test")
+async def test_the_sqlite_database_its_wal_and_its_folder_are_private(
+    settings: Settings, tmp_path: Path, open_umask: None
+) -> None:
+    path = tmp_path / "data" / "bangfu.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+
+    app = build_app(settings.model_copy(update={"database_url": url}))
+    try:
+        async with app.uow() as uow:  # an open connection in WAL mode keeps -wal and -shm
+            await uow.session.execute(text("INSERT INTO villages (name) VALUES ('大河村')"))
+            await uow.commit()
+            await uow.session.execute(text("SELECT count(*) FROM villages"))
+            files = {p.name: mode(p) for p in path.parent.iterdir()}
+    finally:
+        await app.close()
+
+    assert mode(path.parent) == 0o700
+    assert files == {
+        "bangfu.sqlite3": 0o600,
+        "bangfu.sqlite3-wal": 0o600,
+        "bangfu.sqlite3-shm": 0o600,
+    }
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="the SQLite file itself is under test")
+async def test_a_database_left_world_readable_by_an_older_version_is_narrowed(
+    settings: Settings, tmp_path: Path, open_umask: None
+) -> None:
+    path = tmp_path / "bangfu.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+    for stale in (path, Path(f"{path}-wal")):
+        stale.touch()
+        stale.chmod(0o644)
+
+    app = build_app(settings.model_copy(update={"database_url": url}))
+    await app.close()
+
+    assert mode(path) == 0o600 and mode(Path(f"{path}-wal")) == 0o600
+
+
+async def test_exported_forms_and_their_folder_are_private(
+    app: App, hostile_town: TownBuilder, tmp_path: Path, open_umask: None
+) -> None:
+    folder = tmp_path / "exports" / "forms"
+
+    paths = await export_forms(app, CLI_OPERATOR, out_dir=folder)
+
+    assert mode(folder) == 0o700 and mode(folder.parent) == 0o700
+    assert {mode(path) for path in paths} == {0o600}
+
+
+@pytest.fixture
+def console(
+    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+def test_the_summary_files_the_cli_writes_are_private(console: Path, open_umask: None) -> None:
+    assert main(["summary", "--month", "2026-02", "--out", "out/summary"]) == 0
+
+    folder = console / "out" / "summary"
+    assert mode(folder) == 0o700
+    assert {path.name: mode(path) for path in folder.iterdir()} == {
+        "coverage-2026-02.txt": 0o600,
+        "coverage-2026-02.png": 0o600,
+        "coverage-2026-02.xlsx": 0o600,
+    }
+
+
+@pytest.mark.parametrize("month", ["0001-01", "1-1", "0000-05", "10000-01"])
+def test_the_cli_refuses_an_impossible_month_with_the_format(
+    console: Path, capsys: pytest.CaptureFixture[str], month: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["summary", "--month", month])
+
+    assert stopped.value.code == 2
+    assert "月份请按 YYYY-MM 填写，从 2000-01 到 2099-12" in capsys.readouterr().err
