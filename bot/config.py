@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.batches import DEFAULT_BATCH_SIZE
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bangfu.sqlite3"
 PUBLIC_BOT_API = "https://api.telegram.org"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     note_max_chars: int = 1000
     invite_ttl_days: int = 7
     households_page_size: int = 10
+    # Values per query when a roster or a platform list is matched against the database
+    # (PostgreSQL takes at most 32,767 in one query).
+    import_batch_size: int = DEFAULT_BATCH_SIZE
 
     # Escalation ladder and quiet hours (scheduler).
     reminder_days: str = "20,25"

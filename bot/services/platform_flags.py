@@ -26,6 +26,7 @@ from bot.services.roster_rows import RowProblem, RowsRejected
 
 # One reader of .xlsx/.csv (UTF-8 or GBK), and of headers, for every spreadsheet people upload.
 from bot.services.roster_sheet import ID_NUMBER, NUMBER, _header, _read_table
+from bot.storage.batches import rows_in_batches
 from bot.storage.models import Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
@@ -64,11 +65,12 @@ async def import_platform_flags(app: App, actor: Actor, path: Path) -> PlatformI
         raise NotAllowed(N_("Only the town office can import the platform's red-flag list."))
     lines = _read_lines(path, app.settings.note_max_chars)
     report = PlatformImportReport()
+    size = app.settings.import_batch_size
     async with app.uow() as uow:
-        by_number, by_id = await _households(uow, lines)
+        by_number, by_id = await _households(uow, lines, size)
         flagged_now: set[int] = set()
         known = [household.id for household in [*by_number.values(), *by_id.values()]]
-        already = await _open_platform_flags(uow, known)
+        already = await _open_platform_flags(uow, known, size)
         for line in lines:
             household = by_number.get(line.number or "") or by_id.get(line.id_number or "")
             if household is None:
@@ -174,27 +176,36 @@ def _id_number(text: str) -> str | None:
 
 
 async def _households(
-    uow: UnitOfWork, lines: list[_Line]
+    uow: UnitOfWork, lines: list[_Line], size: int
 ) -> tuple[dict[str, Household], dict[str, Household]]:
     numbers = [line.number for line in lines if line.number]
     id_numbers = [line.id_number for line in lines if line.id_number]
-    by_number: dict[str, Household] = {}
-    by_id: dict[str, Household] = {}
-    if numbers:
-        found = await uow.session.execute(select(Household).where(Household.number.in_(numbers)))
-        by_number = {household.number: household for household in found.scalars()}
-    if id_numbers:
-        found = await uow.session.execute(
-            select(Household).where(Household.id_number.in_(id_numbers))
-        )
-        by_id = {household.id_number: household for household in found.scalars()}
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: select(Household).where(Household.number.in_(batch)),
+        numbers,
+        size,
+    )
+    by_number = {household.number: household for (household,) in found}
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: select(Household).where(Household.id_number.in_(batch)),
+        id_numbers,
+        size,
+    )
+    by_id = {household.id_number: household for (household,) in found}
     return by_number, by_id
 
 
-async def _open_platform_flags(uow: UnitOfWork, household_ids: list[int]) -> set[int]:
-    query = select(RedFlag.household_id).where(
-        RedFlag.household_id.in_(household_ids),
-        RedFlag.source == FlagSource.PLATFORM,
-        RedFlag.status.in_(OPEN_FLAG_STATUSES),
+async def _open_platform_flags(uow: UnitOfWork, household_ids: list[int], size: int) -> set[int]:
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: select(RedFlag.household_id).where(
+            RedFlag.household_id.in_(batch),
+            RedFlag.source == FlagSource.PLATFORM,
+            RedFlag.status.in_(OPEN_FLAG_STATUSES),
+        ),
+        household_ids,
+        size,
     )
-    return set((await uow.session.execute(query)).scalars())
+    return {household_id for (household_id,) in found}

@@ -23,6 +23,7 @@ from bot.services.access import Actor
 from bot.services.roster_people import ContactPersons, contact_persons_for
 from bot.services.roster_rows import RosterRejected, RosterRow, RowProblem, check_rows
 from bot.services.roster_sheet import ID_NUMBER, read_roster, write_roster_template
+from bot.storage.batches import rows_in_batches
 from bot.storage.models import Assignment, Contact, Household, Village
 from bot.storage.uow import App, UnitOfWork
 
@@ -52,27 +53,33 @@ async def import_roster(app: App, actor: Actor, path: Path) -> RosterImportRepor
         raise NotAllowed(N_("Only the town office can import the roster."))
     rows = check_rows(read_roster(path))
     report = RosterImportReport()
+    size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
     async with app.uow() as uow:
-        await _refuse_id_numbers_of_other_households(uow, rows)
-        villages, report.villages_created = await _villages(uow, actor, rows)
-        people = await contact_persons_for(uow, actor, rows, villages)
+        await _refuse_id_numbers_of_other_households(uow, rows, size)
+        villages, report.villages_created = await _villages(uow, actor, rows, size)
+        people = await contact_persons_for(uow, actor, rows, villages, size)
         report.contact_persons_created = len(people.created)
         report.new_contact_persons = [(p.name, p.phone or "") for p in people.created]
-        households, created, updated = await _households(uow, actor, rows, villages)
-        reassigned = await _assign(uow, actor, rows, households, people, created)
+        households, created, updated = await _households(uow, actor, rows, villages, size)
+        reassigned = await _assign(uow, actor, rows, households, people, created, size)
         await uow.commit()
     report.created, report.updated, report.reassigned = len(created), len(updated), len(reassigned)
     report.unchanged = len(rows) - len(created | updated | reassigned)
     return report
 
 
-async def _refuse_id_numbers_of_other_households(uow: UnitOfWork, rows: list[RosterRow]) -> None:
+async def _refuse_id_numbers_of_other_households(
+    uow: UnitOfWork, rows: list[RosterRow], size: int
+) -> None:
     """An ID number already on another household (another 户编号) is a typo or a duplicate."""
     by_id = {row.id_number: row for row in rows}
-    known = await uow.session.execute(
-        select(Household.id_number, Household.number, Household.head_name).where(
-            Household.id_number.in_(list(by_id))
-        )
+    known = await rows_in_batches(
+        uow.session,
+        lambda batch: select(Household.id_number, Household.number, Household.head_name).where(
+            Household.id_number.in_(batch)
+        ),
+        list(by_id),
+        size,
     )
     problems = [
         RowProblem(
@@ -89,12 +96,14 @@ async def _refuse_id_numbers_of_other_households(uow: UnitOfWork, rows: list[Ros
 
 
 async def _villages(
-    uow: UnitOfWork, actor: Actor, rows: list[RosterRow]
+    uow: UnitOfWork, actor: Actor, rows: list[RosterRow], size: int
 ) -> tuple[dict[str, Village], int]:
     """The roster's villages by name, with how many of them were added."""
     names = list(dict.fromkeys(row.village for row in rows))
-    found = await uow.session.execute(select(Village).where(Village.name.in_(names)))
-    villages = {village.name: village for village in found.scalars()}
+    found = await rows_in_batches(
+        uow.session, lambda batch: select(Village).where(Village.name.in_(batch)), names, size
+    )
+    villages = {village.name: village for (village,) in found}
     created = 0
     for name in names:
         if name not in villages:
@@ -115,15 +124,21 @@ async def _households(
     actor: Actor,
     rows: list[RosterRow],
     villages: dict[str, Village],
+    size: int,
 ) -> tuple[dict[str, Household], set[str], set[str]]:
     """Add the new households and update the known ones, by 户编号. Returns the households by
     户编号, and the 户编号 created and updated."""
     now, today = uow.clock.now(), uow.clock.today()
-    found = await uow.session.execute(
-        select(Household).where(Household.number.in_([row.number for row in rows]))
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: select(Household).where(Household.number.in_(batch)),
+        [row.number for row in rows],
+        size,
     )
-    households = {household.number: household for household in found.scalars()}
-    visited = await _incomes_from_visits(uow, [household.id for household in households.values()])
+    households = {household.number: household for (household,) in found}
+    visited = await _incomes_from_visits(
+        uow, [household.id for household in households.values()], size
+    )
     new: list[tuple[Household, RosterRow]] = []
     updated: set[str] = set()
     for row in rows:
@@ -181,22 +196,27 @@ async def _households(
     return households, {row.number for _household, row in new}, updated
 
 
-async def _incomes_from_visits(uow: UnitOfWork, household_ids: list[int]) -> set[int]:
+async def _incomes_from_visits(uow: UnitOfWork, household_ids: list[int], size: int) -> set[int]:
     """The households whose income a contact person recorded on a visit, as the last
     measurement. A re-imported roster keeps those: its income column is the figure from the
     yearly survey (摸底), older than what the contact person found, and a blank cell says
     nothing new either."""
-    found = await uow.session.execute(
-        select(Contact.household_id)
-        .join(Household, Household.id == Contact.household_id)
-        .where(
-            Contact.household_id.in_(household_ids),
-            Contact.status == ContactStatus.ACTIVE,
-            Contact.occurred_on == Household.income_measured_on,
-            Contact.income == Household.income,
-        )
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: (
+            select(Contact.household_id)
+            .join(Household, Household.id == Contact.household_id)
+            .where(
+                Contact.household_id.in_(batch),
+                Contact.status == ContactStatus.ACTIVE,
+                Contact.occurred_on == Household.income_measured_on,
+                Contact.income == Household.income,
+            )
+        ),
+        household_ids,
+        size,
     )
-    return set(found.scalars())
+    return {household_id for (household_id,) in found}
 
 
 async def _assign(
@@ -206,16 +226,22 @@ async def _assign(
     households: dict[str, Household],
     people: ContactPersons,
     new_numbers: set[str],
+    size: int,
 ) -> set[str]:
     """Each household gets the roster's contact person, and a different current one is ended.
     Returns the 户编号 of the known households whose contact person changed."""
     now = uow.clock.now()
     ids = [household.id for household in households.values()]
     current: dict[int, list[Assignment]] = {}
-    found = await uow.session.execute(
-        select(Assignment).where(Assignment.household_id.in_(ids), Assignment.ended_at.is_(None))
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: select(Assignment).where(
+            Assignment.household_id.in_(batch), Assignment.ended_at.is_(None)
+        ),
+        ids,
+        size,
     )
-    for assignment in found.scalars():
+    for (assignment,) in found:
         current.setdefault(assignment.household_id, []).append(assignment)
     started: list[Assignment] = []
     reassigned: set[str] = set()

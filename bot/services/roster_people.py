@@ -21,6 +21,7 @@ from bot.domain.model import Role
 from bot.domain.validation import phone_digits
 from bot.services.access import Actor
 from bot.services.roster_rows import RosterRow
+from bot.storage.batches import DEFAULT_BATCH_SIZE, rows_in_batches
 from bot.storage.models import Person, Village
 from bot.storage.uow import UnitOfWork
 
@@ -41,7 +42,11 @@ def _key(row: RosterRow) -> PersonKey:
 
 
 async def contact_persons_for(
-    uow: UnitOfWork, actor: Actor, rows: Sequence[RosterRow], villages: dict[str, Village]
+    uow: UnitOfWork,
+    actor: Actor,
+    rows: Sequence[RosterRow],
+    villages: dict[str, Village],
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> ContactPersons:
     """The person for each contact named in the rows; new ones live in the village of the
     first household they look after."""
@@ -52,10 +57,13 @@ async def contact_persons_for(
     for name, digits in first_row:
         phones_by_name.setdefault(name, set()).add(digits)
     namesakes: dict[str, list[Person]] = {}
-    found = await uow.session.execute(
-        select(Person).where(Person.name.in_(list(phones_by_name))).order_by(Person.id)
+    found = await rows_in_batches(
+        uow.session,
+        lambda batch: select(Person).where(Person.name.in_(batch)).order_by(Person.id),
+        list(phones_by_name),
+        batch_size,
     )
-    for person in found.scalars():
+    for (person,) in sorted(found, key=lambda row: row[0].id):
         namesakes.setdefault(person.name, []).append(person)
 
     result = ContactPersons()

@@ -26,7 +26,7 @@ from bot.services.summaries import summary_for_month
 from bot.services.summary_report import render_report
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
-from tests.conftest import PG_URL, TZ
+from tests.conftest import TZ
 from tests.town_builder import TownBuilder
 
 HOSTILE_NAMES = (
@@ -118,7 +118,6 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.skipif(PG_URL is not None, reason="the SQLite file itself is under test")
 async def test_the_sqlite_database_its_wal_and_its_folder_are_private(
     settings: Settings, tmp_path: Path, open_umask: None
 ) -> None:
@@ -144,7 +143,6 @@ async def test_the_sqlite_database_its_wal_and_its_folder_are_private(
     }
 
 
-@pytest.mark.skipif(PG_URL is not None, reason="the SQLite file itself is under test")
 async def test_a_database_left_world_readable_by_an_older_version_is_narrowed(
     settings: Settings, tmp_path: Path, open_umask: None
 ) -> None:
