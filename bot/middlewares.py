@@ -85,9 +85,11 @@ class RefuseControlCharacters(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message):
-            code = control_character(event.text or event.caption or "")
+            text = event.text or event.caption or ""
+            code = control_character(text)
             if code is not None:
-                await event.answer(gettext(CONTROL_CHARACTER).format(code=code))
+                if event.chat.type == "private" or text.startswith("/"):  # not group chatter
+                    await event.answer(gettext(CONTROL_CHARACTER).format(code=code))
                 return None
         elif isinstance(event, CallbackQuery) and control_character(event.data or ""):
             await event.answer()  # no button of the bot's carries one: a forged press

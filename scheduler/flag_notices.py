@@ -204,7 +204,7 @@ async def flag_decision(
         household=household,
         reason=preview(step.reason, IN_FULL),
         day=day(step.decided_on),
-        document=step.document or "",
+        document=preview(step.document, IN_LIST, one_line=True),
     )
     keyboard = inline_grid([(_(DETAILS_BUTTON), FlagAction(action="open", flag_id=panel.flag.id))])
     return [OutgoingMessage(message, keyboard)]

@@ -200,7 +200,10 @@ def _read_xlsx(path: Path) -> list[list[object]]:
 
 def _read_csv(path: Path) -> list[list[object]]:
     """UTF-8 (with or without the BOM Excel adds) or GBK, the two encodings Excel saves here."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError:  # unreadable on disk (permissions, a device): the same one sentence
+        raise InvalidInput(UNREADABLE_CSV, file=path.name) from None
     for encoding in ("utf-8-sig", "gb18030"):  # gb18030 reads all of GBK, and more
         try:
             text = raw.decode(encoding)

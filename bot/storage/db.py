@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import event
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.private_files import private_file, private_folder
+
+log = logging.getLogger(__name__)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -40,6 +43,12 @@ def _private_database(path: Path) -> None:
     0600 before SQLite opens it. SQLite gives its -wal and -shm files the database file's
     mode; those left by an older version are narrowed too."""
     private_folder(path.parent)
+    if path.parent.stat().st_mode & 0o077:
+        log.warning(
+            "other users can list %s, the folder of the database; chmod 700 it if it is "
+            "bangfu's own",
+            path.parent,
+        )
     private_file(path)
     for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         if companion.exists():

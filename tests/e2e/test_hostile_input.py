@@ -118,6 +118,8 @@ async def test_a_nul_in_a_search_or_a_forged_button_is_answered_not_crashed(
 ) -> None:
     await town.director.send("/find 桂\x00英")
     await town.director.expect("控制字符（U+0000）")
+    await town.director.send("桂\x00英", chat=town.group)  # chatter in a group: not for the bot
+    await town.group.expect_no_message()
     await town.contact.send("桂\x1b英")
     await town.contact.expect("控制字符（U+001B）")
     await town.contact.send("/help")
