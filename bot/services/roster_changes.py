@@ -21,6 +21,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.i18n import N_, join_list
 from bot.services.access import Actor
 from bot.services.assistance import required_text
+from bot.services.onboarding import withdraw_invites
 from bot.services.roster_people import contact_persons_for
 from bot.services.roster_rows import RosterRow, check_rows
 from bot.services.roster_sheet import RawRow
@@ -300,7 +301,8 @@ async def find_person(app: App, name: str, phone: str | None = None) -> Person:
 
 
 async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Household]:
-    """The person can no longer use the bot; their households become unassigned (returned)."""
+    """The person can no longer use the bot, nor any link they were sent before; their
+    households become unassigned (returned)."""
     _town_office_only(actor)
     async with app.uow() as uow:
         person = await uow.session.get(Person, person_id)
@@ -312,6 +314,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
         uow.audit(
             actor.person_id, actor.label, "person", person.id, "deactivate", {"active": False}
         )
+        await withdraw_invites(uow, person.id)
         ended = await _end_assignments(uow, actor, Assignment.person_id == person.id)
         await uow.commit()
         if not ended:
