@@ -53,7 +53,9 @@ class Assignable:
     households: int  # how many they hold now
 
 
-def _town_office_only(actor: Actor) -> None:
+def town_office_only(actor: Actor) -> None:
+    """Roster changes are the town office's: every step of one (its buttons, its cancel)
+    asks here first, so nobody else's press can even touch the message it was on."""
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(TOWN_OFFICE_ONLY)
 
@@ -127,7 +129,7 @@ async def household_by_number(app: App, number: str) -> Household:
 async def change_category(
     app: App, actor: Actor, household_id: int, category: Category, meeting: MeetingRecord
 ) -> Household:
-    _town_office_only(actor)
+    town_office_only(actor)
     async with app.uow() as uow:
         household = await _household(uow, household_id)
         if household.category == category:
@@ -144,7 +146,7 @@ async def adjust_out(
     app: App, actor: Actor, household_id: int, meeting: MeetingRecord
 ) -> Household:
     """动态调整掉: off the monitoring list, kept on record; its contact person is released."""
-    _town_office_only(actor)
+    town_office_only(actor)
     async with app.uow() as uow:
         household = await _household(uow, household_id)
         if household.status != HouseholdStatus.MONITORED:
@@ -168,7 +170,7 @@ async def add_household(
 ) -> Household:
     """A newly found household (新发现), given by the roster's columns and checked by the
     roster's own row checks (RosterRejected lists every problem). Its village must exist."""
-    _town_office_only(actor)
+    town_office_only(actor)
     row = check_new_household(cells)
     async with app.uow() as uow:
         village = (
@@ -257,29 +259,41 @@ async def _end_assignments(uow: UnitOfWork, actor: Actor, *where: Any) -> list[i
     return ended
 
 
+async def check_reassignment(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
+    """What `reassign` would check, before its confirm screen is shown."""
+    async with app.uow() as uow:
+        _household, person = await _reassignment(uow, actor, household_id, person_id)
+        return person
+
+
 async def reassign(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
     """The household's contact person becomes `person_id`; the current assignment ends."""
-    _town_office_only(actor)
     async with app.uow() as uow:
-        household = await _household(uow, household_id)
-        if household.status != HouseholdStatus.MONITORED:
-            raise Conflict(N_("This household is no longer on the monitoring list."))
-        person = await uow.session.get(Person, person_id)
-        if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
-            raise InvalidInput(N_("Choose an active contact person."))
-        current = await uow.session.execute(
-            select(Assignment.person_id).where(
-                Assignment.household_id == household.id, Assignment.ended_at.is_(None)
-            )
-        )
-        if list(current.scalars()) == [person.id]:
-            raise Conflict(
-                N_("{name} is already this household's contact person."), name=person.name
-            )
+        household, person = await _reassignment(uow, actor, household_id, person_id)
         await _end_assignments(uow, actor, Assignment.household_id == household.id)
         await _assign(uow, actor, household, person)
         await uow.commit()
         return person
+
+
+async def _reassignment(
+    uow: UnitOfWork, actor: Actor, household_id: int, person_id: int
+) -> tuple[Household, Person]:
+    town_office_only(actor)
+    household = await _household(uow, household_id)
+    if household.status != HouseholdStatus.MONITORED:
+        raise Conflict(N_("This household is no longer on the monitoring list."))
+    person = await uow.session.get(Person, person_id)
+    if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
+        raise InvalidInput(N_("Choose an active contact person."))
+    current = await uow.session.execute(
+        select(Assignment.person_id).where(
+            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
+        )
+    )
+    if list(current.scalars()) == [person.id]:
+        raise Conflict(N_("{name} is already this household's contact person."), name=person.name)
+    return household, person
 
 
 async def find_person(app: App, name: str, phone: str | None = None) -> Person:
@@ -303,7 +317,7 @@ async def find_person(app: App, name: str, phone: str | None = None) -> Person:
 async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Household]:
     """The person can no longer use the bot, nor any link they were sent before; their
     households become unassigned (returned)."""
-    _town_office_only(actor)
+    town_office_only(actor)
     async with app.uow() as uow:
         person = await uow.session.get(Person, person_id)
         if person is None:
@@ -327,7 +341,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
 
 async def unassigned_households(app: App, actor: Actor) -> list[Household]:
     """Monitored households without a contact person, by village and name (town office)."""
-    _town_office_only(actor)
+    town_office_only(actor)
     current = exists().where(Assignment.household_id == Household.id, Assignment.ended_at.is_(None))
     async with app.uow() as uow:
         found = await uow.session.execute(
@@ -341,7 +355,7 @@ async def unassigned_households(app: App, actor: Actor) -> list[Household]:
 
 async def assignable_people(app: App, actor: Actor, household_id: int) -> list[Assignable]:
     """The active contact persons and admins of the household's village, with their loads."""
-    _town_office_only(actor)
+    town_office_only(actor)
     load = (
         select(func.count(Assignment.id))
         .where(Assignment.person_id == Person.id, Assignment.ended_at.is_(None))
