@@ -1,6 +1,7 @@
 """Who sees what where, through the real bot: office work only in the town office's group (for
 the town office) and in private chats; nobody else's press touches an office message; and a
-forged id gets the same answer whether it does not exist or is someone else's."""
+forged id (a red flag, a household, a contact) gets the same answer whether it does not exist
+or is someone else's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.domain.model import Role
+from bot.handlers.corrections import ContactEdit
 from bot.handlers.reports import ExportVillage
 from bot.handlers.town_office import DeactivatePick, OfficeCancel, ReassignPick
 from bot.keyboards import FlagAction, HouseholdAction
@@ -21,6 +23,7 @@ from bot.services.access import (
     OFFICE_GROUP_IS_THE_OFFICES,
     Actor,
 )
+from bot.services.contacts import ContactDraft, log_contact, new_draft_key
 from bot.services.flags import report_risk
 from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App
@@ -280,6 +283,12 @@ async def test_forged_roster_buttons_in_a_private_chat_are_refused_by_role(
 
 
 async def test_a_missing_id_and_someone_elses_id_get_the_same_answer(app: App, town: Town) -> None:
+    others_contact = await log_contact(
+        app,
+        actor(town.people["李红梅"]),
+        ContactDraft(new_draft_key(), town.liu.id, "phone", app.clock.today()),
+    )
+    missing_contact = others_contact.contact.id + 1
     async with app.uow() as uow:
         missing_flag = 1 + (await uow.session.execute(select(func.max(RedFlag.id)))).scalar_one()
         missing_household = (
@@ -287,19 +296,29 @@ async def test_a_missing_id_and_someone_elses_id_get_the_same_answer(app: App, t
         )
     flag_acts = ("open", "measure", "remove", "approve", "reject", "county", "ack", "deadline")
     household_acts = ("card", "history", "log", "risk", "measure", "reassign", "adjust")
-    pairs: list[tuple[CallbackData, CallbackData]] = [
-        (
-            FlagAction(action=act, flag_id=missing_flag, days=7),
-            FlagAction(action=act, flag_id=town.flags["刘秀兰"], days=7),
-        )
-        for act in flag_acts
-    ] + [
-        (
-            HouseholdAction(action=act, household_id=missing_household),
-            HouseholdAction(action=act, household_id=town.liu.id),
-        )
-        for act in household_acts
-    ]
+    pairs: list[tuple[CallbackData, CallbackData]] = (
+        [
+            (
+                FlagAction(action=act, flag_id=missing_flag, days=7),
+                FlagAction(action=act, flag_id=town.flags["刘秀兰"], days=7),
+            )
+            for act in flag_acts
+        ]
+        + [
+            (
+                HouseholdAction(action=act, household_id=missing_household),
+                HouseholdAction(action=act, household_id=town.liu.id),
+            )
+            for act in household_acts
+        ]
+        + [
+            (
+                ContactEdit(action=act, contact_id=missing_contact),
+                ContactEdit(action=act, contact_id=others_contact.contact.id),
+            )
+            for act in ("open", "withdraw", "withdraw_yes", "correct", "note")
+        ]
+    )
 
     for person in (town.contact, town.admin):
         await person.send("/help")
