@@ -34,6 +34,10 @@ class NotAllowed(DomainError):
     """The actor may not see or change this; also raised for forged ids."""
 
 
+class Deactivated(NotAllowed):
+    """The Telegram account belongs to a person the town office deactivated."""
+
+
 class NotFound(DomainError):
     pass
 

@@ -54,20 +54,18 @@ class OnceOnlyUpdates(BaseMiddleware):
 
 
 class WhoIsTalking(BaseMiddleware):
-    """Puts `actor` (a registered person, or None) in the handler data and sets the language."""
+    """Puts `actor` (a registered, active person, or None) and `deactivated` (the account's
+    person was deactivated) in the handler data, and sets the language."""
 
     def __init__(self, app: App) -> None:
         self.app = app
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        actor = None
-        chosen = None
-        if user is not None:
-            found = await people.actor_for_telegram(self.app, user.id)
-            if found is not None:
-                actor, chosen = found
-        data["actor"] = actor
+        account = await people.account_for_telegram(self.app, user.id) if user else None
+        data["actor"] = account.actor if account else None
+        data["deactivated"] = account.deactivated if account else False
+        chosen = account.language if account else None
         set_language(
             language_for(
                 user.language_code if user else None, chosen, self.app.settings.default_language

@@ -2,8 +2,9 @@
 the `Registered` filter, and whatever is left falls to the polite gate at the end.
 
 The town office's group sees only the office's work (alerts, flag steps, reports, the
-platform list): a person's own households, forms and reply keyboard belong in their private
-chat, where colleagues in the group do not read along."""
+platform list), and only the town office's: a person's own households, forms and reply
+keyboard belong in their private chat, where colleagues in the group do not read along. Any
+other group gets no office work at all (chat_scope.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from bot.handlers import (
     roster_forms,
     town_office,
 )
+from bot.handlers.chat_scope import OfficeChatsOnly
 from bot.handlers.filters import Registered
 
 IN_PRIVATE = F.chat.type == "private"
@@ -54,8 +56,11 @@ def build_router() -> Router:
     )
 
     # The town office's work, in its group as well as in private: alert buttons, flag removal,
-    # measures, roster changes, /find, the platform list, /summary and /export.
+    # measures, roster changes, /find, the platform list, /summary and /export. Whatever
+    # matched here is first checked against the chat it would be answered in.
     office = Router(name="office")
+    office.message.middleware(OfficeChatsOnly())
+    office.callback_query.middleware(OfficeChatsOnly())
     office.include_routers(
         flag_alerts.router,
         measure_form.router,

@@ -1,12 +1,14 @@
-"""The polite gate: anyone not registered gets one explanation, and never any data."""
+"""The polite gate: anyone not registered gets one explanation, and never any data; a person
+the town office deactivated is told so (and loses the old menu keyboard), nothing more."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.services.people import DEACTIVATED
 
 router = Router(name="gate")
 # In a group (the town office's chat) strangers' chatter is none of the bot's business.
@@ -19,10 +21,13 @@ NOT_REGISTERED = N_(
 
 
 @router.message()
-async def not_registered(message: Message) -> None:
+async def not_registered(message: Message, deactivated: bool = False) -> None:
+    if deactivated:
+        await message.answer(_(DEACTIVATED), reply_markup=ReplyKeyboardRemove())
+        return
     await message.answer(_(NOT_REGISTERED))
 
 
 @router.callback_query()
-async def not_registered_press(query: CallbackQuery) -> None:
-    await query.answer(_(NOT_REGISTERED), show_alert=True)
+async def not_registered_press(query: CallbackQuery, deactivated: bool = False) -> None:
+    await query.answer(_(DEACTIVATED if deactivated else NOT_REGISTERED), show_alert=True)

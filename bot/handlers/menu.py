@@ -77,7 +77,8 @@ async def choose_language(message: Message) -> None:
     await message.answer(_("Choose your language:"), reply_markup=inline_grid(buttons, columns=2))
 
 
-@router.callback_query(LanguageChoice.filter())
+# Pressed (or forged) in a group, it would post the menu keyboard there: private only.
+@router.callback_query(LanguageChoice.filter(), F.message.chat.type == "private")
 async def language_chosen(
     query: CallbackQuery, callback_data: LanguageChoice, actor: Actor, app: App
 ) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import Message, ReplyKeyboardRemove
 
-from bot.errors import DomainError
+from bot.errors import Deactivated, DomainError
 from bot.handlers.menu import help_text
 from bot.i18n import gettext as _
 from bot.i18n import language_for, set_language
@@ -38,6 +38,9 @@ async def open_invite(
         return
     try:
         registered = await onboarding.redeem_invite(app, user.id, command.args or "")
+    except Deactivated as error:
+        await message.answer(error.render(), reply_markup=ReplyKeyboardRemove())
+        return
     except DomainError as error:
         await message.answer(error.render())
         return

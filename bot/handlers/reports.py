@@ -9,7 +9,8 @@
   admin gets their own village at once. `/export forms 大河村` exports that village.
 
 Reports carry names and phone numbers, so in groups they are given only in the town office's
-group (TOWN_OFFICE_CHAT_ID); private chats are fine, the services check the role.
+group (TOWN_OFFICE_CHAT_ID), to the town office (chat_scope.py); private chats are fine, the
+services check the role.
 """
 
 from __future__ import annotations
@@ -56,8 +57,6 @@ class ExportVillage(CallbackData, prefix="xf"):
 async def summary(
     message: Message, command: CommandObject, app: App, actor: Actor, bot: Bot
 ) -> None:
-    if not await _in_office_chat(message, app):
-        return
     try:
         month = _month_asked(command.args, app.clock)
         found = await summary_for_month(app, actor, month)
@@ -89,8 +88,6 @@ def _month_asked(args: str | None, clock: Clock) -> Month:
 async def export(
     message: Message, command: CommandObject, app: App, actor: Actor, bot: Bot
 ) -> None:
-    if not await _in_office_chat(message, app):
-        return
     what, _space, village = (command.args or "").strip().partition(" ")
     if what and what.lower() != FORMS_WORD:
         await message.answer(
@@ -168,14 +165,6 @@ def _villages_line(names: Iterable[str]) -> str:
     if not listed:
         return _("There are no villages yet: import the roster first.")
     return _("Villages you can export: {villages}").format(villages=listed)
-
-
-async def _in_office_chat(message: Message, app: App) -> bool:
-    """Private chats, and the town office's group; elsewhere say where to ask instead."""
-    if message.chat.type == "private" or message.chat.id == app.settings.town_office_chat_id:
-        return True
-    await message.answer(_("Reports go only to the town office's group or a private chat with me."))
-    return False
 
 
 async def _send(bot: Bot, chat_id: int, parts: Iterable[OutgoingMessage]) -> None:

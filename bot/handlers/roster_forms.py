@@ -14,7 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category, Role
+from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.errors import DomainError
 from bot.handlers.filters import FreeText
 from bot.handlers.households import edit_in_place
@@ -88,8 +88,10 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
 async def choose_category(
     query: CallbackQuery, callback_data: HouseholdAction, actor: Actor
 ) -> None:
-    if actor.role != Role.TOWN_OFFICE:
-        await query.answer(_(roster_changes.TOWN_OFFICE_ONLY), show_alert=True)
+    try:
+        roster_changes.town_office_only(actor)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
     buttons = [
@@ -111,10 +113,8 @@ async def _begin(
     household_id: int,
     data: dict[str, Any],
 ) -> None:
-    if actor.role != Role.TOWN_OFFICE:
-        await query.answer(_(roster_changes.TOWN_OFFICE_ONLY), show_alert=True)
-        return
     try:
+        roster_changes.town_office_only(actor)
         line = await household_line(app, actor, household_id)
     except DomainError as error:
         await query.answer(error.render(), show_alert=True)
@@ -154,8 +154,10 @@ async def adjust_out(
 
 @router.message(Command("newhousehold"))
 async def new_household(message: Message, actor: Actor, state: FSMContext) -> None:
-    if actor.role != Role.TOWN_OFFICE:
-        await message.answer(_(roster_changes.TOWN_OFFICE_ONLY))
+    try:
+        roster_changes.town_office_only(actor)
+    except DomainError as error:
+        await message.answer(error.render())
         return
     await state.set_state(MeetingForm.cells)
     await state.set_data({"change": "add"})

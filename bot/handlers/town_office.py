@@ -217,7 +217,16 @@ async def choose_person(
 
 
 @router.callback_query(ReassignPick.filter(~F.confirmed))
-async def confirm_reassign(query: CallbackQuery, callback_data: ReassignPick) -> None:
+async def confirm_reassign(
+    query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
+) -> None:
+    try:
+        await roster_changes.check_reassignment(
+            app, actor, callback_data.household_id, callback_data.person_id
+        )
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
     await query.answer()
     buttons = [
         (_("✅ Reassign"), ReassignPick(**{**callback_data.model_dump(), "confirmed": True})),
@@ -249,8 +258,10 @@ async def reassign(
 
 @router.message(Command("deactivate"))
 async def ask_deactivate(message: Message, command: CommandObject, app: App, actor: Actor) -> None:
-    if actor.role != Role.TOWN_OFFICE:
-        await message.answer(_(roster_changes.TOWN_OFFICE_ONLY))
+    try:
+        roster_changes.town_office_only(actor)
+    except DomainError as error:
+        await message.answer(error.render())
         return
     try:
         person = await roster_changes.find_person(app, command.args or "")
@@ -292,6 +303,11 @@ async def deactivate(
 
 
 @router.callback_query(OfficeCancel.filter())
-async def cancelled(query: CallbackQuery) -> None:
+async def cancelled(query: CallbackQuery, actor: Actor) -> None:
+    try:  # only the town office may close its roster screens (callback data is forgeable)
+        roster_changes.town_office_only(actor)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
     await query.answer()
     await edit_in_place(query, _("Cancelled. Nothing was changed."), None)

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_
-from bot.services.access import Actor, readable_household, visible_households
+from bot.services.access import Actor, readable_flag, visible_households
 from bot.services.flag_workflow import FlagView, flag_view
 from bot.services.free_text import required_text
 from bot.services.outbox import PersonAudience, TownOffice, VillageAdmins, queue
@@ -104,7 +104,7 @@ async def steps_of(uow: UnitOfWork, flag_ids: list[int]) -> list[FlagStep]:
 async def flag_panel(app: App, actor: Actor, flag_id: int) -> FlagPanel:
     """The flag, if the actor may read its household (NotAllowed otherwise)."""
     async with app.uow() as uow:
-        flag, household = await _readable_flag(uow, actor, flag_id)
+        flag, household = await readable_flag(uow, actor, flag_id)
         view = await flag_view(uow, flag.id)
         assert view is not None
         steps = await steps_of(uow, [flag.id])
@@ -139,7 +139,7 @@ async def request_removal(app: App, actor: Actor, flag_id: int, reason: str) -> 
         reason, app.settings.note_max_chars, N_("Please say why the risk is gone.")
     )
     async with app.uow() as uow:
-        flag, household = await _readable_flag(uow, actor, flag_id)
+        flag, household = await readable_flag(uow, actor, flag_id)
         if actor.role != Role.VILLAGE_ADMIN or actor.village_id != household.village_id:
             raise NotAllowed(N_("Only an admin of this household's village can request removal."))
         if flag.status == FlagStatus.RAISED:
@@ -216,14 +216,6 @@ async def record_county_decision(
         return step
 
 
-async def _readable_flag(uow: UnitOfWork, actor: Actor, flag_id: int) -> tuple[RedFlag, Household]:
-    flag = await uow.session.get(RedFlag, flag_id)
-    if flag is None:
-        raise NotFound(N_("That red flag does not exist."))
-    household = await readable_household(uow, actor, flag.household_id)
-    return flag, household
-
-
 async def _town_office_flag(
     uow: UnitOfWork, actor: Actor, flag_id: int
 ) -> tuple[RedFlag, Household]:
@@ -231,7 +223,7 @@ async def _town_office_flag(
         raise NotAllowed(
             N_("Only the town office can review a removal or record the county's decision.")
         )
-    return await _readable_flag(uow, actor, flag_id)
+    return await readable_flag(uow, actor, flag_id)
 
 
 def _state_problem(flag: RedFlag) -> str:

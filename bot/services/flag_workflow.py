@@ -16,9 +16,9 @@ from sqlalchemy.orm import aliased
 from bot.clock import local_minute
 from bot.config import Settings
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_
-from bot.services.access import Actor
+from bot.services.access import Actor, readable_flag
 from bot.services.outbox import TownOffice, queue
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -160,9 +160,7 @@ async def _realert(uow: UnitOfWork, settings: Settings, flag: RedFlag, occasion:
 async def _flag_for_town_office(uow: UnitOfWork, actor: Actor, flag_id: int) -> RedFlag:
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(N_("Only the town office can acknowledge a red flag or set its deadline."))
-    flag = await uow.session.get(RedFlag, flag_id)
-    if flag is None:
-        raise NotFound(N_("That red flag does not exist."))
+    flag, _household = await readable_flag(uow, actor, flag_id)
     if flag.status == FlagStatus.CLOSED:
         raise Conflict(N_("This red flag is already closed."))
     return flag

@@ -19,10 +19,11 @@ from sqlalchemy import select, update
 
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS, PHONE_MAX_CHARS
-from bot.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from bot.errors import Conflict, Deactivated, DomainError, InvalidInput, NotAllowed
 from bot.i18n import N_, join_list
 from bot.services.access import CLI_OPERATOR, Actor
 from bot.services.free_text import optional_text, required_text
+from bot.services.people import DEACTIVATED
 from bot.services.start_lockout import record_wrong_code, refuse_if_guessing
 from bot.storage.models import AppState, Invite, Person, Village
 from bot.storage.uow import App, UnitOfWork
@@ -121,7 +122,8 @@ async def redeem_invite(app: App, telegram_user_id: int, code: str) -> Actor:
     """Bind this Telegram account to the invited person; the invite is the authority.
 
     Opening the same link twice from the same account (a double delivery, a second tap) is
-    a success, not an error.
+    a success, not an error. A deactivated person opening an old link is told that their
+    account is inactive (Deactivated); only a new invite brings them back.
     """
     async with app.uow() as uow:
         now = uow.clock.now()
@@ -129,11 +131,15 @@ async def redeem_invite(app: App, telegram_user_id: int, code: str) -> Actor:
         invite = await _invite_for(uow, code)
         person = await uow.session.get(Person, invite.person_id) if invite else None
         if invite and person and _redeemed_by(invite, person, telegram_user_id):
+            if not person.active:
+                raise Deactivated(DEACTIVATED)
             return _actor(person)
         problem = _problem_with(invite, now)
         if problem is not None:
             record_wrong_code(uow, telegram_user_id, now)
             await uow.commit()
+            if await _deactivated_account(uow, telegram_user_id):
+                raise Deactivated(DEACTIVATED)
             raise problem
         assert invite is not None and person is not None
         if not await _claim(uow, invite, telegram_user_id, now):
@@ -146,6 +152,17 @@ async def redeem_invite(app: App, telegram_user_id: int, code: str) -> Actor:
         await uow.commit()
         log.info("person %s registered with Telegram account %s", person.id, telegram_user_id)
         return _actor(person)
+
+
+async def withdraw_invites(uow: UnitOfWork, person_id: int) -> None:
+    """The person's unused invites stop working now (a newer one replaces them, or the
+    person was deactivated: a link handed out before must not bring them back)."""
+    now = uow.clock.now()
+    await uow.session.execute(
+        update(Invite)
+        .where(Invite.person_id == person_id, Invite.used_at.is_(None), Invite.expires_at > now)
+        .values(expires_at=now)
+    )
 
 
 async def remember_bot_username(app: App, username: str) -> None:
@@ -332,11 +349,7 @@ async def _issue(
 ) -> tuple[str, datetime]:
     """A new code for the person; their older unused invites stop working now."""
     now = uow.clock.now()
-    await uow.session.execute(
-        update(Invite)
-        .where(Invite.person_id == person.id, Invite.used_at.is_(None), Invite.expires_at > now)
-        .values(expires_at=now)
-    )
+    await withdraw_invites(uow, person.id)
     code = secrets.token_urlsafe(CODE_BYTES)
     expires_at = now + timedelta(days=ttl_days)
     invite = Invite(
@@ -365,6 +378,15 @@ async def _invite_for(uow: UnitOfWork, code: str) -> Invite | None:
         return None
     query = select(Invite).where(Invite.code_hash == hash_code(code))
     return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def _deactivated_account(uow: UnitOfWork, telegram_user_id: int) -> bool:
+    found = await uow.session.execute(
+        select(Person.id).where(
+            Person.telegram_user_id == telegram_user_id, Person.active.is_(False)
+        )
+    )
+    return found.first() is not None
 
 
 def _redeemed_by(invite: Invite, person: Person, telegram_user_id: int) -> bool:

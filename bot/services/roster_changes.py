@@ -22,6 +22,7 @@ from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.i18n import N_, join_list
 from bot.services.access import Actor
 from bot.services.free_text import required_text
+from bot.services.onboarding import withdraw_invites
 from bot.services.roster_people import contact_persons_for
 from bot.services.roster_rows import RosterRow, check_rows
 from bot.services.roster_sheet import RawRow
@@ -53,7 +54,9 @@ class Assignable:
     households: int  # how many they hold now
 
 
-def _town_office_only(actor: Actor) -> None:
+def town_office_only(actor: Actor) -> None:
+    """Roster changes are the town office's: every step of one (its buttons, its cancel)
+    asks here first, so nobody else's press can even touch the message it was on."""
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(TOWN_OFFICE_ONLY)
 
@@ -132,7 +135,7 @@ async def household_by_number(app: App, number: str) -> Household:
 async def change_category(
     app: App, actor: Actor, household_id: int, category: Category, meeting: MeetingRecord
 ) -> Household:
-    _town_office_only(actor)
+    town_office_only(actor)
     async with app.uow() as uow:
         household = await _household(uow, household_id)
         if household.category == category:
@@ -149,7 +152,7 @@ async def adjust_out(
     app: App, actor: Actor, household_id: int, meeting: MeetingRecord
 ) -> Household:
     """动态调整掉: off the monitoring list, kept on record; its contact person is released."""
-    _town_office_only(actor)
+    town_office_only(actor)
     async with app.uow() as uow:
         household = await _household(uow, household_id)
         if household.status != HouseholdStatus.MONITORED:
@@ -173,7 +176,7 @@ async def add_household(
 ) -> Household:
     """A newly found household (新发现), given by the roster's columns and checked by the
     roster's own row checks (RosterRejected lists every problem). Its village must exist."""
-    _town_office_only(actor)
+    town_office_only(actor)
     row = check_new_household(cells)
     async with app.uow() as uow:
         village = (
@@ -262,29 +265,41 @@ async def _end_assignments(uow: UnitOfWork, actor: Actor, *where: Any) -> list[i
     return ended
 
 
+async def check_reassignment(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
+    """What `reassign` would check, before its confirm screen is shown."""
+    async with app.uow() as uow:
+        _household, person = await _reassignment(uow, actor, household_id, person_id)
+        return person
+
+
 async def reassign(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
     """The household's contact person becomes `person_id`; the current assignment ends."""
-    _town_office_only(actor)
     async with app.uow() as uow:
-        household = await _household(uow, household_id)
-        if household.status != HouseholdStatus.MONITORED:
-            raise Conflict(N_("This household is no longer on the monitoring list."))
-        person = await uow.session.get(Person, person_id)
-        if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
-            raise InvalidInput(N_("Choose an active contact person."))
-        current = await uow.session.execute(
-            select(Assignment.person_id).where(
-                Assignment.household_id == household.id, Assignment.ended_at.is_(None)
-            )
-        )
-        if list(current.scalars()) == [person.id]:
-            raise Conflict(
-                N_("{name} is already this household's contact person."), name=person.name
-            )
+        household, person = await _reassignment(uow, actor, household_id, person_id)
         await _end_assignments(uow, actor, Assignment.household_id == household.id)
         await _assign(uow, actor, household, person)
         await uow.commit()
         return person
+
+
+async def _reassignment(
+    uow: UnitOfWork, actor: Actor, household_id: int, person_id: int
+) -> tuple[Household, Person]:
+    town_office_only(actor)
+    household = await _household(uow, household_id)
+    if household.status != HouseholdStatus.MONITORED:
+        raise Conflict(N_("This household is no longer on the monitoring list."))
+    person = await uow.session.get(Person, person_id)
+    if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
+        raise InvalidInput(N_("Choose an active contact person."))
+    current = await uow.session.execute(
+        select(Assignment.person_id).where(
+            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
+        )
+    )
+    if list(current.scalars()) == [person.id]:
+        raise Conflict(N_("{name} is already this household's contact person."), name=person.name)
+    return household, person
 
 
 async def find_person(app: App, name: str, phone: str | None = None) -> Person:
@@ -306,8 +321,9 @@ async def find_person(app: App, name: str, phone: str | None = None) -> Person:
 
 
 async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Household]:
-    """The person can no longer use the bot; their households become unassigned (returned)."""
-    _town_office_only(actor)
+    """The person can no longer use the bot, nor any link they were sent before; their
+    households become unassigned (returned)."""
+    town_office_only(actor)
     async with app.uow() as uow:
         person = await uow.session.get(Person, person_id)
         if person is None:
@@ -318,6 +334,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
         uow.audit(
             actor.person_id, actor.label, "person", person.id, "deactivate", {"active": False}
         )
+        await withdraw_invites(uow, person.id)
         ended = await _end_assignments(uow, actor, Assignment.person_id == person.id)
         await uow.commit()
         if not ended:
@@ -330,7 +347,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
 
 async def unassigned_households(app: App, actor: Actor) -> list[Household]:
     """Monitored households without a contact person, by village and name (town office)."""
-    _town_office_only(actor)
+    town_office_only(actor)
     current = exists().where(Assignment.household_id == Household.id, Assignment.ended_at.is_(None))
     async with app.uow() as uow:
         found = await uow.session.execute(
@@ -344,7 +361,7 @@ async def unassigned_households(app: App, actor: Actor) -> list[Household]:
 
 async def assignable_people(app: App, actor: Actor, household_id: int) -> list[Assignable]:
     """The active contact persons and admins of the household's village, with their loads."""
-    _town_office_only(actor)
+    town_office_only(actor)
     load = (
         select(func.count(Assignment.id))
         .where(Assignment.person_id == Person.id, Assignment.ended_at.is_(None))

@@ -148,11 +148,13 @@ async def test_a_month_is_asked_for_by_yyyy_mm_and_the_running_month_says_so_far
 async def test_contact_persons_and_village_admins_cannot_read_the_town_summary(
     town: Town,
 ) -> None:
-    await town.contact.send("/summary", chat=town.group)
-    refusal = await town.group.expect("只有镇扶贫办可以查看全镇月度汇总")
+    await town.contact.send("/summary", chat=town.group)  # the group is the town office's
+    refusal = await town.group.expect("这个群里只有镇扶贫办的人可以操作")
     await town.group.expect_no_message()
     assert refusal.photo is None and refusal.document is None
 
+    await town.contact.send("/summary")
+    await town.contact.expect("只有镇扶贫办可以查看全镇月度汇总")
     await town.contact.send("/export forms 大河村")
     await town.contact.expect("只有镇扶贫办和村管理员可以导出附件表格")
     await town.admin.send("/summary")

@@ -1,5 +1,6 @@
 """Who may see what: a contact person their own households, a village admin the village,
-the town office everything; forged ids are refused, logged, and change nothing."""
+the town office everything; forged ids are refused, logged, and change nothing; and where
+office work may be shown."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from sqlalchemy import func, select
 
 from bot.domain.model import Role
 from bot.errors import NotAllowed
-from bot.services.access import Actor
+from bot.services.access import (
+    OFFICE_CHATS_ONLY,
+    OFFICE_GROUP_IS_THE_OFFICES,
+    PRIVATE_CHAT_ONLY,
+    Actor,
+    ChatKind,
+    check_office_chat,
+    readable_flag,
+)
 from bot.services.flags import report_risk
 from bot.services.households import household_card, household_line, list_households
 from bot.storage.models import AuditEntry, Household, OutboxMessage, RedFlag
@@ -127,3 +136,48 @@ async def test_lists_and_searches_cover_only_ones_own_households_whatever_the_ro
     assert isinstance(wang, Actor)
     assert (await list_households(app, wang, search="刘")).total == 0
     assert [line.head_name for line in (await list_households(app, wang)).lines] == ["张桂英"]
+
+
+@pytest.mark.parametrize(
+    ("role", "chat", "refusal"),
+    [
+        (Role.TOWN_OFFICE, ChatKind.PRIVATE, None),
+        (Role.TOWN_OFFICE, ChatKind.OFFICE_GROUP, None),
+        (Role.TOWN_OFFICE, ChatKind.OTHER_GROUP, OFFICE_CHATS_ONLY),
+        (Role.VILLAGE_ADMIN, ChatKind.PRIVATE, None),
+        (Role.VILLAGE_ADMIN, ChatKind.OFFICE_GROUP, OFFICE_GROUP_IS_THE_OFFICES),
+        (Role.VILLAGE_ADMIN, ChatKind.OTHER_GROUP, PRIVATE_CHAT_ONLY),
+        (Role.CONTACT, ChatKind.PRIVATE, None),
+        (Role.CONTACT, ChatKind.OFFICE_GROUP, OFFICE_GROUP_IS_THE_OFFICES),
+        (Role.CONTACT, ChatKind.OTHER_GROUP, PRIVATE_CHAT_ONLY),
+    ],
+)
+def test_office_work_is_shown_in_private_and_the_town_offices_in_its_group_only(
+    role: Role, chat: ChatKind, refusal: str | None
+) -> None:
+    actor = Actor(person_id=1, name="某人", role=role, village_id=1)
+    if refusal is None:
+        check_office_chat(actor, chat)
+    else:
+        with pytest.raises(NotAllowed) as refused:
+            check_office_chat(actor, chat)
+        assert refused.value.msgid == refusal
+
+
+async def test_a_missing_flag_and_a_flag_out_of_reach_are_refused_alike(
+    app: App, town: dict[str, object]
+) -> None:
+    wang, li, liu = town["wang"], town["li"], town["liu"]
+    assert isinstance(wang, Actor) and isinstance(li, Actor) and isinstance(liu, Household)
+    flag = await report_risk(app, li, liu.id, "因病")
+
+    answers = set()
+    for flag_id in (flag.id, flag.id + 1, -1):
+        async with app.uow() as uow:
+            with pytest.raises(NotAllowed) as refused:
+                await readable_flag(uow, wang, flag_id)
+        answers.add(refused.value.render())
+    assert len(answers) == 1
+    async with app.uow() as uow:
+        found, household = await readable_flag(uow, li, flag.id)
+    assert (found.id, household.id) == (flag.id, liu.id)

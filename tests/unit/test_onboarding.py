@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
 from bot.domain.model import Role
-from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.errors import Conflict, Deactivated, InvalidInput, NotAllowed
 from bot.i18n import use_language
-from bot.services import onboarding
+from bot.services import onboarding, roster_changes
 from bot.services.access import CLI_OPERATOR, Actor
 from bot.storage.models import AuditEntry, Invite, Person, StartAttempt, Village
 from bot.storage.uow import App
@@ -336,3 +336,31 @@ async def test_the_bot_username_is_remembered_for_the_cli(app: App) -> None:
     await onboarding.remember_bot_username(app, "old_bot")
     await onboarding.remember_bot_username(app, "bangfu_bot")
     assert await onboarding.bot_username(app) == "bangfu_bot"
+
+
+async def test_a_deactivated_person_reopening_their_link_is_told_the_account_is_inactive(
+    app: App,
+) -> None:
+    issued = await onboarding.create_invite(app, CLI_OPERATOR, "张三", Role.CONTACT)
+    await onboarding.redeem_invite(app, ZHANG, issued.code)
+    await roster_changes.deactivate_person(app, CLI_OPERATOR, issued.person.id)
+
+    for code in (issued.code, "a-code-never-issued"):
+        with pytest.raises(Deactivated):
+            await onboarding.redeem_invite(app, ZHANG, code)
+    assert not (await load_person(app, issued.person.id)).active
+
+    again = await onboarding.create_invite(app, CLI_OPERATOR, "张三", Role.CONTACT)
+    actor = await onboarding.redeem_invite(app, ZHANG, again.code)  # a new invite brings back
+    assert actor.person_id == issued.person.id
+    assert (await load_person(app, issued.person.id)).active
+
+
+async def test_deactivating_a_person_withdraws_the_links_they_have_not_opened(app: App) -> None:
+    issued = await onboarding.create_invite(app, CLI_OPERATOR, "张三", Role.CONTACT)
+    await roster_changes.deactivate_person(app, CLI_OPERATOR, issued.person.id)
+
+    with pytest.raises(InvalidInput):  # expired
+        await onboarding.redeem_invite(app, ZHANG, issued.code)
+    person = await load_person(app, issued.person.id)
+    assert not person.active and person.telegram_user_id is None

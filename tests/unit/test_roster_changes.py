@@ -201,6 +201,8 @@ async def test_only_the_town_office_changes_the_roster(app: App) -> None:
             await roster_changes.adjust_out(app, actor, zhang.id, MEETING)
         with pytest.raises(NotAllowed):
             await roster_changes.reassign(app, actor, zhang.id, admin.person_id or 0)
+        with pytest.raises(NotAllowed):  # asked before the confirm screen is shown
+            await roster_changes.check_reassignment(app, actor, zhang.id, admin.person_id or 0)
         with pytest.raises(NotAllowed):
             await roster_changes.deactivate_person(app, actor, wang.person_id or 0)
         with pytest.raises(NotAllowed):
