@@ -17,7 +17,6 @@ platform's red-flag list, names given to the CLI.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot.domain.validation import InvalidValue
 from bot.i18n import N_
@@ -28,7 +27,9 @@ PHONE_MAX_CHARS = 32  # as typed, before it is checked as a phone number
 DOCUMENT_MAX_CHARS = 100  # a county document number (文号)
 CELL_MAX_CHARS = 200  # any other one-line spreadsheet cell (a phone, a category, risk types)
 
-KEPT_IN_SEVERAL_LINES = frozenset("\n\t")
+# Unicode's control characters (category Cc: U+0000–U+001F, U+007F–U+009F) but tab, line feed
+# and carriage return, and the surrogates (category Cs), which no UTF-8 text can hold alone.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 
 CONTROL_CHARACTER = N_(
@@ -39,13 +40,9 @@ TOO_LONG = N_("That is too long: at most {limit} characters, you wrote {length}.
 
 def control_character(text: str) -> str | None:
     """The first control character (or unpaired surrogate) in `text` that no stored text may
-    hold, as "U+001B"; None when there is none. Line breaks and tabs are not counted here."""
-    for char in text:
-        if char in KEPT_IN_SEVERAL_LINES or char == "\r":
-            continue
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            return f"U+{ord(char):04X}"
-    return None
+    hold, as "U+001B"; None when there is none. Tabs and line breaks are not counted here."""
+    found = _REFUSED.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def clean_text(value: str, limit: int, *, one_line: bool = False) -> str:
