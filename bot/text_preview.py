@@ -17,6 +17,7 @@ from bot.telegram_limits import shorten
 IN_FULL = 1000  # the one text a message is about: a flag's reason in its alert or card
 IN_LIST = 200  # each of several: a card's open flags, a history's measures, a flag's steps
 ECHO = 200  # a value someone typed, quoted back in a message that refuses it
+NAME = 40  # who did a step, inside a line: names are a few characters, capped at 100
 
 
 def preview(text: str | None, limit: int = IN_LIST, *, one_line: bool = False) -> str:

@@ -25,7 +25,7 @@ from bot.services.flag_workflow import flag_view
 from bot.services.households import household_name
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
-from bot.text_preview import IN_FULL, IN_LIST, preview
+from bot.text_preview import IN_FULL, IN_LIST, NAME, preview
 from scheduler.rendering import OutgoingMessage, renderer
 
 ACT_LABELS: dict[FlagAct, str] = {
@@ -56,7 +56,7 @@ def flag_status_text(panel: FlagPanel) -> str:
 
 
 def step_line(step: FlagStep, tz: ZoneInfo) -> str:
-    when, who = local_minute(step.at, tz), step.actor_label
+    when, who = local_minute(step.at, tz), preview(step.actor_label, NAME, one_line=True)
     if step.kind == StepKind.REMOVAL_REQUESTED:
         text = _("{when} {who} requested removal: {reason}")
     elif step.kind == StepKind.REMOVAL_APPROVED:
@@ -88,7 +88,7 @@ def flag_lines(
     lines = [
         _("Reason: {reason}").format(reason=reason),
         _("Source: {source}").format(
-            source=f"{source} · {view.raised_by}" if view.raised_by else source
+            source=f"{source} · {preview(view.raised_by, NAME)}" if view.raised_by else source
         ),
         _("Raised: {when}").format(when=local_minute(flag.raised_at, tz)),
         _("Status: {status}").format(status=flag_status_text(panel)),
@@ -96,7 +96,8 @@ def flag_lines(
     if flag.acknowledged_at is not None:
         lines.append(
             _("✅ Acknowledged by {name}, {when}").format(
-                name=view.acknowledged_by or "—", when=local_minute(flag.acknowledged_at, tz)
+                name=preview(view.acknowledged_by, NAME) or "—",
+                when=local_minute(flag.acknowledged_at, tz),
             )
         )
     if flag.deadline is not None and flag.status != FlagStatus.CLOSED:
