@@ -15,7 +15,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.domain.text_rules import NAME_MAX_CHARS
 from bot.errors import DomainError
 from bot.handlers.filters import FreeText
 from bot.handlers.households import HOUSEHOLD_HISTORY, edit_in_place
@@ -26,6 +25,7 @@ from bot.keyboards import FlagAction, HouseholdAction, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.access import Actor
 from bot.services.assistance import (
+    RESPONSIBLE_MAX_CHARS,
     MeasureType,
     add_measure,
     measure_target,
@@ -192,7 +192,7 @@ async def what_typed(message: Message, app: App, state: FSMContext) -> None:
         return
     await state.update_data(what=what)
     await state.set_state(MeasureForm.responsible)
-    await message.answer(_(ASK_RESPONSIBLE).format(limit=NAME_MAX_CHARS))
+    await message.answer(_(ASK_RESPONSIBLE).format(limit=RESPONSIBLE_MAX_CHARS))
 
 
 @router.message(StateFilter(MeasureForm.responsible), FreeText())

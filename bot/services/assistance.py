@@ -26,6 +26,7 @@ from bot.services.households import household_name
 from bot.storage.models import AssistanceMeasure, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
+RESPONSIBLE_MAX_CHARS = NAME_MAX_CHARS  # AssistanceMeasure.responsible: a name or an office
 MAX_AMOUNT = Decimal(100_000_000)  # yuan for one measure: anything above is a typing slip
 
 
@@ -117,7 +118,7 @@ def validate_what(settings: Settings, what: str | None) -> str:
 def validate_responsible(responsible: str | None) -> str:
     """Who is responsible (责任人): a name or an office, on one line."""
     return required_text(
-        responsible, NAME_MAX_CHARS, N_("Please say who is responsible."), one_line=True
+        responsible, RESPONSIBLE_MAX_CHARS, N_("Please say who is responsible."), one_line=True
     )
 
 
