@@ -17,9 +17,11 @@ from bot.config import Settings
 from bot.handlers import build_router
 from bot.i18n import load_catalogs
 from bot.middlewares import OnceOnlyUpdates, WhoIsTalking
+from bot.pacing import Pacer
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
+from bot.telegram_session import install
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +36,15 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, pacer: Pacer | None = None) -> Bot:
+    """The one Bot: every call it makes is split to Telegram's limits and paced by `pacer`
+    (bot/telegram_session.py), replies and the outbox sender alike."""
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    return Bot(settings.bot_token, session=AiohttpSession(api=api))
+    session = AiohttpSession(api=api)
+    install(session, pacer or Pacer())
+    return Bot(settings.bot_token, session=session)
 
 
 def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
