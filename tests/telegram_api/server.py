@@ -9,6 +9,7 @@ semantics; `settled()` tells when the bot has handled everything pushed so far.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -68,6 +69,20 @@ class Fault:
 
 
 @dataclass
+class HeldCall:
+    """A call the stand-in holds before answering, as a send on the wire: `arrived` is set
+    when it comes in, and it is answered once `release()` is called."""
+
+    method: str
+    chat_id: int | None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Call:
     """One Bot API request as the stand-in received it."""
 
@@ -104,6 +119,7 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, int] = {}  # open query id -> chat id
         self.faults: list[Fault] = []
+        self.held: list[HeldCall] = []
         self.blocked: set[int] = set()
         self.changes = Changes()
         self.updates = UpdateQueue(self.changes)
@@ -216,6 +232,13 @@ class FakeTelegram:
         """The next `times` calls of `method` (to `chat_id`, if given) fail this way."""
         self.faults.append(Fault(method, status, description, retry_after, chat_id, times))
 
+    def hold_next(self, method: str, chat_id: int | None = None) -> HeldCall:
+        """The next call of `method` (to `chat_id`, if given) is held, unanswered, until the
+        test releases it: a message on the wire when the bot is stopped or killed."""
+        held = HeldCall(method, chat_id)
+        self.held.append(held)
+        return held
+
     def block(self, chat_id: int) -> None:
         """The person blocked the bot: sends to them get 403 from now on."""
         self.blocked.add(chat_id)
@@ -276,6 +299,7 @@ class FakeTelegram:
             self._learn_token(token)
             call = await self._read_call(request, method)
             self.requests.append(call)
+            await self._hold(call)
             self._apply_faults(call)
             implementation = METHODS.get(method)
             if implementation is None:
@@ -320,6 +344,15 @@ class FakeTelegram:
                 else:
                     params[key] = _decode(key, str(value))
         return Call(method, params, files)
+
+    async def _hold(self, call: Call) -> None:
+        chat_id = call.params.get("chat_id")
+        for held in self.held:
+            if held.method == call.method and held.chat_id in (None, chat_id):
+                self.held.remove(held)
+                held.arrived.set()
+                await held.released.wait()
+                return
 
     def _apply_faults(self, call: Call) -> None:
         chat_id = call.params.get("chat_id")
