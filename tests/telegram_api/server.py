@@ -69,6 +69,13 @@ class Fault:
 
 
 @dataclass
+class Drop:
+    method: str
+    after_accepting: bool
+    chat_id: int | None
+
+
+@dataclass
 class HeldCall:
     """A call the stand-in holds before answering, as a send on the wire: `arrived` is set
     when it comes in, and it is answered once `release()` is called."""
@@ -120,6 +127,8 @@ class FakeTelegram:
         self.callback_queries: dict[str, int] = {}  # open query id -> chat id
         self.faults: list[Fault] = []
         self.held: list[HeldCall] = []
+        self.drops: list[Drop] = []
+        self.dropped: list[tuple[Call, bool]] = []  # calls hung up on, and whether accepted
         self.blocked: set[int] = set()
         self.changes = Changes()
         self.updates = UpdateQueue(self.changes)
@@ -239,6 +248,14 @@ class FakeTelegram:
         self.held.append(held)
         return held
 
+    def drop_next(
+        self, method: str, *, after_accepting: bool, chat_id: int | None = None
+    ) -> None:
+        """The next call of `method` loses its connection with no answer: before the
+        stand-in handles it (nothing is sent), or after (the message is sent, but the bot
+        never hears so: it tries again, and the person sees it twice)."""
+        self.drops.append(Drop(method, after_accepting, chat_id))
+
     def block(self, chat_id: int) -> None:
         """The person blocked the bot: sends to them get 403 from now on."""
         self.blocked.add(chat_id)
@@ -300,11 +317,16 @@ class FakeTelegram:
             call = await self._read_call(request, method)
             self.requests.append(call)
             await self._hold(call)
+            drop = self._take_drop(call)
+            if drop is not None and not drop.after_accepting:
+                return self._hang_up(request, call, accepted=False)
             self._apply_faults(call)
             implementation = METHODS.get(method)
             if implementation is None:
                 raise BotApiError(404, "Not Found: method not found")
             result = await implementation(self, call, request)
+            if drop is not None:
+                return self._hang_up(request, call, accepted=True)
         except BotApiError as error:
             if error.status == 429:
                 self.flood.retry_after_count += 1
@@ -353,6 +375,22 @@ class FakeTelegram:
                 held.arrived.set()
                 await held.released.wait()
                 return
+
+    def _take_drop(self, call: Call) -> Drop | None:
+        chat_id = call.params.get("chat_id")
+        for drop in self.drops:
+            if drop.method == call.method and drop.chat_id in (None, chat_id):
+                self.drops.remove(drop)
+                return drop
+        return None
+
+    def _hang_up(self, request: web.Request, call: Call, accepted: bool) -> web.Response:
+        """Close the connection without an answer, as a network that fails does."""
+        self.dropped.append((call, accepted))
+        if request.transport is not None:
+            request.transport.abort()
+        self.changes.notify()
+        return web.Response(status=499)
 
     def _apply_faults(self, call: Call) -> None:
         chat_id = call.params.get("chat_id")
