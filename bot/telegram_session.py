@@ -6,8 +6,9 @@ a handler's reply or edit, a document, a button answer, the outbox sender.
   goes as several messages, split between lines, the keyboard on the last; an edit over the
   limit edits in the first part and sends the rest after it; a caption over 1,024 units goes
   with the file cut short, the rest as messages after the file; a button answer over 200
-  units is shortened (it cannot be split). Formatting entities are dropped from split texts
-  (bangfu sends plain text).
+  units is shortened (it cannot be split), and so is an inline button's label over 64 units
+  (so a keyboard of long names stays readable and under Telegram's size for a keyboard).
+  Formatting entities are dropped from split texts (bangfu sends plain text).
 - `PacedCalls`: one `Pacer` (bot/pacing.py) for every message sent or edited, replies first;
   the outbox sender marks its calls with `background_sends()`. A 429 "retry after" holds every
   send that long, then the same call is made again: a person always gets their answer.
@@ -32,9 +33,11 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.pacing import ChatKey, Pacer, Priority
 from bot.telegram_limits import (
+    BUTTON_TEXT_LIMIT,
     CALLBACK_ANSWER_LIMIT,
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -126,6 +129,9 @@ class SplitOverLimit(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup) and _long_labels(markup):
+            method = method.model_copy(update={"reply_markup": _shortened(markup)})
         if isinstance(method, SendMessage) and utf16_len(method.text) > TEXT_LIMIT:
             return await self._send_text(make_request, bot, method)
         if isinstance(method, EditMessageText) and utf16_len(method.text or "") > TEXT_LIMIT:
@@ -173,6 +179,25 @@ class SplitOverLimit(BaseRequestMiddleware):
         if getattr(method, "chat_id", None) is not None:
             await _send_rest(bot, method, rest)
         return sent
+
+
+def _long_labels(markup: InlineKeyboardMarkup) -> bool:
+    return any(
+        utf16_len(button.text) > BUTTON_TEXT_LIMIT
+        for row in markup.inline_keyboard
+        for button in row
+    )
+
+
+def _shortened(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            button.model_copy(update={"text": shorten(button.text, BUTTON_TEXT_LIMIT)})
+            for button in row
+        ]
+        for row in markup.inline_keyboard
+    ]
+    return markup.model_copy(update={"inline_keyboard": rows})
 
 
 def _part(method: SendMessage | EditMessageText, text: str, more: bool = False) -> Any:

@@ -329,3 +329,17 @@ async def test_a_button_answer_over_200_units_is_shortened_not_refused(
     [answer] = user.answers
     assert answer.text is not None and answer.text.endswith("…")
     assert utf16_len(answer.text) <= 200
+
+
+async def test_a_button_label_over_64_units_is_shortened(bot: Bot, make_user):
+    user = make_user("周主任")
+    household = "张" + "🏘" * 100 + "（一组）"
+    keyboard = inline_grid([("✍️ " + household, "hh:log:1"), ("✍️ 李德明（二组）", "hh:log:2")])
+
+    await bot.send_message(user.id, "本月还有 2 户没有联系", reply_markup=keyboard)
+
+    [message] = user.messages
+    long_label, short_label = message.button_texts
+    assert long_label.startswith("✍️ 张🏘") and long_label.endswith("…")
+    assert utf16_len(long_label) <= 64
+    assert short_label == "✍️ 李德明（二组）"

@@ -248,9 +248,7 @@ class FakeTelegram:
         self.held.append(held)
         return held
 
-    def drop_next(
-        self, method: str, *, after_accepting: bool, chat_id: int | None = None
-    ) -> None:
+    def drop_next(self, method: str, *, after_accepting: bool, chat_id: int | None = None) -> None:
         """The next call of `method` loses its connection with no answer: before the
         stand-in handles it (nothing is sent), or after (the message is sent, but the bot
         never hears so: it tries again, and the person sees it twice)."""
