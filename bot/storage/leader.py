@@ -37,6 +37,7 @@ from sqlalchemy.pool import NullPool
 # Advisory lock keys are per database: one town's lock never blocks another's database.
 ADVISORY_KEY = int.from_bytes(b"bangfuLd", "big")  # the same number in every bangfu
 WATCH_SECONDS = 30.0  # how often a PostgreSQL lock's connection is checked
+APPLICATION_NAME_LENGTH = 63  # PostgreSQL keeps no more of a connection's application_name
 LOCK_SUFFIX = ".leader"
 
 
@@ -110,7 +111,9 @@ class AdvisoryLock(LeaderLock):
         self.engine = create_async_engine(
             database_url,
             poolclass=NullPool,
-            connect_args={"server_settings": {"application_name": whoami()[:63]}},
+            connect_args={
+                "server_settings": {"application_name": whoami()[:APPLICATION_NAME_LENGTH]}
+            },
         )
         self._connection: AsyncConnection | None = None
 

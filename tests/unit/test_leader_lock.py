@@ -11,18 +11,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.cli import main
 from bot.services import reminders
 from bot.services.outbox import OutboxStatus
+from bot.storage import leader
 from bot.storage.leader import leader_lock
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import App
+from tests.conftest import PG_URL
 from tests.town_builder import TownBuilder
 
 HOLD = """
 import asyncio, sys
+from bot.storage import leader
 from bot.storage.leader import leader_lock
 
 async def hold():
@@ -105,3 +109,31 @@ async def test_a_second_bangfu_run_stops_with_a_clear_message_and_jobs_still_que
     async with app.uow() as uow:
         [row] = (await uow.session.execute(select(OutboxMessage))).scalars()
     assert (row.kind, row.status, row.attempts) == (reminders.DIGEST, OutboxStatus.QUEUED, 0)
+
+
+@pytest.mark.skipif(not PG_URL, reason="an advisory lock's connection: PostgreSQL only")
+async def test_a_postgresql_lock_whose_connection_ends_is_reported_lost(
+    app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leader, "WATCH_SECONDS", 0.05)
+    lock = leader_lock(database_url)
+    assert await lock.try_take()
+    try:
+        # PostgreSQL restarts, or the network between them fails: the lock's session ends.
+        engine = create_async_engine(database_url)
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :name"
+                ),
+                {"name": leader.whoami()[: leader.APPLICATION_NAME_LENGTH]},
+            )
+        await engine.dispose()
+
+        await asyncio.wait_for(lock.lost(), 5)
+        other = leader_lock(database_url)
+        assert await other.try_take()  # which is why bangfu stops when it is lost
+        await other.release()
+    finally:
+        await lock.release()
