@@ -162,6 +162,15 @@ async def render(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[Out
         return await function(uow, row, language)
 
 
+def refit_stored(parts: list[dict[str, Any]], sent: int) -> list[dict[str, Any]] | None:
+    """A row's stored parts with the ones not yet sent made to fit, if any did not (kept by
+    an older version that counted characters); None when they all fit."""
+    left = [OutgoingMessage.from_stored(part) for part in parts[sent:]]
+    if all(message.fits() for message in left):
+        return None
+    return parts[:sent] + [message.stored() for message in fit_for_telegram(left)]
+
+
 def fit_for_telegram(messages: Iterable[OutgoingMessage]) -> list[OutgoingMessage]:
     """The messages with each one that is too long for Telegram split into parts that fit."""
     return [

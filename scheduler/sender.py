@@ -3,15 +3,13 @@
 - Due means queued with `not_before` reached (on the service's clock), urgent rows first,
   then oldest first; in quiet hours only urgent rows (red-flag alerts) are due, the rest
   wait for morning.
-- Each row is rendered at its first try (`scheduler/rendering.py`) and the parts are kept on
-  the row, each within Telegram's limits (UTF-16 units); every part Telegram accepts is
-  recorded at once, so a retry or a restart sends only what is left. A row is SENT only once
-  Telegram accepted all of it.
-- Sends go through the bot's one pacer as background (`bot/telegram_session.py`): replies
-  to people go first. 429: the session waits `retry_after` (every send waits, not just this
-  one) and sends the same part again.
-- A part Telegram still refuses as too long is split in smaller parts, which replace it on
-  the row (the parts already sent stay counted): a row never fails for its length.
+- Each row is rendered at its first try (`scheduler/rendering.py`) into parts that fit
+  Telegram's limits, kept on the row; every part Telegram accepts is recorded at once, so a
+  retry or a restart sends only what is left. A row is SENT once Telegram accepted all of it.
+  A part Telegram still refuses as too long is split smaller in its place: no row fails for
+  its length.
+- Sends go through the bot's one pacer as background (`bot/telegram_session.py`), after the
+  replies; on 429 the session waits `retry_after` and sends the same part again.
 - Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
   found": the row is UNDELIVERABLE, the person marked unreachable, the town office told.
 - Several rows are in flight at once (sending is mostly waiting for Telegram), never two
@@ -49,7 +47,7 @@ from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram_parts import is_length_refusal
 from bot.telegram_session import background_sends, pacer_of
-from scheduler.rendering import NoRenderer, OutgoingMessage, fit_for_telegram, render
+from scheduler.rendering import NoRenderer, OutgoingMessage, fit_for_telegram, refit_stored, render
 
 log = logging.getLogger(__name__)
 
@@ -299,8 +297,9 @@ class OutboxSender:
                     return await self._settle(uow, row, Outcome.SKIPPED, "nothing left to say")
                 row.parts = [message.stored() for message in fit_for_telegram(messages)]
                 await uow.commit()
-            else:
-                await self._refit(uow, row)
+            elif (refitted := refit_stored(row.parts, row.parts_sent)) is not None:
+                row.parts = refitted  # stored before parts were measured in UTF-16 units
+                await uow.commit()
             return Delivery(
                 row.id,
                 chat_id,
@@ -323,17 +322,6 @@ class OutboxSender:
         row.last_error = why
         await uow.commit()
         return outcome
-
-    async def _refit(self, uow: UnitOfWork, row: OutboxMessage) -> None:
-        """Parts stored before they were measured in UTF-16 units may be too long: the ones
-        not sent yet are split to fit, and kept so."""
-        assert row.parts is not None
-        left = [OutgoingMessage.from_stored(part) for part in row.parts[row.parts_sent :]]
-        if all(message.fits() for message in left):
-            return
-        fitted = [message.stored() for message in fit_for_telegram(left)]
-        row.parts = row.parts[: row.parts_sent] + fitted
-        await uow.commit()
 
     async def _send(self, chat_id: int, message: OutgoingMessage) -> Failure | None:
         """Send one part; None once Telegram accepted it. The bot's session paces it behind

@@ -9,7 +9,6 @@ semantics; `settled()` tells when the bot has handled everything pushed so far.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import logging
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.telegram_api.chats import BotMessage, Chat, FileStore
+from tests.telegram_api.faults import FaultInjection
 from tests.telegram_api.limits import FloodControl
 from tests.telegram_api.methods import METHODS
 from tests.telegram_api.updates import Changes, UpdateQueue
@@ -48,45 +48,6 @@ STRING_FIELDS = frozenset(
         "message_effect_id",
     }
 )
-SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
-# Methods refused with 403 when the person blocked the bot.
-CHAT_METHODS = SEND_METHODS | {
-    "editMessageText",
-    "editMessageReplyMarkup",
-    "editMessageCaption",
-    "sendChatAction",
-}
-
-
-@dataclass
-class Fault:
-    method: str
-    status: int
-    description: str
-    retry_after: int | None
-    chat_id: int | None
-    times: int
-
-
-@dataclass
-class Drop:
-    method: str
-    after_accepting: bool
-    chat_id: int | None
-
-
-@dataclass
-class HeldCall:
-    """A call the stand-in holds before answering, as a send on the wire: `arrived` is set
-    when it comes in, and it is answered once `release()` is called."""
-
-    method: str
-    chat_id: int | None
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    released: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def release(self) -> None:
-        self.released.set()
 
 
 @dataclass
@@ -98,7 +59,7 @@ class Call:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
 
-class FakeTelegram:
+class FakeTelegram(FaultInjection):
     """The Bot API stand-in. `async with FakeTelegram() as telegram: ...` or start()/stop().
 
     `unknown_chat_error`: sends to a chat no test created answer 400 "chat not found" (as
@@ -115,6 +76,7 @@ class FakeTelegram:
         unknown_chat_error: bool = True,
         now: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__()
         self.username = username
         self.bot_id = 0  # learned from the token of the first request
         self.unknown_chat_error = unknown_chat_error
@@ -125,11 +87,6 @@ class FakeTelegram:
         self.requests: list[Call] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, int] = {}  # open query id -> chat id
-        self.faults: list[Fault] = []
-        self.held: list[HeldCall] = []
-        self.drops: list[Drop] = []
-        self.dropped: list[tuple[Call, bool]] = []  # calls hung up on, and whether accepted
-        self.blocked: set[int] = set()
         self.changes = Changes()
         self.updates = UpdateQueue(self.changes)
         self._user_ids = itertools.count(700_000_001)
@@ -226,40 +183,6 @@ class FakeTelegram:
     ) -> None:
         """Wait (bounded) until `condition()` holds; it is re-checked on every change."""
         await self.changes.wait_for(condition, timeout, explain)
-
-    # Fault injection.
-
-    def fail_next(
-        self,
-        method: str,
-        status: int,
-        description: str,
-        retry_after: int | None = None,
-        chat_id: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """The next `times` calls of `method` (to `chat_id`, if given) fail this way."""
-        self.faults.append(Fault(method, status, description, retry_after, chat_id, times))
-
-    def hold_next(self, method: str, chat_id: int | None = None) -> HeldCall:
-        """The next call of `method` (to `chat_id`, if given) is held, unanswered, until the
-        test releases it: a message on the wire when the bot is stopped or killed."""
-        held = HeldCall(method, chat_id)
-        self.held.append(held)
-        return held
-
-    def drop_next(self, method: str, *, after_accepting: bool, chat_id: int | None = None) -> None:
-        """The next call of `method` loses its connection with no answer: before the
-        stand-in handles it (nothing is sent), or after (the message is sent, but the bot
-        never hears so: it tries again, and the person sees it twice)."""
-        self.drops.append(Drop(method, after_accepting, chat_id))
-
-    def block(self, chat_id: int) -> None:
-        """The person blocked the bot: sends to them get 403 from now on."""
-        self.blocked.add(chat_id)
-
-    def unblock(self, chat_id: int) -> None:
-        self.blocked.discard(chat_id)
 
     # Counters.
 
@@ -364,44 +287,6 @@ class FakeTelegram:
                 else:
                     params[key] = _decode(key, str(value))
         return Call(method, params, files)
-
-    async def _hold(self, call: Call) -> None:
-        chat_id = call.params.get("chat_id")
-        for held in self.held:
-            if held.method == call.method and held.chat_id in (None, chat_id):
-                self.held.remove(held)
-                held.arrived.set()
-                await held.released.wait()
-                return
-
-    def _take_drop(self, call: Call) -> Drop | None:
-        chat_id = call.params.get("chat_id")
-        for drop in self.drops:
-            if drop.method == call.method and drop.chat_id in (None, chat_id):
-                self.drops.remove(drop)
-                return drop
-        return None
-
-    def _hang_up(self, request: web.Request, call: Call, accepted: bool) -> web.Response:
-        """Close the connection without an answer, as a network that fails does."""
-        self.dropped.append((call, accepted))
-        if request.transport is not None:
-            request.transport.abort()
-        self.changes.notify()
-        return web.Response(status=499)
-
-    def _apply_faults(self, call: Call) -> None:
-        chat_id = call.params.get("chat_id")
-        for fault in self.faults:
-            if fault.method != call.method or fault.times <= 0:
-                continue
-            if fault.chat_id is not None and fault.chat_id != chat_id:
-                continue
-            fault.times -= 1
-            self.faults = [f for f in self.faults if f.times > 0]
-            raise BotApiError(fault.status, fault.description, fault.retry_after)
-        if call.method in CHAT_METHODS and chat_id in self.blocked:
-            raise BotApiError(403, "Forbidden: bot was blocked by the user")
 
     def chat_for(self, call: Call) -> Chat:
         """The chat a method targets; 400 when Telegram would not know it."""
