@@ -45,7 +45,7 @@ async def long_note(uow, row: OutboxMessage, language: str) -> list[OutgoingMess
 
 @pytest.fixture
 def fast() -> FastClock:
-    return FastClock(20)
+    return FastClock(10)  # a group's 17 messages a minute pass in six seconds
 
 
 @pytest.fixture
