@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -17,11 +19,15 @@ from bot.config import Settings
 from bot.handlers import build_router
 from bot.i18n import load_catalogs
 from bot.middlewares import OnceOnlyUpdates, RefuseControlCharacters, WhoIsTalking
+from bot.pacing import Pacer
+from bot.stopping import UpdatesInFlight, stop_on_signals
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
+from bot.telegram_session import install
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 20.0  # updates being handled when asked to stop may finish this long
 
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
@@ -34,11 +40,15 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, pacer: Pacer | None = None) -> Bot:
+    """The one Bot: every call it makes is split to Telegram's limits and paced by `pacer`
+    (bot/telegram_session.py), replies and the outbox sender alike."""
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    return Bot(settings.bot_token, session=AiohttpSession(api=api))
+    session = AiohttpSession(api=api)
+    install(session, pacer or Pacer())
+    return Bot(settings.bot_token, session=session)
 
 
 def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
@@ -60,14 +70,41 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
     return dispatcher
 
 
-async def serve(app: App, bot: Bot) -> None:
-    """Poll Telegram and run the scheduler until cancelled."""
+async def serve(app: App, bot: Bot, stop: asyncio.Event | None = None) -> None:
+    """Poll Telegram and run the scheduler until SIGTERM or SIGINT (or `stop` is set); then
+    stop polling, let the updates being handled finish, stop the scheduler and let the
+    sends on their way finish and be recorded."""
     from scheduler import start_scheduler
 
+    stop = stop or asyncio.Event()
     dispatcher = build_dispatcher(app)
-    await publish_commands(bot, app.settings.default_language)
-    scheduler = await start_scheduler(app, bot)
-    try:
-        await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
-    finally:
-        await scheduler.stop()
+    in_flight = UpdatesInFlight()
+    dispatcher.update.outer_middleware(in_flight)
+    polling = asyncio.Event()
+    dispatcher.startup.register(_set_when_called(polling))
+    with stop_on_signals(stop):
+        await publish_commands(bot, app.settings.default_language)
+        scheduler = await start_scheduler(app, bot)
+        stopper = asyncio.create_task(_stop_polling_when(stop, polling, dispatcher))
+        try:
+            await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        finally:
+            stopper.cancel()
+            await in_flight.finished(STOP_GRACE_SECONDS)
+            await scheduler.stop()
+    log.info("bangfu stopped")
+
+
+async def _stop_polling_when(
+    stop: asyncio.Event, polling: asyncio.Event, dispatcher: Dispatcher
+) -> None:
+    await stop.wait()
+    await polling.wait()  # stop_polling() is refused before polling has begun
+    await dispatcher.stop_polling()
+
+
+def _set_when_called(event: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    async def startup() -> None:
+        event.set()
+
+    return startup

@@ -4,10 +4,12 @@ Each kind of row has one renderer, registered with `@renderer("kind")`: an async
 `(uow, row, language) -> list[OutgoingMessage]` that reads what it needs from the database
 when the row is sent, in the reader's language. An empty list means there is nothing left
 to say (the sender then skips the row). Long lists go through `split_text`, so a message
-never passes Telegram's 4,096 characters and no line is cut in two.
+never passes Telegram's 4,096 UTF-16 units and no line is cut in two; the sender then makes
+sure every part fits (`fit_for_telegram`), whatever a renderer returned.
 
 A part may carry one file (`Attachment`: a chart as a photo, a workbook as a document), sent
-with its text as the caption. The bytes are kept on the row with the other parts, so a retry
+with its text as the caption (a caption too long for Telegram's 1,024 units is cut short, and
+the rest follows as messages). The bytes are kept on the row with the other parts, so a retry
 after a restart sends the very file the first try rendered.
 """
 
@@ -25,8 +27,10 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from bot.i18n import use_language
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import UnitOfWork
+from bot.telegram_limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
+from bot.telegram_parts import split_caption, split_text
 
-TELEGRAM_TEXT_LIMIT = 4096
+SMALLEST_PART = 64  # a part Telegram refuses at this size is not refused for its length
 
 
 class FileKind(StrEnum):
@@ -58,7 +62,7 @@ class Attachment:
 class OutgoingMessage:
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
-    attachment: Attachment | None = None  # then `text` is its caption (at most 1,024 chars)
+    attachment: Attachment | None = None  # then `text` is its caption (at most 1,024 units)
 
     def stored(self) -> dict[str, Any]:
         """JSON kept on the row, so a retry sends the very parts the first try rendered."""
@@ -82,6 +86,35 @@ class OutgoingMessage:
             None if markup is None else InlineKeyboardMarkup.model_validate(markup),
             None if attachment is None else Attachment.from_stored(attachment),
         )
+
+    def fits(self) -> bool:
+        limit = TEXT_LIMIT if self.attachment is None else CAPTION_LIMIT
+        return utf16_len(self.text) <= limit
+
+    def split(
+        self, text_limit: int = TEXT_LIMIT, caption_limit: int = CAPTION_LIMIT
+    ) -> list[OutgoingMessage]:
+        """This message as parts within the limits: its text split between lines, or for a
+        file, the caption cut short and the rest of it in messages after the file. The
+        keyboard goes on the last part."""
+        if self.attachment is None:
+            texts = split_text([self.text], text_limit) or [self.text]
+            head: OutgoingMessage | None = None
+        else:
+            caption, *texts = split_caption(self.text, caption_limit, text_limit)
+            head = OutgoingMessage(caption, None if texts else self.reply_markup, self.attachment)
+        parts = [OutgoingMessage(text) for text in texts]
+        if parts:
+            parts[-1] = OutgoingMessage(texts[-1], self.reply_markup)
+        return ([head] if head else []) + parts
+
+    def smaller(self) -> list[OutgoingMessage]:
+        """Telegram refused this part as too long, though it fits as counted here: the same
+        text in parts half its size; [] when it is too short for length to be the reason."""
+        limit = utf16_len(self.text) // 2
+        if limit < SMALLEST_PART:
+            return []
+        return self.split(min(limit, TEXT_LIMIT), min(limit, CAPTION_LIMIT))
 
     async def send(self, bot: Bot, chat_id: int) -> None:
         """One Telegram call: sendMessage, or sendPhoto/sendDocument with the text as caption."""
@@ -129,32 +162,17 @@ async def render(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[Out
         return await function(uow, row, language)
 
 
-def split_text(lines: Iterable[str], limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Join lines into as few texts as fit in `limit` characters, breaking only between
-    lines. A single line longer than `limit` (no real list has one) is wrapped at spaces,
-    or hard at the limit when it has none, rather than refused."""
-    texts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in _fitting(lines, limit):
-        added = len(line) + (1 if current else 0)
-        if current and size + added > limit:
-            texts.append("\n".join(current))
-            current, size = [], 0
-            added = len(line)
-        current.append(line)
-        size += added
-    if current:
-        texts.append("\n".join(current))
-    # Telegram refuses empty texts; trailing blank lines are dropped from each.
-    return [text.rstrip("\n") for text in texts if text.strip()]
+def refit_stored(parts: list[dict[str, Any]], sent: int) -> list[dict[str, Any]] | None:
+    """A row's stored parts with the ones not yet sent made to fit, if any did not (kept by
+    an older version that counted characters); None when they all fit."""
+    left = [OutgoingMessage.from_stored(part) for part in parts[sent:]]
+    if all(message.fits() for message in left):
+        return None
+    return parts[:sent] + [message.stored() for message in fit_for_telegram(left)]
 
 
-def _fitting(lines: Iterable[str], limit: int) -> Iterable[str]:
-    for line in lines:
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit + 1)
-            cut = cut if cut > 0 else limit
-            yield line[:cut]
-            line = line[cut:].lstrip(" ")
-        yield line
+def fit_for_telegram(messages: Iterable[OutgoingMessage]) -> list[OutgoingMessage]:
+    """The messages with each one that is too long for Telegram split into parts that fit."""
+    return [
+        part for message in messages for part in ([message] if message.fits() else message.split())
+    ]

@@ -3,11 +3,14 @@
 - Due means queued with `not_before` reached (on the service's clock), urgent rows first,
   then oldest first; in quiet hours only urgent rows (red-flag alerts) are due, the rest
   wait for morning.
-- Each row is rendered at its first try (`scheduler/rendering.py`) and the parts are kept on
-  the row; every part Telegram accepts is recorded at once, so a retry or a restart sends
-  only what is left. A row is SENT only once Telegram accepted all of it.
-- 429: wait `retry_after` (every send waits, not just this one) and send the same part
-  again. Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
+- Each row is rendered at its first try (`scheduler/rendering.py`) into parts that fit
+  Telegram's limits, kept on the row; every part Telegram accepts is recorded at once, so a
+  retry or a restart sends only what is left. A row is SENT once Telegram accepted all of it.
+  A part Telegram still refuses as too long is split smaller in its place: no row fails for
+  its length.
+- Sends go through the bot's one pacer as background (`bot/telegram_session.py`), after the
+  replies; on 429 the session waits `retry_after` and sends the same part again.
+- Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
   found": the row is UNDELIVERABLE, the person marked unreachable, the town office told.
 - Several rows are in flight at once (sending is mostly waiting for Telegram), never two
   for the same recipient, so each chat gets its messages in order.
@@ -33,17 +36,18 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
-    TelegramRetryAfter,
 )
 from sqlalchemy import select, update
 
 from bot.config import Settings
+from bot.pacing import PacerClosed, Priority
 from bot.services import reachability
 from bot.services.outbox import OutboxStatus, Recipient, fan_out_town_office
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
-from scheduler.pacing import Pacer, PacerClosed
-from scheduler.rendering import NoRenderer, OutgoingMessage, render
+from bot.telegram_parts import is_length_refusal
+from bot.telegram_session import background_sends, pacer_of
+from scheduler.rendering import NoRenderer, OutgoingMessage, fit_for_telegram, refit_stored, render
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,7 @@ SETTLED = frozenset(
 class Failure:
     outcome: Outcome
     error: str
+    too_long: bool = False  # Telegram refused the part for its length: split it smaller
 
 
 @dataclass(frozen=True)
@@ -119,13 +124,12 @@ class OutboxSender:
         app: App,
         bot: Bot,
         *,
-        pacer: Pacer | None = None,
         concurrency: int = CONCURRENCY,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.app = app
         self.bot = bot
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer_of(bot)  # the bot's one pacer, shared with the replies
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
@@ -140,12 +144,14 @@ class OutboxSender:
     async def start(self) -> None:
         """Start delivering in the background, until `stop()`."""
         if self._task is None:
+            self.pacer.reopen(Priority.BACKGROUND)
             self._task = asyncio.create_task(self.run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        """Stop taking rows; sends already on the wire finish and are recorded."""
+        """Stop taking rows; sends already on the wire finish and are recorded (rows still
+        waiting for a slot stay queued). Replies keep their slots."""
         self._stopping.set()
-        self.pacer.close()
+        self.pacer.close(Priority.BACKGROUND)
         if self._task is None:
             return
         try:
@@ -248,11 +254,19 @@ class OutboxSender:
         prepared = await self._prepare(row_id)
         if isinstance(prepared, Outcome):
             return prepared
-        for index in range(prepared.parts_sent, len(prepared.parts)):
-            failure = await self._send(prepared.chat_id, prepared.parts[index])
-            if failure is not None:
+        parts, index = prepared.parts, prepared.parts_sent
+        while index < len(parts):
+            failure = await self._send(prepared.chat_id, parts[index])
+            if failure is None:
+                index += 1
+                await self._record_part(prepared, index, len(parts))
+                continue
+            smaller = parts[index].smaller() if failure.too_long else []
+            if not smaller:
                 return await self._record_failure(prepared, failure)
-            await self._record_part(prepared, index + 1)
+            log.warning("outbox row %s: part %s refused as too long; split", row_id, index + 1)
+            parts = parts[:index] + smaller + parts[index + 1 :]
+            await self._store_parts(prepared.row_id, parts, index)
         return Outcome.SENT
 
     async def _prepare(self, row_id: int) -> Delivery | Outcome:
@@ -281,7 +295,10 @@ class OutboxSender:
                     return await self._settle(uow, row, Outcome.FAILED, str(error))
                 if not messages:
                     return await self._settle(uow, row, Outcome.SKIPPED, "nothing left to say")
-                row.parts = [message.stored() for message in messages]
+                row.parts = [message.stored() for message in fit_for_telegram(messages)]
+                await uow.commit()
+            elif (refitted := refit_stored(row.parts, row.parts_sent)) is not None:
+                row.parts = refitted  # stored before parts were measured in UTF-16 units
                 await uow.commit()
             return Delivery(
                 row.id,
@@ -307,32 +324,39 @@ class OutboxSender:
         return outcome
 
     async def _send(self, chat_id: int, message: OutgoingMessage) -> Failure | None:
-        """Send one part; None once Telegram accepted it. A 429 is waited out here."""
-        while True:
-            await self.pacer.acquire(chat_id)
-            try:
+        """Send one part; None once Telegram accepted it. The bot's session paces it behind
+        the replies and waits out a 429."""
+        try:
+            with background_sends():
                 await message.send(self.bot, chat_id)  # text, photo or document: one call
-                return None
-            except TelegramRetryAfter as error:
-                log.warning("Telegram asks to wait %ss (chat %s)", error.retry_after, chat_id)
-                self.pacer.pause(error.retry_after)
-            except TelegramForbiddenError as error:
+            return None
+        except TelegramForbiddenError as error:
+            return Failure(Outcome.UNDELIVERABLE, error.message)
+        except TelegramMigrateToChat as error:
+            return Failure(
+                Outcome.FAILED,
+                f"the group became a supergroup: set TOWN_OFFICE_CHAT_ID="
+                f"{error.migrate_to_chat_id}",
+            )
+        except TelegramBadRequest as error:
+            if CHAT_NOT_FOUND in error.message.lower():
                 return Failure(Outcome.UNDELIVERABLE, error.message)
-            except TelegramMigrateToChat as error:
-                return Failure(
-                    Outcome.FAILED,
-                    f"the group became a supergroup: set TOWN_OFFICE_CHAT_ID="
-                    f"{error.migrate_to_chat_id}",
-                )
-            except TelegramBadRequest as error:
-                if CHAT_NOT_FOUND in error.message.lower():
-                    return Failure(Outcome.UNDELIVERABLE, error.message)
-                return Failure(Outcome.FAILED, error.message)
-            except TelegramAPIError as error:  # network errors, 5xx, and the unexpected
-                return Failure(Outcome.RETRY, f"{type(error).__name__}: {error.message}")
+            return Failure(Outcome.FAILED, error.message, is_length_refusal(error.message))
+        except TelegramAPIError as error:  # network errors, 5xx, and the unexpected
+            return Failure(Outcome.RETRY, f"{type(error).__name__}: {error.message}")
 
-    async def _record_part(self, delivery: Delivery, parts_sent: int) -> None:
-        finished = parts_sent == len(delivery.parts)
+    async def _store_parts(self, row_id: int, parts: list[OutgoingMessage], sent: int) -> None:
+        """Keep the row's parts as now split; the first `sent` were sent and stay as they were."""
+        async with self.app.uow() as uow:
+            await uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.parts_sent == sent)
+                .values(parts=[part.stored() for part in parts])
+            )
+            await uow.commit()
+
+    async def _record_part(self, delivery: Delivery, parts_sent: int, parts: int) -> None:
+        finished = parts_sent == parts
         async with self.app.uow() as uow:
             values: dict[str, object] = {"parts_sent": parts_sent}
             if finished:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
@@ -12,6 +13,7 @@ from bot.config import Settings
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.services import onboarding
+from bot.storage.leader import LeaderLock, leader_lock
 from bot.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,14 @@ NO_TOKEN = N_(
     "2. Put it in a file named .env in this folder:  BOT_TOKEN=123456:ABC...\n"
     "3. Start bangfu again (./scripts/start, or bangfu run)."
 )
+ANOTHER_INSTANCE = N_(
+    "Another bangfu is already running on this database ({holder}), so this one stops: "
+    "two would send every message twice.\n"
+    "Stop the other one first if you mean to restart it. Commands such as "
+    "bangfu jobs run and bangfu outbox status work beside it."
+)
+ANOTHER_INSTANCE_STATUS = 3
+LOCK_LOST_STATUS = 1
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,9 +52,27 @@ async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.bot_token:
         say(_(NO_TOKEN), file=sys.stderr)
         return 2
+    lock = leader_lock(settings.database_url)
+    if not await lock.try_take():
+        holder = await lock.holder()
+        log.error("another bangfu run holds the leader lock of this database (%s)", holder)
+        print(_(ANOTHER_INSTANCE).format(holder=holder or "?"), file=sys.stderr)
+        await lock.release()
+        return ANOTHER_INSTANCE_STATUS
+    try:
+        return await _run_as_leader(settings, lock)
+    finally:
+        await lock.release()
+
+
+async def _run_as_leader(settings: Settings, lock: LeaderLock) -> int:
+    """Run the bot and the scheduler until asked to stop, or until the leader lock is lost
+    (then another instance may take over: stop, with a non-zero status, to be restarted)."""
     upgrade(settings.database_url)
     app = build_app(settings)
     bot = build_bot(settings)
+    stop = asyncio.Event()
+    watch = asyncio.create_task(_stop_when_lost(lock, stop))
     try:
         me = await bot.get_me()
         await onboarding.remember_bot_username(app, me.username or "")
@@ -58,10 +86,21 @@ async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
             )
             say(onboarding.invite_link(me.username or "", code), flush=True)
         log.info("bangfu is running as @%s", me.username)
-        await serve(app, bot)
+        await serve(app, bot, stop)
     finally:
+        lost = watch.done()
+        watch.cancel()
         await bot.session.close()
-    return 0
+        await app.close()
+    return LOCK_LOST_STATUS if lost else 0
+
+
+async def _stop_when_lost(lock: LeaderLock, stop: asyncio.Event) -> None:
+    await lock.lost()
+    log.error(
+        "the leader lock's database connection was lost: stopping, so that a restart takes it again"
+    )
+    stop.set()
 
 
 def _safe_url(url: str) -> str:

@@ -15,14 +15,11 @@ services check the role.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramRetryAfter
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
@@ -41,7 +38,6 @@ from bot.storage.uow import App
 from scheduler.rendering import Attachment, FileKind, OutgoingMessage
 from scheduler.summary_notices import summary_messages
 
-log = logging.getLogger(__name__)
 router = Router(name="reports")
 
 FORMS_WORD = "forms"
@@ -168,13 +164,7 @@ def _villages_line(names: Iterable[str]) -> str:
 
 
 async def _send(bot: Bot, chat_id: int, parts: Iterable[OutgoingMessage]) -> None:
-    """Send the parts in order; a "too many requests" is waited out (a group takes about
-    20 messages a minute, and six forms after a summary come close)."""
+    """Send the parts in order. The bot's session paces them (a group takes about 20
+    messages a minute, and six forms after a summary come close) and waits out a 429."""
     for part in parts:
-        while True:
-            try:
-                await part.send(bot, chat_id)
-                break
-            except TelegramRetryAfter as error:
-                log.warning("Telegram asks to wait %ss in chat %s", error.retry_after, chat_id)
-                await asyncio.sleep(error.retry_after)
+        await part.send(bot, chat_id)

@@ -21,10 +21,10 @@ from bot.services.contacts import ContactDraft, log_contact, new_draft_key
 from bot.services.demo import fill_demo_town
 from bot.storage.models import Assignment, Contact, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
+from bot.telegram_session import pacer_of
 from scheduler import start_scheduler
 from scheduler.catchup import catch_up
 from scheduler.jobs import JOBS
-from scheduler.pacing import Pacer
 from scheduler.sender import OutboxSender
 from tests.e2e.contact_people import ContactPeople, log_phone_call
 
@@ -251,7 +251,8 @@ async def test_on_the_20th_a_contact_person_gets_one_digest_and_taps_a_household
     wang = await people("王建国", ["张桂英", "陈德明", "周玉珍"])
     await log_phone_call(wang.phone, "陈德明（一组）")
     wang.phone.read_all()
-    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0))
+    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
+    sender = OutboxSender(app, running_bot.bot)
 
     await wake_at_moment(app, clock, at(19, 9))
     await sender.drain_once()

@@ -18,9 +18,9 @@ from bot.services.access import Actor
 from bot.services.flags import report_risk
 from bot.storage.models import AuditEntry, Person, RedFlag
 from bot.storage.uow import App
+from bot.telegram_session import pacer_of
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS
-from scheduler.pacing import Pacer
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
@@ -67,7 +67,8 @@ async def office(
     )
     assert running_bot.bot is not None
     # No pacing waits in tests: the stand-in, not the clock, is what is checked here.
-    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0))
+    pacer_of(running_bot.bot).chat_limits = False
+    sender = OutboxSender(app, running_bot.bot)
     return Office(group, director, contact, flag.id, sender.drain_once)
 
 

@@ -13,7 +13,7 @@ from bot.services.access import Actor
 from bot.services.flags import report_risk
 from bot.storage.models import Household
 from bot.storage.uow import App
-from scheduler.pacing import Pacer
+from bot.telegram_session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.e2e.contact_people import ContactPeople, ContactPerson, in_language, log_phone_call
@@ -40,8 +40,8 @@ async def raise_flag(app: App, running_bot: RunningBot, wang: ContactPerson) -> 
         household_id = (await uow.session.execute(select(Household.id))).scalar_one()
     await report_risk(app, actor, household_id, "户主因病住院")
     assert running_bot.bot is not None
-    pacer = Pacer(private_interval=0, group_interval=0)
-    await OutboxSender(app, running_bot.bot, pacer=pacer).drain_once()
+    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
+    await OutboxSender(app, running_bot.bot).drain_once()
 
 
 async def test_help_and_recent_in_the_group_show_colleagues_nothing_personal(

@@ -26,7 +26,7 @@ from bot.storage.models import (
 )
 from bot.storage.uow import App
 from bot.telegram_limits import TEXT_LIMIT, utf16_len
-from scheduler.pacing import Pacer
+from bot.telegram_session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
@@ -55,9 +55,8 @@ class Office:
 
     async def deliver(self, app: App) -> None:
         assert self.running_bot.bot is not None
-        sender = OutboxSender(
-            app, self.running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0)
-        )
+        pacer_of(self.running_bot.bot).chat_limits = False  # no pacing waits in tests
+        sender = OutboxSender(app, self.running_bot.bot)
         await sender.drain_once()
 
 

@@ -21,9 +21,9 @@ from bot.services.access import CLI_OPERATOR, Actor
 from bot.services.summaries import summary_for_month
 from bot.storage.models import Household, OutboxMessage
 from bot.storage.uow import App
+from bot.telegram_session import pacer_of
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS, run_job
-from scheduler.pacing import Pacer
 from scheduler.sender import OutboxSender
 from scheduler.summary_notices import MONTHLY_SUMMARY
 from tests.e2e.conftest import RunningBot
@@ -243,7 +243,8 @@ async def test_on_the_first_at_eight_the_group_gets_last_months_summary_once_as_
     zhou = await household_named(app, "周玉珍")
     await town.builder.contact(zhou, town.wang, date(2026, 2, 26), ContactChannel.HOME_VISIT)
     assert running_bot.bot is not None
-    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0))
+    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
+    sender = OutboxSender(app, running_bot.bot)
     assert await sender.drain_once() == 1
 
     text, chart, workbook = await three_parts(town.group)
@@ -275,7 +276,8 @@ async def test_a_summary_cut_short_by_a_server_error_sends_only_what_is_left_on_
     clock.set(local(clock, date(2026, 3, 1), 8))
     await run_if_due(app, JOBS["monthly_summary"])
     assert running_bot.bot is not None
-    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0))
+    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
+    sender = OutboxSender(app, running_bot.bot)
     telegram.fail_next("sendDocument", 502, "Bad Gateway", chat_id=town.group.id)
 
     assert await sender.drain_once() == 0  # the text and the chart went; the workbook waits

@@ -24,7 +24,7 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from scheduler.pacing import Pacer
+from bot.telegram_session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
@@ -78,7 +78,8 @@ async def town(
     household = await add_household("张桂英", village="河口村")
     await assign(household, people["王建华"])
     assert running_bot.bot is not None
-    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0))
+    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
+    sender = OutboxSender(app, running_bot.bot)
     return Town(
         group,
         users["周主任"],

@@ -27,7 +27,7 @@ from bot.services.contacts import ContactDraft, log_contact, new_draft_key
 from bot.services.flags import report_risk
 from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App
-from scheduler.pacing import Pacer
+from bot.telegram_session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.e2e.contact_people import count, in_language
@@ -95,7 +95,8 @@ async def town(
         "刘秀兰": (await report_risk(app, actor(people["李红梅"]), liu.id, "房屋漏雨")).id,
     }
     assert running_bot.bot is not None
-    sender = OutboxSender(app, running_bot.bot, pacer=Pacer(private_interval=0, group_interval=0))
+    pacer_of(running_bot.bot).chat_limits = False  # no pacing waits in tests
+    sender = OutboxSender(app, running_bot.bot)
     await sender.drain_once()
     alert = await office_group.expect("户主：张桂英")
     office_group.read_all()

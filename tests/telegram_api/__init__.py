@@ -24,7 +24,8 @@ Faults and counters for the scheduler: `telegram.fail_next("sendMessage", 429, "
 Requests: retry after 3", retry_after=3, chat_id=user.id)`, `telegram.block(user.id)`,
 `telegram.enforce_limits = True`, `telegram.max_per_second()`, `max_per_chat_per_second()`,
 `max_per_group_per_minute()`, `retry_after_count`, `messages_to(chat_id)`,
-`await telegram.wait_for_sends(n)`. Sends to a chat no test created get 400 "chat not found".
+`await telegram.wait_for_sends(n)`, `held = telegram.hold_next("sendMessage")` (a send on the
+wire until `held.release()`). Sends to a chat no test created get 400 "chat not found".
 """
 
 from tests.telegram_api.chats import BotMessage, CallbackAnswer, StoredFile

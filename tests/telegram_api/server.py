@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.telegram_api.chats import BotMessage, Chat, FileStore
+from tests.telegram_api.faults import FaultInjection
 from tests.telegram_api.limits import FloodControl
 from tests.telegram_api.methods import METHODS
 from tests.telegram_api.updates import Changes, UpdateQueue
@@ -47,24 +48,6 @@ STRING_FIELDS = frozenset(
         "message_effect_id",
     }
 )
-SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
-# Methods refused with 403 when the person blocked the bot.
-CHAT_METHODS = SEND_METHODS | {
-    "editMessageText",
-    "editMessageReplyMarkup",
-    "editMessageCaption",
-    "sendChatAction",
-}
-
-
-@dataclass
-class Fault:
-    method: str
-    status: int
-    description: str
-    retry_after: int | None
-    chat_id: int | None
-    times: int
 
 
 @dataclass
@@ -76,7 +59,7 @@ class Call:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
 
-class FakeTelegram:
+class FakeTelegram(FaultInjection):
     """The Bot API stand-in. `async with FakeTelegram() as telegram: ...` or start()/stop().
 
     `unknown_chat_error`: sends to a chat no test created answer 400 "chat not found" (as
@@ -93,6 +76,7 @@ class FakeTelegram:
         unknown_chat_error: bool = True,
         now: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__()
         self.username = username
         self.bot_id = 0  # learned from the token of the first request
         self.unknown_chat_error = unknown_chat_error
@@ -103,8 +87,6 @@ class FakeTelegram:
         self.requests: list[Call] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, int] = {}  # open query id -> chat id
-        self.faults: list[Fault] = []
-        self.blocked: set[int] = set()
         self.changes = Changes()
         self.updates = UpdateQueue(self.changes)
         self._user_ids = itertools.count(700_000_001)
@@ -202,27 +184,6 @@ class FakeTelegram:
         """Wait (bounded) until `condition()` holds; it is re-checked on every change."""
         await self.changes.wait_for(condition, timeout, explain)
 
-    # Fault injection.
-
-    def fail_next(
-        self,
-        method: str,
-        status: int,
-        description: str,
-        retry_after: int | None = None,
-        chat_id: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """The next `times` calls of `method` (to `chat_id`, if given) fail this way."""
-        self.faults.append(Fault(method, status, description, retry_after, chat_id, times))
-
-    def block(self, chat_id: int) -> None:
-        """The person blocked the bot: sends to them get 403 from now on."""
-        self.blocked.add(chat_id)
-
-    def unblock(self, chat_id: int) -> None:
-        self.blocked.discard(chat_id)
-
     # Counters.
 
     def max_per_second(self) -> int:
@@ -276,11 +237,17 @@ class FakeTelegram:
             self._learn_token(token)
             call = await self._read_call(request, method)
             self.requests.append(call)
+            await self._hold(call)
+            drop = self._take_drop(call)
+            if drop is not None and not drop.after_accepting:
+                return self._hang_up(request, call, accepted=False)
             self._apply_faults(call)
             implementation = METHODS.get(method)
             if implementation is None:
                 raise BotApiError(404, "Not Found: method not found")
             result = await implementation(self, call, request)
+            if drop is not None:
+                return self._hang_up(request, call, accepted=True)
         except BotApiError as error:
             if error.status == 429:
                 self.flood.retry_after_count += 1
@@ -320,19 +287,6 @@ class FakeTelegram:
                 else:
                     params[key] = _decode(key, str(value))
         return Call(method, params, files)
-
-    def _apply_faults(self, call: Call) -> None:
-        chat_id = call.params.get("chat_id")
-        for fault in self.faults:
-            if fault.method != call.method or fault.times <= 0:
-                continue
-            if fault.chat_id is not None and fault.chat_id != chat_id:
-                continue
-            fault.times -= 1
-            self.faults = [f for f in self.faults if f.times > 0]
-            raise BotApiError(fault.status, fault.description, fault.retry_after)
-        if call.method in CHAT_METHODS and chat_id in self.blocked:
-            raise BotApiError(403, "Forbidden: bot was blocked by the user")
 
     def chat_for(self, call: Call) -> Chat:
         """The chat a method targets; 400 when Telegram would not know it."""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.domain.model import FlagSource, Role
+from bot.keyboards import inline_grid
 from bot.services import outbox
 from bot.services.flags import raise_flag
 from bot.services.outbox import (
@@ -22,7 +23,8 @@ from bot.services.outbox import (
 )
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import App
-from scheduler.rendering import OutgoingMessage, split_text
+from bot.telegram_limits import utf16_len
+from scheduler.rendering import Attachment, FileKind, OutgoingMessage, split_text
 from scheduler.sender import in_quiet_hours, retry_delay
 from tests.town_builder import TownBuilder
 
@@ -227,7 +229,19 @@ def test_long_lists_are_split_between_lines_under_the_limit():
     texts = split_text(lines, limit=4096)
 
     assert len(texts) > 1
-    assert all(len(text) <= 4096 for text in texts)
+    assert all(utf16_len(text) <= 4096 for text in texts)
+    assert [line for text in texts for line in text.split("\n")] == lines
+
+
+def test_lines_with_emoji_are_measured_as_telegram_does_in_utf16_units():
+    # 👤 and 🏘 are one Python character but two UTF-16 units: counted in characters, a
+    # part filled to 4,096 is over Telegram's limit and refused.
+    lines = [f"👤 王秀英{n:03d} (5)" if n % 2 else f"    张桂英{n:03d}（一组）" for n in range(900)]
+
+    texts = split_text(lines)
+
+    assert all(utf16_len(text) <= 4096 for text in texts)
+    assert max(utf16_len(text) for text in texts) > 4000  # still as few parts as fit
     assert [line for text in texts for line in text.split("\n")] == lines
 
 
@@ -238,6 +252,34 @@ def test_a_short_list_is_one_text_and_a_line_longer_than_the_limit_is_wrapped_no
 
     assert all(len(text) <= 50 for text in texts)
     assert " ".join(" ".join(texts).split()) == " ".join(["word"] * 30)
+
+    emoji = split_text(["🏘" * 30], limit=7)  # no space: cut between emoji, never inside one
+    assert emoji == ["🏘🏘🏘"] * 10
+
+
+def test_a_caption_too_long_for_a_file_goes_on_in_messages_after_it_with_the_keyboard():
+    keyboard = inline_grid([("📋 详情", "flag:open:1:0")])
+    workbook = Attachment(FileKind.DOCUMENT, "2026-02.xlsx", b"xlsx")
+    lines = [f"🏘 村{n:03d}：覆盖率 80%" for n in range(200)]
+
+    parts = OutgoingMessage("\n".join(lines), keyboard, workbook).split()
+
+    assert parts[0].attachment == workbook and parts[0].reply_markup is None
+    assert utf16_len(parts[0].text) <= 1024
+    assert all(part.attachment is None and part.fits() for part in parts[1:])
+    assert parts[-1].reply_markup == keyboard
+    assert "\n".join(part.text for part in parts).split("\n") == lines
+
+
+def test_a_part_refused_for_length_is_split_in_halves_until_too_short_to_be_the_reason():
+    message = OutgoingMessage("\n".join(f"第{n}行" for n in range(600)))
+
+    halves = message.smaller()
+
+    half = utf16_len(message.text) // 2
+    assert len(halves) >= 2 and all(utf16_len(part.text) <= half for part in halves)
+    assert "\n".join(part.text for part in halves) == message.text
+    assert OutgoingMessage("太短了").smaller() == []
 
 
 def test_a_rendered_message_is_kept_on_the_row_and_read_back_the_same():

@@ -1,5 +1,6 @@
-"""The pacer keeps sends under Telegram's limits. Played on virtual time: the test drives a
-clock that jumps from one waiting sender to the next, so a minute of sending takes no time."""
+"""The pacer keeps sends under Telegram's limits, replies first. Played on virtual time: the
+test drives a clock that jumps from one waiting sender to the next, so a minute of sending
+takes no time."""
 
 from __future__ import annotations
 
@@ -10,16 +11,25 @@ from collections.abc import Awaitable, Iterable
 
 import pytest
 
-from scheduler.pacing import GROUP_CHAT_INTERVAL, MIN_GAP, Pacer, PacerClosed
+from bot.pacing import (
+    GROUP_BACKGROUND_PER_MINUTE,
+    GROUP_CHAT_INTERVAL,
+    GROUP_PER_MINUTE,
+    MIN_GAP,
+    Pacer,
+    PacerClosed,
+    Priority,
+)
 
 
 class VirtualTime:
     """`now()` and `wait(seconds)` for the pacer; `run(...)` plays coroutines to the end,
     moving time to the next sleeper's wake-up whenever everybody is waiting."""
 
-    def __init__(self, oversleep_every: int = 0) -> None:
+    def __init__(self, oversleep_every: int = 0, oversleep: float = 0.1) -> None:
         self.now = 0.0
-        self.oversleep_every = oversleep_every  # every n-th sleeper wakes 0.1 s late
+        self.oversleep_every = oversleep_every  # every n-th sleeper wakes `oversleep` s late
+        self.oversleep = oversleep
         self._sleeps = itertools.count(1)
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -31,7 +41,7 @@ class VirtualTime:
         woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         number = next(self._sleeps)
         if self.oversleep_every and number % self.oversleep_every == 0:
-            seconds += 0.1
+            seconds += self.oversleep
         heapq.heappush(self._sleepers, (self.now + seconds, next(self._order), woken))
         await woken
 
@@ -56,9 +66,19 @@ def most_in_any_window(times: list[float], window: float) -> int:
     return max(sum(1 for t in ordered if start <= t < start + window - 1e-9) for start in ordered)
 
 
-async def send_at(pacer: Pacer, clock: VirtualTime, chat_id: int, log: list[tuple[float, int]]):
-    await pacer.acquire(chat_id)
+async def send_at(
+    pacer: Pacer,
+    clock: VirtualTime,
+    chat_id: int,
+    log: list[tuple[float, int]],
+    priority: Priority = Priority.BACKGROUND,
+):
+    await pacer.acquire(chat_id, priority)
     log.append((clock.now, chat_id))
+
+
+async def reply_at(pacer: Pacer, clock: VirtualTime, chat_id: int, log: list[tuple[float, int]]):
+    await send_at(pacer, clock, chat_id, log, Priority.REPLY)
 
 
 async def test_a_wave_to_many_people_goes_out_at_most_29_a_second():
@@ -74,12 +94,13 @@ async def test_a_wave_to_many_people_goes_out_at_most_29_a_second():
     assert clock.now == pytest.approx(299 * pacer.spacing)
 
 
-async def test_senders_woken_late_by_a_busy_loop_do_not_go_out_in_a_burst():
-    clock = VirtualTime(oversleep_every=7)
+@pytest.mark.parametrize("sender", [send_at, reply_at])
+async def test_senders_woken_late_by_a_busy_loop_do_not_go_out_in_a_burst(sender):
+    clock = VirtualTime(oversleep_every=7, oversleep=0.01)
     pacer = pacer_on(clock)
     log: list[tuple[float, int]] = []
 
-    await clock.run(send_at(pacer, clock, chat, log) for chat in range(1, 301))
+    await clock.run(sender(pacer, clock, chat, log) for chat in range(1, 301))
 
     times = sorted(t for t, _ in log)
     assert all(b - a >= pacer.spacing * MIN_GAP - 1e-9 for a, b in itertools.pairwise(times))
@@ -88,7 +109,22 @@ async def test_senders_woken_late_by_a_busy_loop_do_not_go_out_in_a_burst():
     assert clock.now == pytest.approx(299 * pacer.spacing, abs=0.2)
 
 
-async def test_messages_to_one_person_are_a_second_apart_and_others_are_not_held_up():
+async def test_a_backlog_on_a_loop_too_busy_to_catch_up_slows_down_and_never_bursts():
+    # The backlog waits for its slots one at a time (so a reply can take any of them): a
+    # wake-up 0.1 s late every 7th cannot all be made up at the shortest gap.
+    clock = VirtualTime(oversleep_every=7, oversleep=0.1)
+    pacer = pacer_on(clock)
+    log: list[tuple[float, int]] = []
+
+    await clock.run(send_at(pacer, clock, chat, log) for chat in range(1, 301))
+
+    times = sorted(t for t, _ in log)
+    assert all(b - a >= pacer.spacing * MIN_GAP - 1e-9 for a, b in itertools.pairwise(times))
+    assert most_in_any_window(times, 1.0) <= 29
+    assert len(times) == 300
+
+
+async def test_the_backlog_sends_one_a_second_to_a_person_and_others_are_not_held_up():
     clock = VirtualTime()
     pacer = pacer_on(clock)
     log: list[tuple[float, int]] = []
@@ -102,7 +138,7 @@ async def test_messages_to_one_person_are_a_second_apart_and_others_are_not_held
     assert max(others) < 2.0  # the 40 others were not queued behind the five to one person
 
 
-async def test_a_group_gets_at_most_20_messages_a_minute():
+async def test_the_backlog_leaves_a_group_two_of_its_20_messages_a_minute():
     clock = VirtualTime()
     pacer = pacer_on(clock)
     log: list[tuple[float, int]] = []
@@ -111,8 +147,73 @@ async def test_a_group_gets_at_most_20_messages_a_minute():
     await clock.run(send_at(pacer, clock, group, log) for _ in range(45))
 
     times = [t for t, _ in log]
-    assert most_in_any_window(times, 60.0) <= 20
+    assert most_in_any_window(times, 60.0) <= GROUP_BACKGROUND_PER_MINUTE
     assert all(b - a >= GROUP_CHAT_INTERVAL - 1e-9 for a, b in itertools.pairwise(times))
+
+
+async def test_replies_jump_the_backlog_and_it_goes_on_after_them():
+    clock = VirtualTime()
+    pacer = pacer_on(clock)
+    backlog: list[tuple[float, int]] = []
+    replies: list[tuple[float, int]] = []
+
+    async def thirty_people_write_at(moment: float) -> None:
+        await clock.wait(moment)
+        await asyncio.gather(*(reply_at(pacer, clock, 5000 + n, replies) for n in range(30)))
+
+    await clock.run(
+        [thirty_people_write_at(2.0), *(send_at(pacer, clock, c, backlog) for c in range(1, 301))]
+    )
+
+    assert len(replies) == 30 and len(backlog) == 300
+    # Each reply waited only for the replies before it, one slot each...
+    last_reply = max(t for t, _ in replies)
+    assert last_reply <= 2.0 + 31 * pacer.spacing
+    # ...and no backlog message took a slot while a reply was waiting.
+    assert not [t for t, _ in backlog if 2.0 + 1e-9 < t < last_reply - 1e-9]
+    # Together they keep Telegram's overall limit, and the backlog is not throttled for it.
+    everything = [t for t, _ in backlog + replies]
+    assert most_in_any_window(everything, 1.0) <= 29
+    assert clock.now == pytest.approx(329 * pacer.spacing, abs=0.1)
+
+
+async def test_a_persons_replies_are_not_held_while_the_backlog_keeps_a_second_after_them():
+    clock = VirtualTime()
+    pacer = pacer_on(clock)
+    replies: list[tuple[float, int]] = []
+    backlog: list[tuple[float, int]] = []
+
+    async def answer_then_remind() -> None:
+        for _ in range(3):  # "saved", the card, the menu
+            await reply_at(pacer, clock, 7, replies)
+        await send_at(pacer, clock, 7, backlog)  # then the digest
+
+    await clock.run([answer_then_remind()])
+
+    assert [t for t, _ in replies] == pytest.approx([0, pacer.spacing, 2 * pacer.spacing])
+    assert backlog[0][0] >= replies[-1][0] + 1.0 - 1e-9
+
+
+async def test_a_reply_in_a_group_goes_out_while_the_backlog_uses_its_share_of_the_minute():
+    clock = VirtualTime()
+    pacer = pacer_on(clock)
+    backlog: list[tuple[float, int]] = []
+    replies: list[tuple[float, int]] = []
+    group = -1001234567890
+
+    async def office_asks_at(moment: float) -> None:
+        await clock.wait(moment)
+        await reply_at(pacer, clock, group, replies)
+        await reply_at(pacer, clock, group, replies)
+
+    await clock.run(
+        [office_asks_at(59.0), *(send_at(pacer, clock, group, backlog) for _ in range(30))]
+    )
+
+    # By 59 s the backlog sent its 17 of the minute; the two replies still go at once.
+    assert [t for t, _ in replies] == pytest.approx([59.0, 59.0 + pacer.spacing], abs=0.01)
+    everything = [t for t, _ in backlog + replies]
+    assert most_in_any_window(everything, 60.0) <= GROUP_PER_MINUTE
 
 
 async def test_after_a_429_nothing_goes_out_until_the_wait_is_over():
@@ -123,12 +224,18 @@ async def test_after_a_429_nothing_goes_out_until_the_wait_is_over():
     await clock.run(send_at(pacer, clock, chat, log) for chat in range(1, 4))
     pacer.pause(3)
     paused_at = clock.now
-    await clock.run(send_at(pacer, clock, chat, log) for chat in range(10, 20))
+    await clock.run(
+        [
+            *(send_at(pacer, clock, chat, log) for chat in range(10, 20)),
+            *(reply_at(pacer, clock, chat, log) for chat in range(20, 25)),
+        ]
+    )
 
     assert all(t >= paused_at + 3 for t, chat in log if chat >= 10)
 
 
-async def test_a_pause_arriving_while_senders_wait_voids_their_slots():
+@pytest.mark.parametrize("sender", [send_at, reply_at])
+async def test_a_pause_arriving_while_senders_wait_voids_their_slots(sender):
     clock = VirtualTime()
     pacer = pacer_on(clock)
     log: list[tuple[float, int]] = []
@@ -137,19 +244,24 @@ async def test_a_pause_arriving_while_senders_wait_voids_their_slots():
         await clock.wait(0.05)  # while the wave is waiting for its slots
         pacer.pause(2)
 
-    await clock.run([telegram_says_wait(), *(send_at(pacer, clock, c, log) for c in range(1, 31))])
+    await clock.run([telegram_says_wait(), *(sender(pacer, clock, c, log) for c in range(1, 31))])
 
     late = [t for t, _ in log if t > 0.05]
     assert late and all(t >= 2.05 for t in late)
 
 
-async def test_closing_releases_waiting_senders_without_letting_them_send():
+async def test_stopping_the_backlog_releases_its_waiters_and_replies_still_go():
     pacer = Pacer()  # real time: close() must wake a real wait at once
-    await pacer.acquire(1)
-    waiting = asyncio.create_task(pacer.acquire(1))  # due in a second
+    await pacer.acquire(1, Priority.BACKGROUND)
+    waiting = asyncio.create_task(pacer.acquire(1, Priority.BACKGROUND))  # due in a second
     await asyncio.sleep(0.01)
-    pacer.close()
+    pacer.close(Priority.BACKGROUND)
     with pytest.raises(PacerClosed):
         await asyncio.wait_for(waiting, timeout=0.5)
     with pytest.raises(PacerClosed):
-        await pacer.acquire(2)
+        await pacer.acquire(2, Priority.BACKGROUND)
+    await asyncio.wait_for(pacer.acquire(2, Priority.REPLY), timeout=0.5)
+
+    pacer.close()
+    with pytest.raises(PacerClosed):
+        await pacer.acquire(3, Priority.REPLY)

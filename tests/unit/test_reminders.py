@@ -15,6 +15,7 @@ from bot.services import reminders
 from bot.services.access import Actor
 from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
+from bot.telegram_limits import utf16_len
 from scheduler import notices
 from tests.town_builder import TownBuilder
 
@@ -200,7 +201,7 @@ async def test_a_long_town_list_is_split_under_telegrams_limit_and_never_cut(
     async with app.uow() as uow:
         messages = await notices.town_list(uow, row, "zh")
     assert len(messages) > 1
-    assert all(len(message.text) <= 4096 for message in messages)
+    assert all(utf16_len(message.text) <= 4096 for message in messages)
     whole = "\n".join(message.text for message in messages)
     assert all(f"长名字农户{number:03d}号" in whole for number in range(400))
     assert "🏘 河口村 (5)" in whole and "👤 王建华 (3)" in whole

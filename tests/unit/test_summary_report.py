@@ -22,6 +22,7 @@ from bot.services.summaries import record_sent, summary_for_month
 from bot.services.summary_report import render_report, summary_text, summary_workbook
 from bot.storage.models import Contact
 from bot.storage.uow import App
+from bot.telegram_limits import utf16_len
 from tests.month_data import FEBRUARY, MARCH, TZ, generate, insert
 
 
@@ -47,7 +48,7 @@ async def test_town_office_reads_a_short_chinese_message_with_every_village(
     assert f"{town.uncontacted} 户当月没有联系" in text
     assert f"{len(february.unassigned)} 户没有帮扶联系人" in text
     assert "刘玉珍" in text  # unreachable
-    assert len(text) < 4096  # one Telegram message
+    assert utf16_len(text) < 4096  # one Telegram message
 
 
 async def test_summary_message_follows_the_readers_language(february: MonthCoverage) -> None:
