@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -24,6 +23,7 @@ from bot.stopping import UpdatesInFlight, stop_on_signals
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
+from bot.telegram_proxy import bot_api_session
 from bot.telegram_session import install
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def build_bot(settings: Settings, pacer: Pacer | None = None) -> Bot:
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    session = AiohttpSession(api=api)
+    session = bot_api_session(api, settings.telegram_proxy)
     install(session, pacer or Pacer())
     return Bot(settings.bot_token, session=session)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.proxy_url import check_proxy_url
 from bot.storage.batches import DEFAULT_BATCH_SIZE
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bangfu.sqlite3"
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     bot_token: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str = PUBLIC_BOT_API
+    # http://, https://, socks5:// or socks4:// (user:password@ optional): how the bot reaches
+    # the Bot API where api.telegram.org is blocked.
+    telegram_proxy: str | None = None
     town_office_chat_id: int | None = None
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh"
@@ -60,10 +64,21 @@ class Settings(BaseSettings):
     flag_ack_hours: int = 24
     inactive_days: int = 30
 
+    # Backups (bangfu backup; the nightly job runs at backup_hour, local time).
+    backup_dir: Path = Path("backups")
+    backup_keep: int = 30
+    nightly_backup: bool = True
+    backup_hour: int = 2
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        return check_proxy_url(value) if value and value.strip() else None
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,60 @@
+"""The Bot's HTTP session, through `TELEGRAM_PROXY` when one is set.
+
+aiogram's `AiohttpSession(proxy=...)` hands the URL to aiohttp-socks (aiogram's `proxy`
+extra), which speaks SOCKS5, SOCKS4 and HTTP CONNECT and lets the proxy resolve the Bot
+API's name (a resolver inside China may answer wrongly for it). Two things are added here:
+
+- an `https://` proxy is an HTTP proxy reached over TLS: aiohttp-socks does that when given
+  a TLS context for the proxy, which aiogram's URL form cannot say;
+- a proxy that refuses (wrong password, down, unreachable) raises aiohttp-socks' own errors,
+  which aiogram does not turn into `TelegramNetworkError`; here they are, so the outbox
+  sender retries them as it retries any network error, and `bangfu doctor` names them.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiohttp_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
+
+PROXY_ERRORS = (ProxyError, ProxyConnectionError, ProxyTimeoutError)
+
+
+class ProxiedSession(AiohttpSession):
+    """An aiohttp session whose every Bot API call goes through one proxy."""
+
+    def __init__(self, api: TelegramAPIServer, proxy: str, **kwargs: Any) -> None:
+        over_tls = proxy.startswith("https://")
+        if over_tls:
+            proxy = "http://" + proxy.removeprefix("https://")
+        super().__init__(api=api, proxy=proxy, **kwargs)
+        if over_tls:
+            # The proxy's certificate is checked against the system's trusted authorities.
+            self._connector_init["proxy_ssl"] = ssl.create_default_context()
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        try:
+            return await super().make_request(bot, method, timeout)
+        except PROXY_ERRORS as error:
+            raise TelegramNetworkError(
+                method=method, message=f"proxy: {type(error).__name__}: {error}"
+            ) from error
+
+
+def bot_api_session(api: TelegramAPIServer, proxy: str | None) -> AiohttpSession:
+    """A session to `api`, direct or through the (already checked) proxy URL."""
+    if proxy is None:
+        return AiohttpSession(api=api)
+    return ProxiedSession(api, proxy)
