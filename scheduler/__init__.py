@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 import scheduler.flag_notices
 import scheduler.notices  # noqa: F401
 from bot.storage.uow import App
+from scheduler.backup_job import add_nightly_backup
 from scheduler.catchup import catch_up, run_if_due
 from scheduler.jobs import JOBS
 from scheduler.sender import OutboxSender
@@ -55,6 +56,7 @@ def build_job_scheduler(app: App) -> AsyncIOScheduler:
         jobs.add_job(
             run_if_due, job.trigger(app.settings), args=(app, job), id=job.name, name=job.name
         )
+    add_nightly_backup(jobs, app)
     return jobs
 
 

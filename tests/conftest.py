@@ -83,6 +83,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         timezone="Asia/Shanghai",
         telegram_api_url="http://127.0.0.1:9",  # e2e tests point this at the stand-in
+        backup_dir=tmp_path / "backups",  # never the working folder's, whenever a job fires
     )
 
 

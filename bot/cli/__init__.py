@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import (
+    backup_cmd,
     jobs_cmd,
     outbox_cmd,
     people_cmd,
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     outbox_cmd,
     jobs_cmd,
     town_cmd,
+    backup_cmd,
 )
 
 
