@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.cli import (
     backup_cmd,
+    doctor_cmd,
     jobs_cmd,
     outbox_cmd,
     people_cmd,
@@ -32,6 +33,7 @@ COMMAND_MODULES = (
     jobs_cmd,
     town_cmd,
     backup_cmd,
+    doctor_cmd,
 )
 
 

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from bot.cli.output import say
-from bot.cli.service_cmd import _safe_url
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import gettext as _
@@ -59,7 +58,7 @@ async def restore_backup(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     await check_backup(settings, path)
     describe_backup(path)
-    say(_("It will be restored into: {url}").format(url=_safe_url(settings.database_url)))
+    say(_("It will be restored into: {url}").format(url=backup.shown_url(settings.database_url)))
     if not args.yes and not confirmed():
         say(_("Nothing was restored."))
         return 1

@@ -91,6 +91,11 @@ def postgres_environment(database_url: str) -> dict[str, str]:
     return environment
 
 
+def shown_url(database_url: str) -> str:
+    """The database URL to print: without its password."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
 def backup_folder(settings: Settings, out: Path | None = None) -> Path:
     return out if out is not None else settings.backup_dir
 

@@ -224,6 +224,10 @@ class Chat:
     # Every new or edited bot message, in order: what the person saw happen.
     events: list[BotMessage] = field(default_factory=list)
     answers: list[CallbackAnswer] = field(default_factory=list)
+    # The bot's membership of a group (None: a plain member), and the supergroup a group
+    # became (tests/telegram_api/membership.py answers getChat and getChatMember from them).
+    bot_member: dict[str, Any] | None = None
+    migrated_to: int | None = None
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def to_api(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+import tests.telegram_api.membership  # noqa: F401 (registers getChat and getChatMember)
 from tests.telegram_api.chats import BotMessage, Chat, FileStore
 from tests.telegram_api.faults import FaultInjection
 from tests.telegram_api.limits import FloodControl
@@ -80,6 +81,7 @@ class FakeTelegram(FaultInjection):
         self.username = username
         self.bot_id = 0  # learned from the token of the first request
         self.unknown_chat_error = unknown_chat_error
+        self.privacy_mode = True  # as @BotFather sets it; False: /setprivacy → Disable
         self.now = now or (lambda: datetime.now(UTC))
         self.chats: dict[int, Chat] = {}
         self.files = FileStore()
@@ -149,7 +151,7 @@ class FakeTelegram(FaultInjection):
             "first_name": "帮扶联系 (test)",
             "username": self.username,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
         }
 

@@ -1,0 +1,108 @@
+"""`bangfu doctor [--quick]`: check everything bangfu needs and say what to fix.
+
+`--quick` is the container's health check: the database reachable and up to date, a
+`bangfu run` holding it, and the Bot API answering getMe; nothing slow, nothing optional.
+The exit status is 1 when any check failed (warnings do not count)."""
+
+from __future__ import annotations
+
+import argparse
+
+from aiogram.utils.token import TokenValidationError
+
+from bot.app import build_bot
+from bot.cli.output import say
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import gettext as _
+from bot.ops import doctor, doctor_telegram
+from bot.ops.doctor import Finding, Status
+
+MARKS = {Status.OK: "✅", Status.WARN: "⚠️ ", Status.FAIL: "❌"}
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    command = commands.add_parser(
+        "doctor", help="check the token, the Bot API, the database, backups … and say what to fix"
+    )
+    command.add_argument(
+        "--quick",
+        action="store_true",
+        help="only what a health check needs: database, a running bangfu, the Bot API",
+    )
+    command.set_defaults(handler=run_doctor)
+
+
+async def run_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    findings = await examine(settings, Clock(settings.tz), quick=args.quick)
+    for finding in findings:
+        say(f"{MARKS[finding.status]} {finding.text}")
+        if finding.fix:
+            say(f"   → {finding.fix}")
+    failed = sum(finding.status == Status.FAIL for finding in findings)
+    warned = sum(finding.status == Status.WARN for finding in findings)
+    if not args.quick:
+        say()
+        if failed:
+            say(
+                _("{failed} problem(s) to fix, {warned} warning(s).").format(
+                    failed=failed, warned=warned
+                )
+            )
+        else:
+            say(
+                _("Everything bangfu needs is in place ({warned} warning(s)).").format(
+                    warned=warned
+                )
+            )
+    return 1 if failed else 0
+
+
+async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list[Finding]:
+    """Every check, in the order a person would fix things."""
+    now = clock.now()
+    findings: list[Finding] = []
+    database_findings, database = await doctor.check_database(settings)
+    findings += database_findings
+    if database.reachable:
+        findings.append(await doctor.check_running(settings, required=quick))
+    findings += await _telegram(settings, clock, quick)
+    if quick:
+        return findings
+    findings.append(doctor.check_time_zone(settings, now))
+    findings.append(doctor.check_font())
+    findings += await doctor.check_backups(settings, now, database)
+    if database.reachable:
+        findings += await doctor.check_outbox(settings, now)
+    return findings
+
+
+async def _telegram(settings: Settings, clock: Clock, quick: bool) -> list[Finding]:
+    if not settings.bot_token:
+        return [
+            doctor.fail(
+                _("BOT_TOKEN is not set."),
+                _("In Telegram, open @BotFather, send /newbot, and put the token in .env."),
+            )
+        ]
+    findings = [] if quick else [doctor_telegram.check_proxy(settings)]
+    try:
+        bot = build_bot(settings)
+    except TokenValidationError:
+        return [
+            *findings,
+            doctor.fail(
+                _("BOT_TOKEN is not a bot token (one looks like 123456789:AAH…)."),
+                _("Copy the token again from @BotFather (/mybots → your bot → API Token)."),
+            ),
+        ]
+    try:
+        token, me = await doctor_telegram.check_token(settings, bot)
+        findings.append(token)
+        if me is None or quick:
+            return findings
+        findings.append(await doctor_telegram.check_clock(settings, bot, clock.now()))
+        findings += await doctor_telegram.check_office_group(settings, bot, me)
+    finally:
+        await bot.session.close()
+    return findings
