@@ -17,6 +17,7 @@ from bot.cli import (
     reports_cmd,
     roster_cmd,
     service_cmd,
+    service_install_cmd,
     town_cmd,
 )
 from bot.cli.output import say
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     town_cmd,
     backup_cmd,
     doctor_cmd,
+    service_install_cmd,
 )
 
 
