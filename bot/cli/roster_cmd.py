@@ -10,6 +10,7 @@ from bot.app import build_app
 from bot.cli.output import say, shell_command
 from bot.config import Settings
 from bot.i18n import gettext as _
+from bot.i18n import join_list
 from bot.services import demo
 from bot.services.access import CLI_OPERATOR
 from bot.services.roster import RosterImportReport, import_roster, write_roster_template
@@ -145,4 +146,13 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
             flags=town.flags,
         )
     )
+    if town.contact_names:
+        say(_("Contact persons: {names}").format(names=join_list(town.contact_names)))
+        say(_("To try the bot as one of them:"))
+        say(
+            "  "
+            + shell_command(
+                "bangfu", "invite", "--name", town.contact_names[0], "--role", "contact"
+            )
+        )
     return 0

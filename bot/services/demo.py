@@ -103,6 +103,7 @@ class DemoTown:
     contacts_last_month: int
     contacts_this_month: int
     flags: int
+    contact_names: tuple[str, ...] = ()  # to try the bot as one of them (bangfu invite)
 
 
 async def fill_demo_town(app: App) -> DemoTown:
@@ -147,6 +148,7 @@ async def fill_demo_town(app: App) -> DemoTown:
         contacts_last_month=len(last),
         contacts_this_month=len(this),
         flags=len(PROBLEMS) + 1,
+        contact_names=tuple(sorted({person.name for _household, person in pairs})),
     )
 
 

@@ -34,6 +34,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from bot.private_files import private_folder
+
 # Advisory lock keys are per database: one town's lock never blocks another's database.
 ADVISORY_KEY = int.from_bytes(b"bangfuLd", "big")  # the same number in every bangfu
 WATCH_SECONDS = 30.0  # how often a PostgreSQL lock's connection is checked
@@ -82,7 +84,7 @@ class FileLock(LeaderLock):
         self._fd: int | None = None
 
     async def try_take(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)  # the database's folder, made before the database
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

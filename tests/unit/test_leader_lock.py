@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import stat
 import sys
 from pathlib import Path
 
@@ -135,5 +136,16 @@ async def test_a_postgresql_lock_whose_connection_ends_is_reported_lost(
         other = leader_lock(database_url)
         assert await other.try_take()  # which is why bangfu stops when it is lost
         await other.release()
+    finally:
+        await lock.release()
+
+
+async def test_the_lock_makes_a_missing_database_folder_private(tmp_path: Path) -> None:
+    """`bangfu run` takes the lock before the database is opened: the folder it makes for
+    both is 0700, as the database's own (no warning that others can list it)."""
+    lock = leader_lock(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bangfu.sqlite3'}")
+    try:
+        assert await lock.try_take()
+        assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
     finally:
         await lock.release()
