@@ -41,7 +41,7 @@ async def make_backup(settings: Settings, args: argparse.Namespace) -> int:
     written = await backup.make_backup(settings, Clock(settings.tz).now(), args.out)
     say(
         _("Backup written: {path} ({size})").format(
-            path=written.path, size=human_size(written.size)
+            path=written.path, size=backup.human_size(written.size)
         )
     )
     if args.out is None:
@@ -69,7 +69,7 @@ async def restore_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def describe_backup(path: Path) -> None:
-    say(_("Backup: {path} ({size})").format(path=path, size=human_size(path.stat().st_size)))
+    say(_("Backup: {path} ({size})").format(path=path, size=backup.human_size(path.stat().st_size)))
     contents = backup_contents(path)
     if contents is not None:
         say("  " + _("It holds: {counts}").format(counts=contents.describe()))
@@ -81,11 +81,3 @@ def confirmed() -> bool:
     except EOFError:
         return False
     return answer.strip().lower() in YES
-
-
-def human_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    if size < 1024**3:
-        return f"{size / 1024 / 1024:.1f} MB"
-    return f"{size / 1024**3:.2f} GB"

@@ -62,6 +62,15 @@ class BackupFile:
     size: int
 
 
+def human_size(size: int) -> str:
+    """A size as people read it: 292 KB, 1.2 MB, 3.40 GB."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    if size < 1024**3:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{size / 1024**3:.2f} GB"
+
+
 def is_postgres(database_url: str) -> bool:
     return make_url(database_url).get_backend_name() == "postgresql"
 

@@ -243,7 +243,11 @@ def _room_for_backups(folder: Path, database_size: int) -> Finding:
     existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
     free = shutil.disk_usage(existing).free
     needed = 2 * database_size + BACKUP_ROOM
-    sizes = {"free": _mb(free), "size": _mb(database_size), "folder": folder}
+    sizes = {
+        "free": backup.human_size(free),
+        "size": backup.human_size(database_size),
+        "folder": folder,
+    }
     if not os.access(existing, os.W_OK):
         return fail(
             _("bangfu cannot write backups into {folder}.").format(folder=folder),
@@ -277,10 +281,6 @@ async def _pg_dump_fits(server_major: int | None) -> Finding:
             ),
         )
     return ok(_("pg_dump {client} is installed for backups.").format(client=client_major))
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:,.0f} MB"
 
 
 # The outbox.
