@@ -72,7 +72,7 @@ async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list
     findings.append(doctor.check_time_zone(settings, now))
     findings.append(doctor.check_font())
     findings += await doctor.check_backups(settings, now, database)
-    if database.reachable:
+    if database.set_up:
         findings += await doctor.check_outbox(settings, now)
     return findings
 

@@ -99,7 +99,9 @@ def install_service(settings: Settings, args: argparse.Namespace) -> int:
             say("  " + " ".join(command))
         return 0
     for command in commands:
-        subprocess.run(command, check=True)
+        if subprocess.run(command, check=False).returncode != 0:
+            say(_("This failed: {command}").format(command=" ".join(command)), file=sys.stderr)
+            return 1
     say(
         _("Started. Check it with: systemctl status {name}   Logs: journalctl -u {name}").format(
             name=args.name

@@ -20,12 +20,13 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import func, inspect, or_, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.ops import backup
+from bot.services.outbox import OutboxStatus
 from bot.services.summary_chart import MissingCJKFont, chinese_font_family
 from bot.storage.leader import AdvisoryLock, FileLock, NoLock, leader_lock
 from bot.storage.migrate import alembic_config
@@ -76,6 +77,7 @@ class DatabaseState:
     reachable: bool
     size: int = 0  # bytes
     server_major: int | None = None  # PostgreSQL's major version
+    set_up: bool = False  # bangfu's tables are there (at some revision)
 
 
 async def check_database(settings: Settings) -> tuple[list[Finding], DatabaseState]:
@@ -112,7 +114,7 @@ async def check_database(settings: Settings) -> tuple[list[Finding], DatabaseSta
         ], DatabaseState(reachable=False)
     finally:
         await engine.dispose()
-    state = DatabaseState(reachable=True, size=size, server_major=major)
+    state = DatabaseState(True, size, major, set_up=revision is not None)
     return [ok(_("Database reachable: {url}").format(url=shown)), _schema(settings, revision)], (
         state
     )
@@ -299,13 +301,13 @@ async def check_outbox(settings: Settings, now: datetime) -> list[Finding]:
             stuck, oldest = (
                 await connection.execute(
                     select(func.count(), func.min(OutboxMessage.not_before)).where(
-                        OutboxMessage.status == "queued", due
+                        OutboxMessage.status == OutboxStatus.QUEUED, due
                     )
                 )
             ).one()
             lost = await connection.scalar(
                 select(func.count()).where(
-                    or_(OutboxMessage.status == "undeliverable", OutboxMessage.status == "failed"),
+                    OutboxMessage.status.in_((OutboxStatus.UNDELIVERABLE, OutboxStatus.FAILED)),
                     recent,
                 )
             )

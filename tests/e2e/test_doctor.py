@@ -6,6 +6,7 @@ saying what to do, in Chinese or English; the exit status is 1 on any failure.""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -232,3 +233,15 @@ async def test_nothing_running_no_backup_and_a_wrong_clock(
 
     quick = problems(await examine(settings, Clock(TZ), quick=True))
     assert any("systemctl start bangfu" in line for line in quick[Status.FAIL])
+
+
+async def test_a_database_bangfu_never_set_up_is_named(
+    settings: Settings, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    url = f"sqlite+aiosqlite:///{empty}"
+    found = await checked(settings.model_copy(update={"database_url": url}))
+    said = "\n".join(found[Status.WARN])
+    assert "数据库是空的" in said and "bangfu db upgrade" in said
+    assert found[Status.FAIL] == []
