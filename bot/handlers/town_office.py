@@ -21,6 +21,7 @@ from bot.handlers.households import edit_in_place
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
+from bot.ops.backup import human_size
 from bot.services import roster_changes
 from bot.services.access import Actor
 from bot.services.household_history import find_households
@@ -82,8 +83,12 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
         if message.chat.type == "private":
             await message.answer(_("Please send the list as an .xlsx or .csv file."))
         return
-    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
-        await message.answer(_("That file is too large for a red-flag list."))
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:  # refused before it is downloaded
+        await message.answer(
+            _(
+                "That file is {size}: a red-flag list may be at most {limit}. Nothing was read."
+            ).format(size=human_size(document.file_size or 0), limit=human_size(MAX_UPLOAD_BYTES))
+        )
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / _local_name(name)

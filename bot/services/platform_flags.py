@@ -10,6 +10,7 @@ file, listing every such cell by row, before anything is flagged.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,9 @@ from bot.storage.uow import App, UnitOfWork
 
 REASON_HEADERS = ("预警原因", "原因", "风险原因", "标注原因", "返贫致贫风险")
 HEADER_SEARCH_ROWS = 20
+# A town's monthly list names a few of its 500–3,000 households; more rows is the wrong file
+# (or a workbook inflated to freeze the bot), refused after reading that many.
+PLATFORM_LIST_MAX_ROWS = 20_000
 # The platform's list sometimes leaves the reason empty; the flag still says where it came from.
 DEFAULT_REASON = "省扶贫开发信息系统比对预警"
 
@@ -63,7 +67,8 @@ async def import_platform_flags(app: App, actor: Actor, path: Path) -> PlatformI
     """Flag the households the platform's list names (see the module's docstring)."""
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(N_("Only the town office can import the platform's red-flag list."))
-    lines = _read_lines(path, app.settings.note_max_chars)
+    # Read in a thread: a long file must not hold up every other person's answers meanwhile.
+    lines = await asyncio.to_thread(_read_lines, path, app.settings.note_max_chars)
     report = PlatformImportReport()
     size = app.settings.import_batch_size
     async with app.uow() as uow:
@@ -91,7 +96,7 @@ def _read_lines(path: Path, reason_limit: int) -> list[_Line]:
     """The rows naming a household. Every cell is checked by the one text rule first (no
     control characters; a reason at most `reason_limit` characters): one bad cell refuses
     the whole list, with every problem by row number, before anything is flagged."""
-    table = _read_table(path)
+    table = _read_table(path, PLATFORM_LIST_MAX_ROWS)
     header_index = next(
         (
             index

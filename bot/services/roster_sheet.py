@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,11 @@ HEADER_ALIASES: dict[str, str] = {
     "帮扶责任人电话": CONTACT_PHONE,
 }
 HEADER_SEARCH_ROWS = 20
+# Rows and columns read from any file, so a huge or inflated one (a workbook of a million
+# rows zips to a few MB) is refused after that many rows instead of being read whole. A town
+# has 500–3,000 households; the import is measured with 100,000 (bench/big_roster.py).
+ROSTER_MAX_ROWS = 200_000
+MAX_COLUMNS = 100  # the roster has 12 columns, the platform's list a few dozen
 TEMPLATE_SHEET = "花名册"
 HELP_SHEET = "说明"
 
@@ -119,8 +125,8 @@ class RawRow:
 
 def read_roster(path: Path) -> list[RawRow]:
     """The data rows under the header, without blank rows. File-level problems (wrong kind of
-    file, no header, missing columns) are refused here with InvalidInput."""
-    table = _read_table(path)
+    file, too many rows, no header, missing columns) are refused here with InvalidInput."""
+    table = _read_table(path, ROSTER_MAX_ROWS)
     header_index = next(
         (i for i, row in enumerate(table[:HEADER_SEARCH_ROWS]) if NUMBER in map(_header, row)),
         None,
@@ -163,24 +169,34 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_table(path: Path) -> list[list[object]]:
+def _read_table(path: Path, max_rows: int) -> list[list[object]]:
+    """The rows of the file (at most `MAX_COLUMNS` cells each); InvalidInput when it has more
+    than `max_rows` rows, found by reading one more and no further."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InvalidInput(N_("There is no file {file}."), file=str(path))
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix == ".csv":
-        return _read_csv(path)
-    raise InvalidInput(
-        N_("Cannot read {file}: save the roster as an .xlsx or .csv file."), file=path.name
-    )
+        rows = _read_xlsx(path, max_rows + 1)
+    elif suffix == ".csv":
+        rows = _read_csv(path, max_rows + 1)
+    else:
+        raise InvalidInput(
+            N_("Cannot read {file}: save the roster as an .xlsx or .csv file."), file=path.name
+        )
+    if len(rows) > max_rows:
+        raise InvalidInput(TOO_MANY_ROWS, file=path.name, limit=f"{max_rows:,}")
+    return rows
 
 
 UNREADABLE_XLSX = N_("Cannot open {file}: it is not a readable .xlsx workbook.")
 UNREADABLE_CSV = N_("Cannot read {file}: it is not a readable CSV file.")
+TOO_MANY_ROWS = N_(
+    "{file} has more than {limit} rows, more than this list can have: nothing was read. "
+    "Check that it is the right file, and delete empty rows at its end."
+)
 
 
-def _read_xlsx(path: Path) -> list[list[object]]:
+def _read_xlsx(path: Path, max_rows: int) -> list[list[object]]:
     """Every row of the first sheet. A file that is not a workbook, or a damaged one (a zip
     of something else, a sheet cut short), is one clear sentence, whatever openpyxl, zipfile
     or the XML parser raised while reading it: none of its rows count."""
@@ -191,14 +207,15 @@ def _read_xlsx(path: Path) -> list[list[object]]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some tools write a wrong size; read every row there is
-        return [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+        rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
+        return [list(row) for row in itertools.islice(rows, max_rows)]
     except Exception:  # a sheet's XML cut in half fails only while it is read
         raise InvalidInput(UNREADABLE_XLSX, file=path.name) from None
     finally:
         workbook.close()
 
 
-def _read_csv(path: Path) -> list[list[object]]:
+def _read_csv(path: Path, max_rows: int) -> list[list[object]]:
     """UTF-8 (with or without the BOM Excel adds) or GBK, the two encodings Excel saves here."""
     try:
         raw = path.read_bytes()
@@ -210,7 +227,8 @@ def _read_csv(path: Path) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
         try:
-            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+            rows = csv.reader(io.StringIO(text, newline=""))
+            return [row[:MAX_COLUMNS] for row in itertools.islice(rows, max_rows)]
         except csv.Error:  # e.g. a cell longer than the csv module's limit: not a roster
             raise InvalidInput(UNREADABLE_CSV, file=path.name) from None
     raise InvalidInput(N_("Cannot read {file}: save it as CSV in UTF-8 or GBK."), file=path.name)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.domain.model import Role
+from bot.services.platform_flags import PLATFORM_LIST_MAX_ROWS
 from bot.storage.models import RedFlag
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot
@@ -50,6 +51,35 @@ async def town(
     wang = await register_person("王建华", Role.CONTACT, village="河口村", telegram_user=contact)
     await assign(await add_household("张桂英", village="河口村"), wang)
     return Town(group, director, contact)
+
+
+async def test_a_file_too_large_for_a_red_flag_list_is_refused_with_its_size_unread(
+    app: App, telegram: FakeTelegram, town: Town
+) -> None:
+    await town.director.send_document(b"PK" * (3 * 1024 * 1024), "预警名单.xlsx", chat=town.group)
+
+    await town.group.expect("这个文件有 6.0 MB，预警名单最大 5.0 MB，没有读取。")
+    await town.group.expect_no_message()
+    assert telegram.calls("getFile") == []
+
+
+async def test_a_red_flag_list_of_more_rows_than_a_town_has_is_refused_before_it_is_read_whole(
+    app: App, telegram: FakeTelegram, town: Town
+) -> None:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["户编号", "预警原因"])
+    for serial in range(PLATFORM_LIST_MAX_ROWS):
+        sheet.append([f"34152310100{serial:05d}", "人均纯收入低于监测线"])
+    data = io.BytesIO()
+    workbook.save(data)
+
+    await town.director.send_document(data.getvalue(), "预警名单.xlsx", chat=town.group)
+
+    await town.group.expect("预警名单.xlsx 超过 20,000 行，名单不可能这么长，没有读取。")
+    await town.group.expect_no_message()
+    async with app.uow() as uow:
+        assert (await uow.session.execute(select(func.count(RedFlag.id)))).scalar_one() == 0
 
 
 @pytest.mark.parametrize("month", ["0001-01", "1-1", "0000-05", "10000-01", "2026-13", "二月"])
