@@ -1,21 +1,31 @@
 """Keyboards: the persistent main menu, and the one helper that builds inline button grids.
 
 Callback data is a typed `CallbackData` factory per concern (each under Telegram's 64 bytes)
-and is never trusted: the services check every id it carries.
+and is never trusted: the services check every id it carries, and every number in it is a
+`RowId`, so a forged one out of range never reaches a query.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.domain.model import FlagStatus, Role
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.services.flag_workflow import DEADLINE_CHOICES, FlagView
+
+# A row's id (the tables' keys are PostgreSQL `integer`), a page or a number of days in callback
+# data. A forged press beyond it ("xf:99999999999999999999") would overflow in the database,
+# differently on SQLite and PostgreSQL; out of range, it matches no handler and is answered
+# "this button is no longer active", as any outdated button.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=0, le=MAX_ROW_ID)]
 
 MY_HOUSEHOLDS = N_("🏠 My households")
 THIS_MONTH = N_("📅 This month")
@@ -28,14 +38,14 @@ class HouseholdAction(CallbackData, prefix="hh"):
     """A press on a household: open its card, log a contact, report a risk."""
 
     action: str  # "card" | "log" | "risk"
-    household_id: int
+    household_id: RowId
 
 
 class Page(CallbackData, prefix="pg"):
     """A page of "my households", or of a search in them. The search rides along so each
     list's ◀ ▶ keep to it; the search handler keeps it short enough for 64 bytes."""
 
-    page: int
+    page: RowId
     search: str = ""
 
 
@@ -74,8 +84,8 @@ class FlagAction(CallbackData, prefix="flag"):
     open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
 
     action: str  # "ack" | "deadline" | "open" | a FlagAct value
-    flag_id: int
-    days: int = 0
+    flag_id: RowId
+    days: RowId = 0
 
 
 def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:

@@ -37,7 +37,7 @@ from bot.handlers.contact_views import (
 )
 from bot.handlers.filters import FreeText, MenuButton
 from bot.i18n import gettext as _
-from bot.keyboards import inline_grid
+from bot.keyboards import RowId, inline_grid
 from bot.services import contact_rules, contacts
 from bot.services.access import Actor
 from bot.services.dates import parse_day
@@ -49,7 +49,7 @@ RECENT_SHOWN = 20
 
 class ContactEdit(CallbackData, prefix="ce"):
     action: str
-    contact_id: int
+    contact_id: RowId
     value: str = ""
 
 

@@ -21,7 +21,7 @@ from bot.handlers.households import HOUSEHOLD_HISTORY, edit_in_place
 from bot.handlers.private_forms import begin_in_private
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.keyboards import FlagAction, HouseholdAction, RowId, inline_grid
 from bot.services import flag_lifecycle
 from bot.services.access import Actor
 from bot.services.assistance import (
@@ -74,7 +74,7 @@ class MeasurePick(CallbackData, prefix="mk"):
 
 class MeasureStep(CallbackData, prefix="ms"):
     action: str  # "skip" | "days" | "save" | "cancel"
-    days: int = 0
+    days: RowId = 0
 
 
 def _cancel() -> tuple[str, MeasureStep]:

@@ -28,7 +28,7 @@ from bot.clock import Clock, Month
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.keyboards import inline_grid
+from bot.keyboards import RowId, inline_grid
 from bot.services.access import Actor
 from bot.services.dates import parse_month
 from bot.services.forms import export_forms, exportable_villages, form_file_name
@@ -46,7 +46,7 @@ FORMS_WORD = "forms"
 class ExportVillage(CallbackData, prefix="xf"):
     """A press on a village under /export: send its six forms."""
 
-    village_id: int
+    village_id: RowId
 
 
 @router.message(Command("summary"))

@@ -20,7 +20,7 @@ from bot.handlers.filters import FreeText
 from bot.handlers.households import edit_in_place
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import HouseholdAction, RowId, inline_grid
 from bot.services.access import Actor
 from bot.services.flags import report_risk, validate_reason
 from bot.services.households import household_line, household_name
@@ -62,12 +62,12 @@ class ReportRisk(StatesGroup):
 # Both carry the household the report is for: a button from an older report, pressed while
 # another is open, must not report the household of the open one.
 class RiskReason(CallbackData, prefix="rr"):
-    household_id: int
+    household_id: RowId
     code: str
 
 
 class RiskStep(CallbackData, prefix="rs"):
-    household_id: int
+    household_id: RowId
     action: str  # "report" | "cancel"
 
 

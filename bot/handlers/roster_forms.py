@@ -21,7 +21,7 @@ from bot.handlers.households import edit_in_place
 from bot.handlers.private_forms import begin_in_private
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import HouseholdAction, RowId, inline_grid
 from bot.services import roster_changes
 from bot.services.access import Actor
 from bot.services.dates import parse_day
@@ -53,7 +53,7 @@ class MeetingForm(StatesGroup):
 
 
 class CategoryPick(CallbackData, prefix="cp"):
-    household_id: int
+    household_id: RowId
     category: str
 
 

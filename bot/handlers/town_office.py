@@ -20,7 +20,7 @@ from bot.handlers.household_history import send_history
 from bot.handlers.households import edit_in_place
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.keyboards import HouseholdAction, inline_grid
+from bot.keyboards import HouseholdAction, RowId, inline_grid
 from bot.ops.backup import human_size
 from bot.services import roster_changes
 from bot.services.access import Actor
@@ -41,13 +41,13 @@ UNSAFE_IN_FILE_NAME = re.compile(r"[^\w-]+")  # \w takes Chinese characters too
 
 
 class ReassignPick(CallbackData, prefix="ra"):
-    household_id: int
-    person_id: int
+    household_id: RowId
+    person_id: RowId
     confirmed: bool = False
 
 
 class DeactivatePick(CallbackData, prefix="dp"):
-    person_id: int
+    person_id: RowId
 
 
 class OfficeCancel(CallbackData, prefix="oc"):

@@ -161,3 +161,39 @@ async def test_a_nul_in_a_search_or_a_forged_button_is_answered_not_crashed(
 
     assert answer is not None
     await town.contact.expect_no_message()
+
+
+HUGE = "99999999999999999999"  # beyond 64 bits, let alone PostgreSQL's integer
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"xf:{HUGE}",
+        f"hh:card:{HUGE}",
+        f"hh:history:{HUGE}",
+        f"flag:open:{HUGE}:0",
+        f"flag:deadline:1:{HUGE}",
+        f"pg:{HUGE}:",
+        f"ra:1:{HUGE}:0",
+        f"dp:{HUGE}",
+        f"ce:open:{HUGE}",
+        "hh:card:-1",
+    ],
+)
+async def test_a_forged_button_with_an_id_out_of_range_is_an_outdated_button(
+    town: Town, data: str
+) -> None:
+    await town.director.send("/help")
+    town.director.read_all()
+
+    answer = await town.director.press_data(data)
+
+    assert answer is not None and answer.text == "这个按钮已失效。"
+    await town.director.expect_no_message()
+
+
+async def test_find_with_a_huge_number_finds_nothing_and_says_so(town: Town) -> None:
+    await town.director.send(f"/find {HUGE}")
+
+    await town.director.expect("没有找到农户")
