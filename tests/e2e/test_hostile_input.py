@@ -143,6 +143,26 @@ async def test_a_nul_typed_into_a_form_is_refused_and_the_form_waits_for_the_tex
     assert reasons == ["房屋倒塌"]
 
 
+async def test_any_kind_of_line_break_typed_into_a_form_is_stored_as_one_line_feed(
+    app: App, town: Town
+) -> None:
+    await town.contact.send("/help")
+    await town.contact.tap("🏠 我的农户")
+    await town.contact.press("⏳ 张桂英（一组）")
+    await town.contact.press("🚩 报告风险")
+    await town.contact.press("✏️ 其他（自己填写）")
+    town.contact.read_all()
+
+    await town.contact.send("房屋\v倒塌\u2028漏雨\f\x85无人照看")
+    await town.contact.expect("房屋\n倒塌\n漏雨\n\n无人照看")
+    await town.contact.press("✅ 确认报告")
+    await town.contact.expect("已通知镇扶贫办")
+
+    async with app.uow() as uow:
+        reasons = (await uow.session.execute(select(RedFlag.reason))).scalars().all()
+    assert reasons == ["房屋\n倒塌\n漏雨\n\n无人照看"]
+
+
 async def test_a_nul_in_a_search_or_a_forged_button_is_answered_not_crashed(
     town: Town,
 ) -> None:
