@@ -71,7 +71,7 @@ def _month_asked(args: str | None, clock: Clock) -> Month:
     has nothing to count."""
     if not args:
         return clock.this_month().previous()
-    month = parse_month(args)
+    month = parse_month(args, clock.today())
     if month.first_day > clock.today():
         raise InvalidInput(
             N_("{month} has not begun yet: ask for this month or an earlier one."),

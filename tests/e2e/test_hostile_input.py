@@ -21,7 +21,10 @@ from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
-BAD_MONTH = "月份请按 YYYY-MM 填写，从 2000-01 到 2099-12，例如 2026-02。"
+BAD_MONTH = (
+    "月份请按 YYYY-MM 填写（也可以写 2026年3月、2026.3 或 3月），"
+    "从 2000-01 到 2099-12，例如 2026-02。"
+)
 
 
 @pytest.fixture

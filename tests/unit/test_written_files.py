@@ -182,7 +182,7 @@ def console(
 
 
 def test_the_summary_files_the_cli_writes_are_private(console: Path, open_umask: None) -> None:
-    assert main(["summary", "--month", "2026-02", "--out", "out/summary"]) == 0
+    assert main(["summary", "--month", "2026年2月", "--out", "out/summary"]) == 0
 
     folder = console / "out" / "summary"
     assert mode(folder) == 0o700
@@ -197,8 +197,6 @@ def test_the_summary_files_the_cli_writes_are_private(console: Path, open_umask:
 def test_the_cli_refuses_an_impossible_month_with_the_format(
     console: Path, capsys: pytest.CaptureFixture[str], month: str
 ) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        main(["summary", "--month", month])
+    assert main(["summary", "--month", month]) == 2
 
-    assert stopped.value.code == 2
-    assert "月份请按 YYYY-MM 填写，从 2000-01 到 2099-12" in capsys.readouterr().err
+    assert "从 2000-01 到 2099-12" in capsys.readouterr().err
