@@ -1,8 +1,9 @@
 """What the CLI prints. Names, villages and cells come from rosters and people, so nothing
 from the data reaches the terminal as a control: an escape code (ESC …) could recolour,
 retitle or rewrite the operator's terminal, a carriage return could hide a line. And a
-command meant to be pasted quotes every value for the shell: a name like 张三$(…) stays a
-name."""
+command meant to be pasted quotes every value for the shell (a name like 张三$(…) stays a
+name) and joins each option to its value (`--name=-x`), so a value beginning with "-" is
+not read as an option."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ def say(text: str = "", *, file: TextIO | None = None, flush: bool = False) -> N
     print(terminal_safe(text), file=file or sys.stdout, flush=flush)
 
 
-def shell_command(*words: str) -> str:
-    """A command line to paste into a shell, each word quoted as the shell needs."""
-    return shlex.join(words)
+def shell_command(*words: str, **options: str) -> str:
+    """A command line to paste into a shell: the words (program, subcommands, paths), then
+    each option as `--option=value` (underscores in its name become dashes), every word and
+    value quoted as the shell needs. A relative path beginning with "-" gets "./" before it,
+    so neither a value nor a path is read as an option."""
+    quoted = [shlex.quote(f"./{word}" if word.startswith("-") else word) for word in words]
+    quoted += [
+        f"--{name.replace('_', '-')}={shlex.quote(value)}" for name, value in options.items()
+    ]
+    return " ".join(quoted)

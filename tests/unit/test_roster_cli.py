@@ -34,7 +34,7 @@ def test_clerk_writes_the_template_fills_it_and_imports_it(
 
     out = capsys.readouterr().out
     assert "新增 1 户" in out
-    assert "bangfu invite --name '李春华' --role contact --phone 13905641268" in out
+    assert "bangfu invite --name='李春华' --role=contact --phone=13905641268" in out
     assert main(["import", "roster", "花名册.xlsx"]) == 0
     assert "新增 0 户" in capsys.readouterr().out
 
