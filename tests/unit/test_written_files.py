@@ -98,6 +98,31 @@ async def test_the_six_forms_keep_links_and_formulas_as_plain_text(
         assert live_cells(path.read_bytes()) == [], path.name
 
 
+async def test_text_that_looks_like_a_formula_is_kept_exactly_as_a_text_cell(
+    app: App, hostile_town: TownBuilder, tmp_path: Path
+) -> None:
+    """Read back with openpyxl: the exact text, a string cell, no ' in front; a text that a
+    spreadsheet would take for a formula when edited has the quote-prefix style instead."""
+    paths = await export_forms(app, CLI_OPERATOR, out_dir=tmp_path / "forms")
+    summary = await summary_for_month(app, CLI_OPERATOR, Month(2026, 3))
+    workbooks = [path.read_bytes() for path in paths] + [render_report(summary, TZ).workbook_xlsx]
+
+    cells = [
+        cell
+        for data in workbooks
+        for sheet in load_workbook(BytesIO(data)).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    for name in HOSTILE_NAMES:
+        exact = [cell for cell in cells if cell.value == name]
+        assert exact, name
+        assert all(cell.data_type == "s" for cell in exact), name
+        assert all(cell.quotePrefix for cell in exact) == name.startswith(("=", "+", "-", "@"))
+    assert not [cell.value for cell in cells if cell.value.startswith("'")]
+
+
 def test_the_roster_template_has_no_live_cells(tmp_path: Path) -> None:
     path = tmp_path / "roster.xlsx"
     write_roster_template(path)
