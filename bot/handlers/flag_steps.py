@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.filters import FreeText
 from bot.handlers.private_forms import begin_in_private
@@ -33,14 +34,15 @@ PROMPTS = {
     FlagAct.REQUEST_REMOVAL: N_(
         "📝 Request removal of the red flag on {household}.\n"
         "Why is the risk gone? (e.g. income stable above the line for six months, "
-        "the six guarantees secured). Type it below, or /cancel."
+        "the six guarantees secured). Type it below, at most {limit} characters, or /cancel."
     ),
     FlagAct.REJECT: N_(
-        "↩️ Reject the removal for {household}.\nPlease type the reason, or /cancel."
+        "↩️ Reject the removal for {household}.\n"
+        "Please type the reason (at most {limit} characters), or /cancel."
     ),
     FlagAct.COUNTY_DECISION: N_(
         "🏛 The county's decision for {household}.\n"
-        "Type the decision date and the document number, like:\n"
+        "Type the decision date and the document number (at most {limit} characters), like:\n"
         "3月9日 霍政〔2026〕12号\nor /cancel."
     ),
 }
@@ -133,7 +135,8 @@ async def ask_for_text(
     if act not in panel.acts:
         await query.answer(_("You cannot do that with this red flag now."), show_alert=True)
         return
-    text = _(PROMPTS[act]).format(household=_name(panel))
+    limit = DOCUMENT_MAX_CHARS if act == FlagAct.COUNTY_DECISION else app.settings.note_max_chars
+    text = _(PROMPTS[act]).format(household=_name(panel), limit=limit)
     data = {"flag_id": panel.flag.id, "act": act.value, "household": _name(panel)}
     await begin_in_private(query, state, bot, FlagStepForm.text, data, text)
 

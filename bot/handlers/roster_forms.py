@@ -15,6 +15,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
+from bot.domain.text_rules import NAME_MAX_CHARS, SHORT_CODE_MAX_CHARS
 from bot.errors import DomainError
 from bot.handlers.filters import FreeText
 from bot.handlers.households import edit_in_place
@@ -165,9 +166,13 @@ async def new_household(message: Message, actor: Actor, state: FSMContext) -> No
     await message.answer(
         _(
             "➕ A newly found household. Copy the lines below, fill in each one after the "
-            "colon (as in the roster), and send them back. Categories: {categories}. /cancel "
-            "to stop."
-        ).format(categories=join_list(ROSTER_NAME_BY_CATEGORY.values()))
+            "colon (as in the roster), and send them back. Categories: {categories}. Names "
+            "at most {name} characters, 户编号 and 组 at most {code}. /cancel to stop."
+        ).format(
+            categories=join_list(ROSTER_NAME_BY_CATEGORY.values()),
+            name=NAME_MAX_CHARS,
+            code=SHORT_CODE_MAX_CHARS,
+        )
     )
     await message.answer(template)
 

@@ -134,7 +134,10 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     admin_card = await town.admin.expect("🚩 红色预警 · 河口村 张桂英（一组）")
     assert admin_card.button_texts == ["➕ 添加帮扶措施", "📝 申请销号", "📜 农户档案"]
     await town.admin.press("📝 申请销号")
-    await town.admin.expect("风险为什么消除了")
+    prompt = await town.admin.expect("风险为什么消除了")
+    assert "最多 1000 个字" in prompt.text
+    await town.admin.send("收入稳定" * 251)  # 1,004 characters
+    await town.admin.expect("内容太长了：最多 1000 个字，您写了 1004 个字。")
     await town.admin.send("已纳入低保，医疗费用已报销，收入稳定")
     await town.admin.expect("已为 河口村 张桂英（一组） 申请销号")
     town.admin.read_all()
@@ -150,7 +153,10 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     await town.contact.expect("镇扶贫办已同意")
 
     await town.director.press("🏛 录入县级审定", approved_card, chat=town.group)
-    await town.director.expect("县级审定结果")
+    prompt = await town.director.expect("县级审定结果")
+    assert "文号最多 100 个字" in prompt.text
+    await town.director.send("3月9日 " + "霍" * 101)
+    await town.director.expect("内容太长了：最多 100 个字，您写了 101 个字。")
     await town.director.send("3月9日 霍政〔2026〕12号")
     await town.director.expect("✅ 河口村 张桂英（一组） 的红色预警已销号")
     await town.deliver()
