@@ -7,7 +7,6 @@ queueing and sending is left out, and a message with nothing left to say is not 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +20,8 @@ from bot.keyboards import HouseholdAction, flag_alert_keyboard, inline_grid
 from bot.services import flag_workflow, reminders
 from bot.services.flag_workflow import UNACKNOWLEDGED, FlagView
 from bot.services.households import household_name
+from bot.services.reachability import households_held
+from bot.shell_command import shell_command
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
 from bot.text_preview import IN_FULL, preview
@@ -237,9 +238,13 @@ async def person_to_reassign(
     unreachable = row.kind == reminders.PERSON_UNREACHABLE
     if unreachable and person.unreachable_since is None:
         return []  # they opened the bot again before this was sent
+    # Counted now, not when queued: quiet hours or a retry may have passed, and the office may
+    # have reassigned them meanwhile. With none left there is nothing to ask for.
+    count = await households_held(uow, person.id)
+    if not count:
+        return []
     with use_language(language):
         village = person.village.name if person.village else "—"
-        count = row.payload["households"]
         if unreachable and person.telegram_user_id is None:
             text = _(
                 "⚠️ Contact person {name} ({village}) has not opened their invitation link yet, "
@@ -250,7 +255,7 @@ async def person_to_reassign(
                 name=person.name,
                 village=village,
                 count=count,
-                command=shlex.join(["bangfu", "invite", "--name", person.name]),  # pasteable
+                command=shell_command("bangfu", "invite", name=person.name),  # pasteable
             )
         elif unreachable:
             text = _(

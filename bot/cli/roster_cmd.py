@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.app import build_app
-from bot.cli.output import say, shell_command
+from bot.cli.output import say
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.i18n import join_list
@@ -15,6 +15,7 @@ from bot.services import demo
 from bot.services.access import CLI_OPERATOR
 from bot.services.roster import RosterImportReport, import_roster, write_roster_template
 from bot.services.roster_rows import RowsRejected
+from bot.shell_command import shell_command
 from bot.storage.migrate import upgrade
 
 IMPORT_COMMAND = "import"

@@ -115,11 +115,11 @@ async def deactivate_person(settings: Settings, args: argparse.Namespace) -> int
         return [f"{household.number} {household.head_name}" for household in freed]
 
     freed = await _with_app(settings, run)
-    say(
-        _("Deactivated {name}. Households now without a contact person: {count}.").format(
-            name=args.name, count=len(freed)
-        )
-    )
+    if freed:
+        done = _("Deactivated {name}. Households now without a contact person: {count}.")
+    else:
+        done = _("Deactivated {name}. They held no households: nothing to reassign.")
+    say(done.format(name=args.name, count=len(freed)))
     for line in freed:
         say("  " + line)
     return 0

@@ -127,12 +127,13 @@ def _report_lines(report: PlatformImportReport) -> list[str]:
             for row in found
         ]
 
-    lines = [
-        _(
+    if report.flagged:
+        heading = _(
             "📥 Platform red-flag list: {flagged} households flagged, the town office is alerted."
-        ).format(flagged=len(report.flagged)),
-        *rows(report.flagged),
-    ]
+        ).format(flagged=len(report.flagged))
+    else:  # nothing happened: say so, claim no alert
+        heading = _("📥 Platform red-flag list: no household newly flagged, so no alert was sent.")
+    lines = [heading, *rows(report.flagged)]
     if report.already_open:
         lines.append(
             _("Already open, not flagged again: {count}").format(count=len(report.already_open))
@@ -296,15 +297,15 @@ async def deactivate(
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    names = join_list(household_name(household) for household in freed) or "—"
-    await edit_in_place(
-        query,
-        _(
+    if freed:
+        names = join_list(household_name(household) for household in freed)
+        text = _(
             "✅ Deactivated. Households now without a contact person: {count} ({names}).\n"
             "Use /unassigned to reassign them."
-        ).format(count=len(freed), names=names),
-        None,
-    )
+        ).format(count=len(freed), names=names)
+    else:
+        text = _("✅ Deactivated. They held no households: nothing to reassign.")
+    await edit_in_place(query, text, None)
 
 
 @router.callback_query(OfficeCancel.filter())
