@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,10 @@ HEADER_SEARCH_ROWS = 20
 # has 500–3,000 households; the import is measured with 100,000 (bench/big_roster.py).
 ROSTER_MAX_ROWS = 200_000
 MAX_COLUMNS = 100  # the roster has 12 columns, the platform's list a few dozen
+# What a workbook may unpack to per row it may have: a row of long Chinese cells is a few KB of
+# XML. A workbook's shared strings are read whole when it is opened, before any row, so a file
+# of a few MB that unpacks to gigabytes (a "zip bomb") is refused by its members' sizes first.
+UNPACKED_BYTES_PER_ROW = 8 * 1024
 TEMPLATE_SHEET = "花名册"
 HELP_SHEET = "说明"
 
@@ -190,6 +195,10 @@ def _read_table(path: Path, max_rows: int) -> list[list[object]]:
 
 UNREADABLE_XLSX = N_("Cannot open {file}: it is not a readable .xlsx workbook.")
 UNREADABLE_CSV = N_("Cannot read {file}: it is not a readable CSV file.")
+TOO_BIG_UNPACKED = N_(
+    "{file} unpacks to far more than a list of {limit} rows could: nothing was read. Check "
+    "that it is the right file."
+)
 TOO_MANY_ROWS = N_(
     "{file} has more than {limit} rows, more than this list can have: nothing was read. "
     "Check that it is the right file, and delete empty rows at its end."
@@ -200,6 +209,14 @@ def _read_xlsx(path: Path, max_rows: int) -> list[list[object]]:
     """Every row of the first sheet. A file that is not a workbook, or a damaged one (a zip
     of something else, a sheet cut short), is one clear sentence, whatever openpyxl, zipfile
     or the XML parser raised while reading it: none of its rows count."""
+    try:
+        with zipfile.ZipFile(path) as archive:  # sizes as the archive declares them...
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise InvalidInput(UNREADABLE_XLSX, file=path.name) from None
+    # ...and zipfile never inflates a member past its declared size.
+    if unpacked > max_rows * UNPACKED_BYTES_PER_ROW:
+        raise InvalidInput(TOO_BIG_UNPACKED, file=path.name, limit=f"{max_rows - 1:,}")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # any failure to parse a user's file means "unreadable"

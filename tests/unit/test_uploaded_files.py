@@ -18,8 +18,13 @@ from bot.domain.model import Role
 from bot.errors import InvalidInput
 from bot.i18n import use_language
 from bot.services.access import CLI_OPERATOR
-from bot.services.platform_flags import PlatformListRejected, import_platform_flags
+from bot.services.platform_flags import (
+    PLATFORM_LIST_MAX_ROWS,
+    PlatformListRejected,
+    import_platform_flags,
+)
 from bot.services.roster import RosterRejected, import_roster
+from bot.services.roster_sheet import UNPACKED_BYTES_PER_ROW
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag, Village
 from bot.storage.uow import App
 from tests.fixtures.rosters import household_row, write_csv, write_xlsx
@@ -108,6 +113,38 @@ async def test_an_unreadable_platform_list_is_one_clear_sentence_and_nothing_is_
         await import_platform_flags(app, office, make(tmp_path / name))
 
     assert await count(app, RedFlag) == 0 and await count(app, OutboxMessage) == 0
+
+
+def workbook_bomb(path: Path) -> Path:
+    """A platform list of a few hundred KB whose shared strings unpack to over 160 MB: what
+    openpyxl would read whole when opening it, before any row."""
+    whole = write_xlsx(path.with_name("whole.xlsx"), [household_row(1)])
+    huge = b"A" * (PLATFORM_LIST_MAX_ROWS * UNPACKED_BYTES_PER_ROW + 1024 * 1024)
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    strings += b"<si><t>" + huge + b"</t></si></sst>"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as archive:
+        for item in source.infolist():
+            if item.filename != "xl/sharedStrings.xml":
+                archive.writestr(item, source.read(item.filename))
+        archive.writestr("xl/sharedStrings.xml", strings, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+async def test_a_workbook_that_unpacks_to_far_more_than_a_list_is_refused_unread(
+    app: App, tmp_path: Path
+) -> None:
+    office = await TownBuilder(app).person("周主任", role=Role.TOWN_OFFICE)
+    bomb = workbook_bomb(tmp_path / "预警名单.xlsx")
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+
+    with pytest.raises(InvalidInput) as refused:
+        await import_platform_flags(app, office, bomb)
+
+    with use_language("zh"):
+        assert refused.value.render() == (
+            "预警名单.xlsx 解压后远远超过 20,000 行的名单应有的大小，没有读取。请确认文件是否发错。"
+        )
+    assert await count(app, RedFlag) == 0
 
 
 @pytest.fixture
