@@ -104,11 +104,12 @@ class SpreadsheetFile:
 
     def _unique(self, name: str) -> str:
         """A valid sheet name: at most 31 characters, none of []:*?/\\, unique ignoring case."""
-        base = name.translate(INVALID_SHEET_CHARS).strip("'")[:31] or "_"
+        # Cut first, then trim: a name whose 31st character is ' must not end with it.
+        base = name.translate(INVALID_SHEET_CHARS)[:31].strip("'") or "_"
         title, n = base, 2
         while title.casefold() in self._names:
             suffix = f"({n})"
-            title, n = base[: 31 - len(suffix)] + suffix, n + 1
+            title, n = base[: 31 - len(suffix)].rstrip("'") + suffix, n + 1
         self._names.add(title.casefold())
         return title
 

@@ -37,6 +37,7 @@ HOSTILE_NAMES = (
     "+cmd|' /C calc'!A0",
     "@SUM(1+1)",
     "-2+3",
+    "河" * 30 + "'村",  # cut to a sheet's 31 characters, it would end with an apostrophe
 )
 
 
