@@ -123,15 +123,20 @@ async def test_a_damaged_platform_list_gets_one_sentence_and_flags_nothing(
         assert (await uow.session.execute(select(func.count(RedFlag.id)))).scalar_one() == 0
 
 
+async def open_risk_reason(contact: TelegramUser) -> None:
+    """The contact person opens 张桂英's risk report and chooses to type the reason."""
+    await contact.send("/help")  # the menu keyboard comes with it
+    await contact.tap("🏠 我的农户")
+    await contact.press("⏳ 张桂英（一组）")
+    await contact.press("🚩 报告风险")
+    await contact.press("✏️ 其他（自己填写）")
+    contact.read_all()
+
+
 async def test_a_nul_typed_into_a_form_is_refused_and_the_form_waits_for_the_text_again(
     app: App, town: Town
 ) -> None:
-    await town.contact.send("/help")  # the menu keyboard comes with it
-    await town.contact.tap("🏠 我的农户")
-    await town.contact.press("⏳ 张桂英（一组）")
-    await town.contact.press("🚩 报告风险")
-    await town.contact.press("✏️ 其他（自己填写）")
-    town.contact.read_all()
+    await open_risk_reason(town.contact)
 
     await town.contact.send("房屋\x00倒塌")
     await town.contact.expect("这里面有一个看不见的控制字符（U+0000），请去掉它重新输入。")
@@ -149,12 +154,7 @@ async def test_a_nul_typed_into_a_form_is_refused_and_the_form_waits_for_the_tex
 async def test_any_kind_of_line_break_typed_into_a_form_is_stored_as_one_line_feed(
     app: App, town: Town
 ) -> None:
-    await town.contact.send("/help")
-    await town.contact.tap("🏠 我的农户")
-    await town.contact.press("⏳ 张桂英（一组）")
-    await town.contact.press("🚩 报告风险")
-    await town.contact.press("✏️ 其他（自己填写）")
-    town.contact.read_all()
+    await open_risk_reason(town.contact)
 
     await town.contact.send("房屋\v倒塌\u2028漏雨\f\x85无人照看")
     await town.contact.expect("房屋\n倒塌\n漏雨\n\n无人照看")

@@ -1,6 +1,8 @@
 """The town office's work through the real bot: a red flag from alert to 销号, a rejected
 removal, the platform's red-flag list uploaded in the group, reassigning and deactivating,
-and a contact person refused the town office's commands."""
+and a contact person refused the town office's commands. A message with nothing to report
+claims no action: a list that flags nobody, a deactivation that frees no household, a
+"reassign this person" notice counted when it is sent and not sent once they hold none."""
 
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.domain.model import FlagSource, FlagStatus, Role
-from bot.services import flag_lifecycle, flag_workflow
+from bot.services import flag_lifecycle, flag_workflow, reminders
 from bot.services.access import Actor
 from bot.services.flags import raise_flag, report_risk
+from bot.services.outbox import OutboxStatus, TownOffice, queue
 from bot.storage.models import (
     Assignment,
     AssistanceMeasure,
     Household,
     HouseholdChange,
+    OutboxMessage,
     Person,
     RedFlag,
 )
@@ -315,3 +319,62 @@ async def test_the_town_office_changes_a_category_with_its_meeting_record(
     await town.contact.expect("张桂英")  # a contact person finds their own household …
     await town.contact.expect_no_message()
     assert "🔁 调整类别" not in town.contact.messages[-1].button_texts  # … without roster buttons
+
+
+# A message with nothing to report claims no action.
+
+
+async def test_a_platform_list_that_flags_no_household_says_so_and_alerts_nobody(
+    town: Town,
+) -> None:
+    listing = "序号,户编号,户主姓名,预警原因\n1,3415239999999999,查无此户,x\n"
+
+    await town.director.send_document(listing.encode(), "2月预警名单.csv", chat=town.group)
+
+    report = await town.group.expect("📥 省平台预警名单：没有新标注的农户，没有发提醒。")
+    assert "已提醒" not in report.text and "没有找到这户（请核对编号）：1 行" in report.text
+    assert await town.deliver() == 0
+    await town.group.expect_no_message()
+
+
+async def test_deactivating_a_person_who_held_no_households_asks_for_no_reassignment(
+    town: Town,
+) -> None:
+    await town.director.send("/deactivate 李春华")
+    await town.director.expect("停用 李春华")
+    await town.director.press("✅ 确认停用")
+
+    done = await town.director.expect("✅ 已停用。此人名下没有农户，不需要重新指派。")
+    assert "/unassigned" not in done.text
+
+
+async def queue_inactive_notice(app: App, person: Person, households: int) -> None:
+    payload = {"person_id": person.id, "households": households, "days": 30, "last_entered": None}
+    async with app.uow() as uow:
+        key = f"inactive:{person.id}"
+        await queue(uow, app.settings, TownOffice(), key, reminders.PERSON_INACTIVE, payload)
+        await uow.commit()
+
+
+async def test_a_reassign_notice_counts_the_households_held_when_it_is_sent(
+    app: App, town: Town
+) -> None:
+    await queue_inactive_notice(app, town.people["王建华"], households=3)  # three when queued
+
+    await town.deliver()
+
+    notice = await town.group.expect("王建华")
+    assert "名下有 1 户" in notice.text
+
+
+async def test_a_reassign_notice_for_someone_who_holds_nothing_by_then_is_not_sent(
+    app: App, town: Town
+) -> None:
+    await queue_inactive_notice(app, town.people["李春华"], households=2)  # reassigned since
+
+    await town.deliver()
+
+    await town.group.expect_no_message()
+    async with app.uow() as uow:
+        row = (await uow.session.execute(select(OutboxMessage))).scalar_one()
+    assert row.status == OutboxStatus.SKIPPED

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,15 +24,6 @@ from tests.town_builder import TownBuilder
 
 DIGEST = JOBS["contact_digest"]
 THE_20TH = datetime(2026, 3, 20, 9, 0, tzinfo=TZ)
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> None:
-    monkeypatch.chdir(tmp_path)  # no .env here
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-TOKEN")
-    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # never reached
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
 
 
 async def seed(app: App) -> None:
