@@ -167,7 +167,7 @@ async def test_people_the_bot_cannot_reach_are_marked_and_the_town_office_told_o
         assert "收不到机器人的消息" in notice and "名下有 1 户" in notice
     # Without a Telegram account the town office is asked to send the invitation link.
     [notice] = [text for text in told if "钱春花" in text]
-    assert "还没有打开邀请链接" in notice and "bangfu invite --name '钱春花'" in notice
+    assert "还没有打开邀请链接" in notice and "bangfu invite --name='钱春花'" in notice
 
     # The daily people check finds the same people, and tells nobody again.
     async with app.uow() as uow:

@@ -52,7 +52,9 @@ async def test_a_stop_signal_lets_the_sends_on_the_wire_finish_and_be_recorded_t
 ):
     user, writer = make_user("周主任"), make_user("李秀兰")
     town = TownBuilder(app)
-    wang = await town.person("王建华", village=await town.village("河口村"))
+    village = await town.village("河口村")
+    wang = await town.person("王建华", village=village)
+    await town.household(village, "张桂英", wang)  # the notice is not sent for nobody held
     async with app.uow() as uow:
         payload = {"person_id": wang.person_id, "households": 3, "days": 30, "last_entered": None}
         await queue(
