@@ -18,13 +18,15 @@ from sqlalchemy import func, select
 
 from bot.clock import Month
 from bot.config import Settings
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.reports import summaries
 from bot.i18n import N_
-from bot.services import flag_workflow, reminders, summaries
-from bot.services.outbox import TownOffice, queue
+from bot.messages.summary_notices import MONTHLY_SUMMARY, summary_key
 from bot.storage.models import JobRun
 from bot.storage.uow import App, UnitOfWork
 from scheduler.ladder import LadderJob, latest_moment, next_moment, step_of
-from scheduler.summary_notices import MONTHLY_SUMMARY, summary_key
 
 log = logging.getLogger(__name__)
 

@@ -40,14 +40,20 @@ from aiogram.exceptions import (
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.pacing import PacerClosed, Priority
-from bot.services import reachability
-from bot.services.outbox import OutboxStatus, Recipient, fan_out_town_office
+from bot.core.delivery import reachability
+from bot.core.delivery.outbox import OutboxStatus, Recipient, fan_out_town_office
+from bot.messages.rendering import (
+    NoRenderer,
+    OutgoingMessage,
+    fit_for_telegram,
+    refit_stored,
+    render,
+)
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
-from bot.telegram_parts import is_length_refusal
-from bot.telegram_session import background_sends, pacer_of
-from scheduler.rendering import NoRenderer, OutgoingMessage, fit_for_telegram, refit_stored, render
+from bot.telegram.pacing import PacerClosed, Priority
+from bot.telegram.parts import is_length_refusal
+from bot.telegram.session import background_sends, pacer_of
 
 log = logging.getLogger(__name__)
 

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers import (
-    contact_log,
-    corrections,
-    flag_alerts,
-    flag_steps,
-    gate,
-    household_history,
-    households,
-    measure_form,
-    menu,
-    month,
-    onboarding,
-    reports,
-    risk,
-    roster_forms,
-    town_office,
-)
-from bot.handlers.chat_scope import OfficeChatsOnly
-from bot.handlers.filters import Registered
+from bot.handlers.contacts import contact_log, corrections
+from bot.handlers.contacts import progress as month
+from bot.handlers.flags import alerts as flag_alerts
+from bot.handlers.flags import measures as measure_form
+from bot.handlers.flags import removal as flag_steps
+from bot.handlers.flags import risk_report as risk
+from bot.handlers.households import history as household_history
+from bot.handlers.households import my_households as households
+from bot.handlers.onboarding import gate, menu
+from bot.handlers.onboarding import start as onboarding
+from bot.handlers.reports import summary_and_forms as reports
+from bot.handlers.roster import changes as roster_forms
+from bot.handlers.town_office import desk as town_office
+from bot.telegram.chat_scope import OfficeChatsOnly
+from bot.telegram.filters import Registered
 
 IN_PRIVATE = F.chat.type == "private"
 PRESSED_IN_PRIVATE = F.message.chat.type == "private"

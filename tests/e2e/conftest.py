@@ -25,13 +25,13 @@ import pytest
 from aiogram import Bot, Dispatcher, Router
 from sqlalchemy import select
 
-from bot.app import build_bot, build_dispatcher
 from bot.clock import FrozenClock
-from bot.commands import publish_commands
 from bot.config import Settings
 from bot.domain.model import Category, Role
 from bot.storage.models import Assignment, Household, Person, Village
 from bot.storage.uow import App
+from bot.telegram.app import build_bot, build_dispatcher
+from bot.telegram.commands import publish_commands
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 POLLING_TIMEOUT = 2  # seconds a getUpdates waits: stop_polling cancels it anyway

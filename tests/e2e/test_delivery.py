@@ -10,17 +10,17 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.app import build_bot
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import ChatAudience, OutboxStatus, queue
+from bot.core.flags.raising import raise_flag
+from bot.core.policy import Actor
 from bot.domain.model import Category, FlagSource, Role
-from bot.services import reminders
-from bot.services.access import Actor
-from bot.services.flags import raise_flag
-from bot.services.outbox import ChatAudience, OutboxStatus, queue
+from bot.messages.rendering import OutgoingMessage, renderer
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from scheduler.rendering import OutgoingMessage, renderer
+from bot.telegram.app import build_bot
 from scheduler.sender import OutboxSender
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 

@@ -13,18 +13,18 @@ from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from sqlalchemy import insert, select
 
-from bot.app import build_bot
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import ChatAudience, OutboxStatus, queue
+from bot.core.households.my_households import household_name
 from bot.domain.model import Category, Role
-from bot.keyboards import inline_grid
-from bot.services import reminders
-from bot.services.households import household_name
-from bot.services.outbox import ChatAudience, OutboxStatus, queue
+from bot.messages.keyboards import inline_grid
+from bot.messages.rendering import OutgoingMessage, renderer
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram_limits import TEXT_LIMIT, utf16_len
-from scheduler.rendering import OutgoingMessage, renderer
+from bot.telegram.app import build_bot
+from bot.telegram.limits import TEXT_LIMIT, utf16_len
 from scheduler.sender import OutboxSender
 from tests.fast_clock import FastClock
 from tests.telegram_api import FakeTelegram, TelegramGroup

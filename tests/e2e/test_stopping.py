@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.services import reminders
-from bot.services.outbox import ChatAudience, OutboxStatus, queue
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import ChatAudience, OutboxStatus, queue
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import App
 from tests.telegram_api import FakeTelegram

@@ -8,13 +8,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags import removal as flag_lifecycle
+from bot.core.flags.raising import raise_flag
+from bot.core.flags.removal import FlagAct, StepKind
+from bot.core.households.history import household_history
+from bot.core.policy import Actor
 from bot.domain.model import FlagSource, FlagStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.services import flag_lifecycle, flag_workflow
-from bot.services.access import Actor
-from bot.services.flag_lifecycle import FlagAct, StepKind
-from bot.services.flags import raise_flag
-from bot.services.household_history import household_history
 from bot.storage.models import AuditEntry, FlagStep, Household, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder

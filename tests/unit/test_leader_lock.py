@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.cli import main
-from bot.services import reminders
-from bot.services.outbox import OutboxStatus
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import OutboxStatus
 from bot.storage import leader
 from bot.storage.leader import leader_lock
 from bot.storage.models import OutboxMessage

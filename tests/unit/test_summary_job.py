@@ -11,16 +11,16 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.reports.summaries import summary_for_month
 from bot.domain.model import ContactChannel, Role
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.summaries import summary_for_month
+from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, render
+from bot.messages.summary_notices import MONTHLY_SUMMARY, summary_messages
 from bot.storage.models import CoverageSnapshot, Household, OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
 from scheduler.catchup import catch_up, run_if_due
 from scheduler.jobs import JOBS, run_job
 from scheduler.ladder import LadderJob, latest_moment, moments, next_moment
-from scheduler.rendering import Attachment, FileKind, OutgoingMessage, render
-from scheduler.summary_notices import MONTHLY_SUMMARY, summary_messages
 from tests.town_builder import TownBuilder
 
 FEBRUARY = Month(2026, 2)
