@@ -42,7 +42,7 @@ from sqlalchemy import func, insert, select
 
 from bot.clock import Clock
 from bot.config import Settings, normalise_database_url
-from bot.core.coverage import reminders
+from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import OutboxStatus
 from bot.domain.model import Category, Role
 from bot.storage.leader import leader_lock
@@ -305,7 +305,7 @@ async def outbox_counts(app: App) -> Counter[str]:
     async with app.uow() as uow:
         rows = await uow.session.execute(
             select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.kind == reminders.DIGEST)
+            .where(OutboxMessage.kind == MessageKind.CONTACT_DIGEST)
             .group_by(OutboxMessage.status)
         )
         return Counter({str(status): count for status, count in rows})

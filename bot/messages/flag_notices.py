@@ -23,7 +23,7 @@ from bot.domain.model import FlagSource, FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
-from bot.messages.rendering import OutgoingMessage, renderer
+from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
 from bot.text_preview import IN_FULL, IN_LIST, NAME, preview
@@ -143,7 +143,6 @@ async def _panel(uow: UnitOfWork, row: OutboxMessage) -> tuple[FlagPanel, FlagSt
     return FlagPanel(view, steps, []), step
 
 
-@renderer(flag_lifecycle.REMOVAL_REQUEST)
 async def removal_request(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:
@@ -175,7 +174,6 @@ async def removal_request(
     return [OutgoingMessage(text, inline_grid(buttons, columns=2))]
 
 
-@renderer(flag_lifecycle.FLAG_DECISION)
 async def flag_decision(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:

@@ -13,8 +13,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.clock import Month, local_minute
+from bot.clock import Month, days_left_in_month, local_minute
 from bot.core.coverage import reminders
+from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView
 from bot.core.households.my_households import household_name
@@ -22,11 +23,10 @@ from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
 from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAction, flag_alert_keyboard, inline_grid
-from bot.messages.rendering import OutgoingMessage, renderer, split_text
+from bot.messages.rendering import OutgoingMessage, split_text
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
 from bot.text_preview import IN_FULL, preview
-from scheduler.ladder import days_left_in_month
 
 RULE = N_("Contact each household at least once a month. Days left this month: {days}.")
 NO_CONTACT_PERSON = N_("No contact person")
@@ -42,7 +42,6 @@ def _current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
     return month if uow.clock.this_month() == month else None
 
 
-@renderer(reminders.DIGEST)
 async def contact_digest(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:
@@ -100,7 +99,6 @@ def _person_lines(rows: Sequence[reminders.Uncontacted]) -> list[str]:
     return lines
 
 
-@renderer(reminders.VILLAGE_LIST)
 async def village_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
     month = _current_month(uow, row)
     village = await uow.session.get(Village, row.payload["village_id"])
@@ -128,7 +126,6 @@ async def village_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> li
         return [OutgoingMessage(text, None) for text in split_text(lines)]
 
 
-@renderer(reminders.TOWN_LIST)
 async def town_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
     month = _current_month(uow, row)
     if month is None:
@@ -160,7 +157,6 @@ async def town_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[
         return [OutgoingMessage(text, None) for text in split_text(lines)]
 
 
-@renderer(flag_workflow.FLAG_ALERT)
 async def flag_alert(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
     view = await flag_workflow.flag_view(uow, row.payload["flag_id"])
     occasion = row.payload.get("occasion")
@@ -227,15 +223,13 @@ def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> st
     return "\n".join(lines)
 
 
-@renderer(reminders.PERSON_UNREACHABLE)
-@renderer(reminders.PERSON_INACTIVE)
 async def person_to_reassign(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:
     person = await uow.session.get(Person, row.payload["person_id"])
     if person is None or not person.active:
         return []
-    unreachable = row.kind == reminders.PERSON_UNREACHABLE
+    unreachable = row.kind == MessageKind.PERSON_UNREACHABLE
     if unreachable and person.unreachable_since is None:
         return []  # they opened the bot again before this was sent
     with use_language(language):

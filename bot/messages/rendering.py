@@ -1,11 +1,11 @@
 """Turning an outbox row into the Telegram messages its reader sees.
 
-Each kind of row has one renderer, registered with `@renderer("kind")`: an async function
-`(uow, row, language) -> list[OutgoingMessage]` that reads what it needs from the database
-when the row is sent, in the reader's language. An empty list means there is nothing left
-to say (the sender then skips the row). Long lists go through `split_text`, so a message
-never passes Telegram's 4,096 UTF-16 units and no line is cut in two; the sender then makes
-sure every part fits (`fit_for_telegram`), whatever a renderer returned.
+Each kind of row (`MessageKind`) has one renderer, listed in `bot/messages/renderers.py`:
+an async function `(uow, row, language) -> list[OutgoingMessage]` that reads what it needs
+from the database when the row is sent, in the reader's language. An empty list means there
+is nothing left to say (the sender then skips the row). Long lists go through `split_text`,
+so a message never passes Telegram's 4,096 UTF-16 units and no line is cut in two; the sender
+then makes sure every part fits (`fit_for_telegram`), whatever a renderer returned.
 
 A part may carry one file (`Attachment`: a chart as a photo, a workbook as a document), sent
 with its text as the caption (a caption too long for Telegram's 1,024 units is cut short, and
@@ -16,7 +16,7 @@ after a restart sends the very file the first try rendered.
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -24,9 +24,6 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
-from bot.i18n import use_language
-from bot.storage.models import OutboxMessage
-from bot.storage.uow import UnitOfWork
 from bot.telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
 from bot.telegram.parts import split_caption, split_text
 
@@ -130,36 +127,6 @@ class OutgoingMessage:
             await bot.send_document(
                 chat_id, upload, caption=caption, reply_markup=self.reply_markup
             )
-
-
-Renderer = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[list[OutgoingMessage]]]
-RENDERERS: dict[str, Renderer] = {}
-
-
-class NoRenderer(LookupError):
-    """A row of a kind nobody registered a renderer for."""
-
-
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register the function as the renderer of `kind` (one renderer per kind)."""
-
-    def register(function: Renderer) -> Renderer:
-        known = RENDERERS.get(kind)
-        if known is not None and known is not function:
-            raise ValueError(f"kind {kind!r} already has a renderer: {known.__qualname__}")
-        RENDERERS[kind] = function
-        return function
-
-    return register
-
-
-async def render(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
-    """The row's messages in `language`; [] when there is nothing left to say."""
-    function = RENDERERS.get(row.kind)
-    if function is None:
-        raise NoRenderer(f"no renderer for outbox kind {row.kind!r}")
-    with use_language(language):
-        return await function(uow, row, language)
 
 
 def refit_stored(parts: list[dict[str, Any]], sent: int) -> list[dict[str, Any]] | None:

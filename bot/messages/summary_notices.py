@@ -19,11 +19,10 @@ from bot.core.reports import summaries
 from bot.documents.summary_report import SummaryReport, chart_title, month_label, render_report
 from bot.domain.model import ContactChannel
 from bot.i18n import gettext as _
-from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, renderer, split_text
+from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, split_text
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import UnitOfWork
 
-MONTHLY_SUMMARY = "monthly_summary"  # outbox kind: last month's summary for the town office
 LATE_ENTRIES_IN_TEXT = 10  # the workbook lists them all
 # matplotlib's rc_context changes process-wide settings (the CJK font): one drawing at a time,
 # or a /summary and the scheduler's send could draw each other's chart in the wrong font.
@@ -99,7 +98,6 @@ def _late_entry_lines(entries: list[LateEntry], tz: ZoneInfo) -> list[str]:
     return lines
 
 
-@renderer(MONTHLY_SUMMARY)
 async def monthly_summary(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.raising import raise_flag
@@ -68,7 +69,7 @@ async def test_village_admin_requests_removal_town_approves_county_decides_and_f
         app, flagged.admin, flagged.flag_id, "已纳入低保，收入稳定"
     )
     assert (await stored(app, flagged.flag_id)).status == FlagStatus.REMOVAL_REQUESTED
-    assert [row.recipient for row in await outbox(app, flag_lifecycle.REMOVAL_REQUEST)] == [
+    assert [row.recipient for row in await outbox(app, MessageKind.FLAG_REMOVAL_REQUEST)] == [
         f"person:{flagged.office.person_id}"
     ]
 
@@ -91,7 +92,7 @@ async def test_village_admin_requests_removal_town_approves_county_decides_and_f
         StepKind.REMOVAL_APPROVED,
         StepKind.COUNTY_DECISION,
     ]
-    decisions = await outbox(app, flag_lifecycle.FLAG_DECISION)
+    decisions = await outbox(app, MessageKind.FLAG_DECISION)
     recipients = {row.recipient for row in decisions}
     assert recipients == {
         f"person:{flagged.admin.person_id}",

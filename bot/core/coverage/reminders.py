@@ -16,16 +16,11 @@ from sqlalchemy import and_, func, select
 from bot.clock import Month
 from bot.config import Settings
 from bot.core.coverage.progress import contacted_in
+from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.storage.models import Assignment, Contact, Household, Person
 from bot.storage.uow import UnitOfWork
-
-DIGEST = "contact_digest"
-VILLAGE_LIST = "village_list"
-TOWN_LIST = "town_list"
-PERSON_UNREACHABLE = "person_unreachable"
-PERSON_INACTIVE = "person_inactive"
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,7 @@ async def queue_contact_digests(
             settings,
             PersonAudience(person.id),
             f"reminder:person:{person.id}:{month}:{step}",
-            DIGEST,
+            MessageKind.CONTACT_DIGEST,
             {
                 "person_id": person.id,
                 "month": str(month),
@@ -112,7 +107,7 @@ async def queue_village_lists(uow: UnitOfWork, settings: Settings, month: Month,
             settings,
             VillageAdmins(village_id),
             f"village_list:village:{village_id}:{month}:{step}",
-            VILLAGE_LIST,
+            MessageKind.VILLAGE_LIST,
             {
                 "village_id": village_id,
                 "month": str(month),
@@ -134,7 +129,7 @@ async def queue_town_list(uow: UnitOfWork, settings: Settings, month: Month, ste
         settings,
         TownOffice(),
         f"town_list:town:{month}:{step}",
-        TOWN_LIST,
+        MessageKind.TOWN_LIST,
         {"month": str(month), "step": step, "household_ids": household_ids},
     )
 
@@ -190,7 +185,10 @@ async def queue_people_to_reassign(
     """Tell the town office, once per person and month, whom to reassign households from."""
     unreachable, inactive = await people_to_reassign(uow, settings, now)
     queued = 0
-    for kind, found in ((PERSON_UNREACHABLE, unreachable), (PERSON_INACTIVE, inactive)):
+    for kind, found in (
+        (MessageKind.PERSON_UNREACHABLE, unreachable),
+        (MessageKind.PERSON_INACTIVE, inactive),
+    ):
         for entry in found:
             queued += await queue(
                 uow,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, update
 
 from bot.config import Settings
-from bot.core.coverage import reminders
+from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import TownOffice, queue
 from bot.domain.model import HouseholdStatus, Role
 from bot.storage.models import Assignment, Household, Person
@@ -41,8 +41,8 @@ async def mark_unreachable(
         uow,
         settings,
         TownOffice(),
-        f"{reminders.PERSON_UNREACHABLE}:person:{person_id}:{month}",
-        reminders.PERSON_UNREACHABLE,
+        f"{MessageKind.PERSON_UNREACHABLE}:person:{person_id}:{month}",
+        MessageKind.PERSON_UNREACHABLE,
         {"person_id": person_id, "households": households, "last_entered": None},
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import local_minute
 from bot.config import Settings
+from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import TownOffice, queue
 from bot.core.policy import Actor, readable_flag
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
@@ -23,7 +24,6 @@ from bot.i18n import N_
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
-FLAG_ALERT = "flag_alert"
 DEADLINE_CHOICES = (7, 15, 30)  # the buttons under an alert; a deadline is one of these
 
 # Why an alert was sent again; kept in the outbox payload so each occasion is alerted once.
@@ -145,7 +145,7 @@ async def _realert(uow: UnitOfWork, settings: Settings, flag: RedFlag, occasion:
         settings,
         TownOffice(),
         f"flag:{flag.id}:alert:{repeat}",
-        FLAG_ALERT,
+        MessageKind.FLAG_ALERT,
         {
             "flag_id": flag.id,
             "repeat": repeat,

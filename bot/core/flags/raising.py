@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import TownOffice, queue
 from bot.core.free_text import required_text
 from bot.core.policy import Actor, readable_household
@@ -53,7 +54,7 @@ async def raise_flag(
         uow.settings,
         TownOffice(),
         f"flag:{flag.id}:alert:0",
-        "flag_alert",
+        MessageKind.FLAG_ALERT,
         {"flag_id": flag.id, "repeat": 0},
         urgent=True,
     )

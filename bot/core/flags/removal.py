@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.core.flags.acknowledgement import FlagView, flag_view
 from bot.core.free_text import required_text
@@ -27,9 +28,6 @@ from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_
 from bot.storage.models import Assignment, FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
-
-REMOVAL_REQUEST = "flag_removal_request"  # outbox kind: to the town office
-FLAG_DECISION = "flag_decision"  # outbox kind: to the village admins and contact persons
 
 
 class StepKind(StrEnum):
@@ -153,7 +151,7 @@ async def request_removal(app: App, actor: Actor, flag_id: int, reason: str) -> 
             uow.settings,
             TownOffice(),
             f"flag:{flag.id}:step:{step.id}",
-            REMOVAL_REQUEST,
+            MessageKind.FLAG_REMOVAL_REQUEST,
             {"flag_id": flag.id, "step_id": step.id},
         )
         await uow.commit()
@@ -279,7 +277,14 @@ async def _tell_the_village(
     """The decision goes to the village admins and to the household's contact persons."""
     key = f"flag:{flag.id}:step:{step.id}"
     payload = {"flag_id": flag.id, "step_id": step.id}
-    await queue(uow, uow.settings, VillageAdmins(household.village_id), key, FLAG_DECISION, payload)
+    await queue(
+        uow,
+        uow.settings,
+        VillageAdmins(household.village_id),
+        key,
+        MessageKind.FLAG_DECISION,
+        payload,
+    )
     contact_persons = await uow.session.execute(
         select(Assignment.person_id).where(
             Assignment.household_id == household.id, Assignment.ended_at.is_(None)
@@ -291,6 +296,6 @@ async def _tell_the_village(
             uow.settings,
             PersonAudience(person_id),
             f"{key}:contact:{person_id}",
-            FLAG_DECISION,
+            MessageKind.FLAG_DECISION,
             payload,
         )

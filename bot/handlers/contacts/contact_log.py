@@ -51,7 +51,6 @@ from bot.messages.keyboards import LOG_CONTACT, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 
-router = Router(name="contact_log")
 NO_LONGER_ACTIVE = N_("This button is no longer active.")
 
 
@@ -90,7 +89,6 @@ async def _form_data(
 # ---- choosing the household ----------------------------------------------------------------
 
 
-@router.message(MenuButton(LOG_CONTACT))
 async def pick_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()
     progress = await progress_this_month(app, actor)
@@ -124,7 +122,6 @@ async def pick_household(message: Message, app: App, actor: Actor, state: FSMCon
     await state.update_data(picker_id=sent.message_id)
 
 
-@router.message(ContactForm.household, FreeText())
 async def search_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     page = await list_households(app, actor, search=message.text)
     if page.total == 1:
@@ -149,7 +146,6 @@ async def search_household(message: Message, app: App, actor: Actor, state: FSMC
     await state.update_data(picker_id=sent.message_id)
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "log"))
 async def household_chosen(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -194,7 +190,6 @@ async def _begin(
 # ---- steps answered with a button -----------------------------------------------------------
 
 
-@router.callback_query(ContactForm.channel, FormPress.filter(F.step == "channel"))
 async def channel_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
@@ -216,10 +211,6 @@ TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
 }
 
 
-@router.callback_query(
-    StateFilter(ContactForm.guarantees, ContactForm.events),
-    FormPress.filter(F.step.in_(set(TOGGLES))),
-)
 async def value_toggled(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
@@ -243,9 +234,6 @@ async def value_toggled(
     )
 
 
-@router.callback_query(
-    ContactForm.guarantees, FormPress.filter(F.step.in_({"all_fine", "guarantees_done"}))
-)
 async def guarantees_answered(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
@@ -268,7 +256,6 @@ EXTRAS = {
 }
 
 
-@router.callback_query(ContactForm.confirm, FormPress.filter(F.step.in_(set(EXTRAS))))
 async def extra_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
@@ -281,7 +268,6 @@ async def extra_chosen(
     await _go(query, state, app, EXTRAS[callback_data.step])
 
 
-@router.callback_query(ContactForm.confirm, FormPress.filter(F.step == "day"))
 async def day_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -298,16 +284,6 @@ async def day_chosen(
     await _go(query, state, app, ContactForm.confirm, day=day.isoformat())
 
 
-@router.callback_query(
-    StateFilter(
-        ContactForm.events,
-        ContactForm.typing_day,
-        ContactForm.typing_income,
-        ContactForm.typing_note,
-        ContactForm.sending_photo,
-    ),
-    FormPress.filter(F.step.in_({"back", "events_done"})),
-)
 async def back_to_confirm(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
@@ -315,14 +291,12 @@ async def back_to_confirm(
         await _go(query, state, app, ContactForm.confirm)
 
 
-@router.callback_query(StateFilter(ContactForm), FormPress.filter(F.step == "cancel"))
 async def cancel(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
     if await _form_data(query, callback_data, state) is not None:
         await state.clear()
         await show(query, _("Stopped. Nothing was saved."))
 
 
-@router.callback_query(ContactForm.confirm, FormPress.filter(F.step == "save"))
 async def save(
     query: CallbackQuery, callback_data: FormPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -345,7 +319,6 @@ async def save(
 # ---- steps answered by typing or sending ----------------------------------------------------
 
 
-@router.message(ContactForm.typing_day, FreeText())
 async def day_typed(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     try:
@@ -358,7 +331,6 @@ async def day_typed(message: Message, app: App, actor: Actor, state: FSMContext)
     await _send_step(message, state, app, ContactForm.confirm)
 
 
-@router.message(ContactForm.typing_income, FreeText())
 async def income_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         income = contact_rules.parse_income(message.text or "")
@@ -369,7 +341,6 @@ async def income_typed(message: Message, app: App, state: FSMContext) -> None:
     await _send_step(message, state, app, ContactForm.confirm)
 
 
-@router.message(ContactForm.typing_note, FreeText())
 async def note_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         note = contact_rules.validate_note(app.settings, message.text)
@@ -380,22 +351,12 @@ async def note_typed(message: Message, app: App, state: FSMContext) -> None:
     await _send_step(message, state, app, ContactForm.confirm)
 
 
-@router.message(ContactForm.sending_photo, F.photo)
 async def photo_sent(message: Message, app: App, state: FSMContext) -> None:
     largest = message.photo[-1]  # type: ignore[index]
     await state.update_data(photo=largest.file_id)
     await _send_step(message, state, app, ContactForm.confirm)
 
 
-router.message.register(leave_form, StateFilter(ContactForm), MenuButton(*LEAVING_BUTTONS))
-
-
-@router.message(
-    StateFilter(ContactForm),
-    ~StateFilter(ContactForm.household),
-    ~MenuButton(*LEAVING_BUTTONS),
-    F.func(lambda m: not (m.text or "").startswith("/")),
-)
 async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
     """Text where a button is expected, or a sticker where a date is: a hint, and the step again."""
     step = await state.get_state()
@@ -408,8 +369,62 @@ async def not_the_expected_input(message: Message, app: App, state: FSMContext) 
     await _send_step(message, state, app, step or "", lead=hints.get(step or "", _(TAP_A_BUTTON)))
 
 
-@router.callback_query(FormPress.filter())
 async def stale_press(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
     """A button of this form pressed at the wrong step (an older message), or of a finished form."""
     if await _form_data(query, callback_data, state) is not None:
         await query.answer(_(NO_LONGER_ACTIVE), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="contact_log")
+    router.message.register(pick_household, MenuButton(LOG_CONTACT))
+    router.message.register(search_household, ContactForm.household, FreeText())
+    router.callback_query.register(household_chosen, HouseholdAction.filter(F.action == "log"))
+    router.callback_query.register(
+        channel_chosen, ContactForm.channel, FormPress.filter(F.step == "channel")
+    )
+    router.callback_query.register(
+        value_toggled,
+        StateFilter(ContactForm.guarantees, ContactForm.events),
+        FormPress.filter(F.step.in_(set(TOGGLES))),
+    )
+    router.callback_query.register(
+        guarantees_answered,
+        ContactForm.guarantees,
+        FormPress.filter(F.step.in_({"all_fine", "guarantees_done"})),
+    )
+    router.callback_query.register(
+        extra_chosen, ContactForm.confirm, FormPress.filter(F.step.in_(set(EXTRAS)))
+    )
+    router.callback_query.register(
+        day_chosen, ContactForm.confirm, FormPress.filter(F.step == "day")
+    )
+    router.callback_query.register(
+        back_to_confirm,
+        StateFilter(
+            ContactForm.events,
+            ContactForm.typing_day,
+            ContactForm.typing_income,
+            ContactForm.typing_note,
+            ContactForm.sending_photo,
+        ),
+        FormPress.filter(F.step.in_({"back", "events_done"})),
+    )
+    router.callback_query.register(
+        cancel, StateFilter(ContactForm), FormPress.filter(F.step == "cancel")
+    )
+    router.callback_query.register(save, ContactForm.confirm, FormPress.filter(F.step == "save"))
+    router.message.register(day_typed, ContactForm.typing_day, FreeText())
+    router.message.register(income_typed, ContactForm.typing_income, FreeText())
+    router.message.register(note_typed, ContactForm.typing_note, FreeText())
+    router.message.register(photo_sent, ContactForm.sending_photo, F.photo)
+    router.message.register(leave_form, StateFilter(ContactForm), MenuButton(*LEAVING_BUTTONS))
+    router.message.register(
+        not_the_expected_input,
+        StateFilter(ContactForm),
+        ~StateFilter(ContactForm.household),
+        ~MenuButton(*LEAVING_BUTTONS),
+        F.func(lambda m: not (m.text or "").startswith("/")),
+    )
+    router.callback_query.register(stale_press, FormPress.filter())
+    return router

@@ -44,7 +44,6 @@ from bot.messages.keyboards import inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 
-router = Router(name="corrections")
 RECENT_SHOWN = 20
 
 
@@ -144,7 +143,6 @@ async def _apply(
 # ---- listing, withdrawing -------------------------------------------------------------------
 
 
-@router.message(Command("recent"))
 async def recent(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()
     hours = app.settings.contact_edit_window_hours
@@ -176,7 +174,6 @@ async def recent(message: Message, app: App, actor: Actor, state: FSMContext) ->
     await message.answer(text, reply_markup=inline_grid(buttons))
 
 
-@router.callback_query(ContactEdit.filter(F.action.in_({"open", "keep"})))
 async def open_contact(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -187,7 +184,6 @@ async def open_contact(
     await show(query, _summary(line, app), inline_grid(contact_buttons(line.contact.id), columns=2))
 
 
-@router.callback_query(ContactEdit.filter(F.action == "close"))
 async def close_contact(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
@@ -195,7 +191,6 @@ async def close_contact(query: CallbackQuery, state: FSMContext) -> None:
         await drop_buttons(query.message, query.message.message_id)
 
 
-@router.callback_query(ContactEdit.filter(F.action == "withdraw"))
 async def ask_withdraw(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
 ) -> None:
@@ -212,7 +207,6 @@ async def ask_withdraw(
     await show(query, text, inline_grid(buttons, columns=2))
 
 
-@router.callback_query(ContactEdit.filter(F.action == "withdraw_yes"))
 async def withdraw(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
 ) -> None:
@@ -230,7 +224,6 @@ async def withdraw(
 # ---- correcting -----------------------------------------------------------------------------
 
 
-@router.callback_query(ContactEdit.filter(F.action == "correct"))
 async def correct_menu(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -240,9 +233,6 @@ async def correct_menu(
         await show(query, *_correct_menu(line, app))
 
 
-@router.callback_query(
-    ContactEdit.filter(F.action.in_({"how", "guarantees", "events", "type_day", "income", "note"}))
-)
 async def correction_step(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -309,7 +299,6 @@ def _prompt(step: str | None, app: App) -> str:
     return _(TAP_A_BUTTON)
 
 
-@router.callback_query(ContactEdit.filter(F.action.in_({"day", "channel"})))
 async def corrected_by_button(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -324,10 +313,6 @@ async def corrected_by_button(
 TOGGLE_ACTIONS = {"guarantee", "all_fine", "guarantees_done", "event", "events_done"}
 
 
-@router.callback_query(
-    StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
-    ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
-)
 async def toggle_pressed(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -354,7 +339,6 @@ async def toggle_pressed(
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
 
-@router.callback_query(ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)))
 async def stale_toggle_press(query: CallbackQuery) -> None:
     await query.answer(_(FORM_FINISHED), show_alert=True)
 
@@ -376,12 +360,6 @@ async def _answer_correction(
     await show(query, text, markup)
 
 
-@router.message(
-    StateFilter(
-        CorrectionForm.typing_day, CorrectionForm.typing_income, CorrectionForm.typing_note
-    ),
-    FreeText(),
-)
 async def correction_typed(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     step = await state.get_state()
@@ -415,16 +393,50 @@ async def _send_prompt(message: Message, state: FSMContext, app: App, lead: str)
     await state.update_data(message_id=sent.message_id)
 
 
-router.message.register(leave_form, StateFilter(CorrectionForm), MenuButton(*LEAVING_BUTTONS))
-
-
-@router.message(
-    StateFilter(CorrectionForm),
-    ~MenuButton(*LEAVING_BUTTONS),
-    F.func(lambda m: not (m.text or "").startswith("/")),
-)
 async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
     step = await state.get_state()
     toggling = step in (CorrectionForm.guarantees.state, CorrectionForm.events.state)
     hint = _(TAP_A_BUTTON) if toggling else _("Please type it as text.")
     await _send_prompt(message, state, app, lead=hint)
+
+
+def build_router() -> Router:
+    router = Router(name="corrections")
+    router.message.register(recent, Command("recent"))
+    router.callback_query.register(open_contact, ContactEdit.filter(F.action.in_({"open", "keep"})))
+    router.callback_query.register(close_contact, ContactEdit.filter(F.action == "close"))
+    router.callback_query.register(ask_withdraw, ContactEdit.filter(F.action == "withdraw"))
+    router.callback_query.register(withdraw, ContactEdit.filter(F.action == "withdraw_yes"))
+    router.callback_query.register(correct_menu, ContactEdit.filter(F.action == "correct"))
+    router.callback_query.register(
+        correction_step,
+        ContactEdit.filter(
+            F.action.in_({"how", "guarantees", "events", "type_day", "income", "note"})
+        ),
+    )
+    router.callback_query.register(
+        corrected_by_button, ContactEdit.filter(F.action.in_({"day", "channel"}))
+    )
+    router.callback_query.register(
+        toggle_pressed,
+        StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
+        ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
+    )
+    router.callback_query.register(
+        stale_toggle_press, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS))
+    )
+    router.message.register(
+        correction_typed,
+        StateFilter(
+            CorrectionForm.typing_day, CorrectionForm.typing_income, CorrectionForm.typing_note
+        ),
+        FreeText(),
+    )
+    router.message.register(leave_form, StateFilter(CorrectionForm), MenuButton(*LEAVING_BUTTONS))
+    router.message.register(
+        not_the_expected_input,
+        StateFilter(CorrectionForm),
+        ~MenuButton(*LEAVING_BUTTONS),
+        F.func(lambda m: not (m.text or "").startswith("/")),
+    )
+    return router

@@ -16,8 +16,6 @@ from bot.messages.keyboards import THIS_MONTH, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import MenuButton
 
-router = Router(name="month")
-
 # Buttons shown for the households still to contact; a longer list is in 🏠 My households.
 MAX_REMAINING_BUTTONS = 20
 
@@ -46,7 +44,6 @@ def progress_text(progress: MonthProgress, days_left: int) -> str:
     return "\n".join(lines)
 
 
-@router.message(MenuButton(THIS_MONTH))
 async def this_month(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()  # a menu press leaves any form
     progress = await progress_this_month(app, actor)
@@ -59,3 +56,9 @@ async def this_month(message: Message, app: App, actor: Actor, state: FSMContext
     ]
     text = progress_text(progress, progress.days_left(app.clock.today()))
     await message.answer(text, reply_markup=inline_grid(buttons) if buttons else None)
+
+
+def build_router() -> Router:
+    router = Router(name="month")
+    router.message.register(this_month, MenuButton(THIS_MONTH))
+    return router

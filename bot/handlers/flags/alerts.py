@@ -22,10 +22,8 @@ from bot.messages.keyboards import FlagAction, flag_alert_keyboard
 from bot.storage.uow import App
 
 log = logging.getLogger(__name__)
-router = Router(name="flag_alerts")
 
 
-@router.callback_query(FlagAction.filter(F.action == "ack"))
 async def acknowledge(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
@@ -44,7 +42,6 @@ async def acknowledge(
     )
 
 
-@router.callback_query(FlagAction.filter(F.action == "deadline"))
 async def set_deadline(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
@@ -84,3 +81,10 @@ async def _show_in_chat(query: CallbackQuery, view: FlagView, note: str) -> None
 
 def _village(view: FlagView) -> str:
     return view.household.village.name
+
+
+def build_router() -> Router:
+    router = Router(name="flag_alerts")
+    router.callback_query.register(acknowledge, FlagAction.filter(F.action == "ack"))
+    router.callback_query.register(set_deadline, FlagAction.filter(F.action == "deadline"))
+    return router

@@ -39,8 +39,6 @@ from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, IN_LIST, preview
 
-router = Router(name="measure_form")
-
 ASK_WHAT = N_(
     "What will be done? Type it in a sentence (e.g. 申请大病医疗救助), at most {limit} characters."
 )
@@ -139,7 +137,6 @@ async def _start(
     await begin_in_private(query, state, bot, MeasureForm.kind, data, text, markup)
 
 
-@router.callback_query(FlagAction.filter(F.action == "measure"))
 async def from_flag(
     query: CallbackQuery,
     callback_data: FlagAction,
@@ -156,7 +153,6 @@ async def from_flag(
     await _start(query, app, actor, state, bot, panel.household.id, panel.flag.id)
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "measure"))
 async def from_household(
     query: CallbackQuery,
     callback_data: HouseholdAction,
@@ -168,7 +164,6 @@ async def from_household(
     await _start(query, app, actor, state, bot, callback_data.household_id, None)
 
 
-@router.callback_query(StateFilter(MeasureForm.kind), MeasurePick.filter())
 async def kind_picked(
     query: CallbackQuery, callback_data: MeasurePick, app: App, state: FSMContext
 ) -> None:
@@ -183,7 +178,6 @@ async def kind_picked(
 
 # Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
 # over its limit is refused here, with the limit, not at the end (nor echoed back in full).
-@router.message(StateFilter(MeasureForm.what), FreeText())
 async def what_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         what = validate_what(app.settings, message.text)
@@ -195,7 +189,6 @@ async def what_typed(message: Message, app: App, state: FSMContext) -> None:
     await message.answer(_(ASK_RESPONSIBLE).format(limit=RESPONSIBLE_MAX_CHARS))
 
 
-@router.message(StateFilter(MeasureForm.responsible), FreeText())
 async def responsible_typed(message: Message, state: FSMContext) -> None:
     try:
         responsible = validate_responsible(message.text)
@@ -207,7 +200,6 @@ async def responsible_typed(message: Message, state: FSMContext) -> None:
     await message.answer(_(ASK_AMOUNT), reply_markup=_skip_keyboard())
 
 
-@router.message(StateFilter(MeasureForm.amount), FreeText())
 async def amount_typed(message: Message, state: FSMContext) -> None:
     try:
         amount = parse_amount(message.text or "")
@@ -219,14 +211,12 @@ async def amount_typed(message: Message, state: FSMContext) -> None:
     await message.answer(_(ASK_DEADLINE), reply_markup=_deadline_keyboard())
 
 
-@router.callback_query(StateFilter(MeasureForm.amount), MeasureStep.filter(F.action == "skip"))
 async def amount_skipped(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.set_state(MeasureForm.deadline)
     await edit_in_place(query, _(ASK_DEADLINE), _deadline_keyboard())
 
 
-@router.message(StateFilter(MeasureForm.deadline), FreeText())
 async def deadline_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         day = parse_day(message.text or "", app.clock.today())
@@ -236,9 +226,6 @@ async def deadline_typed(message: Message, app: App, state: FSMContext) -> None:
     await _after_deadline(message, app, state, day.isoformat())
 
 
-@router.callback_query(
-    StateFilter(MeasureForm.deadline), MeasureStep.filter(F.action.in_({"days", "skip"}))
-)
 async def deadline_picked(
     query: CallbackQuery, callback_data: MeasureStep, app: App, state: FSMContext
 ) -> None:
@@ -261,7 +248,6 @@ async def _after_deadline(message: Message, app: App, state: FSMContext, day: st
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(StateFilter(MeasureForm.event), FreeText())
 async def event_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         major_event = validate_major_event(app.settings, message.text)
@@ -274,7 +260,6 @@ async def event_typed(message: Message, app: App, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == "save"))
 async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     await state.clear()
@@ -310,8 +295,34 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
     )
 
 
-@router.callback_query(StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel"))
 async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
+
+
+def build_router() -> Router:
+    router = Router(name="measure_form")
+    router.callback_query.register(from_flag, FlagAction.filter(F.action == "measure"))
+    router.callback_query.register(from_household, HouseholdAction.filter(F.action == "measure"))
+    router.callback_query.register(kind_picked, StateFilter(MeasureForm.kind), MeasurePick.filter())
+    router.message.register(what_typed, StateFilter(MeasureForm.what), FreeText())
+    router.message.register(responsible_typed, StateFilter(MeasureForm.responsible), FreeText())
+    router.message.register(amount_typed, StateFilter(MeasureForm.amount), FreeText())
+    router.callback_query.register(
+        amount_skipped, StateFilter(MeasureForm.amount), MeasureStep.filter(F.action == "skip")
+    )
+    router.message.register(deadline_typed, StateFilter(MeasureForm.deadline), FreeText())
+    router.callback_query.register(
+        deadline_picked,
+        StateFilter(MeasureForm.deadline),
+        MeasureStep.filter(F.action.in_({"days", "skip"})),
+    )
+    router.message.register(event_typed, StateFilter(MeasureForm.event), FreeText())
+    router.callback_query.register(
+        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == "save")
+    )
+    router.callback_query.register(
+        cancelled, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
+    )
+    return router

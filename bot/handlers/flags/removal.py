@@ -26,8 +26,6 @@ from bot.messages.keyboards import FlagAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 
-router = Router(name="flag_steps")
-
 LIST_LIMIT = 40  # buttons in one message; the town rarely has more flags open
 PROMPTS = {
     FlagAct.REQUEST_REMOVAL: N_(
@@ -54,7 +52,6 @@ def _name(panel: FlagPanel) -> str:
     return f"{panel.household.village.name} {household_name(panel.household)}"
 
 
-@router.message(Command("flags"))
 async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
     panels = await flag_lifecycle.open_flag_panels(app, actor)
     if not panels:
@@ -74,7 +71,6 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
     await message.answer(text, reply_markup=inline_grid(buttons))
 
 
-@router.callback_query(FlagAction.filter(F.action == "open"))
 async def open_flag(
     query: CallbackQuery, callback_data: FlagAction, app: App, actor: Actor
 ) -> None:
@@ -89,7 +85,6 @@ async def open_flag(
         await query.message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(FlagAction.filter(F.action == FlagAct.APPROVE.value))
 async def approve(query: CallbackQuery, callback_data: FlagAction, app: App, actor: Actor) -> None:
     try:
         await flag_lifecycle.review_removal(app, actor, callback_data.flag_id, approve=True)
@@ -109,13 +104,6 @@ async def approve(query: CallbackQuery, callback_data: FlagAction, app: App, act
         await query.message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(
-    FlagAction.filter(
-        F.action.in_(
-            {FlagAct.REQUEST_REMOVAL.value, FlagAct.REJECT.value, FlagAct.COUNTY_DECISION.value}
-        )
-    )
-)
 async def ask_for_text(
     query: CallbackQuery,
     callback_data: FlagAction,
@@ -138,7 +126,6 @@ async def ask_for_text(
     await begin_in_private(query, state, bot, FlagStepForm.text, data, text)
 
 
-@router.message(StateFilter(FlagStepForm.text), FreeText())
 async def text_typed(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     act, flag_id, typed = FlagAct(data["act"]), data["flag_id"], message.text or ""
@@ -175,3 +162,20 @@ def _county_decision(app: App, typed: str) -> tuple[date, str]:
             N_("Please give both the date and the document number, like: 3月9日 霍政〔2026〕12号")
         )
     return parse_day(day_text, app.clock.today()), document.strip()
+
+
+def build_router() -> Router:
+    router = Router(name="flag_steps")
+    router.message.register(list_open_flags, Command("flags"))
+    router.callback_query.register(open_flag, FlagAction.filter(F.action == "open"))
+    router.callback_query.register(approve, FlagAction.filter(F.action == FlagAct.APPROVE.value))
+    router.callback_query.register(
+        ask_for_text,
+        FlagAction.filter(
+            F.action.in_(
+                {FlagAct.REQUEST_REMOVAL.value, FlagAct.REJECT.value, FlagAct.COUNTY_DECISION.value}
+            )
+        ),
+    )
+    router.message.register(text_typed, StateFilter(FlagStepForm.text), FreeText())
+    return router

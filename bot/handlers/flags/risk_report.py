@@ -27,8 +27,6 @@ from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
 
-router = Router(name="risk")
-
 
 @dataclass(frozen=True)
 class RiskChoice:
@@ -133,7 +131,6 @@ async def _send(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> N
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "risk"))
 async def start_report(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -152,7 +149,6 @@ async def start_report(
         )
 
 
-@router.callback_query(StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter())
 async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: FSMContext) -> None:
     if await _this_report(query, callback_data, state) is None:
         return
@@ -169,7 +165,6 @@ async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: 
     await edit_in_place(query, *confirm_step(data))
 
 
-@router.message(StateFilter(ReportRisk.reason), FreeText())
 async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
     data = await state.get_data()
     try:
@@ -183,21 +178,18 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
     await _send(message, confirm_step(data))
 
 
-@router.message(StateFilter(ReportRisk.reason), F.text.is_(None))
 async def reason_not_text(message: Message, app: App, state: FSMContext) -> None:
     data = await state.get_data()
     await message.answer(_("Please tap a risk below, or type it as text."))
     await _send(message, _reason_step(data, app))
 
 
-@router.message(StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None)))
 async def confirm_expected(message: Message, state: FSMContext) -> None:
     data = await state.get_data()
     await message.answer(_("Please tap ✅ Report it or ✖️ Cancel."))
     await _send(message, confirm_step(data))
 
 
-@router.callback_query(StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report"))
 async def report_confirmed(
     query: CallbackQuery, callback_data: RiskStep, app: App, actor: Actor, state: FSMContext
 ) -> None:
@@ -221,9 +213,6 @@ async def report_confirmed(
     )
 
 
-@router.callback_query(
-    StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskStep.filter(F.action == "cancel")
-)
 async def report_cancelled(
     query: CallbackQuery, callback_data: RiskStep, state: FSMContext
 ) -> None:
@@ -234,7 +223,31 @@ async def report_cancelled(
     await edit_in_place(query, _("Cancelled. No risk was reported."), None)
 
 
-@router.callback_query(or_f(RiskReason.filter(), RiskStep.filter()))
 async def finished_report_pressed(query: CallbackQuery) -> None:
     """A button of a report already sent or cancelled, or pressed at the wrong step."""
     await query.answer(_(FORM_FINISHED), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="risk")
+    router.callback_query.register(start_report, HouseholdAction.filter(F.action == "risk"))
+    router.callback_query.register(
+        reason_picked, StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter()
+    )
+    router.message.register(reason_typed, StateFilter(ReportRisk.reason), FreeText())
+    router.message.register(reason_not_text, StateFilter(ReportRisk.reason), F.text.is_(None))
+    router.message.register(
+        confirm_expected, StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None))
+    )
+    router.callback_query.register(
+        report_confirmed, StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report")
+    )
+    router.callback_query.register(
+        report_cancelled,
+        StateFilter(ReportRisk.reason, ReportRisk.confirm),
+        RiskStep.filter(F.action == "cancel"),
+    )
+    router.callback_query.register(
+        finished_report_pressed, or_f(RiskReason.filter(), RiskStep.filter())
+    )
+    return router

@@ -32,8 +32,6 @@ from bot.storage.models import AssistanceMeasure, HouseholdChange
 from bot.storage.uow import App
 from bot.text_preview import IN_LIST, preview
 
-router = Router(name="household_history")
-
 REASON_BUTTON_UNITS = 24  # of a flag's reason on its button (UTF-16 units)
 CHANGE_LABELS = {
     ChangeKind.ADDED: N_("New household"),
@@ -160,7 +158,6 @@ async def send_history(message: Message, app: App, actor: Actor, household_id: i
         await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "history"))
 async def open_history(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
@@ -175,3 +172,9 @@ async def open_history(
     await query.answer()
     for text, markup in render_history(history, actor, app):
         await query.message.answer(text, reply_markup=markup)
+
+
+def build_router() -> Router:
+    router = Router(name="household_history")
+    router.callback_query.register(open_history, HouseholdAction.filter(F.action == "history"))
+    return router

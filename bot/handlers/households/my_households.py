@@ -30,8 +30,6 @@ from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 from bot.text_preview import IN_LIST, preview
 
-router = Router(name="households")
-
 # A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
 # 户编号 is this long, so longer text cannot match and is answered without a query.
 SEARCH_MAX_BYTES = 40
@@ -191,7 +189,6 @@ async def show_card(message: Message, app: App, actor: Actor, household_id: int)
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(MenuButton(MY_HOUSEHOLDS))
 async def my_households(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()  # a menu press leaves any form
     page = await list_households(app, actor)
@@ -202,7 +199,6 @@ async def my_households(message: Message, app: App, actor: Actor, state: FSMCont
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(Page.filter())
 async def turn_page(query: CallbackQuery, callback_data: Page, app: App, actor: Actor) -> None:
     page = await list_households(
         app, actor, page=callback_data.page, search=callback_data.search or None
@@ -214,7 +210,6 @@ async def turn_page(query: CallbackQuery, callback_data: Page, app: App, actor: 
     await edit_in_place(query, *render_page(page))
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "card"))
 async def open_card(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
@@ -228,7 +223,6 @@ async def open_card(
         await query.message.answer(text, reply_markup=markup)
 
 
-@router.message(F.chat.type == "private", StateFilter(None), FreeText())
 async def search_households(message: Message, app: App, actor: Actor) -> None:
     """Text typed outside any form searches the person's own households."""
     search = (message.text or "").strip()
@@ -248,3 +242,14 @@ async def search_households(message: Message, app: App, actor: Actor) -> None:
         return
     text, markup = render_page(page)
     await message.answer(text, reply_markup=markup)
+
+
+def build_router() -> Router:
+    router = Router(name="households")
+    router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
+    router.callback_query.register(turn_page, Page.filter())
+    router.callback_query.register(open_card, HouseholdAction.filter(F.action == "card"))
+    router.message.register(
+        search_households, F.chat.type == "private", StateFilter(None), FreeText()
+    )
+    return router

@@ -10,9 +10,7 @@ from bot.core.roster.people import DEACTIVATED
 from bot.i18n import N_
 from bot.i18n import gettext as _
 
-router = Router(name="gate")
 # In a group (the town office's chat) strangers' chatter is none of the bot's business.
-router.message.filter(F.chat.type == "private")
 
 NOT_REGISTERED = N_(
     "This bot is for the town's contact persons and offices. "
@@ -20,7 +18,6 @@ NOT_REGISTERED = N_(
 )
 
 
-@router.message()
 async def not_registered(message: Message, deactivated: bool = False) -> None:
     if deactivated:
         await message.answer(_(DEACTIVATED), reply_markup=ReplyKeyboardRemove())
@@ -28,6 +25,13 @@ async def not_registered(message: Message, deactivated: bool = False) -> None:
     await message.answer(_(NOT_REGISTERED))
 
 
-@router.callback_query()
 async def not_registered_press(query: CallbackQuery, deactivated: bool = False) -> None:
     await query.answer(_(DEACTIVATED if deactivated else NOT_REGISTERED), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="gate")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(not_registered)
+    router.callback_query.register(not_registered_press)
+    return router

@@ -19,8 +19,6 @@ from bot.messages.keyboards import HELP, inline_grid, main_menu
 from bot.storage.uow import App
 from bot.telegram.filters import MenuButton
 
-router = Router(name="menu")
-
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -63,22 +61,17 @@ def _role_help() -> dict[Role, str]:
     }
 
 
-@router.message(CommandStart())
-@router.message(Command("help", "menu"))
-@router.message(MenuButton(HELP))
 async def show_help(message: Message, actor: Actor, state: FSMContext, app: App) -> None:
     await state.clear()
     await message.answer(help_text(actor, app.settings), reply_markup=main_menu(actor.role))
 
 
-@router.message(Command("language"))
 async def choose_language(message: Message) -> None:
     buttons = [(LANGUAGE_NAMES[code], LanguageChoice(code=code)) for code in LANGUAGES]
     await message.answer(_("Choose your language:"), reply_markup=inline_grid(buttons, columns=2))
 
 
 # Pressed (or forged) in a group, it would post the menu keyboard there: private only.
-@router.callback_query(LanguageChoice.filter(), F.message.chat.type == "private")
 async def language_chosen(
     query: CallbackQuery, callback_data: LanguageChoice, actor: Actor, app: App
 ) -> None:
@@ -94,13 +87,11 @@ async def language_chosen(
         )
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, actor: Actor, state: FSMContext) -> None:
     await state.clear()
     await message.answer(_("Stopped. Nothing was saved."), reply_markup=main_menu(actor.role))
 
 
-@router.message(F.chat.type == "private")
 async def not_understood(message: Message, actor: Actor) -> None:
     await message.answer(
         _("Sorry, I did not understand that. Please use the menu buttons below."),
@@ -108,6 +99,20 @@ async def not_understood(message: Message, actor: Actor) -> None:
     )
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer active."), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="menu")
+    router.message.register(show_help, CommandStart())
+    router.message.register(show_help, Command("help", "menu"))
+    router.message.register(show_help, MenuButton(HELP))
+    router.message.register(choose_language, Command("language"))
+    router.callback_query.register(
+        language_chosen, LanguageChoice.filter(), F.message.chat.type == "private"
+    )
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(not_understood, F.chat.type == "private")
+    router.callback_query.register(stale_button)
+    return router

@@ -20,12 +20,9 @@ from bot.i18n import language_for, set_language
 from bot.messages.keyboards import main_menu
 from bot.storage.uow import App
 
-router = Router(name="onboarding")
 # Invite links open a private chat; a code typed into a group would give it away.
-router.message.filter(F.chat.type == "private")
 
 
-@router.message(CommandStart(deep_link=True))
 async def open_invite(
     message: Message,
     command: CommandObject,
@@ -55,3 +52,10 @@ async def open_invite(
     await message.answer(
         f"{welcome}\n\n{help_text(actor, app.settings)}", reply_markup=main_menu(actor.role)
     )
+
+
+def build_router() -> Router:
+    router = Router(name="onboarding")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(open_invite, CommandStart(deep_link=True))
+    return router

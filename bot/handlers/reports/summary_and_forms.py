@@ -38,8 +38,6 @@ from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
 from bot.messages.summary_notices import summary_messages
 from bot.storage.uow import App
 
-router = Router(name="reports")
-
 FORMS_WORD = "forms"
 
 
@@ -49,7 +47,6 @@ class ExportVillage(CallbackData, prefix="xf"):
     village_id: int
 
 
-@router.message(Command("summary"))
 async def summary(
     message: Message, command: CommandObject, app: App, actor: Actor, bot: Bot
 ) -> None:
@@ -80,7 +77,6 @@ def _month_asked(args: str | None, clock: Clock) -> Month:
     return month
 
 
-@router.message(Command("export"))
 async def export(
     message: Message, command: CommandObject, app: App, actor: Actor, bot: Bot
 ) -> None:
@@ -118,7 +114,6 @@ async def _offer_villages(message: Message, app: App, actor: Actor, bot: Bot) ->
     )
 
 
-@router.callback_query(ExportVillage.filter())
 async def export_pressed(
     query: CallbackQuery, callback_data: ExportVillage, app: App, actor: Actor, bot: Bot
 ) -> None:
@@ -168,3 +163,11 @@ async def _send(bot: Bot, chat_id: int, parts: Iterable[OutgoingMessage]) -> Non
     messages a minute, and six forms after a summary come close) and waits out a 429."""
     for part in parts:
         await part.send(bot, chat_id)
+
+
+def build_router() -> Router:
+    router = Router(name="reports")
+    router.message.register(summary, Command("summary"))
+    router.message.register(export, Command("export"))
+    router.callback_query.register(export_pressed, ExportVillage.filter())
+    return router

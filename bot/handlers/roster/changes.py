@@ -31,8 +31,6 @@ from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
 
-router = Router(name="roster_forms")
-
 ASK_MEETING_DAY = N_(
     "{change} for {household}.\nOn what day did the meeting decide it (会议记录日期)? "
     "Type it like 3月6日, or /cancel."
@@ -84,7 +82,6 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     return text, inline_grid(buttons, columns=2)
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "category"))
 async def choose_category(
     query: CallbackQuery, callback_data: HouseholdAction, actor: Actor
 ) -> None:
@@ -124,7 +121,6 @@ async def _begin(
     await begin_in_private(query, state, bot, MeetingForm.day, data, text)
 
 
-@router.callback_query(CategoryPick.filter())
 async def category_picked(
     query: CallbackQuery,
     callback_data: CategoryPick,
@@ -140,7 +136,6 @@ async def category_picked(
     await _begin(query, app, actor, state, bot, callback_data.household_id, data)
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "adjust"))
 async def adjust_out(
     query: CallbackQuery,
     callback_data: HouseholdAction,
@@ -152,7 +147,6 @@ async def adjust_out(
     await _begin(query, app, actor, state, bot, callback_data.household_id, {"change": "adjust"})
 
 
-@router.message(Command("newhousehold"))
 async def new_household(message: Message, actor: Actor, state: FSMContext) -> None:
     try:
         roster_changes.town_office_only(actor)
@@ -172,7 +166,6 @@ async def new_household(message: Message, actor: Actor, state: FSMContext) -> No
     await message.answer(template)
 
 
-@router.message(StateFilter(MeetingForm.cells), FreeText())
 async def cells_typed(message: Message, state: FSMContext) -> None:
     cells: dict[str, object] = {}
     for line in (message.text or "").splitlines():
@@ -194,7 +187,6 @@ async def cells_typed(message: Message, state: FSMContext) -> None:
     )
 
 
-@router.message(StateFilter(MeetingForm.day), FreeText())
 async def day_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         day = parse_day(message.text or "", app.clock.today())
@@ -207,7 +199,6 @@ async def day_typed(message: Message, app: App, state: FSMContext) -> None:
     await message.answer(_(ASK_REASON).format(limit=app.settings.note_max_chars))
 
 
-@router.message(StateFilter(MeetingForm.reason), FreeText())
 async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
     try:  # the meeting record's own rule, now: an over-long reason is refused with its limit
         reason = roster_changes.meeting_reason(app.settings, message.text)
@@ -220,7 +211,6 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == "save"))
 async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     await state.clear()
@@ -257,8 +247,25 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
     )
 
 
-@router.callback_query(StateFilter(MeetingForm), MeetingStep.filter(F.action == "cancel"))
 async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
+
+
+def build_router() -> Router:
+    router = Router(name="roster_forms")
+    router.callback_query.register(choose_category, HouseholdAction.filter(F.action == "category"))
+    router.callback_query.register(category_picked, CategoryPick.filter())
+    router.callback_query.register(adjust_out, HouseholdAction.filter(F.action == "adjust"))
+    router.message.register(new_household, Command("newhousehold"))
+    router.message.register(cells_typed, StateFilter(MeetingForm.cells), FreeText())
+    router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())
+    router.message.register(reason_typed, StateFilter(MeetingForm.reason), FreeText())
+    router.callback_query.register(
+        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == "save")
+    )
+    router.callback_query.register(
+        cancelled, StateFilter(MeetingForm), MeetingStep.filter(F.action == "cancel")
+    )
+    return router

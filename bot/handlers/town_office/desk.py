@@ -30,8 +30,6 @@ from bot.messages.keyboards import HouseholdAction, inline_grid
 from bot.messages.rendering import split_text
 from bot.storage.uow import App
 
-router = Router(name="town_office")
-
 SPREADSHEETS = (".xlsx", ".csv")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a town's monthly list is far smaller
 LIST_LIMIT = 40
@@ -53,7 +51,6 @@ class OfficeCancel(CallbackData, prefix="oc"):
     pass
 
 
-@router.message(Command("office"))
 async def office_help(message: Message, actor: Actor) -> None:
     if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
         await message.answer(_("These commands are for the town office and village admins."))
@@ -73,7 +70,6 @@ async def office_help(message: Message, actor: Actor) -> None:
     )
 
 
-@router.message(F.document)
 async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> None:
     document = message.document
     assert document is not None
@@ -139,7 +135,6 @@ def _report_lines(report: PlatformImportReport) -> list[str]:
     return lines
 
 
-@router.message(Command("find"))
 async def find(message: Message, command: CommandObject, app: App, actor: Actor) -> None:
     found = await find_households(app, actor, command.args or "")
     if not found:
@@ -163,7 +158,6 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
     )
 
 
-@router.message(Command("unassigned"))
 async def unassigned(message: Message, app: App, actor: Actor) -> None:
     try:
         households = await roster_changes.unassigned_households(app, actor)
@@ -188,7 +182,6 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
     )
 
 
-@router.callback_query(HouseholdAction.filter(F.action == "reassign"))
 async def choose_person(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
@@ -216,7 +209,6 @@ async def choose_person(
     )
 
 
-@router.callback_query(ReassignPick.filter(~F.confirmed))
 async def confirm_reassign(
     query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
 ) -> None:
@@ -239,7 +231,6 @@ async def confirm_reassign(
     )
 
 
-@router.callback_query(ReassignPick.filter(F.confirmed))
 async def reassign(
     query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
 ) -> None:
@@ -256,7 +247,6 @@ async def reassign(
     )
 
 
-@router.message(Command("deactivate"))
 async def ask_deactivate(message: Message, command: CommandObject, app: App, actor: Actor) -> None:
     try:
         roster_changes.town_office_only(actor)
@@ -281,7 +271,6 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
     )
 
 
-@router.callback_query(DeactivatePick.filter())
 async def deactivate(
     query: CallbackQuery, callback_data: DeactivatePick, app: App, actor: Actor
 ) -> None:
@@ -302,7 +291,6 @@ async def deactivate(
     )
 
 
-@router.callback_query(OfficeCancel.filter())
 async def cancelled(query: CallbackQuery, actor: Actor) -> None:
     try:  # only the town office may close its roster screens (callback data is forgeable)
         roster_changes.town_office_only(actor)
@@ -311,3 +299,18 @@ async def cancelled(query: CallbackQuery, actor: Actor) -> None:
         return
     await query.answer()
     await edit_in_place(query, _("Cancelled. Nothing was changed."), None)
+
+
+def build_router() -> Router:
+    router = Router(name="town_office")
+    router.message.register(office_help, Command("office"))
+    router.message.register(platform_list, F.document)
+    router.message.register(find, Command("find"))
+    router.message.register(unassigned, Command("unassigned"))
+    router.callback_query.register(choose_person, HouseholdAction.filter(F.action == "reassign"))
+    router.callback_query.register(confirm_reassign, ReassignPick.filter(~F.confirmed))
+    router.callback_query.register(reassign, ReassignPick.filter(F.confirmed))
+    router.message.register(ask_deactivate, Command("deactivate"))
+    router.callback_query.register(deactivate, DeactivatePick.filter())
+    router.callback_query.register(cancelled, OfficeCancel.filter())
+    return router
