@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.core.flags.platform_list import PLATFORM_LIST_MAX_ROWS
 from bot.domain.model import Role
-from bot.services.platform_flags import PLATFORM_LIST_MAX_ROWS
 from bot.storage.models import RedFlag
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot

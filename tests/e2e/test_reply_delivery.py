@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Bot
 
-from bot.app import build_bot
 from bot.config import Settings
 from bot.domain.model import Role
-from bot.telegram_limits import TEXT_LIMIT
+from bot.telegram.app import build_bot
+from bot.telegram.limits import TEXT_LIMIT
 from tests.fast_clock import FastClock
 from tests.telegram_api import FakeTelegram, TelegramGroup
 

@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import OutboxStatus, TownOffice, queue
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags import removal as flag_lifecycle
+from bot.core.flags.raising import raise_flag, report_risk
+from bot.core.policy import Actor
 from bot.domain.model import FlagSource, FlagStatus, Role
-from bot.services import flag_lifecycle, flag_workflow, reminders
-from bot.services.access import Actor
-from bot.services.flags import raise_flag, report_risk
-from bot.services.outbox import OutboxStatus, TownOffice, queue
 from bot.storage.models import (
     Assignment,
     AssistanceMeasure,
@@ -28,7 +30,7 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
@@ -352,7 +354,7 @@ async def queue_inactive_notice(app: App, person: Person, households: int) -> No
     payload = {"person_id": person.id, "households": households, "days": 30, "last_entered": None}
     async with app.uow() as uow:
         key = f"inactive:{person.id}"
-        await queue(uow, app.settings, TownOffice(), key, reminders.PERSON_INACTIVE, payload)
+        await queue(uow, app.settings, TownOffice(), key, MessageKind.PERSON_INACTIVE, payload)
         await uow.commit()
 
 

@@ -12,12 +12,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_app
 from bot.cli import main
 from bot.clock import FrozenClock
-from bot.services import outbox
+from bot.core.delivery import outbox
 from bot.storage.models import JobRun, OutboxMessage
 from bot.storage.uow import App, UnitOfWork
+from bot.telegram.app import build_app
 from scheduler.jobs import JOBS, run_job
 from tests.conftest import TZ
 from tests.town_builder import TownBuilder
