@@ -20,9 +20,9 @@ from bot.config import Settings
 from bot.core.free_text import required_text
 from bot.core.onboarding.invites import withdraw_invites
 from bot.core.policy import Actor
+from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
 from bot.core.roster.rows import RosterRow, check_rows
-from bot.documents.roster_sheet import RawRow
 from bot.domain.model import Category, HouseholdStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.i18n import N_, join_list

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.core.policy import Actor
+from bot.core.roster.columns import ID_NUMBER, RawRow
 from bot.core.roster.contact_persons import ContactPersons, contact_persons_for
 from bot.core.roster.rows import RosterRejected, RosterRow, RowProblem, check_rows
-from bot.documents.roster_sheet import ID_NUMBER, read_roster, write_roster_template
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.i18n import N_
@@ -32,7 +31,6 @@ __all__ = [
     "RosterRejected",
     "RowProblem",
     "import_roster",
-    "write_roster_template",
 ]
 
 
@@ -47,11 +45,12 @@ class RosterImportReport:
     new_contact_persons: list[tuple[str, str]] = field(default_factory=list)  # name, phone
 
 
-async def import_roster(app: App, actor: Actor, path: Path) -> RosterImportReport:
-    """Import the roster file, all or nothing (see the module's docstring)."""
+async def import_roster(app: App, actor: Actor, raw_rows: list[RawRow]) -> RosterImportReport:
+    """Import the roster's rows (read from its file by bot/documents/roster_sheet.py), all
+    or nothing (see the module's docstring)."""
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(N_("Only the town office can import the roster."))
-    rows = check_rows(read_roster(path))
+    rows = check_rows(raw_rows)
     report = RosterImportReport()
     size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
     async with app.uow() as uow:

@@ -18,8 +18,8 @@ from bot.core.dates import parse_day
 from bot.core.households.my_households import household_line, household_name
 from bot.core.policy import Actor
 from bot.core.roster import changes as roster_changes
+from bot.core.roster.columns import COLUMNS
 from bot.core.roster.rows import RosterRejected
-from bot.documents.roster_sheet import COLUMNS
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.errors import DomainError
 from bot.handlers.households.my_households import edit_in_place

@@ -19,7 +19,9 @@ from bot.core.households.history import find_households
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.core.roster import changes as roster_changes
+from bot.core.roster.columns import Table
 from bot.core.roster.rows import RowsRejected
+from bot.documents.roster_sheet import read_table
 from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.households.history import send_history
@@ -84,9 +86,11 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / _local_name(name)
         try:
-            if actor.role == Role.TOWN_OFFICE:  # others are refused by the service, unread
+            table: Table = []  # others are refused by the service, their file unread
+            if actor.role == Role.TOWN_OFFICE:
                 await bot.download(document, destination=path)
-            report = await import_platform_flags(app, actor, path)
+                table = read_table(path)
+            report = await import_platform_flags(app, actor, table)
         except TelegramAPIError:
             await message.answer(
                 _("The file could not be downloaded from Telegram. Please send it again.")
