@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.core.flags.raising import raise_flag
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
 
 # One reader of .xlsx/.csv (UTF-8 or GBK), and of headers, for every spreadsheet people upload.
 from bot.core.roster.columns import HEADER_SEARCH_ROWS, ID_NUMBER, NUMBER, Table, header_text
 from bot.core.roster.rows import RowProblem, RowsRejected
-from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, Role
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource
 from bot.domain.text_rules import SHORT_CODE_MAX_CHARS, clean_text
 from bot.domain.validation import InvalidValue, normalise_id_number
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.storage.batches import rows_in_batches
 from bot.storage.models import Household, RedFlag
@@ -60,8 +60,7 @@ class _Line:
 async def import_platform_flags(app: App, actor: Actor, table: Table) -> PlatformImportReport:
     """Flag the households the platform's list names (its rows as read from the file by
     bot/documents/roster_sheet.py; see the module's docstring)."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can import the platform's red-flag list."))
+    require(actor, Act.IMPORT_PLATFORM_LIST)
     lines = _read_lines(table, app.settings.note_max_chars)
     report = PlatformImportReport()
     size = app.settings.import_batch_size

@@ -19,11 +19,11 @@ from sqlalchemy import select, update
 
 from bot.core.free_text import optional_text, required_text
 from bot.core.onboarding.lockout import record_wrong_code, refuse_if_guessing
-from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.policy import CLI_OPERATOR, Act, Actor, require
 from bot.core.roster.people import DEACTIVATED
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS, PHONE_MAX_CHARS
-from bot.errors import Conflict, Deactivated, DomainError, InvalidInput, NotAllowed
+from bot.errors import Conflict, Deactivated, DomainError, InvalidInput
 from bot.i18n import N_, join_list
 from bot.storage.models import AppState, Invite, Person, Village
 from bot.storage.uow import App, UnitOfWork
@@ -88,8 +88,7 @@ async def create_invite(
     `phone` and `village` pick one person among namesakes. A village admin needs a village,
     which is created if the town has none by that name.
     """
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can invite people."))
+    require(actor, Act.INVITE)
     role = _role(role)
     name = required_text(name, NAME_MAX_CHARS, N_("Please give the person's name."), one_line=True)
     phone = optional_text(phone, PHONE_MAX_CHARS, one_line=True)

@@ -19,18 +19,17 @@ from sqlalchemy import exists, func, select
 from bot.config import Settings
 from bot.core.free_text import required_text
 from bot.core.onboarding.invites import withdraw_invites
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
 from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
 from bot.core.roster.rows import RosterRow, check_rows
 from bot.domain.model import Category, HouseholdStatus, Role
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_, join_list
 from bot.storage.models import Assignment, Household, HouseholdChange, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 ASSIGNABLE_ROLES = (Role.CONTACT, Role.VILLAGE_ADMIN)
-TOWN_OFFICE_ONLY = N_("Only the town office can change the roster.")
 
 
 class ChangeKind(StrEnum):
@@ -57,8 +56,7 @@ class Assignable:
 def town_office_only(actor: Actor) -> None:
     """Roster changes are the town office's: every step of one (its buttons, its cancel)
     asks here first, so nobody else's press can even touch the message it was on."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(TOWN_OFFICE_ONLY)
+    require(actor, Act.CHANGE_ROSTER)
 
 
 def meeting_reason(settings: Settings, reason: str | None) -> str:

@@ -15,12 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
 from bot.core.roster.columns import ID_NUMBER, RawRow
 from bot.core.roster.contact_persons import ContactPersons, contact_persons_for
 from bot.core.roster.rows import RosterRejected, RosterRow, RowProblem, check_rows
-from bot.domain.model import ContactStatus, HouseholdStatus, Role
-from bot.errors import NotAllowed
+from bot.domain.model import ContactStatus, HouseholdStatus
 from bot.i18n import N_
 from bot.storage.batches import rows_in_batches
 from bot.storage.models import Assignment, Contact, Household, Village
@@ -48,8 +47,7 @@ class RosterImportReport:
 async def import_roster(app: App, actor: Actor, raw_rows: list[RawRow]) -> RosterImportReport:
     """Import the roster's rows (read from its file by bot/documents/roster_sheet.py), all
     or nothing (see the module's docstring)."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can import the roster."))
+    require(actor, Act.IMPORT_ROSTER)
     rows = check_rows(raw_rows)
     report = RosterImportReport()
     size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
