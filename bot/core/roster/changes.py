@@ -22,6 +22,7 @@ from bot.core.onboarding.invites import withdraw_invites
 from bot.core.policy import Act, Actor, require
 from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
+from bot.core.roster.people import people_called
 from bot.core.roster.rows import RosterRow, check_rows
 from bot.domain.model import Category, HouseholdStatus, Role
 from bot.errors import Conflict, InvalidInput, NotFound
@@ -303,10 +304,7 @@ async def _reassignment(
 async def find_person(app: App, name: str, phone: str | None = None) -> Person:
     """The one active person by this name (and phone, to tell namesakes apart)."""
     async with app.uow() as uow:
-        query = select(Person).where(Person.name == name.strip(), Person.active.is_(True))
-        if phone:
-            query = query.where(Person.phone == phone.strip())
-        people = list((await uow.session.execute(query)).scalars())
+        people = await people_called(uow, name, phone or None, active_only=True)
     if not people:
         raise NotFound(N_("No active person is called {name}."), name=name)
     if len(people) > 1:
