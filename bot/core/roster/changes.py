@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.core.free_text import required_text
 from bot.core.onboarding.invites import withdraw_invites
 from bot.core.policy import Act, Actor, require
+from bot.core.roster.assignments import end_assignments, start_assignments
 from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
 from bot.core.roster.people import people_called
@@ -158,7 +159,7 @@ async def adjust_out(
             raise Conflict(N_("This household is no longer on the monitoring list."))
         household.status = HouseholdStatus.ADJUSTED_OUT
         household.updated_at = uow.clock.now()
-        await _end_assignments(uow, actor, Assignment.household_id == household.id)
+        await end_assignments(uow, actor, Assignment.household_id == household.id)
         old, new = HouseholdStatus.MONITORED.value, HouseholdStatus.ADJUSTED_OUT.value
         _record(uow, actor, household, ChangeKind.ADJUSTED_OUT, old, new, meeting)
         await uow.commit()
@@ -218,7 +219,7 @@ async def add_household(
             "create",
             {"number": row.number, "village": village.name, **_jsonable(fields)},
         )
-        await _assign(uow, actor, household, people.for_row(row))
+        await start_assignments(uow, actor, [(household.id, people.for_row(row).id)])
         _record(uow, actor, household, ChangeKind.ADDED, None, str(row.category), meeting)
         await uow.commit()
         return household
@@ -226,42 +227,6 @@ async def add_household(
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value if value is None else str(value) for key, value in fields.items()}
-
-
-async def _assign(uow: UnitOfWork, actor: Actor, household: Household, person: Person) -> None:
-    assignment = Assignment(
-        household_id=household.id, person_id=person.id, started_at=uow.clock.now()
-    )
-    uow.session.add(assignment)
-    await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
-        "assignment",
-        assignment.id,
-        "create",
-        {"household_id": household.id, "person_id": person.id},
-    )
-
-
-async def _end_assignments(uow: UnitOfWork, actor: Actor, *where: Any) -> list[int]:
-    """End the current assignments matching `where`; returns their households' ids."""
-    found = await uow.session.execute(
-        select(Assignment).where(Assignment.ended_at.is_(None), *where)
-    )
-    ended = []
-    for assignment in found.scalars():
-        assignment.ended_at = uow.clock.now()
-        uow.audit(
-            actor.person_id,
-            actor.label,
-            "assignment",
-            assignment.id,
-            "end",
-            {"household_id": assignment.household_id, "person_id": assignment.person_id},
-        )
-        ended.append(assignment.household_id)
-    return ended
 
 
 async def check_reassignment(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
@@ -275,8 +240,8 @@ async def reassign(app: App, actor: Actor, household_id: int, person_id: int) ->
     """The household's contact person becomes `person_id`; the current assignment ends."""
     async with app.uow() as uow:
         household, person = await _reassignment(uow, actor, household_id, person_id)
-        await _end_assignments(uow, actor, Assignment.household_id == household.id)
-        await _assign(uow, actor, household, person)
+        await end_assignments(uow, actor, Assignment.household_id == household.id)
+        await start_assignments(uow, actor, [(household.id, person.id)])
         await uow.commit()
         return person
 
@@ -331,7 +296,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
             actor.person_id, actor.label, "person", person.id, "deactivate", {"active": False}
         )
         await withdraw_invites(uow, person.id)
-        ended = await _end_assignments(uow, actor, Assignment.person_id == person.id)
+        ended = await end_assignments(uow, actor, Assignment.person_id == person.id)
         await uow.commit()
         if not ended:
             return []

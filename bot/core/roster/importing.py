@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.policy import Act, Actor, require
+from bot.core.roster.assignments import end_assignment, start_assignments
 from bot.core.roster.columns import ID_NUMBER, RawRow
 from bot.core.roster.contact_persons import ContactPersons, contact_persons_for
 from bot.core.roster.rows import RosterRejected, RosterRow, RowProblem, check_rows
@@ -227,7 +228,6 @@ async def _assign(
 ) -> set[str]:
     """Each household gets the roster's contact person, and a different current one is ended.
     Returns the 户编号 of the known households whose contact person changed."""
-    now = uow.clock.now()
     ids = [household.id for household in households.values()]
     current: dict[int, list[Assignment]] = {}
     found = await rows_in_batches(
@@ -240,7 +240,7 @@ async def _assign(
     )
     for (assignment,) in found:
         current.setdefault(assignment.household_id, []).append(assignment)
-    started: list[Assignment] = []
+    starting: list[tuple[int, int]] = []
     reassigned: set[str] = set()
     for row in rows:
         household = households[row.number]
@@ -248,31 +248,11 @@ async def _assign(
         assignments = current.get(household.id, [])
         for assignment in assignments:
             if assignment.person_id != person.id:
-                assignment.ended_at = now
-                uow.audit(
-                    actor.person_id,
-                    actor.label,
-                    "assignment",
-                    assignment.id,
-                    "end",
-                    {"household_id": household.id, "person_id": assignment.person_id},
-                )
+                end_assignment(uow, actor, assignment)
                 reassigned.add(row.number)
         if all(assignment.person_id != person.id for assignment in assignments):
-            started.append(
-                Assignment(household_id=household.id, person_id=person.id, started_at=now)
-            )
+            starting.append((household.id, person.id))
             if row.number not in new_numbers:
                 reassigned.add(row.number)
-    uow.session.add_all(started)
-    await uow.session.flush()
-    for assignment in started:
-        uow.audit(
-            actor.person_id,
-            actor.label,
-            "assignment",
-            assignment.id,
-            "create",
-            {"household_id": assignment.household_id, "person_id": assignment.person_id},
-        )
+    await start_assignments(uow, actor, starting)
     return reassigned
