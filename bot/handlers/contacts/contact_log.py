@@ -35,18 +35,11 @@ from bot.handlers.contacts.contact_form import (
     saved_view,
     step_view,
 )
+from bot.handlers.dialogs import FORM_FINISHED, drop_buttons, leave_form, show
 from bot.handlers.households.my_households import household_label
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.contact_views import (
-    FORM_FINISHED,
-    LEAVING_BUTTONS,
-    TAP_A_BUTTON,
-    drop_buttons,
-    leave_form,
-    progress_line,
-    show,
-)
+from bot.messages.contact_views import LEAVING_BUTTONS, TAP_A_BUTTON, progress_line
 from bot.messages.keyboards import LOG_CONTACT, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton

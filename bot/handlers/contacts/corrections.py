@@ -24,21 +24,18 @@ from bot.core.dates import parse_day
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.errors import DomainError, InvalidInput
+from bot.handlers.dialogs import FORM_FINISHED, drop_buttons, form_finished, leave_form, show
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
     DONE,
-    FORM_FINISHED,
     LEAVING_BUTTONS,
     TAP_A_BUTTON,
     channel_keyboard,
     contact_summary,
     day_buttons,
-    drop_buttons,
     guarantees_keyboard,
     guarantees_prompt,
-    leave_form,
     progress_line,
-    show,
 )
 from bot.messages.keyboards import inline_grid
 from bot.storage.uow import App
@@ -339,10 +336,6 @@ async def toggle_pressed(
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
 
-async def stale_toggle_press(query: CallbackQuery) -> None:
-    await query.answer(_(FORM_FINISHED), show_alert=True)
-
-
 async def _answer_correction(
     query: CallbackQuery,
     app: App,
@@ -422,9 +415,7 @@ def build_router() -> Router:
         StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
         ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
     )
-    router.callback_query.register(
-        stale_toggle_press, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS))
-    )
+    router.callback_query.register(form_finished, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)))
     router.message.register(
         correction_typed,
         StateFilter(

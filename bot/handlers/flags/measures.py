@@ -30,8 +30,8 @@ from bot.core.flags.measures import (
 )
 from bot.core.policy import Actor
 from bot.errors import DomainError
-from bot.handlers.households.my_households import HOUSEHOLD_HISTORY, edit_in_place
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
+from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
@@ -173,7 +173,7 @@ async def kind_picked(
     await state.update_data(kind=callback_data.kind)
     await state.set_state(MeasureForm.what)
     ask = _(ASK_WHAT).format(limit=app.settings.note_max_chars)
-    await edit_in_place(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
+    await replace_pressed(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
 
 
 # Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
@@ -214,7 +214,7 @@ async def amount_typed(message: Message, state: FSMContext) -> None:
 async def amount_skipped(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.set_state(MeasureForm.deadline)
-    await edit_in_place(query, _(ASK_DEADLINE), _deadline_keyboard())
+    await replace_pressed(query, _(ASK_DEADLINE), _deadline_keyboard())
 
 
 async def deadline_typed(message: Message, app: App, state: FSMContext) -> None:
@@ -278,10 +278,10 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
         )
     except DomainError as error:
         await query.answer()
-        await edit_in_place(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
         return
     await query.answer(_("Saved."))
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("✅ Measure added to the plan of {household}.").format(household=data["household"]),
         inline_grid(
@@ -293,12 +293,6 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
             ]
         ),
     )
-
-
-async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
 
 
 def build_router() -> Router:
@@ -323,6 +317,8 @@ def build_router() -> Router:
         save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == "save")
     )
     router.callback_query.register(
-        cancelled, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
     )
+    router.callback_query.register(form_finished, MeasureStep.filter())
+    router.callback_query.register(form_finished, MeasurePick.filter())
     return router

@@ -18,7 +18,7 @@ from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError, InvalidInput
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import begin_in_private
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -23,6 +22,7 @@ from bot.core.households.my_households import (
 from bot.core.policy import Actor
 from bot.domain.model import HouseholdStatus
 from bot.errors import DomainError
+from bot.handlers.dialogs import replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
@@ -171,19 +171,6 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
 
-async def edit_in_place(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Replace the pressed message; a press that changes nothing is not an error."""
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "message is not modified" not in str(error):
-            raise
-
-
 async def show_card(message: Message, app: App, actor: Actor, household_id: int) -> None:
     text, markup = render_card(await household_card(app, actor, household_id))
     await message.answer(text, reply_markup=markup)
@@ -205,9 +192,9 @@ async def turn_page(query: CallbackQuery, callback_data: Page, app: App, actor: 
     )
     await query.answer()
     if page.total == 0:
-        await edit_in_place(query, no_households_text(), None)
+        await replace_pressed(query, no_households_text(), None)
         return
-    await edit_in_place(query, *render_page(page))
+    await replace_pressed(query, *render_page(page))
 
 
 async def open_card(

@@ -24,8 +24,8 @@ from bot.core.roster.rows import RowsRejected
 from bot.documents.roster_sheet import read_table
 from bot.domain.model import Role
 from bot.errors import DomainError
+from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.history import send_history
-from bot.handlers.households.my_households import edit_in_place
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAction, inline_grid
@@ -228,7 +228,7 @@ async def confirm_reassign(
         (_("✅ Reassign"), ReassignPick(**{**callback_data.model_dump(), "confirmed": True})),
         (_("✖️ Cancel"), OfficeCancel()),
     ]
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("Reassign the household to this contact person? The current assignment ends now."),
         inline_grid(buttons, columns=2),
@@ -246,7 +246,7 @@ async def reassign(
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(
+    await replace_pressed(
         query, _("✅ Reassigned: {name} is now the contact person.").format(name=person.name), None
     )
 
@@ -285,7 +285,7 @@ async def deactivate(
         return
     await query.answer()
     names = join_list(household_name(household) for household in freed) or "—"
-    await edit_in_place(
+    await replace_pressed(
         query,
         _(
             "✅ Deactivated. Households now without a contact person: {count} ({names}).\n"
@@ -302,7 +302,7 @@ async def cancelled(query: CallbackQuery, actor: Actor) -> None:
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was changed."), None)
+    await replace_pressed(query, _("Cancelled. Nothing was changed."), None)
 
 
 def build_router() -> Router:
