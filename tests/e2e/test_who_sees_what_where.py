@@ -21,7 +21,7 @@ from bot.core.policy import (
     Actor,
 )
 from bot.domain.model import Role
-from bot.handlers.contacts.corrections import ContactEdit
+from bot.handlers.contacts.correction_form import ContactEdit
 from bot.handlers.reports.summary_and_forms import ExportVillage
 from bot.handlers.town_office.desk import DeactivatePick, OfficeCancel, ReassignPick
 from bot.messages.keyboards import FlagAction, HouseholdAction
