@@ -8,7 +8,7 @@
   retry or a restart sends only what is left. A row is SENT once Telegram accepted all of it.
   A part Telegram still refuses as too long is split smaller in its place: no row fails for
   its length.
-- Sends go through the bot's one pacer as background (`bot/telegram_session.py`), after the
+- Sends go through the bot's one pacer as background (`bot/telegram/session.py`), after the
   replies; on 429 the session waits `retry_after` and sends the same part again.
 - Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
   found": the row is UNDELIVERABLE, the person marked unreachable, the town office told.

@@ -71,7 +71,7 @@ def inline_grid(
 
 class FlagAction(CallbackData, prefix="flag"):
     """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
-    open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
+    open its card and act on it (bot/messages/flag_notices.py: FlagAct values and "open")."""
 
     action: str  # "ack" | "deadline" | "open" | a FlagAct value
     flag_id: int

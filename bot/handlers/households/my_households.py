@@ -164,7 +164,7 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
             (_(LOG_CONTACT), HouseholdAction(action="log", household_id=card.household_id))
         )
     buttons.append((_(REPORT_RISK), HouseholdAction(action="risk", household_id=card.household_id)))
-    # Every flag with its steps, the assistance plan, roster changes (handlers/town_office.py).
+    # Every flag with its steps, the assistance plan, roster changes (households/history.py).
     buttons.append(
         (_(HOUSEHOLD_HISTORY), HouseholdAction(action="history", household_id=card.household_id))
     )
