@@ -128,7 +128,7 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
             if saved is None:
                 raise
             return saved
-        uow.audit(actor.person_id, actor.label, "contact", contact.id, "create", snapshot(contact))
+        uow.audit_by(actor, "contact", contact.id, "create", snapshot(contact))
         if contact.income is not None:
             update_income(uow, actor, household, contact, contact.income)
         covered = await flagged_problems(uow, household.id)

@@ -100,9 +100,8 @@ async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedCo
         contact.changed_at = uow.clock.now()
         if contact.income is not None:
             await restore_income(uow, actor, household, contact)
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "contact",
             contact.id,
             "withdraw",
@@ -149,9 +148,8 @@ async def correct_contact(
         changed = {key: value for key, value in after.items() if before[key] != value}
         if changed:
             contact.changed_at = uow.clock.now()
-            uow.audit(
-                actor.person_id,
-                actor.label,
+            uow.audit_by(
+                actor,
                 "contact",
                 contact.id,
                 "correct",

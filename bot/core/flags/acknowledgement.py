@@ -86,9 +86,8 @@ async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagV
         await _record_acknowledgement(uow, actor, flag)
         old = flag.deadline
         flag.deadline = uow.clock.today() + timedelta(days=days)
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "red_flag",
             flag.id,
             "set_deadline",
@@ -185,9 +184,8 @@ async def _record_acknowledgement(uow: UnitOfWork, actor: Actor, flag: RedFlag) 
     await uow.session.refresh(flag)  # the winner's name and time, if it was not us
     if claimed.rowcount != 1:
         return False
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "acknowledge",

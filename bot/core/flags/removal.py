@@ -252,9 +252,8 @@ async def _step(
     )
     uow.session.add(step)
     await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         str(kind),

@@ -197,7 +197,7 @@ async def _village(
     village = Village(name=name)
     uow.session.add(village)
     await uow.session.flush()
-    uow.audit(actor.person_id, actor.label, "village", village.id, "create", {"name": name})
+    uow.audit_by(actor, "village", village.id, "create", {"name": name})
     return village, True
 
 
@@ -231,7 +231,7 @@ def _fill_in(
         person.village = village
         changes["village"] = [None, village.name]
     if changes:
-        uow.audit(actor.person_id, actor.label, "person", person.id, "update", changes)
+        uow.audit_by(actor, "person", person.id, "update", changes)
 
 
 async def issue_code(
@@ -251,9 +251,8 @@ async def issue_code(
     )
     uow.session.add(invite)
     await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "invite",
         invite.id,
         "create",

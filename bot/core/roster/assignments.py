@@ -26,9 +26,8 @@ async def start_assignments(
     uow.session.add_all(started)
     await uow.session.flush()
     for assignment in started:
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "assignment",
             assignment.id,
             "create",
@@ -40,9 +39,8 @@ async def start_assignments(
 def end_assignment(uow: UnitOfWork, actor: Actor, assignment: Assignment) -> None:
     """The assignment ends now."""
     assignment.ended_at = uow.clock.now()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "assignment",
         assignment.id,
         "end",

@@ -100,9 +100,8 @@ def _record(
             at=uow.clock.now(),
         )
     )
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "household",
         household.id,
         str(kind),
@@ -211,9 +210,8 @@ async def add_household(
         )
         uow.session.add(household)
         await uow.session.flush()
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "household",
             household.id,
             "create",
@@ -292,9 +290,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
         if not person.active:
             raise Conflict(N_("{name} is already deactivated."), name=person.name)
         person.active = False
-        uow.audit(
-            actor.person_id, actor.label, "person", person.id, "deactivate", {"active": False}
-        )
+        uow.audit_by(actor, "person", person.id, "deactivate", {"active": False})
         await withdraw_invites(uow, person.id)
         ended = await end_assignments(uow, actor, Assignment.person_id == person.id)
         await uow.commit()

@@ -100,9 +100,8 @@ def _may_be_contact(person: Person, village: Village) -> bool:
 
 
 def _new_phone(uow: UnitOfWork, actor: Actor, person: Person, phone: str) -> Person:
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "person",
         person.id,
         "update",

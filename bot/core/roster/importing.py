@@ -108,7 +108,7 @@ async def _villages(
             village = villages[name] = Village(name=name)
             uow.session.add(village)
             await uow.session.flush()
-            uow.audit(actor.person_id, actor.label, "village", village.id, "create", {"name": name})
+            uow.audit_by(actor, "village", village.id, "create", {"name": name})
             created += 1
     return villages, created
 
@@ -171,9 +171,8 @@ async def _households(
             household.income_measured_on = today
         if after:
             household.updated_at = now
-            uow.audit(
-                actor.person_id,
-                actor.label,
+            uow.audit_by(
+                actor,
                 "household",
                 household.id,
                 "update",
@@ -183,9 +182,8 @@ async def _households(
     await uow.session.flush()
     for household, row in new:
         fields = {key: _jsonable(value) for key, value in row.household_fields().items()}
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "household",
             household.id,
             "create",

@@ -80,9 +80,8 @@ async def add_person(
     )
     uow.session.add(person)
     await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "person",
         person.id,
         "create",
