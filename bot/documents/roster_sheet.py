@@ -18,24 +18,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.core.roster.columns import (
     CATEGORY,
     COLUMNS,
-    CONTACT_NAME,
-    CONTACT_PHONE,
-    GROUP,
-    HEAD_NAME,
+    EXAMPLE_ROW,
     HEADERS,
-    ID_NUMBER,
-    INCOME,
-    MEMBERS,
-    NUMBER,
-    PHONE,
-    RISK_TYPES,
-    VILLAGE,
     RawRow,
     Table,
     roster_rows,
 )
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
-from bot.domain.validation import id_check_character
 from bot.errors import InvalidInput
 from bot.i18n import N_
 
@@ -103,22 +92,6 @@ def _read_csv(path: Path) -> list[list[object]]:
     raise InvalidInput(N_("Cannot read {file}: save it as CSV in UTF-8 or GBK."), file=path.name)
 
 
-# The template's example row: a household in 大河村, with an ID number whose check digit fits.
-EXAMPLE_ID_BODY = "34152519680315241"
-EXAMPLE_ROW: dict[str, str | int] = {
-    VILLAGE: "大河村",
-    GROUP: "3组",
-    NUMBER: "3415251030080015",
-    HEAD_NAME: "王德明",
-    ID_NUMBER: EXAMPLE_ID_BODY + id_check_character(EXAMPLE_ID_BODY),
-    PHONE: "13856412873",
-    MEMBERS: 4,
-    CATEGORY: ROSTER_NAME_BY_CATEGORY[Category.LIFTED_MONITORED],
-    INCOME: 5860,
-    RISK_TYPES: "因病、缺劳动力",
-    CONTACT_NAME: "李春华",
-    CONTACT_PHONE: "13905641268",
-}
 TEMPLATE_ROWS = 1000  # rows formatted as text and offered the category list
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.model import ROSTER_NAME_BY_CATEGORY
-from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
+from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
+from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE, id_check_character
 from bot.errors import InvalidInput
 from bot.i18n import N_
 
@@ -102,6 +102,24 @@ HEADER_ALIASES: dict[str, str] = {
     "帮扶责任人电话": CONTACT_PHONE,
 }
 HEADER_SEARCH_ROWS = 20
+
+
+# The template's example row: a household in 大河村, with an ID number whose check digit fits.
+EXAMPLE_ID_BODY = "34152519680315241"
+EXAMPLE_ROW: dict[str, str | int] = {
+    VILLAGE: "大河村",
+    GROUP: "3组",
+    NUMBER: "3415251030080015",
+    HEAD_NAME: "王德明",
+    ID_NUMBER: EXAMPLE_ID_BODY + id_check_character(EXAMPLE_ID_BODY),
+    PHONE: "13856412873",
+    MEMBERS: 4,
+    CATEGORY: ROSTER_NAME_BY_CATEGORY[Category.LIFTED_MONITORED],
+    INCOME: 5860,
+    RISK_TYPES: "因病、缺劳动力",
+    CONTACT_NAME: "李春华",
+    CONTACT_PHONE: "13905641268",
+}
 
 
 @dataclass(frozen=True)
