@@ -22,7 +22,7 @@ from bot.core.households.my_households import household_name
 from bot.domain.model import FlagSource, FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction, inline_grid
 from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
@@ -129,7 +129,7 @@ def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup
         for act in panel.acts
     ]
     buttons.append(
-        (_(HISTORY_BUTTON), HouseholdAction(action="history", household_id=household.id))
+        (_(HISTORY_BUTTON), HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id))
     )
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
@@ -169,7 +169,7 @@ async def removal_request(
         for act in (FlagAct.APPROVE, FlagAct.REJECT)
     ]
     buttons.append(
-        (_(HISTORY_BUTTON), HouseholdAction(action="history", household_id=household.id))
+        (_(HISTORY_BUTTON), HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id))
     )
     return [OutgoingMessage(text, inline_grid(buttons, columns=2))]
 

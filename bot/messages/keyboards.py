@@ -7,6 +7,7 @@ and is never trusted: the services check every id it carries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
@@ -24,10 +25,23 @@ HELP = N_("❓ Help")
 MENU_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, LOG_CONTACT, HELP)
 
 
-class HouseholdAction(CallbackData, prefix="hh"):
-    """A press on a household: open its card, log a contact, report a risk."""
+class HouseholdAct(StrEnum):
+    """What a button on a household does."""
 
-    action: str  # "card" | "log" | "risk"
+    CARD = "card"  # open its card
+    LOG = "log"  # ✍️ log a contact
+    RISK = "risk"  # 🚩 report a risk
+    HISTORY = "history"  # 📜 its history
+    MEASURE = "measure"  # ➕ add a measure to its plan
+    REASSIGN = "reassign"  # give it another contact person (town office)
+    CATEGORY = "category"  # 🔁 change its category (town office)
+    ADJUST = "adjust"  # ➖ adjust it out of monitoring (town office)
+
+
+class HouseholdAction(CallbackData, prefix="hh"):
+    """A press on a household; its id is untrusted, the services check it."""
+
+    action: HouseholdAct
     household_id: int
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.model import ContactChannel, FlagSource
-from bot.messages.keyboards import HouseholdAction
+from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.models import Assignment, Contact, FsmRecord, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.e2e.contact_people import ContactPeople, count, in_language, saved_contacts
@@ -251,7 +251,7 @@ async def test_a_forged_household_id_is_refused_and_nothing_is_written(
         ).scalar_one()
     await wang.phone.tap("✍️ 记录联系")
 
-    forged = HouseholdAction(action="log", household_id=others).pack()
+    forged = HouseholdAction(action=HouseholdAct.LOG, household_id=others).pack()
     answer = await wang.phone.press_data(forged)
 
     assert answer is not None and answer.show_alert

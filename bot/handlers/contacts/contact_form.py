@@ -32,7 +32,7 @@ from bot.messages.contact_views import (
     guarantees_prompt,
     progress_line,
 )
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 
 TOKEN_CHARS = 10  # of the draft key, on each button: enough to tell forms apart
@@ -177,7 +177,7 @@ def saved_view(logged: contacts.LoggedContact) -> tuple[str, InlineKeyboardMarku
     if logged.progress.remaining:
         following = logged.progress.remaining[0]
         label = _("➡ Next: {name}").format(name=contacts.household_name(following))
-        buttons.append((label, HouseholdAction(action="log", household_id=following.id)))
+        buttons.append((label, HouseholdAction(action=HouseholdAct.LOG, household_id=following.id)))
     return "\n".join(lines), inline_grid(buttons, columns=(2, 1))
 
 

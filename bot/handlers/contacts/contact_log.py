@@ -41,7 +41,7 @@ from bot.handlers.households.my_households import household_label
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.contact_views import LEAVING_BUTTONS, TAP_A_BUTTON, progress_line
-from bot.messages.keyboards import LOG_CONTACT, HouseholdAction, inline_grid
+from bot.messages.keyboards import LOG_CONTACT, HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 
@@ -73,7 +73,7 @@ async def pick_household(message: Message, app: App, actor: Actor, state: FSMCon
     buttons = [
         (
             contacts.household_name(household),
-            HouseholdAction(action="log", household_id=household.id),
+            HouseholdAction(action=HouseholdAct.LOG, household_id=household.id),
         )
         for household in shown
     ]
@@ -99,7 +99,10 @@ async def search_household(message: Message, app: App, actor: Actor, state: FSMC
         )
         return
     buttons = [
-        (household_label(line), HouseholdAction(action="log", household_id=line.household_id))
+        (
+            household_label(line),
+            HouseholdAction(action=HouseholdAct.LOG, household_id=line.household_id),
+        )
         for line in page.lines
     ]
     sent = await message.answer(
@@ -341,7 +344,9 @@ def build_router() -> Router:
     router = Router(name="contact_log")
     router.message.register(pick_household, MenuButton(LOG_CONTACT))
     router.message.register(search_household, ContactForm.household, FreeText())
-    router.callback_query.register(household_chosen, HouseholdAction.filter(F.action == "log"))
+    router.callback_query.register(
+        household_chosen, HouseholdAction.filter(F.action == HouseholdAct.LOG)
+    )
     router.callback_query.register(
         channel_chosen, ContactForm.channel, FormPress.filter(F.step == "channel")
     )

@@ -34,7 +34,7 @@ from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, r
 from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, IN_LIST, preview
@@ -288,7 +288,7 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
             [
                 (
                     _(HOUSEHOLD_HISTORY),
-                    HouseholdAction(action="history", household_id=data["household_id"]),
+                    HouseholdAction(action=HouseholdAct.HISTORY, household_id=data["household_id"]),
                 )
             ]
         ),
@@ -298,7 +298,9 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
 def build_router() -> Router:
     router = Router(name="measure_form")
     router.callback_query.register(from_flag, FlagAction.filter(F.action == "measure"))
-    router.callback_query.register(from_household, HouseholdAction.filter(F.action == "measure"))
+    router.callback_query.register(
+        from_household, HouseholdAction.filter(F.action == HouseholdAct.MEASURE)
+    )
     router.callback_query.register(kind_picked, StateFilter(MeasureForm.kind), MeasurePick.filter())
     router.message.register(what_typed, StateFilter(MeasureForm.what), FreeText())
     router.message.register(responsible_typed, StateFilter(MeasureForm.responsible), FreeText())

@@ -21,7 +21,7 @@ from bot.errors import DomainError
 from bot.handlers.dialogs import FORM_FINISHED, form_finished, replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -224,7 +224,9 @@ async def report_cancelled(
 
 def build_router() -> Router:
     router = Router(name="risk")
-    router.callback_query.register(start_report, HouseholdAction.filter(F.action == "risk"))
+    router.callback_query.register(
+        start_report, HouseholdAction.filter(F.action == HouseholdAct.RISK)
+    )
     router.callback_query.register(
         reason_picked, StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter()
     )

@@ -25,7 +25,14 @@ from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
+from bot.messages.keyboards import (
+    LOG_CONTACT,
+    MY_HOUSEHOLDS,
+    HouseholdAct,
+    HouseholdAction,
+    Page,
+    inline_grid,
+)
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 from bot.text_preview import IN_LIST, preview
@@ -69,7 +76,10 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
         )
     )
     buttons = [
-        (household_label(line), HouseholdAction(action="card", household_id=line.household_id))
+        (
+            household_label(line),
+            HouseholdAction(action=HouseholdAct.CARD, household_id=line.household_id),
+        )
         for line in page.lines
     ]
     search = page.search or ""
@@ -161,12 +171,20 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
     buttons = []
     if card.actor_is_contact_person:
         buttons.append(
-            (_(LOG_CONTACT), HouseholdAction(action="log", household_id=card.household_id))
+            (
+                _(LOG_CONTACT),
+                HouseholdAction(action=HouseholdAct.LOG, household_id=card.household_id),
+            )
         )
-    buttons.append((_(REPORT_RISK), HouseholdAction(action="risk", household_id=card.household_id)))
+    buttons.append(
+        (_(REPORT_RISK), HouseholdAction(action=HouseholdAct.RISK, household_id=card.household_id))
+    )
     # Every flag with its steps, the assistance plan, roster changes (households/history.py).
     buttons.append(
-        (_(HOUSEHOLD_HISTORY), HouseholdAction(action="history", household_id=card.household_id))
+        (
+            _(HOUSEHOLD_HISTORY),
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=card.household_id),
+        )
     )
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
@@ -235,7 +253,7 @@ def build_router() -> Router:
     router = Router(name="households")
     router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
     router.callback_query.register(turn_page, Page.filter())
-    router.callback_query.register(open_card, HouseholdAction.filter(F.action == "card"))
+    router.callback_query.register(open_card, HouseholdAction.filter(F.action == HouseholdAct.CARD))
     router.message.register(
         search_households, F.chat.type == "private", StateFilter(None), FreeText()
     )

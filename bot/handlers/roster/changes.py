@@ -25,7 +25,7 @@ from bot.errors import DomainError
 from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -248,9 +248,13 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
 
 def build_router() -> Router:
     router = Router(name="roster_forms")
-    router.callback_query.register(choose_category, HouseholdAction.filter(F.action == "category"))
+    router.callback_query.register(
+        choose_category, HouseholdAction.filter(F.action == HouseholdAct.CATEGORY)
+    )
     router.callback_query.register(category_picked, CategoryPick.filter())
-    router.callback_query.register(adjust_out, HouseholdAction.filter(F.action == "adjust"))
+    router.callback_query.register(
+        adjust_out, HouseholdAction.filter(F.action == HouseholdAct.ADJUST)
+    )
     router.message.register(new_household, Command("newhousehold"))
     router.message.register(cells_typed, StateFilter(MeetingForm.cells), FreeText())
     router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())

@@ -28,7 +28,7 @@ from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.history import send_history
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.messages.rendering import split_text
 from bot.storage.uow import App
 
@@ -152,7 +152,7 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
     buttons = [
         (
             f"{household.village.name} {household_name(household)}",
-            HouseholdAction(action="history", household_id=household.id),
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id),
         )
         for household in found
     ]
@@ -174,7 +174,7 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
     buttons = [
         (
             f"👤 {household.village.name} {household_name(household)}",
-            HouseholdAction(action="reassign", household_id=household.id),
+            HouseholdAction(action=HouseholdAct.REASSIGN, household_id=household.id),
         )
         for household in households[:LIST_LIMIT]
     ]
@@ -311,7 +311,9 @@ def build_router() -> Router:
     router.message.register(platform_list, F.document)
     router.message.register(find, Command("find"))
     router.message.register(unassigned, Command("unassigned"))
-    router.callback_query.register(choose_person, HouseholdAction.filter(F.action == "reassign"))
+    router.callback_query.register(
+        choose_person, HouseholdAction.filter(F.action == HouseholdAct.REASSIGN)
+    )
     router.callback_query.register(confirm_reassign, ReassignPick.filter(~F.confirmed))
     router.callback_query.register(reassign, ReassignPick.filter(F.confirmed))
     router.message.register(ask_deactivate, Command("deactivate"))
