@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView
+from bot.core.flags.removal import FlagAct
 from bot.domain.model import FlagStatus, Role
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -83,11 +84,19 @@ def inline_grid(
     return builder.as_markup()
 
 
-class FlagAction(CallbackData, prefix="flag"):
-    """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
-    open its card and act on it (bot/messages/flag_notices.py: FlagAct values and "open")."""
+class FlagButton(StrEnum):
+    """Flag buttons that are not an act on the flag itself (those are FlagAct's)."""
 
-    action: str  # "ack" | "deadline" | "open" | a FlagAct value
+    OPEN = "open"  # 📋 open the flag's card
+    DEADLINE = "deadline"  # ⏱ set the deadline to `days`
+
+
+class FlagAction(CallbackData, prefix="flag"):
+    """A press under a red-flag alert or card: one of the acts the flag's card offers
+    (acknowledge, add a measure, ask for or decide its removal), or open its card, or give a
+    deadline of `days`. The flag id is untrusted: the services check it."""
+
+    action: FlagAct | FlagButton
     flag_id: int
     days: int = 0
 
@@ -97,14 +106,16 @@ def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:
     flag_id = view.flag.id
     acknowledge: list[tuple[str, CallbackData | str]] = []
     if view.flag.status == FlagStatus.RAISED:
-        acknowledge.append((_("✅ Acknowledge"), FlagAction(action="ack", flag_id=flag_id)))
+        acknowledge.append(
+            (_("✅ Acknowledge"), FlagAction(action=FlagAct.ACKNOWLEDGE, flag_id=flag_id))
+        )
     deadlines: list[tuple[str, CallbackData | str]] = [
         (
             _("⏱ {days} days").format(days=days),
-            FlagAction(action="deadline", flag_id=flag_id, days=days),
+            FlagAction(action=FlagButton.DEADLINE, flag_id=flag_id, days=days),
         )
         for days in DEADLINE_CHOICES
     ]
     # The card: measures, the household's history, and the way to removal (销号).
-    acknowledge.append((_("📋 Details"), FlagAction(action="open", flag_id=flag_id)))
+    acknowledge.append((_("📋 Details"), FlagAction(action=FlagButton.OPEN, flag_id=flag_id)))
     return inline_grid(acknowledge, footer=deadlines)

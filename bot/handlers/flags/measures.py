@@ -28,6 +28,7 @@ from bot.core.flags.measures import (
     validate_responsible,
     validate_what,
 )
+from bot.core.flags.removal import FlagAct
 from bot.core.policy import Actor
 from bot.errors import DomainError
 from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
@@ -297,7 +298,7 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
 
 def build_router() -> Router:
     router = Router(name="measure_form")
-    router.callback_query.register(from_flag, FlagAction.filter(F.action == "measure"))
+    router.callback_query.register(from_flag, FlagAction.filter(F.action == FlagAct.ADD_MEASURE))
     router.callback_query.register(
         from_household, HouseholdAction.filter(F.action == HouseholdAct.MEASURE)
     )
