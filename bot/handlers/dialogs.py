@@ -10,6 +10,7 @@ every step. Pressed in a private chat, the form simply continues there."""
 from __future__ import annotations
 
 from contextlib import suppress
+from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot
@@ -24,6 +25,18 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 
 FORM_FINISHED = N_("This form is finished. Nothing was changed.")
+
+
+class FormButton(StrEnum):
+    """The buttons a form's steps share, in its CallbackData's `action`."""
+
+    SAVE = "save"  # ✅ save what the confirm screen shows
+    REPORT = "report"  # ✅ report it (a risk)
+    CANCEL = "cancel"  # ✖️ cancel: nothing is saved
+    SKIP = "skip"  # skip an optional step
+    DAYS = "days"  # a deadline this many days ahead
+
+
 CANCELLED = N_("Cancelled. Nothing was saved.")
 
 

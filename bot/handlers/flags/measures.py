@@ -31,7 +31,13 @@ from bot.core.flags.measures import (
 from bot.core.flags.removal import FlagAct
 from bot.core.policy import Actor
 from bot.errors import DomainError
-from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
+from bot.handlers.dialogs import (
+    FormButton,
+    begin_in_private,
+    cancel_form,
+    form_finished,
+    replace_pressed,
+)
 from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -72,12 +78,12 @@ class MeasurePick(CallbackData, prefix="mk"):
 
 
 class MeasureStep(CallbackData, prefix="ms"):
-    action: str  # "skip" | "days" | "save" | "cancel"
+    action: FormButton
     days: int = 0
 
 
 def _cancel() -> tuple[str, MeasureStep]:
-    return _("✖️ Cancel"), MeasureStep(action="cancel")
+    return _("✖️ Cancel"), MeasureStep(action=FormButton.CANCEL)
 
 
 def kind_step(household: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -87,15 +93,17 @@ def kind_step(household: str) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def _skip_keyboard() -> InlineKeyboardMarkup:
-    return inline_grid([(_("Skip"), MeasureStep(action="skip")), _cancel()], columns=2)
+    return inline_grid([(_("Skip"), MeasureStep(action=FormButton.SKIP)), _cancel()], columns=2)
 
 
 def _deadline_keyboard() -> InlineKeyboardMarkup:
     buttons = [
-        (_("⏱ {days} days").format(days=days), MeasureStep(action="days", days=days))
+        (_("⏱ {days} days").format(days=days), MeasureStep(action=FormButton.DAYS, days=days))
         for days in DEADLINE_CHOICES
     ]
-    return inline_grid(buttons, columns=3, footer=[(_("No deadline"), MeasureStep(action="skip"))])
+    return inline_grid(
+        buttons, columns=3, footer=[(_("No deadline"), MeasureStep(action=FormButton.SKIP))]
+    )
 
 
 def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -110,7 +118,7 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     ]
     if data.get("major_event"):
         lines.append(_("Major event: {event}").format(event=preview(data["major_event"], IN_FULL)))
-    buttons = [(_("✅ Save"), MeasureStep(action="save")), _cancel()]
+    buttons = [(_("✅ Save"), MeasureStep(action=FormButton.SAVE)), _cancel()]
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
 
@@ -232,7 +240,7 @@ async def deadline_picked(
 ) -> None:
     await query.answer()
     day = None
-    if callback_data.action == "days" and callback_data.days in DEADLINE_CHOICES:
+    if callback_data.action == FormButton.DAYS and callback_data.days in DEADLINE_CHOICES:
         day = (app.clock.today() + timedelta(days=callback_data.days)).isoformat()
     if isinstance(query.message, Message):
         await _after_deadline(query.message, app, state, day)
@@ -307,20 +315,22 @@ def build_router() -> Router:
     router.message.register(responsible_typed, StateFilter(MeasureForm.responsible), FreeText())
     router.message.register(amount_typed, StateFilter(MeasureForm.amount), FreeText())
     router.callback_query.register(
-        amount_skipped, StateFilter(MeasureForm.amount), MeasureStep.filter(F.action == "skip")
+        amount_skipped,
+        StateFilter(MeasureForm.amount),
+        MeasureStep.filter(F.action == FormButton.SKIP),
     )
     router.message.register(deadline_typed, StateFilter(MeasureForm.deadline), FreeText())
     router.callback_query.register(
         deadline_picked,
         StateFilter(MeasureForm.deadline),
-        MeasureStep.filter(F.action.in_({"days", "skip"})),
+        MeasureStep.filter(F.action.in_({FormButton.DAYS, FormButton.SKIP})),
     )
     router.message.register(event_typed, StateFilter(MeasureForm.event), FreeText())
     router.callback_query.register(
-        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == "save")
+        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == FormButton.SAVE)
     )
     router.callback_query.register(
-        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == FormButton.CANCEL)
     )
     router.callback_query.register(form_finished, MeasureStep.filter())
     router.callback_query.register(form_finished, MeasurePick.filter())

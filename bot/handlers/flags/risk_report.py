@@ -18,7 +18,7 @@ from bot.core.households.my_households import household_line, household_name
 from bot.core.policy import Actor
 from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
 from bot.errors import DomainError
-from bot.handlers.dialogs import FORM_FINISHED, form_finished, replace_pressed
+from bot.handlers.dialogs import FORM_FINISHED, FormButton, form_finished, replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
@@ -65,11 +65,11 @@ class RiskReason(CallbackData, prefix="rr"):
 
 class RiskStep(CallbackData, prefix="rs"):
     household_id: int
-    action: str  # "report" | "cancel"
+    action: FormButton
 
 
 def _cancel_button(household_id: int) -> tuple[str, RiskStep]:
-    return _("✖️ Cancel"), RiskStep(household_id=household_id, action="cancel")
+    return _("✖️ Cancel"), RiskStep(household_id=household_id, action=FormButton.CANCEL)
 
 
 def reason_step(household_id: int, household: str, limit: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -104,7 +104,7 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     ).format(household=household, reason=reason)
     household_id = data["household_id"]
     buttons = [
-        (_("✅ Report it"), RiskStep(household_id=household_id, action="report")),
+        (_("✅ Report it"), RiskStep(household_id=household_id, action=FormButton.REPORT)),
         _cancel_button(household_id),
     ]
     return text, inline_grid(buttons, columns=2)
@@ -236,12 +236,14 @@ def build_router() -> Router:
         confirm_expected, StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None))
     )
     router.callback_query.register(
-        report_confirmed, StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report")
+        report_confirmed,
+        StateFilter(ReportRisk.confirm),
+        RiskStep.filter(F.action == FormButton.REPORT),
     )
     router.callback_query.register(
         report_cancelled,
         StateFilter(ReportRisk.reason, ReportRisk.confirm),
-        RiskStep.filter(F.action == "cancel"),
+        RiskStep.filter(F.action == FormButton.CANCEL),
     )
     router.callback_query.register(form_finished, or_f(RiskReason.filter(), RiskStep.filter()))
     return router

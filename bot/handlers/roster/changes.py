@@ -22,7 +22,13 @@ from bot.core.roster.columns import COLUMNS
 from bot.core.roster.rows import RosterRejected
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.errors import DomainError
-from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
+from bot.handlers.dialogs import (
+    FormButton,
+    begin_in_private,
+    cancel_form,
+    form_finished,
+    replace_pressed,
+)
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
@@ -55,7 +61,7 @@ class CategoryPick(CallbackData, prefix="cp"):
 
 
 class MeetingStep(CallbackData, prefix="mt"):
-    action: str  # "save" | "cancel"
+    action: FormButton
 
 
 def _change(data: dict[str, Any]) -> str:
@@ -75,8 +81,8 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         ]
     )
     buttons = [
-        (_("✅ Save"), MeetingStep(action="save")),
-        (_("✖️ Cancel"), MeetingStep(action="cancel")),
+        (_("✅ Save"), MeetingStep(action=FormButton.SAVE)),
+        (_("✖️ Cancel"), MeetingStep(action=FormButton.CANCEL)),
     ]
     return text, inline_grid(buttons, columns=2)
 
@@ -260,10 +266,10 @@ def build_router() -> Router:
     router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())
     router.message.register(reason_typed, StateFilter(MeetingForm.reason), FreeText())
     router.callback_query.register(
-        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == "save")
+        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == FormButton.SAVE)
     )
     router.callback_query.register(
-        cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == FormButton.CANCEL)
     )
     router.callback_query.register(form_finished, MeetingStep.filter())
     return router
