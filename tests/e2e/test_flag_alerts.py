@@ -14,15 +14,13 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.core.flags.raising import report_risk
-from bot.core.policy import Actor
-from bot.domain.model import FlagStatus, Role
+from bot.domain.model import FlagStatus
 from bot.storage.models import AuditEntry, Person, RedFlag
 from bot.storage.uow import App
-from bot.telegram.session import pacer_of
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS
-from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
+from tests.e2e.hekou import actor, hekou, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1001234567
@@ -54,22 +52,11 @@ async def office(
     assign,  # type: ignore[no-untyped-def]
 ) -> Office:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    director = make_user("周主任")
-    await register_person("周主任", Role.TOWN_OFFICE, telegram_user=director)
-    contact = make_user("王建华")
-    wang: Person = await register_person(
-        "王建华", Role.CONTACT, village="河口村", telegram_user=contact
-    )
-    household = await add_household("张桂英", village="河口村")
-    await assign(household, wang)
-    flag = await report_risk(
-        app, Actor(wang.id, wang.name, Role.CONTACT, wang.village_id), household.id, "户主因病住院"
-    )
-    assert running_bot.bot is not None
-    # No pacing waits in tests: the stand-in, not the clock, is what is checked here.
-    pacer_of(running_bot.bot).chat_limits = False
-    sender = OutboxSender(app, running_bot.bot)
-    return Office(group, director, contact, flag.id, sender.drain_once)
+    town = await hekou(make_user, register_person, add_household, assign)
+    wang = actor(town.people["王建华"])
+    flag = await report_risk(app, wang, town.zhang.id, "户主因病住院")
+    deliver = unpaced_delivery(app, running_bot)
+    return Office(group, town.users["周主任"], town.users["王建华"], flag.id, deliver)
 
 
 async def stored_flag(app: App, flag_id: int) -> RedFlag:

@@ -25,9 +25,8 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from bot.telegram.session import pacer_of
-from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
+from tests.e2e.hekou import hekou, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
@@ -65,30 +64,16 @@ async def town(
     assign,  # type: ignore[no-untyped-def]
 ) -> Town:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    users = {name: make_user(name) for name in ("周主任", "孙书记", "王建华")}
-    people = {
-        "周主任": await register_person("周主任", Role.TOWN_OFFICE, telegram_user=users["周主任"]),
-        "孙书记": await register_person(
-            "孙书记", Role.VILLAGE_ADMIN, village="河口村", telegram_user=users["孙书记"]
-        ),
-        "王建华": await register_person(
-            "王建华", Role.CONTACT, village="河口村", telegram_user=users["王建华"]
-        ),
-        "李春华": await register_person("李春华", Role.CONTACT, village="河口村"),
-    }
-    household = await add_household("张桂英", village="河口村")
-    await assign(household, people["王建华"])
-    assert running_bot.bot is not None
-    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
-    sender = OutboxSender(app, running_bot.bot)
+    town = await hekou(make_user, register_person, add_household, assign)
+    users = town.users
     return Town(
         group,
         users["周主任"],
         users["孙书记"],
         users["王建华"],
-        people,
-        household,
-        sender.drain_once,
+        town.people,
+        town.zhang,
+        unpaced_delivery(app, running_bot),
     )
 
 
