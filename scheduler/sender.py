@@ -41,8 +41,8 @@ from sqlalchemy import select, update
 
 from bot.config import Settings
 from bot.pacing import PacerClosed, Priority
-from bot.services import reachability
-from bot.services.outbox import OutboxStatus, Recipient, fan_out_town_office
+from bot.services import office_group, reachability
+from bot.services.outbox import OutboxStatus, Recipient, chat_recipient, fan_out_town_office
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram_parts import is_length_refusal
@@ -73,6 +73,7 @@ class Outcome(StrEnum):
     HELD = "held"  # a town-office row with nobody to reach yet
     INTERRUPTED = "interrupted"  # the sender stopped; the row is still queued
     GONE = "gone"  # no longer queued when its turn came
+    REDIRECTED = "redirected"  # the office group moved: queued again for its new id, now
 
     @property
     def settled(self) -> bool:
@@ -89,6 +90,7 @@ class Failure:
     outcome: Outcome
     error: str
     too_long: bool = False  # Telegram refused the part for its length: split it smaller
+    migrated_to: int | None = None  # the group became this supergroup
 
 
 @dataclass(frozen=True)
@@ -335,8 +337,8 @@ class OutboxSender:
         except TelegramMigrateToChat as error:
             return Failure(
                 Outcome.FAILED,
-                f"the group became a supergroup: set TOWN_OFFICE_CHAT_ID="
-                f"{error.migrate_to_chat_id}",
+                f"the group became the supergroup {error.migrate_to_chat_id}",
+                migrated_to=error.migrate_to_chat_id,
             )
         except TelegramBadRequest as error:
             if CHAT_NOT_FOUND in error.message.lower():
@@ -373,6 +375,8 @@ class OutboxSender:
             await uow.commit()
 
     async def _record_failure(self, delivery: Delivery, failure: Failure) -> Outcome:
+        if failure.migrated_to is not None and await self._follow(delivery, failure.migrated_to):
+            return Outcome.REDIRECTED
         if failure.outcome == Outcome.RETRY:
             await self._retry_later(delivery.row_id, failure.error)
             return Outcome.RETRY
@@ -385,6 +389,23 @@ class OutboxSender:
                 )
             log.warning("outbox row %s %s: %s", row.key, failure.outcome, failure.error)
             return await self._settle(uow, row, failure.outcome, failure.error[:ERROR_LENGTH])
+
+    async def _follow(self, delivery: Delivery, new_chat_id: int) -> bool:
+        """The town office's group moved to a supergroup: when its id is the stored one (not
+        the TOWN_OFFICE_CHAT_ID setting, which only the operator changes), the row goes to
+        the new chat now, and so does everything after it."""
+        if self.settings.town_office_chat_id is not None:
+            return False
+        moved = await office_group.follow_migration(self.app, delivery.chat_id, new_chat_id)
+        if moved is office_group.Migration.NOT_OFFICE:
+            return False
+        async with self.app.uow() as uow:
+            row = await uow.session.get(OutboxMessage, delivery.row_id)
+            assert row is not None
+            row.recipient = chat_recipient(new_chat_id)
+            row.not_before = uow.clock.now()
+            await uow.commit()
+        return True
 
     async def _retry_later(self, row_id: int, error: str) -> None:
         async with self.app.uow() as uow:

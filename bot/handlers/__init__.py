@@ -21,6 +21,7 @@ from bot.handlers import (
     measure_form,
     menu,
     month,
+    office_group,
     onboarding,
     reports,
     risk,
@@ -36,6 +37,8 @@ PRESSED_IN_PRIVATE = F.message.chat.type == "private"
 
 def build_router() -> Router:
     root = Router(name="root")
+    # Setting the office's group is answered for anyone: the service decides who may.
+    root.include_router(office_group.router)
     root.include_router(onboarding.router)
 
     members = Router(name="members")

@@ -21,7 +21,7 @@ from bot.handlers.households import edit_in_place
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
-from bot.services import roster_changes
+from bot.services import office_group, roster_changes
 from bot.services.access import Actor
 from bot.services.household_history import find_households
 from bot.services.households import household_name
@@ -54,23 +54,27 @@ class OfficeCancel(CallbackData, prefix="oc"):
 
 
 @router.message(Command("office"))
-async def office_help(message: Message, actor: Actor) -> None:
+async def office_help(message: Message, app: App, actor: Actor) -> None:
     if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
         await message.answer(_("These commands are for the town office and village admins."))
         return
-    await message.answer(
-        _(
-            "🏛 Town office\n"
-            "/flags: open red flags; tap one to add a measure, request or review removal, "
-            "record the county's decision.\n"
-            "/find NAME: any household's history (name, or last digits of its number).\n"
-            "/unassigned: households without a contact person, to reassign.\n"
-            "/newhousehold: add a newly found household (with the meeting record).\n"
-            "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
-            "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
-            "and 原因) here as a file to flag those households."
-        )
+    commands = _(
+        "🏛 Town office\n"
+        "/flags: open red flags; tap one to add a measure, request or review removal, "
+        "record the county's decision.\n"
+        "/find NAME: any household's history (name, or last digits of its number).\n"
+        "/unassigned: households without a contact person, to reassign.\n"
+        "/newhousehold: add a newly found household (with the meeting record).\n"
+        "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
+        "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
+        "and 原因) here as a file to flag those households."
     )
+    if actor.role != Role.TOWN_OFFICE:
+        await message.answer(commands)
+        return
+    # The town office also sees which group is its desk, and where that was set.
+    group = office_group.describe(await office_group.resolve_now(app), app.settings.tz)
+    await message.answer(f"{commands}\n\n{group}")
 
 
 @router.message(F.document)

@@ -62,7 +62,7 @@ class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 
     PRIVATE = "private"  # the person and the bot
-    OFFICE_GROUP = "office_group"  # the town office's group (TOWN_OFFICE_CHAT_ID)
+    OFFICE_GROUP = "office_group"  # the town office's group (services/office_group.py)
     OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import case, exists, func, select
 
 from bot.config import Settings
 from bot.domain.model import Role
+from bot.services import office_group
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
 
@@ -50,7 +51,8 @@ RETRYING = "retrying"  # queued rows that failed at least once (a count, not a s
 
 @dataclass(frozen=True)
 class TownOffice:
-    """The group TOWN_OFFICE_CHAT_ID when set, else every town-office person on Telegram."""
+    """The town office's group (office_group.resolve) when there is one, else every
+    town-office person on Telegram."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,9 @@ async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audie
 
 async def town_office_recipients(uow: UnitOfWork, settings: Settings | None) -> list[str]:
     """The town office as recipients now; empty when nobody can be reached yet."""
-    if settings is not None and settings.town_office_chat_id is not None:
-        return [chat_recipient(settings.town_office_chat_id)]
+    group = await office_group.office_chat_id(uow, settings)
+    if group is not None:
+        return [chat_recipient(group)]
     people = await _reachable_people(uow, Role.TOWN_OFFICE)
     return [person_recipient(person_id) for person_id in people]
 
