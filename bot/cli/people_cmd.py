@@ -1,10 +1,12 @@
-"""`bangfu invite`: a one-time link that registers a person in the bot."""
+"""`bangfu invite`: a one-time link that registers a person in the bot; `--all`: links for
+everyone not yet joined, as a workbook to paste into WeChat or print as slips."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
@@ -14,13 +16,20 @@ from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
 from bot.domain.model import Role
+from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.services import onboarding
+from bot.private_files import private_folder
+from bot.services import bulk_invites, onboarding
 from bot.services.access import CLI_OPERATOR
+from bot.services.invite_sheet import invite_workbook
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
 
 log = logging.getLogger(__name__)
+UNKNOWN_USERNAME = N_(
+    "Cannot make the link: the bot's username is unknown. Set BOT_TOKEN "
+    "(in .env or the environment) and run this again."
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,15 +38,84 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="print a one-time link that registers a person in the bot",
         description="Prints https://t.me/<bot>?start=<code> on its own line. The link works once "
         "and expires after INVITE_TTL_DAYS (7) days; a new invite replaces the person's older "
-        "unused link.",
+        "unused link. With --all: a link for every person of the role (contact persons by "
+        "default) not yet joined, written to --out as a workbook (a list with a message to "
+        "paste into WeChat, and slips to print). Run again, it gives new links only to those "
+        "whose link expired or who had none; a still valid unused link is kept (listed "
+        "without the link, which is stored only as a hash) unless --renew.",
     )
-    invite.add_argument("--name", required=True, help="the person's name, as in the roster")
+    who = invite.add_mutually_exclusive_group(required=True)
+    who.add_argument("--name", help="the person's name, as in the roster")
+    who.add_argument(
+        "--all", action="store_true", help="everyone of the role not yet joined (bulk)"
+    )
     invite.add_argument(
-        "--role", required=True, choices=[role.value for role in Role], help="what they may do"
+        "--role",
+        choices=[role.value for role in Role],
+        help="what they may do (required with --name; with --all: contact by default)",
     )
-    invite.add_argument("--village", help="their village (required for village_admin)")
+    invite.add_argument(
+        "--village", help="their village (required for village_admin; with --all: only there)"
+    )
     invite.add_argument("--phone", help="their phone, to tell namesakes apart")
-    invite.set_defaults(handler=invite_person)
+    invite.add_argument(
+        "--out", type=Path, default=Path("invites.xlsx"), help="with --all: the workbook to write"
+    )
+    invite.add_argument(
+        "--renew",
+        action="store_true",
+        help="with --all: replace still valid unused links too (the earlier sheet was lost)",
+    )
+    invite.set_defaults(handler=invite_people)
+
+
+async def invite_people(settings: Settings, args: argparse.Namespace) -> int:
+    if args.all:
+        return await invite_all(settings, args)
+    if args.role is None:
+        say(_("Add --role: contact, village_admin or town_office."), file=sys.stderr)
+        return 2
+    return await invite_person(settings, args)
+
+
+async def invite_all(settings: Settings, args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    app = build_app(settings)
+    try:
+        username = await _bot_username(app, settings)
+        if username is None:
+            say(_(UNKNOWN_USERNAME), file=sys.stderr)
+            return 2
+        invites = await bulk_invites.invite_everyone_not_joined(
+            app,
+            CLI_OPERATOR,
+            username,
+            role=args.role or Role.CONTACT,
+            village=args.village,
+            renew=args.renew,
+        )
+    finally:
+        await app.close()
+    if not invites.rows:
+        say(_("Everyone ({role}) has joined: nobody to invite.").format(role=invites.role.label))
+        return 0
+    out: Path = args.out
+    private_folder(out.parent)
+    invite_workbook(invites, settings.tz, out)
+    say(
+        _(
+            "{count} people not yet joined: {issued} new link(s), {kept} still valid "
+            "link(s) kept. Written to {path} (readable only by you: the links are keys)."
+        ).format(count=len(invites.rows), issued=invites.issued, kept=invites.kept, path=out)
+    )
+    if invites.kept:
+        say(
+            _(
+                "The {kept} kept link(s) were handed out before and still work. If that "
+                "sheet was lost, run this again with --renew to replace them."
+            ).format(kept=invites.kept)
+        )
+    return 0
 
 
 async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,13 +124,7 @@ async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
     try:
         username = await _bot_username(app, settings)
         if username is None:
-            say(
-                _(
-                    "Cannot make the link: the bot's username is unknown. Set BOT_TOKEN "
-                    "(in .env or the environment) and run this again."
-                ),
-                file=sys.stderr,
-            )
+            say(_(UNKNOWN_USERNAME), file=sys.stderr)
             return 2
         issued = await onboarding.create_invite(
             app, CLI_OPERATOR, args.name, args.role, village=args.village, phone=args.phone

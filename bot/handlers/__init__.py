@@ -18,6 +18,7 @@ from bot.handlers import (
     gate,
     household_history,
     households,
+    invites,
     measure_form,
     menu,
     month,
@@ -72,6 +73,7 @@ def build_router() -> Router:
         household_history.router,
         town_office.router,
         reports.router,
+        invites.router,
     )
 
     # Help, language and the reply keyboard are the person's own; its catch-all for stale

@@ -18,6 +18,7 @@ from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.household_history import send_history
 from bot.handlers.households import edit_in_place
+from bot.handlers.invites import invite_all_button
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.keyboards import HouseholdAction, inline_grid
@@ -72,9 +73,16 @@ async def office_help(message: Message, app: App, actor: Actor) -> None:
     if actor.role != Role.TOWN_OFFICE:
         await message.answer(commands)
         return
-    # The town office also sees which group is its desk, and where that was set.
+    # The town office also invites people, and sees which group is its desk and where that
+    # was set.
+    invite = _(
+        "/invite_all [village]: invitation links for every contact person not yet joined, "
+        "as a sheet (sent to you privately)."
+    )
     group = office_group.describe(await office_group.resolve_now(app), app.settings.tz)
-    await message.answer(f"{commands}\n\n{group}")
+    await message.answer(
+        f"{commands}\n{invite}\n\n{group}", reply_markup=inline_grid([invite_all_button()])
+    )
 
 
 @router.message(F.document)

@@ -98,14 +98,16 @@ async def create_invite(
         raise InvalidInput(N_("A village admin needs a village: add --village."))
 
     async with app.uow() as uow:
-        place, new_village = await _village(uow, actor, village, create=role == Role.VILLAGE_ADMIN)
+        place, new_village = await village_named(
+            uow, actor, village, create=role == Role.VILLAGE_ADMIN
+        )
         person = await _find_person(uow, name, phone, place)
         new_person = person is None
         if person is None:
             person = await _add_person(uow, actor, name, role, phone, place)
         else:
             _fill_in(uow, actor, person, phone, place)
-        code, expires_at = await _issue(uow, actor, person, role, app.settings.invite_ttl_days)
+        code, expires_at = await issue_code(uow, actor, person, role, app.settings.invite_ttl_days)
         await uow.commit()
     return IssuedInvite(
         person=person,
@@ -206,7 +208,7 @@ async def first_start_admin_code(app: App) -> str | None:
         ).scalar_one_or_none()
         if admin is None:
             admin = await _add_person(uow, CLI_OPERATOR, FIRST_ADMIN_NAME, Role.TOWN_OFFICE)
-        code, _expires_at = await _issue(
+        code, _expires_at = await issue_code(
             uow, CLI_OPERATOR, admin, Role.TOWN_OFFICE, app.settings.invite_ttl_days
         )
         await uow.commit()
@@ -232,7 +234,7 @@ def _digits(phone: str | None) -> str:
     return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
-async def _village(
+async def village_named(
     uow: UnitOfWork, actor: Actor, name: str | None, create: bool
 ) -> tuple[Village | None, bool]:
     """The named village; created only for a village admin invite (a new village's first
@@ -344,7 +346,7 @@ def _fill_in(
         uow.audit(actor.person_id, actor.label, "person", person.id, "update", changes)
 
 
-async def _issue(
+async def issue_code(
     uow: UnitOfWork, actor: Actor, person: Person, role: Role, ttl_days: int
 ) -> tuple[str, datetime]:
     """A new code for the person; their older unused invites stop working now."""
