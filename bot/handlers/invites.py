@@ -111,29 +111,39 @@ async def _invite(
 async def _send_sheet(bot: Bot, app: App, chat_id: int, invites: BulkInvites) -> None:
     tz = app.settings.tz
     where = _(" in {village}").format(village=invites.village) if invites.village else ""
-    lines = [
-        _(
-            "Invitations for the {count} contact person(s) not yet joined{where}: {issued} new "
-            "link(s), each working once, for {days} days."
-        ).format(
-            count=len(invites.rows),
-            where=where,
-            issued=invites.issued,
-            days=app.settings.invite_ttl_days,
-        ),
-        _(
-            "Sheet 1 has a message for each person to paste into WeChat or an SMS; sheet 2 has "
-            "slips to print and cut."
-        ),
-    ]
+    if invites.issued:
+        lines = [
+            _(
+                "Invitations for the {count} contact person(s) not yet joined{where}: {issued} "
+                "new link(s), each working once, for {days} days."
+            ).format(
+                count=len(invites.rows),
+                where=where,
+                issued=invites.issued,
+                days=app.settings.invite_ttl_days,
+            ),
+            _(
+                "Sheet 1 has a message for each person to paste into WeChat or an SMS; sheet 2 "
+                "has slips to print and cut."
+            ),
+        ]
+    else:  # everyone's link is still out there: the sheet is the list of who to chase
+        lines = [
+            _(
+                "The {count} contact person(s) not yet joined{where} all have an unused link "
+                "sent before that still works: no new links. The sheet lists them with the "
+                "date their link expires."
+            ).format(count=len(invites.rows), where=where)
+        ]
     markup = None
     if invites.kept:
-        lines.append(
-            _(
-                "{kept} of them still have an unused link sent before, which keeps working "
-                "(not replaced). If they lost it, tap the button for new links."
-            ).format(kept=invites.kept)
-        )
+        if invites.issued:
+            lines.append(
+                _(
+                    "{kept} of them still have an unused link sent before, which keeps working "
+                    "(not replaced). If they lost it, tap the button for new links."
+                ).format(kept=invites.kept)
+            )
         renew = InviteAll(village_id=invites.village_id or 0, renew=True)
         markup = inline_grid(
             [(_("🔄 New links for these {kept}").format(kept=invites.kept), renew)]

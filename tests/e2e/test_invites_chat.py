@@ -45,7 +45,7 @@ async def test_town_office_gets_the_sheet_privately_from_the_group_and_renews_ke
     )
     assert not any(message.document for message in group.messages)  # no links in the group
     kept = await director.next_message()
-    assert "新生成 0 个邀请链接" in kept.text and "其中 2 人之前发的链接还没用" in kept.text
+    assert "共 2 人，之前发的链接都还没用、还能用，这次没有生成新链接" in kept.text
     assert all(row[5] is None for row in sheet_rows(kept))
 
     await director.press("🔄 给这 2 人换新链接", kept)

@@ -60,7 +60,7 @@ async def test_town_office_adds_the_bot_to_its_group_and_confirms_there(
     await director.press(YES, question)
     done = await group.next_message()
     assert done.edited and not done.buttons
-    assert "王主任 已把本群设为镇扶贫办工作群" in done.text
+    assert "王主任已把本群设为镇扶贫办工作群" in done.text
     assert "不再单独发给镇扶贫办的每个人" in done.text
 
     found = await resolved(app)
@@ -75,7 +75,7 @@ async def test_town_office_adds_the_bot_to_its_group_and_confirms_there(
     await director.send("/office", chat=group)
     office = await group.next_message()
     assert "/flags" in office.text
-    assert f"镇扶贫办工作群：“佛子岭镇扶贫办”（{group.id}），由 王主任 于 " in office.text
+    assert f"镇扶贫办工作群：“佛子岭镇扶贫办”（{group.id}），由王主任于 " in office.text
     await cadre.send("/office", chat=group)
     assert "佛子岭镇扶贫办" not in (await group.next_message()).text  # sent to private chat
 
@@ -226,7 +226,7 @@ async def test_doctor_names_the_confirmed_group_and_where_it_came_from(
 
     said = [finding.text for finding in await examine(settings, Clock(TZ))]
     assert any(
-        f"镇扶贫办工作群：“佛子岭镇扶贫办”（{group.id}），由 王主任 于 " in line for line in said
+        f"镇扶贫办工作群：“佛子岭镇扶贫办”（{group.id}），由王主任于 " in line for line in said
     )
     assert any("佛子岭镇扶贫办" in line and "成员" in line for line in said)  # getChatMember
 
