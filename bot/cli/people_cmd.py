@@ -102,12 +102,17 @@ async def invite_all(settings: Settings, args: argparse.Namespace) -> int:
     out: Path = args.out
     private_folder(out.parent)
     invite_workbook(invites, settings.tz, out)
-    say(
-        _(
+    if invites.kept:
+        said = _(
             "{count} people not yet joined: {issued} new link(s), {kept} still valid "
             "link(s) kept. Written to {path} (readable only by you: the links are keys)."
-        ).format(count=len(invites.rows), issued=invites.issued, kept=invites.kept, path=out)
-    )
+        )
+    else:
+        said = _(
+            "{count} people not yet joined, each with a new link. Written to {path} (readable "
+            "only by you: the links are keys)."
+        )
+    say(said.format(count=len(invites.rows), issued=invites.issued, kept=invites.kept, path=out))
     if invites.kept:
         say(
             _(
