@@ -16,7 +16,6 @@ from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
 from bot.domain.model import Role
-from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.private_files import private_folder
 from bot.services import bulk_invites, onboarding
@@ -26,10 +25,6 @@ from bot.storage.migrate import upgrade
 from bot.storage.uow import App
 
 log = logging.getLogger(__name__)
-UNKNOWN_USERNAME = N_(
-    "Cannot make the link: the bot's username is unknown. Set BOT_TOKEN "
-    "(in .env or the environment) and run this again."
-)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -70,38 +65,44 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 async def invite_people(settings: Settings, args: argparse.Namespace) -> int:
-    if args.all:
-        return await invite_all(settings, args)
-    if args.role is None:
+    if not args.all and args.role is None:
         say(_("Add --role: contact, village_admin or town_office."), file=sys.stderr)
         return 2
-    return await invite_person(settings, args)
-
-
-async def invite_all(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     app = build_app(settings)
     try:
         username = await _bot_username(app, settings)
         if username is None:
-            say(_(UNKNOWN_USERNAME), file=sys.stderr)
+            say(
+                _(
+                    "Cannot make the link: the bot's username is unknown. Set BOT_TOKEN "
+                    "(in .env or the environment) and run this again."
+                ),
+                file=sys.stderr,
+            )
             return 2
-        invites = await bulk_invites.invite_everyone_not_joined(
-            app,
-            CLI_OPERATOR,
-            username,
-            role=args.role or Role.CONTACT,
-            village=args.village,
-            renew=args.renew,
-        )
+        if args.all:
+            return await _invite_all(app, username, args)
+        return await _invite_one(app, username, args)
     finally:
         await app.close()
+
+
+async def _invite_all(app: App, username: str, args: argparse.Namespace) -> int:
+    invites = await bulk_invites.invite_everyone_not_joined(
+        app,
+        CLI_OPERATOR,
+        username,
+        role=args.role or Role.CONTACT,
+        village=args.village,
+        renew=args.renew,
+    )
     if not invites.rows:
         say(_("Everyone ({role}) has joined: nobody to invite.").format(role=invites.role.label))
         return 0
     out: Path = args.out
     private_folder(out.parent)
-    invite_workbook(invites, settings.tz, out)
+    invite_workbook(invites, app.settings.tz, out)
     if invites.kept:
         said = _(
             "{count} people not yet joined: {issued} new link(s), {kept} still valid "
@@ -123,25 +124,15 @@ async def invite_all(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
-    upgrade(settings.database_url)
-    app = build_app(settings)
-    try:
-        username = await _bot_username(app, settings)
-        if username is None:
-            say(_(UNKNOWN_USERNAME), file=sys.stderr)
-            return 2
-        issued = await onboarding.create_invite(
-            app, CLI_OPERATOR, args.name, args.role, village=args.village, phone=args.phone
-        )
-    finally:
-        await app.close()
-
+async def _invite_one(app: App, username: str, args: argparse.Namespace) -> int:
+    issued = await onboarding.create_invite(
+        app, CLI_OPERATOR, args.name, args.role, village=args.village, phone=args.phone
+    )
     if issued.new_village:
         say(_("New village added: {village}.").format(village=issued.village_name))
     if issued.new_person:
         say(_("{name} was not in the roster and has been added.").format(name=issued.person.name))
-    expires = local_minute(issued.expires_at, settings.tz)
+    expires = local_minute(issued.expires_at, app.settings.tz)
     say(
         _("One-time link for {name} ({role}), valid until {expires}:").format(
             name=issued.person.name, role=issued.role.label, expires=expires

@@ -4,6 +4,7 @@ forgotten when the bot is removed from it."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.cli.doctor_cmd import examine
@@ -28,6 +29,20 @@ YES = "✅ 是，这是镇扶贫办工作群"
 def zh(msgid: str) -> str:
     with use_language("zh"):
         return _(msgid)
+
+
+@pytest.fixture
+async def director(make_user, register_person):  # type: ignore[no-untyped-def]
+    """The town office person who adds the bot to groups."""
+    user = make_user("王主任")
+    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=user)
+    return user
+
+
+async def confirm(director, group) -> None:  # type: ignore[no-untyped-def]
+    """The director adds the bot to the group and answers its question with yes."""
+    await group.add_bot(by=director)
+    await director.press(YES, await group.next_message())
 
 
 async def resolved(app):
@@ -81,13 +96,10 @@ async def test_town_office_adds_the_bot_to_its_group_and_confirms_there(
 
 
 async def test_alerts_go_to_the_confirmed_group(
-    running_bot, app, make_user, make_group, register_person
+    running_bot, director, app, make_user, make_group, register_person
 ) -> None:
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     group = make_group("镇办")
-    await group.add_bot(by=director)
-    await director.press(YES, await group.next_message())
+    await confirm(director, group)
 
     async with app.uow() as uow:
         recipients = await outbox.town_office_recipients(uow, app.settings)
@@ -107,10 +119,8 @@ async def test_bot_added_by_someone_else_says_nothing(
 
 
 async def test_confirming_a_second_group_moves_the_office_and_tells_the_old_one(
-    running_bot, app, make_user, make_group, register_person
+    running_bot, director, app, make_user, make_group, register_person
 ) -> None:
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     old, new = make_group("旧工作群"), make_group("新工作群")
     for group in (old, new):
         await group.add_bot(by=director)
@@ -124,10 +134,8 @@ async def test_confirming_a_second_group_moves_the_office_and_tells_the_old_one(
 
 
 async def test_answering_no_leaves_the_group_unset(
-    running_bot, app, make_user, make_group, register_person
+    running_bot, director, app, make_user, make_group, register_person
 ) -> None:
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     group = make_group("闲聊群")
     await group.add_bot(by=director)
     await director.press("不是", await group.next_message())
@@ -136,14 +144,11 @@ async def test_answering_no_leaves_the_group_unset(
 
 
 async def test_the_setting_overrides_the_confirmed_group_and_says_so(
-    running_bot, app, make_user, make_group, register_person
+    running_bot, director, app, make_user, make_group, register_person
 ) -> None:
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     app.settings.town_office_chat_id = -100999
     group = make_group("镇办")
-    await group.add_bot(by=director)
-    await director.press(YES, await group.next_message())
+    await confirm(director, group)
 
     assert "TOWN_OFFICE_CHAT_ID" in (await group.next_message()).text
     found = await resolved(app)
@@ -151,13 +156,10 @@ async def test_the_setting_overrides_the_confirmed_group_and_says_so(
 
 
 async def test_a_group_upgraded_to_a_supergroup_stays_the_office_group(
-    running_bot, app, make_user, make_group, register_person
+    running_bot, director, app, make_user, make_group, register_person
 ) -> None:
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     group = TelegramGroup(running_bot.telegram, "镇办", chat_id=-4242)
-    await group.add_bot(by=director)
-    await director.press(YES, await group.next_message())
+    await confirm(director, group)
     group.read_all()
 
     supergroup = await group.upgrade_to_supergroup(by=director)
@@ -171,16 +173,13 @@ async def test_a_group_upgraded_to_a_supergroup_stays_the_office_group(
 
 
 async def test_a_message_to_a_group_that_moved_unseen_follows_it(
-    running_bot, app, make_user, register_person
+    running_bot, director, app, make_user, register_person
 ) -> None:
     """The bot missed the move's service messages (it was stopped, say): the first send
     that Telegram refuses with the new id moves the office group and is delivered there."""
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     telegram = running_bot.telegram
     group = TelegramGroup(telegram, "镇办", chat_id=-4343)
-    await group.add_bot(by=director)
-    await director.press(YES, await group.next_message())
+    await confirm(director, group)
     supergroup = TelegramGroup(telegram, "镇办", chat_id=-1_009_000_004_343)
     group.chat.migrated_to = supergroup.id
 
@@ -201,8 +200,7 @@ async def test_removing_the_bot_from_the_office_group_forgets_it(
     director = make_user("王主任")
     person = await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     group = make_group("镇办")
-    await group.add_bot(by=director)
-    await director.press(YES, await group.next_message())
+    await confirm(director, group)
 
     await group.remove_bot(by=director)
 
@@ -216,13 +214,10 @@ async def test_removing_the_bot_from_the_office_group_forgets_it(
 
 
 async def test_doctor_names_the_confirmed_group_and_where_it_came_from(
-    running_bot, app, settings, make_user, make_group, register_person
+    running_bot, director, app, settings, make_user, make_group, register_person
 ) -> None:
-    director = make_user("王主任")
-    await register_person("王主任", Role.TOWN_OFFICE, telegram_user=director)
     group = make_group("佛子岭镇扶贫办")
-    await group.add_bot(by=director)
-    await director.press(YES, await group.next_message())
+    await confirm(director, group)
 
     said = [finding.text for finding in await examine(settings, Clock(TZ))]
     assert any(
