@@ -11,15 +11,15 @@ import argparse
 from aiogram.utils.token import TokenValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import build_app, build_bot
 from bot.cli.output import say
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.delivery import office_group
+from bot.core.delivery.office_group import ResolvedGroup
 from bot.i18n import gettext as _
 from bot.ops import doctor, doctor_telegram
 from bot.ops.doctor import Finding, Status
-from bot.services import office_group
-from bot.services.office_group import ResolvedGroup
+from bot.telegram.app import build_app, build_bot
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️ ", Status.FAIL: "❌"}
 

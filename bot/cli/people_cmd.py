@@ -11,18 +11,19 @@ from pathlib import Path
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
 
-from bot.app import build_app, build_bot
 from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
+from bot.core.onboarding import bulk_invites
+from bot.core.onboarding import invites as onboarding
+from bot.core.policy import CLI_OPERATOR
+from bot.documents.invite_sheet import invite_workbook
 from bot.domain.model import Role
 from bot.i18n import gettext as _
 from bot.private_files import private_folder
-from bot.services import bulk_invites, onboarding
-from bot.services.access import CLI_OPERATOR
-from bot.services.invite_sheet import invite_workbook
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
+from bot.telegram.app import build_app, build_bot
 
 log = logging.getLogger(__name__)
 

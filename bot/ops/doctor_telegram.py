@@ -21,11 +21,11 @@ from aiogram.types import ChatMemberRestricted, User
 from aiohttp import ClientTimeout
 
 from bot.config import Settings
+from bot.core.delivery import office_group
+from bot.core.delivery.office_group import ResolvedGroup
 from bot.i18n import gettext as _
 from bot.ops.doctor import Finding, Status, fail, ok, short_error, warn
 from bot.proxy_url import shown_proxy
-from bot.services import office_group
-from bot.services.office_group import ResolvedGroup
 
 CLOCK_TOLERANCE_SECONDS = 120
 CHECK_TIMEOUT = 20  # seconds for each call: a proxy that hangs must not hang the doctor

@@ -9,17 +9,17 @@ from sqlalchemy import select
 
 from bot.cli.doctor_cmd import examine
 from bot.clock import Clock
+from bot.core.delivery import office_group, outbox
+from bot.core.delivery.office_group import Source
+from bot.core.policy import OFFICE_CHATS_ONLY
 from bot.domain.model import Role
 from bot.i18n import gettext as _
 from bot.i18n import use_language
 from bot.ops.doctor import Status
-from bot.services import office_group, outbox
-from bot.services.access import OFFICE_CHATS_ONLY
-from bot.services.office_group import Source
 from bot.storage.models import AuditEntry
 from scheduler.sender import OutboxSender
 from tests.conftest import TZ
-from tests.e2e.test_delivery import NOTE
+from tests.e2e.test_delivery import NOTE, WITH_NOTES
 from tests.e2e.test_doctor import problems
 from tests.telegram_api import TelegramGroup
 
@@ -188,7 +188,7 @@ async def test_a_message_to_a_group_that_moved_unseen_follows_it(
             uow, app.settings, outbox.TownOffice(), "note:1", NOTE, {"parts": ["月底名单"]}
         )
         await uow.commit()
-    await OutboxSender(app, running_bot.bot).drain_once()
+    await OutboxSender(app, running_bot.bot, renderers=WITH_NOTES).drain_once()
 
     assert (await resolved(app)).chat_id == supergroup.id
     assert [message.text for message in supergroup.messages] == ["月底名单"]

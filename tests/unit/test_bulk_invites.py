@@ -11,19 +11,19 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.app import build_app
 from bot.cli import main
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.onboarding import invites as onboarding
+from bot.core.onboarding.bulk_invites import InviteState, invite_everyone_not_joined
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.documents.invite_sheet import invite_workbook
 from bot.domain.model import Role
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.i18n import use_language
-from bot.services import onboarding
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.bulk_invites import InviteState, invite_everyone_not_joined
-from bot.services.invite_sheet import invite_workbook
 from bot.storage.models import Person
 from bot.storage.uow import App
+from bot.telegram.app import build_app
 from tests.fixtures.rosters import household_row, write_csv
 from tests.unit.test_onboarding import roster_person
 

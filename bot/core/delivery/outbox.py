@@ -1,0 +1,246 @@
+"""The outbox (待发消息): every message the service starts is a row here, written in the same
+transaction as the fact that caused it; `scheduler/sender.py` delivers the rows.
+
+`queue` fans an audience out when it queues, so each row goes to ONE recipient:
+
+- `"person:<id>"`: a registered person; the sender finds their Telegram chat and language
+  when it sends (a person who re-registers on a new phone is still reached);
+- `"chat:<id>"`: a chat by its Telegram id (the town office group);
+- `"town_office"`: the town office when nobody can be named yet (no group configured, no
+  town-office person on Telegram). The sender fans such a row out when it is due, and holds
+  it while there is still nobody, so an early red-flag alert waits for the first town-office
+  account instead of being lost.
+
+A row's key is the caller's key plus `@<recipient>`. A key queued before, to anyone, is not
+queued again: a job run twice, or caught up after downtime, adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import case, exists, func, select
+
+from bot.config import Settings
+from bot.core.delivery import office_group
+from bot.domain.model import Role
+from bot.storage.models import OutboxMessage, Person
+from bot.storage.uow import App, UnitOfWork
+
+TOWN_OFFICE = "town_office"
+KEY_LENGTH = 200  # OutboxMessage.key
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"  # waiting for its first try, or for a retry (attempts > 0)
+    SENT = "sent"  # Telegram accepted every part
+    UNDELIVERABLE = "undeliverable"  # blocked, never started the bot, or chat not found
+    FAILED = "failed"  # Telegram refused the message itself, or it could not be rendered
+    SKIPPED = "skipped"  # nothing left to say when it was due (e.g. the household was contacted)
+    FORWARDED = "forwarded"  # a "town_office" row, fanned out into one row per recipient
+
+
+RETRYING = "retrying"  # queued rows that failed at least once (a count, not a status)
+
+
+# Audiences: who a message is for, as the caller thinks of them.
+
+
+@dataclass(frozen=True)
+class TownOffice:
+    """The town office's group (office_group.resolve) when there is one, else every
+    town-office person on Telegram."""
+
+
+@dataclass(frozen=True)
+class PersonAudience:
+    person_id: int
+
+
+@dataclass(frozen=True)
+class VillageAdmins:
+    """The village's admins on Telegram; the town office when the village has none."""
+
+    village_id: int
+
+
+@dataclass(frozen=True)
+class ChatAudience:
+    chat_id: int
+
+
+Audience = TownOffice | PersonAudience | VillageAdmins | ChatAudience
+
+
+def person_recipient(person_id: int) -> str:
+    return f"person:{person_id}"
+
+
+def chat_recipient(chat_id: int) -> str:
+    return f"chat:{chat_id}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A row's recipient, parsed: `person_id` or `chat_id` is set, or neither (town office)."""
+
+    person_id: int | None = None
+    chat_id: int | None = None
+
+    @classmethod
+    def parse(cls, recipient: str) -> Recipient:
+        kind, _, ident = recipient.partition(":")
+        if kind == "person":
+            return cls(person_id=int(ident))
+        if kind == "chat":
+            return cls(chat_id=int(ident))
+        if recipient == TOWN_OFFICE:
+            return cls()
+        raise ValueError(f"unknown outbox recipient {recipient!r}")
+
+
+def row_key(key: str, recipient: str) -> str:
+    return key if recipient == TOWN_OFFICE else f"{key}@{recipient}"
+
+
+async def queue(
+    uow: UnitOfWork,
+    settings: Settings | None,
+    audience: Audience,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    urgent: bool = False,
+    not_before: datetime | None = None,
+) -> int:
+    """Queue one row per recipient of `audience`, in the caller's transaction; returns how
+    many rows were added: 0 when `key` was queued before. The caller commits."""
+    if await already_queued(uow, key):
+        return 0
+    targets = await recipients(uow, settings, audience)
+    for recipient in targets:
+        _add(uow, key, recipient, kind, payload, urgent=urgent, not_before=not_before)
+    return len(targets)
+
+
+async def already_queued(uow: UnitOfWork, key: str) -> bool:
+    """Whether `key` was queued before, to anyone (this transaction's rows included)."""
+    query = select(exists().where(OutboxMessage.base_key == key))
+    return bool((await uow.session.execute(query)).scalar_one())
+
+
+async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audience) -> list[str]:
+    match audience:
+        case PersonAudience(person_id):
+            return [person_recipient(person_id)]
+        case ChatAudience(chat_id):
+            return [chat_recipient(chat_id)]
+        case VillageAdmins(village_id):
+            admins = await _reachable_people(uow, Role.VILLAGE_ADMIN, village_id)
+            if admins:
+                return [person_recipient(person_id) for person_id in admins]
+            return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
+        case TownOffice():
+            return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
+    raise TypeError(f"unknown audience {audience!r}")
+
+
+async def town_office_recipients(uow: UnitOfWork, settings: Settings | None) -> list[str]:
+    """The town office as recipients now; empty when nobody can be reached yet."""
+    group = await office_group.office_chat_id(uow, settings)
+    if group is not None:
+        return [chat_recipient(group)]
+    people = await _reachable_people(uow, Role.TOWN_OFFICE)
+    return [person_recipient(person_id) for person_id in people]
+
+
+async def fan_out_town_office(
+    uow: UnitOfWork, settings: Settings | None, row: OutboxMessage
+) -> int:
+    """Turn a due `"town_office"` row into one row per town-office recipient, if there is
+    anyone to reach now; the row itself becomes FORWARDED. Returns the rows added."""
+    targets = await town_office_recipients(uow, settings)
+    for recipient in targets:
+        _add(uow, row.key, recipient, row.kind, row.payload, urgent=row.urgent)
+    if targets:
+        row.status = OutboxStatus.FORWARDED
+        row.last_error = None
+    return len(targets)
+
+
+async def _reachable_people(
+    uow: UnitOfWork, role: Role, village_id: int | None = None
+) -> list[int]:
+    """Active people in the role with a Telegram account that has not refused the bot."""
+    query = (
+        select(Person.id)
+        .where(
+            Person.role == role,
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+            Person.unreachable_since.is_(None),
+        )
+        .order_by(Person.id)
+    )
+    if village_id is not None:
+        query = query.where(Person.village_id == village_id)
+    return list((await uow.session.execute(query)).scalars())
+
+
+def _add(
+    uow: UnitOfWork,
+    key: str,
+    recipient: str,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    urgent: bool,
+    not_before: datetime | None = None,
+) -> None:
+    full_key = row_key(key, recipient)
+    if len(full_key) > KEY_LENGTH:
+        raise ValueError(f"outbox key longer than {KEY_LENGTH} characters: {full_key!r}")
+    uow.queue_message(
+        full_key,
+        kind,
+        recipient,
+        dict(payload),
+        urgent=urgent,
+        not_before=not_before,
+        base_key=key,
+    )
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """What `bangfu outbox status` shows."""
+
+    counts: dict[str, int]  # by status; queued rows already tried count as RETRYING
+    oldest_waiting: OutboxMessage | None
+
+
+async def summary(app: App) -> OutboxSummary:
+    retried = case((OutboxMessage.attempts > 0, True), else_=False)
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(OutboxMessage.status, retried, func.count(OutboxMessage.id)).group_by(
+                OutboxMessage.status, retried
+            )
+        )
+        counts = {str(status): 0 for status in OutboxStatus} | {RETRYING: 0}
+        for status, was_tried, number in rows:
+            name = RETRYING if status == OutboxStatus.QUEUED and was_tried else status
+            counts[name] = counts.get(name, 0) + number
+        oldest = (
+            await uow.session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.QUEUED)
+                .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    return OutboxSummary(counts, oldest)

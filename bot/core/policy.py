@@ -1,0 +1,149 @@
+"""Who may see what (谁能看什么), and where. Every service asks here; handlers never decide.
+
+- a contact person reads and writes only the households assigned to them;
+- a village admin reads the whole village;
+- the town office reads everything.
+Writing a contact is always the assigned contact person's own act.
+
+Where: office work (flags, household histories, roster changes, reports, the platform list)
+is shown in the person's private chat, and the town office's also in the town office's
+group; nowhere else (`check_office_chat`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Select, and_, exists, select
+
+from bot.domain.model import Role
+from bot.errors import NotAllowed
+from bot.i18n import N_
+from bot.storage.models import Assignment, Household, RedFlag
+from bot.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+NOT_YOUR_HOUSEHOLD = N_("That household is not one of yours.")
+# A red flag that does not exist and one out of reach get the same answer: ids come from
+# callback data, and the answer must not tell which ids exist.
+NOT_YOUR_FLAG = N_("There is no such red flag among yours.")
+# Where to ask instead, when office work is asked for in a chat where it may not be shown.
+OFFICE_CHATS_ONLY = N_(
+    "Town office work is shown only in the town office's group or in a private chat with me."
+)
+PRIVATE_CHAT_ONLY = N_("Not shown here: please ask me in a private chat.")
+OFFICE_GROUP_IS_THE_OFFICES = N_(
+    "Only the town office works in this group. For your own households and village, "
+    "please use your private chat with me."
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The registered person behind an update, or the operator at the CLI (person_id None)."""
+
+    person_id: int | None
+    name: str
+    role: Role
+    village_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name if self.person_id is not None else "cli"
+
+
+CLI_OPERATOR = Actor(person_id=None, name="cli", role=Role.TOWN_OFFICE)
+
+
+class ChatKind(StrEnum):
+    """Where an answer would be posted, as far as who reads it along is concerned."""
+
+    PRIVATE = "private"  # the person and the bot
+    OFFICE_GROUP = "office_group"  # the town office's group (core/delivery/office_group.py)
+    OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
+
+
+def check_office_chat(actor: Actor, chat: ChatKind) -> None:
+    """Office work may be shown here, or NotAllowed saying where to ask instead.
+
+    A private chat is read by the person alone, and the services decide what they may see
+    there. The town office's group is the office's own desk: the town office works there,
+    but a village admin's or contact person's view (their village's flags, their households'
+    histories) is not for the other members, so they are sent to their private chat. Any
+    other group may hold anyone: no office work is shown there at all.
+    """
+    if chat == ChatKind.PRIVATE:
+        return
+    if actor.role == Role.TOWN_OFFICE:
+        if chat == ChatKind.OFFICE_GROUP:
+            return
+        raise NotAllowed(OFFICE_CHATS_ONLY)
+    if chat == ChatKind.OFFICE_GROUP:
+        raise NotAllowed(OFFICE_GROUP_IS_THE_OFFICES)
+    raise NotAllowed(PRIVATE_CHAT_ONLY)
+
+
+def assigned_to(person_id: int) -> Select[tuple[int]]:
+    """Ids of households currently assigned to the person."""
+    return select(Assignment.household_id).where(
+        Assignment.person_id == person_id, Assignment.ended_at.is_(None)
+    )
+
+
+def visible_households(actor: Actor) -> Select[tuple[Household]]:
+    """A query of the households the actor may read, to be narrowed further by the caller."""
+    query = select(Household)
+    if actor.role == Role.TOWN_OFFICE:
+        return query
+    own = Household.id.in_(assigned_to(actor.person_id or -1))
+    if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
+        return query.where((Household.village_id == actor.village_id) | own)
+    return query.where(own)
+
+
+async def readable_household(uow: UnitOfWork, actor: Actor, household_id: int) -> Household:
+    """The household, if the actor may read it; else NotAllowed (logged: ids come from users)."""
+    query = visible_households(actor).where(Household.id == household_id)
+    household = (await uow.session.execute(query)).scalar_one_or_none()
+    if household is None:
+        log.warning(
+            "refused: %s (person %s) read household %s", actor.role, actor.person_id, household_id
+        )
+        raise NotAllowed(NOT_YOUR_HOUSEHOLD)
+    return household
+
+
+async def readable_flag(uow: UnitOfWork, actor: Actor, flag_id: int) -> tuple[RedFlag, Household]:
+    """The flag and its household, if the actor may read the household; else NotAllowed,
+    the same whether the flag does not exist or is out of reach."""
+    flag = await uow.session.get(RedFlag, flag_id)
+    household = None
+    if flag is not None:
+        query = visible_households(actor).where(Household.id == flag.household_id)
+        household = (await uow.session.execute(query)).scalar_one_or_none()
+    if flag is None or household is None:
+        log.warning("refused: %s (person %s) read flag %s", actor.role, actor.person_id, flag_id)
+        raise NotAllowed(NOT_YOUR_FLAG)
+    return flag, household
+
+
+async def own_household(uow: UnitOfWork, actor: Actor, household_id: int) -> Household:
+    """The household, if it is assigned to the actor now (needed to log a contact)."""
+    query = select(Household).where(
+        Household.id == household_id,
+        exists().where(
+            and_(
+                Assignment.household_id == Household.id,
+                Assignment.person_id == (actor.person_id or -1),
+                Assignment.ended_at.is_(None),
+            )
+        ),
+    )
+    household = (await uow.session.execute(query)).scalar_one_or_none()
+    if household is None:
+        log.warning("refused: person %s wrote household %s", actor.person_id, household_id)
+        raise NotAllowed(NOT_YOUR_HOUSEHOLD)
+    return household
