@@ -8,7 +8,7 @@
   retry or a restart sends only what is left. A row is SENT once Telegram accepted all of it.
   A part Telegram still refuses as too long is split smaller in its place: no row fails for
   its length.
-- Sends go through the bot's one pacer as background (`bot/telegram_session.py`), after the
+- Sends go through the bot's one pacer as background (`bot/telegram/session.py`), after the
   replies; on 429 the session waits `retry_after` and sends the same part again.
 - Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
   found": the row is UNDELIVERABLE, the person marked unreachable, the town office told.
@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from aiogram import Bot
@@ -41,11 +41,18 @@ from aiogram.exceptions import (
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.core.delivery import office_group, reachability
-from bot.core.delivery.outbox import OutboxStatus, Recipient, chat_recipient, fan_out_town_office
+from bot.core.delivery import reachability
+from bot.core.delivery.outbox import (
+    OutboxStatus,
+    Recipient,
+    addressee,
+    fan_out_town_office,
+    redirect_to_moved_group,
+)
+from bot.core.delivery.timing import in_quiet_hours, retry_delay
 from bot.messages.renderers import RENDERERS, NoRenderer, Renderer, render
 from bot.messages.rendering import OutgoingMessage, fit_for_telegram, refit_stored
-from bot.storage.models import OutboxMessage, Person
+from bot.storage.models import OutboxMessage
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram.pacing import PacerClosed, Priority
 from bot.telegram.parts import is_length_refusal
@@ -58,8 +65,6 @@ BATCH = 256  # due rows read per look at the table
 REFRESH_SECONDS = 2.0  # a long wave still looks again this often, for new urgent rows
 POLL_SECONDS = 1.0  # an idle sender looks for new rows this often
 STOP_GRACE_SECONDS = 20.0  # stop() lets sends already on the wire finish this long
-RETRY_FIRST = timedelta(seconds=5)
-RETRY_LONGEST = timedelta(minutes=30)
 TOWN_OFFICE_WAIT = timedelta(minutes=10)  # a row for a town office nobody can reach yet
 ERROR_LENGTH = 500
 CHAT_NOT_FOUND = "chat not found"
@@ -104,22 +109,6 @@ class Delivery:
     person_id: int | None
     parts: list[OutgoingMessage]
     parts_sent: int
-
-
-def in_quiet_hours(settings: Settings, instant: datetime) -> bool:
-    """Whether `instant` falls in the quiet hours (town time; e.g. 21:00–08:00)."""
-    hour = instant.astimezone(settings.tz).hour
-    start, end = settings.quiet_hours_start, settings.quiet_hours_end
-    if start == end:
-        return False
-    if start < end:
-        return start <= hour < end
-    return hour >= start or hour < end
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s … doubling per failed try, at most 30 minutes."""
-    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_LONGEST)
 
 
 class OutboxSender:
@@ -286,7 +275,7 @@ class OutboxSender:
                 outcome = await self._fan_out(uow, row)
                 await uow.commit()
                 return outcome
-            person, chat_id = await _target(uow, recipient)
+            person, chat_id = await addressee(uow, recipient)
             if recipient.person_id is not None and (person is None or not person.active):
                 return await self._settle(uow, row, Outcome.SKIPPED, "person no longer active")
             if chat_id is None:
@@ -379,7 +368,8 @@ class OutboxSender:
             await uow.commit()
 
     async def _record_failure(self, delivery: Delivery, failure: Failure) -> Outcome:
-        if failure.migrated_to is not None and await self._follow(delivery, failure.migrated_to):
+        moved_to = failure.migrated_to
+        if moved_to and await redirect_to_moved_group(self.app, delivery.row_id, moved_to):
             return Outcome.REDIRECTED
         if failure.outcome == Outcome.RETRY:
             await self._retry_later(delivery.row_id, failure.error)
@@ -394,23 +384,6 @@ class OutboxSender:
             log.warning("outbox row %s %s: %s", row.key, failure.outcome, failure.error)
             return await self._settle(uow, row, failure.outcome, failure.error[:ERROR_LENGTH])
 
-    async def _follow(self, delivery: Delivery, new_chat_id: int) -> bool:
-        """The town office's group moved to a supergroup: when its id is the stored one (not
-        the TOWN_OFFICE_CHAT_ID setting, which only the operator changes), the row goes to
-        the new chat now, and so does everything after it."""
-        if self.settings.town_office_chat_id is not None:
-            return False
-        moved = await office_group.follow_migration(self.app, delivery.chat_id, new_chat_id)
-        if moved is office_group.Migration.NOT_OFFICE:
-            return False
-        async with self.app.uow() as uow:
-            row = await uow.session.get(OutboxMessage, delivery.row_id)
-            assert row is not None
-            row.recipient = chat_recipient(new_chat_id)
-            row.not_before = uow.clock.now()
-            await uow.commit()
-        return True
-
     async def _retry_later(self, row_id: int, error: str) -> None:
         async with self.app.uow() as uow:
             row = await uow.session.get(OutboxMessage, row_id)
@@ -421,20 +394,3 @@ class OutboxSender:
             row.last_error = error[:ERROR_LENGTH]
             await uow.commit()
         log.warning("outbox row %s: try %s failed (%s); again later", row_id, row.attempts, error)
-
-
-async def _target(uow: UnitOfWork, recipient: Recipient) -> tuple[Person | None, int | None]:
-    """The person a row is for (when known) and the chat to send it to (None: the person
-    has no Telegram account yet)."""
-    if recipient.chat_id is not None:
-        person = None
-        if recipient.chat_id > 0:  # a private chat's id is the person's Telegram id
-            person = (
-                await uow.session.execute(
-                    select(Person).where(Person.telegram_user_id == recipient.chat_id)
-                )
-            ).scalar_one_or_none()
-        return person, recipient.chat_id
-    assert recipient.person_id is not None
-    person = await uow.session.get(Person, recipient.person_id)
-    return person, person.telegram_user_id if person else None

@@ -14,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.onboarding import first_start
 from bot.core.onboarding import invites as onboarding
 from bot.core.onboarding.bulk_invites import InviteState, invite_everyone_not_joined
 from bot.core.policy import CLI_OPERATOR, Actor
@@ -45,7 +46,7 @@ async def town(app: App) -> dict[str, int]:
         "走了的": await roster_person(app, "走了的", village="大河村"),
         "赵村长": await roster_person(app, "赵村长", village="大河村", role=Role.VILLAGE_ADMIN),
     }
-    await onboarding.first_start_admin_code(app)
+    await first_start.first_start_admin_code(app)
     async with app.uow() as uow:
         left = await uow.session.get(Person, ids["走了的"])
         assert left is not None
@@ -155,7 +156,7 @@ async def test_the_workbook_lists_keeps_text_as_text_and_has_slips(
 async def remember_bot_username(settings: Settings) -> None:
     """What the bot does at start, so the console can print links while it is offline."""
     app = build_app(settings)
-    await onboarding.remember_bot_username(app, BOT)
+    await first_start.remember_bot_username(app, BOT)
     await app.close()
 
 

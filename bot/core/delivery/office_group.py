@@ -22,11 +22,9 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.core.policy import Actor
-from bot.domain.model import Role
+from bot.core.policy import ALLOWED, Act, Actor, require
 from bot.domain.text_rules import control_character
 from bot.errors import NotAllowed
-from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.models import OfficeGroup, Person
 from bot.storage.uow import App, UnitOfWork
@@ -35,7 +33,7 @@ log = logging.getLogger(__name__)
 
 ROW_ID = 1  # the one row
 TITLE_MAX_CHARS = 255  # OfficeGroup.title
-ONLY_TOWN_OFFICE = N_("Only a town office person can confirm the town office group.")
+ONLY_TOWN_OFFICE = ALLOWED[Act.SET_OFFICE_GROUP][1]  # also for a presser not registered
 
 
 class Source(StrEnum):
@@ -97,8 +95,9 @@ async def resolve_now(app: App) -> ResolvedGroup | None:
 async def confirm(app: App, actor: Actor | None, chat_id: int, title: str) -> Confirmed:
     """Make `chat_id` the office's group, as the town office person `actor` confirmed in it.
     Anyone else is refused (NotAllowed); confirming the group already set changes nothing."""
-    if actor is None or actor.role != Role.TOWN_OFFICE or actor.person_id is None:
+    if actor is None or actor.person_id is None:
         raise NotAllowed(ONLY_TOWN_OFFICE)
+    require(actor, Act.SET_OFFICE_GROUP)
     title = _shown_title(title) or str(chat_id)
     async with app.uow() as uow:
         before = await _stored(uow)

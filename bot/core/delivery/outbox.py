@@ -244,3 +244,41 @@ async def summary(app: App) -> OutboxSummary:
             )
         ).scalar_one_or_none()
     return OutboxSummary(counts, oldest)
+
+
+async def addressee(uow: UnitOfWork, recipient: Recipient) -> tuple[Person | None, int | None]:
+    """The person a row is for (when known) and the chat to send it to (None: the person
+    has no Telegram account yet)."""
+    if recipient.chat_id is not None:
+        person = None
+        if recipient.chat_id > 0:  # a private chat's id is the person's Telegram id
+            person = (
+                await uow.session.execute(
+                    select(Person).where(Person.telegram_user_id == recipient.chat_id)
+                )
+            ).scalar_one_or_none()
+        return person, recipient.chat_id
+    assert recipient.person_id is not None
+    person = await uow.session.get(Person, recipient.person_id)
+    return person, person.telegram_user_id if person else None
+
+
+async def redirect_to_moved_group(app: App, row_id: int, new_chat_id: int) -> bool:
+    """The row's group became the supergroup `new_chat_id`. When that group is the town
+    office's confirmed one (not the TOWN_OFFICE_CHAT_ID setting, which only the operator
+    changes), follow it there: the stored group and this row now point to the new chat, due
+    at once. False when the group is not the office's."""
+    if app.settings.town_office_chat_id is not None:
+        return False
+    async with app.uow() as uow:
+        row = await uow.session.get(OutboxMessage, row_id)
+        recipient = Recipient.parse(row.recipient) if row is not None else None
+        if row is None or recipient is None or recipient.chat_id is None:
+            return False
+        moved = await office_group.follow_migration(app, recipient.chat_id, new_chat_id)
+        if moved is office_group.Migration.NOT_OFFICE:
+            return False
+        row.recipient = chat_recipient(new_chat_id)
+        row.not_before = uow.clock.now()
+        await uow.commit()
+    return True

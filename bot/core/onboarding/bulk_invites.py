@@ -21,17 +21,16 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bot.core.free_text import optional_text
-from bot.core.onboarding.invites import FIRST_ADMIN_NAME, invite_link, issue_code, village_named
-from bot.core.policy import Actor
+from bot.core.onboarding.first_start import FIRST_ADMIN_NAME
+from bot.core.onboarding.invites import invite_link, issue_code, village_named
+from bot.core.policy import Act, Actor, require
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.i18n import N_
 from bot.storage.batches import DEFAULT_BATCH_SIZE, batches
 from bot.storage.models import Invite, Person, Village
 from bot.storage.uow import App, UnitOfWork
-
-ONLY_TOWN_OFFICE = N_("Only the town office can invite people.")
 
 
 class InviteState(StrEnum):
@@ -80,8 +79,7 @@ async def invite_everyone_not_joined(
     """Links for every active person of `role` (in `village`, by name or id) not yet on
     Telegram: new ones for those without a working link, and with `renew` for everyone.
     One transaction."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(ONLY_TOWN_OFFICE)
+    require(actor, Act.INVITE)
     role = Role(role)
     village = optional_text(village, NAME_MAX_CHARS, one_line=True)
     async with app.uow() as uow:

@@ -20,7 +20,7 @@ from bot.core.delivery import office_group
 from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.errors import NotAllowed
-from bot.handlers.households.my_households import edit_in_place
+from bot.handlers.dialogs import replace_pressed
 from bot.i18n import gettext as _
 from bot.messages.keyboards import inline_grid
 from bot.storage.uow import App
@@ -72,7 +72,7 @@ async def answered(
         return
     if not callback_data.yes:
         await query.answer()
-        await edit_in_place(
+        await replace_pressed(
             query,
             _(
                 "All right: this group is not the town office group. To set it later, remove "
@@ -87,7 +87,7 @@ async def answered(
         await query.answer(refused.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(query, _confirmed_text(confirmed, actor), None)
+    await replace_pressed(query, _confirmed_text(confirmed, actor), None)
     if confirmed.replaced is not None:
         await _tell_the_old_group(bot, confirmed.replaced.chat_id, chat.title or "")
 
