@@ -69,6 +69,7 @@ class Act(StrEnum):
     DECIDE_REMOVAL = "decide_removal"  # review a 销号 request, record the county's decision
     IMPORT_PLATFORM_LIST = "import_platform_list"
     READ_TOWN_SUMMARY = "read_town_summary"
+    SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
 
 
 TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
@@ -93,6 +94,10 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         TOWN_OFFICE,
         N_("Only the town office can read the town's monthly summary."),
     ),
+    Act.SET_OFFICE_GROUP: (
+        TOWN_OFFICE,
+        N_("Only a town office person can confirm the town office group."),
+    ),
 }
 
 
@@ -111,7 +116,7 @@ class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 
     PRIVATE = "private"  # the person and the bot
-    OFFICE_GROUP = "office_group"  # the town office's group (TOWN_OFFICE_CHAT_ID)
+    OFFICE_GROUP = "office_group"  # the town office's group (core/delivery/office_group.py)
     OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
 
 

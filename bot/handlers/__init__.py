@@ -23,6 +23,7 @@ from bot.handlers.onboarding import start as onboarding
 from bot.handlers.reports import summary_and_forms as reports
 from bot.handlers.roster import changes as roster_forms
 from bot.handlers.town_office import desk as town_office
+from bot.handlers.town_office import invites, office_group
 from bot.telegram.chat_scope import OfficeChatsOnly
 from bot.telegram.filters import Registered
 
@@ -32,6 +33,8 @@ PRESSED_IN_PRIVATE = F.message.chat.type == "private"
 
 def build_router() -> Router:
     root = Router(name="root")
+    # Setting the office's group is answered for anyone: the service decides who may.
+    root.include_router(office_group.build_router())
     root.include_router(onboarding.build_router())
 
     members = Router(name="members")
@@ -65,6 +68,7 @@ def build_router() -> Router:
         household_history.build_router(),
         town_office.build_router(),
         reports.build_router(),
+        invites.build_router(),
     )
 
     # Help, language and the reply keyboard are the person's own; its catch-all for stale

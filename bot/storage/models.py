@@ -271,6 +271,19 @@ class AppState(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class OfficeGroup(Base):
+    """The town office's group (镇办工作群), as a town office person confirmed it in the group.
+    One row at most (id 1); the TOWN_OFFICE_CHAT_ID setting, when set, overrides it."""
+
+    __tablename__ = "office_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(255))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime]
+
+
 class JobRun(Base):
     """A scheduled job done for one moment of the escalation ladder. Catch-up after downtime
     asks here, not the scheduler's memory, whether the moment's run happened."""

@@ -63,6 +63,7 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)
     dispatcher.callback_query.outer_middleware(who)
+    dispatcher.my_chat_member.outer_middleware(who)  # who added the bot to a group
     at_the_door = RefuseControlCharacters()
     dispatcher.message.outer_middleware(at_the_door)
     dispatcher.callback_query.outer_middleware(at_the_door)

@@ -23,6 +23,7 @@ import tests.telegram_api.membership  # noqa: F401 (registers getChat and getCha
 from tests.telegram_api.chats import BotMessage, Chat, FileStore
 from tests.telegram_api.faults import FaultInjection
 from tests.telegram_api.limits import FloodControl
+from tests.telegram_api.membership import group_reachable
 from tests.telegram_api.methods import METHODS
 from tests.telegram_api.updates import Changes, UpdateQueue
 from tests.telegram_api.validation import BotApiError, bad_request
@@ -301,6 +302,8 @@ class FakeTelegram(FaultInjection):
                 raise bad_request("chat not found")
             person = {"id": chat_id, "is_bot": False, "first_name": f"user{chat_id}"}
             chat = self.add_private_chat(person) if chat_id > 0 else self.add_group(str(chat_id))
+        if chat.type != "private":
+            group_reachable(chat)  # a group the bot left, or that moved, refuses everything
         return chat
 
     def check_flood(self, chat: Chat) -> None:

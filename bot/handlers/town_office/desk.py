@@ -14,6 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
+from bot.core.delivery import office_group
 from bot.core.flags.platform_list import PlatformImportReport, PlatformRow, import_platform_flags
 from bot.core.households.history import find_households
 from bot.core.households.my_households import household_name
@@ -26,6 +27,7 @@ from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.history import send_history
+from bot.handlers.town_office.invites import invite_all_button
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
@@ -53,22 +55,33 @@ class OfficeCancel(CallbackData, prefix="oc"):
     pass
 
 
-async def office_help(message: Message, actor: Actor) -> None:
+async def office_help(message: Message, app: App, actor: Actor) -> None:
     if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
         await message.answer(_("These commands are for the town office and village admins."))
         return
+    commands = _(
+        "🏛 Town office\n"
+        "/flags: open red flags; tap one to add a measure, request or review removal, "
+        "record the county's decision.\n"
+        "/find NAME: any household's history (name, or last digits of its number).\n"
+        "/unassigned: households without a contact person, to reassign.\n"
+        "/newhousehold: add a newly found household (with the meeting record).\n"
+        "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
+        "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
+        "and 原因) here as a file to flag those households."
+    )
+    if actor.role != Role.TOWN_OFFICE:
+        await message.answer(commands)
+        return
+    # The town office also invites people, and sees which group is its desk and where that
+    # was set.
+    invite = _(
+        "/invite_all [village]: invitation links for every contact person not yet joined, "
+        "as a sheet (sent to you privately)."
+    )
+    group = office_group.describe(await office_group.resolve_now(app), app.settings.tz)
     await message.answer(
-        _(
-            "🏛 Town office\n"
-            "/flags: open red flags; tap one to add a measure, request or review removal, "
-            "record the county's decision.\n"
-            "/find NAME: any household's history (name, or last digits of its number).\n"
-            "/unassigned: households without a contact person, to reassign.\n"
-            "/newhousehold: add a newly found household (with the meeting record).\n"
-            "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
-            "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
-            "and 原因) here as a file to flag those households."
-        )
+        f"{commands}\n{invite}\n\n{group}", reply_markup=inline_grid([invite_all_button()])
     )
 
 
