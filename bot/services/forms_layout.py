@@ -59,6 +59,8 @@ Value = Callable[[HouseholdFacts], Any]
 class Column:
     header: str
     value: Value | None = None  # None: no data for it yet, left for the village to fill
+    # Printed on the same page as the column before it (致贫风险1–3, a name and its phone).
+    with_previous: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,28 @@ class FormSpec:
     columns: tuple[Column, ...]  # after the common ones
 
     def title(self, village: str) -> str:
+        """The title as the notice cites it: 《XX村边缘户摸底表》."""
         return f"《{village}{self.name}》"
+
+    def heading(self, village: str) -> str:
+        """The title printed over the form: the notice's, without the quotation marks."""
+        return f"{village}{self.name}"
+
+    @property
+    def numbered(self) -> bool:
+        return NUMBER in self.columns
+
+    @property
+    def layout(self) -> tuple[Column, ...]:
+        """Every column after 序号, in print order. The identifying columns come first so
+        that every printed page repeats them: 户编号 moves up beside 户主姓名."""
+        rest = tuple(column for column in self.columns if column is not NUMBER)
+        return (*LEADING, *((NUMBER,) if self.numbered else ()), *PERSONAL, *rest)
+
+    @property
+    def identifying(self) -> int:
+        """How many leading columns (序号, 组, 户主姓名, 户编号) each printed page repeats."""
+        return 1 + len(LEADING) + self.numbered
 
     def lists(self, facts: HouseholdFacts) -> bool:
         return facts.category == self.category and facts.status in self.statuses
@@ -114,6 +137,11 @@ def nth_risk(n: int) -> Value:
     return lambda h: risk_name(h.risk_types[n]) if len(h.risk_types) > n else None
 
 
+def risks(prefix: str) -> tuple[Column, ...]:
+    """致贫风险1–3 (or 返贫风险1–3), kept together on one printed page."""
+    return tuple(Column(f"{prefix}{n + 1}", nth_risk(n), with_previous=n > 0) for n in range(3))
+
+
 def problems(h: HouseholdFacts) -> str | None:
     """The six guarantees as last found: the problems, "无" when all were fine, empty if never
     contacted."""
@@ -126,16 +154,22 @@ def change(attribute: str) -> Value:
     return lambda h: getattr(h.change, attribute) if h.change else None
 
 
-COMMON_HEADERS = ("序号", "组", "户主姓名", "身份证号", "联系电话", "家庭人口数")
+SERIAL = "序号"
+LEADING = (Column("组", lambda h: h.group), Column("户主姓名", lambda h: h.head_name))
+PERSONAL = (
+    Column("身份证号", lambda h: h.id_number),
+    Column("联系电话", lambda h: h.phone),
+    Column("家庭人口数", lambda h: h.members),
+)
 NUMBER = Column("户编号", lambda h: h.number)
 INCOME = Column("年人均纯收入（元）", lambda h: h.income)
-INCOME_DATE = Column("收入测算日期", lambda h: h.income_measured_on)
+INCOME_DATE = Column("收入测算日期", lambda h: h.income_measured_on, with_previous=True)
 PROBLEMS = Column("两不愁三保障一安全问题", problems)
 CONTACT = Column("帮扶联系人", lambda h: h.contact_names)
-CONTACT_PHONE = Column("联系人电话", lambda h: h.contact_phones)
+CONTACT_PHONE = Column("联系人电话", lambda h: h.contact_phones, with_previous=True)
 SURVEY = (
     Column("摸底人", lambda h: h.last_contact_by),
-    Column("摸底日期", lambda h: h.last_contact_on),
+    Column("摸底日期", lambda h: h.last_contact_on, with_previous=True),
 )
 NOTE = Column("备注")
 ADJUSTMENT = (
@@ -173,7 +207,7 @@ FORMS: tuple[FormSpec, ...] = (
         (
             INCOME,
             INCOME_DATE,
-            *(Column(f"致贫风险{n + 1}", nth_risk(n)) for n in range(3)),
+            *risks("致贫风险"),
             PROBLEMS,
             Column("低保/特困/残疾"),
             Column("拟帮扶措施"),
@@ -194,7 +228,7 @@ FORMS: tuple[FormSpec, ...] = (
             Column("原致贫原因"),
             INCOME,
             INCOME_DATE,
-            *(Column(f"返贫风险{n + 1}", nth_risk(n)) for n in range(3)),
+            *risks("返贫风险"),
             PROBLEMS,
             Column("低保/特困/残疾"),
             Column("已享受帮扶措施"),
@@ -234,7 +268,7 @@ FORMS: tuple[FormSpec, ...] = (
             Column("享受政策明细"),
             Column("帮扶责任人", lambda h: h.contact_names),
             Column("单位"),
-            Column("电话", lambda h: h.contact_phones),
+            Column("电话", lambda h: h.contact_phones, with_previous=True),
             NOTE,
         ),
     ),
@@ -242,9 +276,13 @@ FORMS: tuple[FormSpec, ...] = (
 
 
 def headers(form: FormSpec) -> list[str]:
-    return [*COMMON_HEADERS, *(column.header for column in form.columns)]
+    return [SERIAL, *(column.header for column in form.layout)]
 
 
 def row(form: FormSpec, serial: int, h: HouseholdFacts) -> list[Any]:
-    common = [serial, h.group, h.head_name, h.id_number, h.phone, h.members]
-    return common + [column.value(h) if column.value else None for column in form.columns]
+    return [serial, *(column.value(h) if column.value else None for column in form.layout)]
+
+
+def keeps_with_previous(form: FormSpec) -> list[bool]:
+    """Per printed column (序号 first): whether it must share a page with the one before."""
+    return [False, *(column.with_previous for column in form.layout)]
