@@ -2,8 +2,9 @@
 
 The forms are official Chinese documents filed upward to the county, so their titles and
 headers are fixed Chinese text, not translated for the reader. Columns rebuilt from DOMAIN.md
-"The six forms". A column the database has no data for yet (脱贫年度, 低保/特困/残疾, measures …)
-is present and left empty: the village fills it in by hand rather than reading a guess.
+"The six forms". 脱贫年度, 低保/特困/残疾 and 原识别时间 come from the roster, 拟帮扶措施 from the
+household's assistance plan; a column bangfu keeps no data for (乡镇审核, 单位 …) is present and
+left empty: the village fills it in by hand rather than reading a guess.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class HouseholdFacts:
     income: Decimal | None
     income_measured_on: date | None
     risk_types: list[str]
+    exit_year: int | None = None  # 脱贫年度
+    social_support: str | None = None  # 低保/特困/残疾, e.g. "低保、残疾"
+    identified_on: date | None = None  # 原识别时间
+    planned_measures: str | None = None  # 拟帮扶措施: the assistance plan's active measures
     contact_names: str | None = None  # current contact person(s), 、-separated
     contact_phones: str | None = None
     last_contact_on: date | None = None
@@ -172,8 +177,11 @@ SURVEY = (
     Column("摸底日期", lambda h: h.last_contact_on, with_previous=True),
 )
 NOTE = Column("备注")
+EXIT_YEAR = Column("脱贫年度", lambda h: h.exit_year)
+SOCIAL_SUPPORT = Column("低保/特困/残疾", lambda h: h.social_support)
+PLANNED_MEASURES = Column("拟帮扶措施", lambda h: h.planned_measures)
 ADJUSTMENT = (
-    Column("原识别时间"),
+    Column("原识别时间", lambda h: h.identified_on),
     Column("调整类型", change("kind")),
     Column("调整原因", change("reason")),
     INCOME,
@@ -209,8 +217,8 @@ FORMS: tuple[FormSpec, ...] = (
             INCOME_DATE,
             *risks("致贫风险"),
             PROBLEMS,
-            Column("低保/特困/残疾"),
-            Column("拟帮扶措施"),
+            SOCIAL_SUPPORT,
+            PLANNED_MEASURES,
             CONTACT,
             CONTACT_PHONE,
             *SURVEY,
@@ -224,15 +232,15 @@ FORMS: tuple[FormSpec, ...] = (
         (HouseholdStatus.MONITORED,),
         (
             NUMBER,
-            Column("脱贫年度"),
+            EXIT_YEAR,
             Column("原致贫原因"),
             INCOME,
             INCOME_DATE,
             *risks("返贫风险"),
             PROBLEMS,
-            Column("低保/特困/残疾"),
+            SOCIAL_SUPPORT,
             Column("已享受帮扶措施"),
-            Column("拟帮扶措施"),
+            PLANNED_MEASURES,
             CONTACT,
             CONTACT_PHONE,
             *SURVEY,
@@ -246,7 +254,7 @@ FORMS: tuple[FormSpec, ...] = (
         ON_ROSTER,
         (
             NUMBER,
-            Column("脱贫年度"),
+            EXIT_YEAR,
             Column("不享受政策年度"),
             INCOME,
             Column(
@@ -263,7 +271,7 @@ FORMS: tuple[FormSpec, ...] = (
         ON_ROSTER,
         (
             NUMBER,
-            Column("脱贫年度"),
+            EXIT_YEAR,
             INCOME,
             Column("享受政策明细"),
             Column("帮扶责任人", lambda h: h.contact_names),

@@ -10,6 +10,7 @@ household whose contact person changed is reassigned. Every change goes to the a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ async def import_roster(app: App, actor: Actor, path: Path) -> RosterImportRepor
     """Import the roster file, all or nothing (see the module's docstring)."""
     if actor.role != Role.TOWN_OFFICE:
         raise NotAllowed(N_("Only the town office can import the roster."))
-    rows = check_rows(read_roster(path))
+    rows = check_rows(read_roster(path), app.clock.today())
     report = RosterImportReport()
     size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
     async with app.uow() as uow:
@@ -116,7 +117,10 @@ async def _villages(
 
 
 def _jsonable(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+    """A value as the audit trail keeps it: amounts as text, dates as 2019-10-15."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def _households(
