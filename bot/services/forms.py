@@ -34,6 +34,7 @@ from bot.services.forms_layout import (
     FormSpec,
     HouseholdFacts,
     StatusChange,
+    centred_columns,
     headers,
     keeps_with_previous,
     row,
@@ -138,7 +139,7 @@ def write_form(
     ordered = sorted(households, key=lambda h: (h.group, h.head_name, h.number))
     first = TABLE_HEADER_ROW + 1
     rows = [row(form, serial, h) for serial, h in enumerate(ordered, start=1)]
-    after = sheet.rows(first, rows, wrap=True)
+    after = sheet.rows(first, rows, wrap=True, centred_columns=centred_columns(form))
     sheet.caption(after + 1, signatures, len(columns))  # a blank row apart
     sheet.print_in_pages(
         rows=(TABLE_HEADER_ROW, first + len(rows) - 1),

@@ -291,6 +291,14 @@ def row(form: FormSpec, serial: int, h: HouseholdFacts) -> list[Any]:
     return [serial, *(column.value(h) if column.value else None for column in form.layout)]
 
 
+CENTRED = ("组", "家庭人口数", "脱贫年度", "是否监测对象")  # short values, centred like 序号
+
+
+def centred_columns(form: FormSpec) -> list[int]:
+    """The 0-based columns whose short values print centred: 序号 and CENTRED."""
+    return [0, *(n for n, column in enumerate(form.layout, start=1) if column.header in CENTRED)]
+
+
 def keeps_with_previous(form: FormSpec) -> list[bool]:
     """Per printed column (序号 first): whether it must share a page with the one before."""
     return [False, *(column.with_previous for column in form.layout)]

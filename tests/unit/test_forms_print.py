@@ -4,6 +4,7 @@ split into pages that each repeat the identifying columns, and carries 附件N, 
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bot.domain.model import Category
 from bot.services.access import CLI_OPERATOR
 from bot.services.forms import export_forms
 from bot.services.forms_layout import FORMS, headers
-from bot.services.spreadsheet import display_width
+from bot.services.spreadsheet import display_width, page_starts
 from bot.storage.models import HouseholdChange
 from bot.storage.uow import App
 from tests.printed_pdf import is_a4_landscape, pages, print_to_pdf
@@ -79,7 +80,7 @@ async def test_each_form_prints_on_a4_landscape_readable_with_its_heading_on_eve
         across = len(load_workbook(path).active.col_breaks.brk) + 1  # pages side by side
         tall = 2 if form.number == 3 else 1  # 30 households take two pages down
         assert len(printed) == across * tall, (form.name, len(printed))
-        assert across > 1 or form.number in (1, 5)  # the wide forms go on over pages
+        assert across > 1 or form.number != 4  # 23 columns go on over pages
         for number, page in enumerate(printed, start=1):
             where = f"附件{form.number} page {number}"
             assert is_a4_landscape(page), (where, page.width, page.height)
@@ -101,3 +102,14 @@ async def test_each_form_prints_on_a4_landscape_readable_with_its_heading_on_eve
             assert text.count(id_number) == 1, (form.name, id_number)  # printed whole, once
         unwrapped = [header for header in headers(form) if display_width(header) <= 8]
         assert [header for header in unwrapped if header not in text] == [], form.name
+
+
+def test_columns_printed_together_are_never_split_across_pages() -> None:
+    widths = [6, 6, 10, *([20] * 12)]
+    together = [False] * len(widths)
+    together[8] = together[9] = True  # like 致贫风险1–3
+    starts = page_starts(widths, 3, together)
+    assert starts and not any(together[start] for start in starts)
+    bounds = [3, *starts, len(widths)]
+    for first, end in itertools.pairwise(bounds):  # each page, with the repeated columns
+        assert page_starts(widths[:3] + widths[first:end], 3, [False] * (3 + end - first)) == []
