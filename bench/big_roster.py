@@ -24,14 +24,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.app import build_app
 from bot.config import Settings, normalise_database_url
+from bot.core.policy import CLI_OPERATOR
+from bot.core.roster.importing import import_roster
+from bot.documents.roster_sheet import HEADERS
 from bot.domain.validation import id_check_character
-from bot.services.access import CLI_OPERATOR
-from bot.services.roster import import_roster
-from bot.services.roster_sheet import HEADERS
 from bot.storage.migrate import upgrade
 from bot.storage.models import Assignment, Household
+from bot.telegram.app import build_app
 
 VILLAGES, CONTACT_PERSONS = 13, 600
 

@@ -40,16 +40,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
-from bot.app import build_app, build_bot, serve
 from bot.clock import Clock
 from bot.config import Settings, normalise_database_url
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import OutboxStatus
 from bot.domain.model import Category, Role
-from bot.services import reminders
-from bot.services.outbox import OutboxStatus
 from bot.storage.leader import leader_lock
 from bot.storage.migrate import upgrade
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
+from bot.telegram.app import build_app, build_bot, serve
 from tests.telegram_api import FakeTelegram, TelegramUser
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -305,7 +305,7 @@ async def outbox_counts(app: App) -> Counter[str]:
     async with app.uow() as uow:
         rows = await uow.session.execute(
             select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.kind == reminders.DIGEST)
+            .where(OutboxMessage.kind == MessageKind.CONTACT_DIGEST)
             .group_by(OutboxMessage.status)
         )
         return Counter({str(status): count for status, count in rows})

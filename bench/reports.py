@@ -33,17 +33,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, text
 
-from bot.app import build_app
 from bot.clock import FrozenClock, Month
 from bot.config import Settings, normalise_database_url
-from bot.services.access import CLI_OPERATOR
-from bot.services.coverage import coverage_for_month
-from bot.services.forms import export_forms
-from bot.services.summaries import summary_for_month
-from bot.services.summary_report import render_report
+from bot.core.coverage.month_coverage import coverage_for_month
+from bot.core.policy import CLI_OPERATOR
+from bot.core.reports.forms import export_forms
+from bot.core.reports.summaries import summary_for_month
+from bot.documents.summary_report import render_report
 from bot.storage.migrate import upgrade
 from bot.storage.models import Assignment, Contact, Household, Person, RedFlag, Village
 from bot.storage.uow import App
+from bot.telegram.app import build_app
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH = Month(2026, 2)

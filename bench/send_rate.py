@@ -25,14 +25,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
-from bot.app import build_app, build_bot
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.coverage import reminders
 from bot.domain.model import Category, Role
-from bot.services import reminders
 from bot.storage.migrate import upgrade
 from bot.storage.models import Assignment, Household, Person, Village
 from bot.storage.uow import App
+from bot.telegram.app import build_app, build_bot
 from scheduler.sender import OutboxSender
 from tests.telegram_api import FakeTelegram
 

@@ -65,6 +65,11 @@ class Month:
         return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def days_left_in_month(today: date) -> int:
+    """Days left to make this month's contacts, today included (the last day counts as 1)."""
+    return (Month.of(today).last_day - today).days + 1
+
+
 def local_minute(instant: datetime | None, tz: ZoneInfo) -> str:
     """An instant as the town reads it, to the minute in local time: "2026-03-10 18:00"."""
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else "—"

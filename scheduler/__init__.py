@@ -12,9 +12,6 @@ import logging
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-# Imported to register the renderers for the kinds jobs and red-flag steps queue.
-import scheduler.flag_notices
-import scheduler.notices  # noqa: F401
 from bot.storage.uow import App
 from scheduler.backup_job import add_nightly_backup
 from scheduler.catchup import catch_up, run_if_due

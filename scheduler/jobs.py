@@ -18,13 +18,16 @@ from sqlalchemy import func, select
 
 from bot.clock import Month
 from bot.config import Settings
+from bot.core.coverage import reminders
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.reports import summaries
 from bot.i18n import N_
-from bot.services import flag_workflow, reminders, summaries
-from bot.services.outbox import TownOffice, queue
+from bot.messages.summary_notices import summary_key
 from bot.storage.models import JobRun
 from bot.storage.uow import App, UnitOfWork
 from scheduler.ladder import LadderJob, latest_moment, next_moment, step_of
-from scheduler.summary_notices import MONTHLY_SUMMARY, summary_key
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +105,9 @@ async def _monthly_summary(uow: UnitOfWork, settings: Settings, moment: datetime
     month = _month(settings, moment).previous()
     await summaries.keep_for_sending(uow, month, settings.tz)
     payload = {"month": str(month)}
-    return await queue(uow, settings, TownOffice(), summary_key(month), MONTHLY_SUMMARY, payload)
+    return await queue(
+        uow, settings, TownOffice(), summary_key(month), MessageKind.MONTHLY_SUMMARY, payload
+    )
 
 
 JOBS: dict[str, Job] = {

@@ -92,8 +92,3 @@ def step_of(moment: datetime, settings: Settings) -> str:
     """The ladder step a moment stands for, used in outbox keys: "d20" for the 20th."""
     local = moment.astimezone(settings.tz)
     return f"d{local.day:02d}"
-
-
-def days_left_in_month(today: date) -> int:
-    """Days left to make this month's contacts, today included (the last day counts as 1)."""
-    return (Month.of(today).last_day - today).days + 1

@@ -3,7 +3,7 @@
 - Due means queued with `not_before` reached (on the service's clock), urgent rows first,
   then oldest first; in quiet hours only urgent rows (red-flag alerts) are due, the rest
   wait for morning.
-- Each row is rendered at its first try (`scheduler/rendering.py`) into parts that fit
+- Each row is rendered at its first try (`bot/messages/renderers.py`) into parts that fit
   Telegram's limits, kept on the row; every part Telegram accepts is recorded at once, so a
   retry or a restart sends only what is left. A row is SENT once Telegram accepted all of it.
   A part Telegram still refuses as too long is split smaller in its place: no row fails for
@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -40,14 +41,15 @@ from aiogram.exceptions import (
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.pacing import PacerClosed, Priority
-from bot.services import reachability
-from bot.services.outbox import OutboxStatus, Recipient, fan_out_town_office
+from bot.core.delivery import reachability
+from bot.core.delivery.outbox import OutboxStatus, Recipient, fan_out_town_office
+from bot.messages.renderers import RENDERERS, NoRenderer, Renderer, render
+from bot.messages.rendering import OutgoingMessage, fit_for_telegram, refit_stored
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
-from bot.telegram_parts import is_length_refusal
-from bot.telegram_session import background_sends, pacer_of
-from scheduler.rendering import NoRenderer, OutgoingMessage, fit_for_telegram, refit_stored, render
+from bot.telegram.pacing import PacerClosed, Priority
+from bot.telegram.parts import is_length_refusal
+from bot.telegram.session import background_sends, pacer_of
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +128,11 @@ class OutboxSender:
         *,
         concurrency: int = CONCURRENCY,
         poll_seconds: float = POLL_SECONDS,
+        renderers: Mapping[str, Renderer] = RENDERERS,
     ) -> None:
         self.app = app
         self.bot = bot
+        self.renderers = renderers
         self.pacer = pacer_of(bot)  # the bot's one pacer, shared with the replies
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
@@ -290,7 +294,7 @@ class OutboxSender:
             if row.parts is None:
                 language = (person.language if person else None) or self.settings.default_language
                 try:
-                    messages = await render(uow, row, language)
+                    messages = await render(uow, row, language, self.renderers)
                 except NoRenderer as error:
                     return await self._settle(uow, row, Outcome.FAILED, str(error))
                 if not messages:

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Settings, normalise_database_url
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 from bot.storage.uow import App
+from bot.telegram.app import build_app
 
 TZ = ZoneInfo("Asia/Shanghai")
 PG_URL = os.environ.get("TEST_DATABASE_URL")

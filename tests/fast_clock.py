@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.pacing import Pacer
+from bot.telegram.pacing import Pacer
 from tests.telegram_api import FakeTelegram
 
 

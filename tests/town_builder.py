@@ -10,8 +10,8 @@ from itertools import count
 
 from sqlalchemy import select
 
+from bot.core.policy import Actor
 from bot.domain.model import Category, ContactChannel, FlagSource, Role
-from bot.services.access import Actor
 from bot.storage.models import (
     Assignment,
     Contact,

@@ -10,13 +10,13 @@ import argparse
 
 from aiogram.utils.token import TokenValidationError
 
-from bot.app import build_bot
 from bot.cli.output import say
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.ops import doctor, doctor_telegram
 from bot.ops.doctor import Finding, Status
+from bot.telegram.app import build_bot
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️ ", Status.FAIL: "❌"}
 

@@ -10,12 +10,12 @@ import argparse
 import sys
 from datetime import datetime
 
-from bot.app import build_app
 from bot.cli.output import say
 from bot.clock import Clock, FrozenClock, local_minute
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.storage.migrate import upgrade
+from bot.telegram.app import build_app
 from scheduler.jobs import JOBS, last_run, run_job
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
-from bot.app import build_app
 from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
+from bot.core.delivery import outbox
+from bot.core.delivery.outbox import RETRYING, OutboxStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.services import outbox
-from bot.services.outbox import RETRYING, OutboxStatus
 from bot.storage.migrate import upgrade
+from bot.telegram.app import build_app
 from scheduler.sender import in_quiet_hours
 
 LINES = (

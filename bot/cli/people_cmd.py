@@ -9,16 +9,16 @@ import sys
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
 
-from bot.app import build_app, build_bot
 from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
+from bot.core.onboarding import invites as onboarding
+from bot.core.policy import CLI_OPERATOR
 from bot.domain.model import Role
 from bot.i18n import gettext as _
-from bot.services import onboarding
-from bot.services.access import CLI_OPERATOR
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
+from bot.telegram.app import build_app, build_bot
 
 log = logging.getLogger(__name__)
 

@@ -7,19 +7,19 @@ import asyncio
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import build_app
 from bot.cli.output import say
 from bot.clock import Month
 from bot.config import Settings
+from bot.core.coverage.month_summary import MonthCoverage
+from bot.core.dates import parse_month
+from bot.core.policy import CLI_OPERATOR
+from bot.core.reports.forms import export_forms
+from bot.core.reports.summaries import summary_for_month
+from bot.documents.summary_report import SummaryReport, render_report
 from bot.errors import InvalidInput
 from bot.i18n import gettext as _
-from bot.services.access import CLI_OPERATOR
-from bot.services.dates import parse_month
-from bot.services.forms import export_forms
-from bot.services.month_summary import MonthCoverage
-from bot.services.summaries import summary_for_month
-from bot.services.summary_report import SummaryReport, render_report
 from bot.storage.migrate import upgrade
+from bot.telegram.app import build_app
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

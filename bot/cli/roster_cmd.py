@@ -6,16 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.app import build_app
 from bot.cli.output import say, shell_command
 from bot.config import Settings
+from bot.core import demo
+from bot.core.policy import CLI_OPERATOR
+from bot.core.roster.importing import RosterImportReport, import_roster, write_roster_template
+from bot.core.roster.rows import RowsRejected
 from bot.i18n import gettext as _
 from bot.i18n import join_list
-from bot.services import demo
-from bot.services.access import CLI_OPERATOR
-from bot.services.roster import RosterImportReport, import_roster, write_roster_template
-from bot.services.roster_rows import RowsRejected
 from bot.storage.migrate import upgrade
+from bot.telegram.app import build_app
 
 IMPORT_COMMAND = "import"
 

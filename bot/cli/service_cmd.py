@@ -7,14 +7,14 @@ import asyncio
 import logging
 import sys
 
-from bot.app import build_app, build_bot, serve
 from bot.cli.output import say
 from bot.config import Settings
+from bot.core.onboarding import invites as onboarding
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.services import onboarding
 from bot.storage.leader import LeaderLock, leader_lock
 from bot.storage.migrate import upgrade
+from bot.telegram.app import build_app, build_bot, serve
 
 log = logging.getLogger(__name__)
 

@@ -8,17 +8,17 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bot.app import build_app
 from bot.cli.output import say
 from bot.cli.roster_cmd import import_actions, say_rejected
 from bot.config import Settings
+from bot.core.flags.platform_list import PlatformRow, import_platform_flags
+from bot.core.policy import CLI_OPERATOR
+from bot.core.roster import changes as roster_changes
+from bot.core.roster.rows import RowsRejected
 from bot.i18n import gettext as _
-from bot.services import roster_changes
-from bot.services.access import CLI_OPERATOR
-from bot.services.platform_flags import PlatformRow, import_platform_flags
-from bot.services.roster_rows import RowsRejected
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
+from bot.telegram.app import build_app
 
 T = TypeVar("T")
 

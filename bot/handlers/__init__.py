@@ -10,25 +10,21 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers import (
-    contact_log,
-    corrections,
-    flag_alerts,
-    flag_steps,
-    gate,
-    household_history,
-    households,
-    measure_form,
-    menu,
-    month,
-    onboarding,
-    reports,
-    risk,
-    roster_forms,
-    town_office,
-)
-from bot.handlers.chat_scope import OfficeChatsOnly
-from bot.handlers.filters import Registered
+from bot.handlers.contacts import contact_log, corrections
+from bot.handlers.contacts import progress as month
+from bot.handlers.flags import alerts as flag_alerts
+from bot.handlers.flags import measures as measure_form
+from bot.handlers.flags import removal as flag_steps
+from bot.handlers.flags import risk_report as risk
+from bot.handlers.households import history as household_history
+from bot.handlers.households import my_households as households
+from bot.handlers.onboarding import gate, menu
+from bot.handlers.onboarding import start as onboarding
+from bot.handlers.reports import summary_and_forms as reports
+from bot.handlers.roster import changes as roster_forms
+from bot.handlers.town_office import desk as town_office
+from bot.telegram.chat_scope import OfficeChatsOnly
+from bot.telegram.filters import Registered
 
 IN_PRIVATE = F.chat.type == "private"
 PRESSED_IN_PRIVATE = F.message.chat.type == "private"
@@ -36,7 +32,7 @@ PRESSED_IN_PRIVATE = F.message.chat.type == "private"
 
 def build_router() -> Router:
     root = Router(name="root")
-    root.include_router(onboarding.router)
+    root.include_router(onboarding.build_router())
 
     members = Router(name="members")
     members.message.filter(Registered())
@@ -48,11 +44,11 @@ def build_router() -> Router:
     personal.callback_query.filter(PRESSED_IN_PRIVATE)
     # Order matters: forms first, so text typed inside a form reaches the form's step.
     personal.include_routers(
-        contact_log.router,
-        risk.router,
-        corrections.router,
-        households.router,
-        month.router,
+        contact_log.build_router(),
+        risk.build_router(),
+        corrections.build_router(),
+        households.build_router(),
+        month.build_router(),
     )
 
     # The town office's work, in its group as well as in private: alert buttons, flag removal,
@@ -62,22 +58,22 @@ def build_router() -> Router:
     office.message.middleware(OfficeChatsOnly())
     office.callback_query.middleware(OfficeChatsOnly())
     office.include_routers(
-        flag_alerts.router,
-        measure_form.router,
-        roster_forms.router,
-        flag_steps.router,
-        household_history.router,
-        town_office.router,
-        reports.router,
+        flag_alerts.build_router(),
+        measure_form.build_router(),
+        roster_forms.build_router(),
+        flag_steps.build_router(),
+        household_history.build_router(),
+        town_office.build_router(),
+        reports.build_router(),
     )
 
     # Help, language and the reply keyboard are the person's own; its catch-all for stale
     # buttons stays open everywhere, so an old button in the group still gets an answer.
     own_menu = Router(name="own_menu")
     own_menu.message.filter(IN_PRIVATE)
-    own_menu.include_router(menu.router)
+    own_menu.include_router(menu.build_router())
 
     members.include_routers(personal, office, own_menu)
     root.include_router(members)
-    root.include_router(gate.router)
+    root.include_router(gate.build_router())
     return root

@@ -24,10 +24,10 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.config import Settings
+from bot.core.delivery.outbox import OutboxStatus
+from bot.documents.summary_chart import MissingCJKFont, chinese_font_family
 from bot.i18n import gettext as _
 from bot.ops import backup
-from bot.services.outbox import OutboxStatus
-from bot.services.summary_chart import MissingCJKFont, chinese_font_family
 from bot.storage.leader import AdvisoryLock, FileLock, NoLock, leader_lock
 from bot.storage.migrate import alembic_config
 from bot.storage.models import OutboxMessage

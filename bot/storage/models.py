@@ -309,7 +309,7 @@ class AssistanceMeasure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     flag_id: Mapped[int | None] = mapped_column(ForeignKey("red_flags.id"))  # the risk it answers
-    kind: Mapped[str] = mapped_column(String(30))  # bot.services.assistance.MeasureType
+    kind: Mapped[str] = mapped_column(String(30))  # bot.core.flags.measures.MeasureType
     what: Mapped[str] = mapped_column(Text)
     responsible: Mapped[str] = mapped_column(String(100))  # 责任人
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # yuan
@@ -330,7 +330,7 @@ class FlagStep(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flag_id: Mapped[int] = mapped_column(ForeignKey("red_flags.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # bot.services.flag_lifecycle.StepKind
+    kind: Mapped[str] = mapped_column(String(30))  # bot.core.flags.removal.StepKind
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     actor_label: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime]

@@ -82,7 +82,7 @@ class UnitOfWork:
         base_key: str | None = None,
     ) -> OutboxMessage:
         """Queue a message for the sender, in this transaction. Callers keep keys unique;
-        `bot.services.outbox.queue` does, and fans a message out to its recipients."""
+        `bot.core.delivery.outbox.queue` does, and fans a message out to its recipients."""
         now = self.clock.now()
         row = OutboxMessage(
             key=key,

@@ -15,23 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from itertools import count
 
 import pytest
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher
 from sqlalchemy import select
 
-from bot.app import build_bot, build_dispatcher
 from bot.clock import FrozenClock
-from bot.commands import publish_commands
 from bot.config import Settings
 from bot.domain.model import Category, Role
 from bot.storage.models import Assignment, Household, Person, Village
 from bot.storage.uow import App
+from bot.telegram.app import build_bot, build_dispatcher
+from bot.telegram.commands import publish_commands
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 POLLING_TIMEOUT = 2  # seconds a getUpdates waits: stop_polling cancels it anyway
@@ -88,7 +87,6 @@ class RunningBot:
             await self.bot.session.close()
             self.bot = None
         if self.dispatcher is not None:
-            _release_handler_routers(self.dispatcher)
             self.dispatcher = None
 
     async def restart(self) -> None:
@@ -101,26 +99,6 @@ class RunningBot:
     def check_no_handler_errors(self) -> None:
         if self.errors.records:
             raise AssertionError(f"the bot failed while handling updates:\n{self.errors.report()}")
-
-
-def _release_handler_routers(dispatcher: Dispatcher) -> None:
-    """Detach the handler modules' routers from the stopped dispatcher's tree.
-
-    Each `bot.handlers` module keeps one module-level `router`, and aiogram lets a router have
-    one parent for life; a process builds one dispatcher, but tests build one per (re)start.
-    Routers included into another module-level router keep that parent.
-    """
-    module_routers = {
-        id(value)
-        for name, module in list(sys.modules.items())
-        if name.startswith("bot.handlers") and module is not None
-        for value in vars(module).values()
-        if isinstance(value, Router)
-    }
-    for router in list(dispatcher.chain_tail):
-        parent = router.parent_router
-        if id(router) in module_routers and parent is not None and id(parent) not in module_routers:
-            router._parent_router = None
 
 
 @pytest.fixture

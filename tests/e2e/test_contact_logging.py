@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.model import ContactChannel, FlagSource
-from bot.keyboards import HouseholdAction
+from bot.messages.keyboards import HouseholdAction
 from bot.storage.models import Assignment, Contact, FsmRecord, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.e2e.contact_people import ContactPeople, count, in_language, saved_contacts

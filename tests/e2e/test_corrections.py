@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.domain.model import ContactStatus
-from bot.handlers.corrections import ContactEdit
+from bot.handlers.contacts.corrections import ContactEdit
 from bot.storage.models import AuditEntry, Contact, Household, RedFlag
 from bot.storage.uow import App
 from tests.e2e.contact_people import ContactPeople, count, log_phone_call, saved_contacts

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.onboarding import invites as onboarding
+from bot.core.policy import CLI_OPERATOR
+from bot.core.roster import changes as roster_changes
+from bot.core.roster.people import DEACTIVATED
 from bot.domain.model import Role
-from bot.services import onboarding, roster_changes
-from bot.services.access import CLI_OPERATOR
-from bot.services.people import DEACTIVATED
 from bot.storage.models import Person
 from bot.storage.uow import App
 from tests.e2e.contact_people import in_language

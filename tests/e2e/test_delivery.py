@@ -10,17 +10,18 @@ import pytest
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.app import build_bot
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import ChatAudience, OutboxStatus, queue
+from bot.core.flags.raising import raise_flag
+from bot.core.policy import Actor
 from bot.domain.model import Category, FlagSource, Role
-from bot.services import reminders
-from bot.services.access import Actor
-from bot.services.flags import raise_flag
-from bot.services.outbox import ChatAudience, OutboxStatus, queue
+from bot.messages.renderers import RENDERERS
+from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from scheduler.rendering import OutgoingMessage, renderer
+from bot.telegram.app import build_bot
 from scheduler.sender import OutboxSender
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
@@ -28,9 +29,11 @@ MARCH = Month(2026, 3)
 NOTE = "test_note"  # a kind only these tests queue: its text is in the payload
 
 
-@renderer(NOTE)
 async def note(uow, row: OutboxMessage, language: str) -> list[OutgoingMessage]:  # type: ignore[no-untyped-def]
     return [OutgoingMessage(text) for text in row.payload["parts"]]
+
+
+WITH_NOTES = {**RENDERERS, NOTE: note}
 
 
 @pytest.fixture
@@ -42,7 +45,7 @@ async def bot(settings: Settings) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 def sender(app: App, bot: Bot) -> OutboxSender:
-    return OutboxSender(app, bot)
+    return OutboxSender(app, bot, renderers=WITH_NOTES)
 
 
 ContactPerson = Callable[..., Awaitable[Person]]
@@ -308,7 +311,7 @@ async def test_restarting_the_sender_mid_wave_loses_and_doubles_nothing(
     await queue_notes(app, chats, ["本月走访提醒"])
 
     first_bot = build_bot(settings)
-    first = OutboxSender(app, first_bot)
+    first = OutboxSender(app, first_bot, renderers=WITH_NOTES)
     await first.start()
     await telegram.wait_for_sends(40, timeout=30)
     await first.stop()
@@ -316,7 +319,7 @@ async def test_restarting_the_sender_mid_wave_loses_and_doubles_nothing(
     sent_before_restart = len(telegram.sends)
 
     second_bot = build_bot(settings)
-    await OutboxSender(app, second_bot).drain_once()
+    await OutboxSender(app, second_bot, renderers=WITH_NOTES).drain_once()
     await second_bot.session.close()
 
     assert 40 <= sent_before_restart < len(chats)

@@ -209,15 +209,17 @@ async def test_a_database_behind_ahead_or_unreachable(
 async def test_overdue_and_undeliverable_messages(
     app: App, settings: Settings, town_in_order: TelegramGroup
 ) -> None:
-    now = Clock(TZ).now()
+    # Local noon (outside the quiet hours), and the rows dated from it: not from the wall clock,
+    # which would put "3 hours ago" after noon every afternoon.
+    noon = datetime(2026, 3, 18, 12, tzinfo=TZ)
     async with app.uow() as uow:
         for key, status, age in (("late", "queued", 3), ("blocked", "undeliverable", 24)):
-            due = now - timedelta(hours=age)
+            due = noon - timedelta(hours=age)
             row = uow.queue_message(key, "digest", "person:1", {}, not_before=due)
             row.status, row.created_at = status, due
         await uow.commit()
 
-    found = await checked(settings, FrozenClock(TZ, now.replace(hour=12)))
+    found = await checked(settings, FrozenClock(TZ, noon))
     assert any("bangfu outbox status" in line and "1 条" in line for line in found[Status.FAIL])
     assert any("无法送达" in line for line in found[Status.WARN])
 

@@ -11,17 +11,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_app
 from bot.cli import build_parser
 from bot.clock import FrozenClock, Month
+from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
+from bot.core.demo import fill_demo_town
+from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, Role
 from bot.i18n import use_language
-from bot.services.access import Actor
-from bot.services.contacts import ContactDraft, log_contact, new_draft_key
-from bot.services.demo import fill_demo_town
 from bot.storage.models import Assignment, Contact, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.app import build_app
+from bot.telegram.session import pacer_of
 from scheduler import start_scheduler
 from scheduler.catchup import catch_up
 from scheduler.jobs import JOBS

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.core.flags.raising import report_risk
+from bot.core.policy import Actor
 from bot.domain.model import FlagStatus, Role
-from bot.services.access import Actor
-from bot.services.flags import report_risk
 from bot.storage.models import AuditEntry, Person, RedFlag
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.session import pacer_of
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS
 from scheduler.sender import OutboxSender

@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiogram.types import KeyboardButton
 
 from bot.domain.model import Role
-from bot.handlers.gate import NOT_REGISTERED
+from bot.handlers.onboarding.gate import NOT_REGISTERED
 from bot.i18n import gettext as _
 from bot.i18n import use_language
-from bot.keyboards import main_menu
+from bot.messages.keyboards import main_menu
 
 
 def in_language(language: str, msgid: str) -> str:

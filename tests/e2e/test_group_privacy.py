@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.core.flags.raising import report_risk
+from bot.core.policy import Actor
 from bot.domain.model import Role
-from bot.keyboards import MY_HOUSEHOLDS
-from bot.services.access import Actor
-from bot.services.flags import report_risk
+from bot.messages.keyboards import MY_HOUSEHOLDS
 from bot.storage.models import Household
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.e2e.contact_people import ContactPeople, ContactPerson, in_language, log_phone_call

@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.i18n import gettext as _
 from bot.i18n import use_language
-from bot.services.access import Actor
 from bot.storage.models import (
     AuditEntry,
     FsmRecord,

@@ -13,18 +13,20 @@ from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from sqlalchemy import insert, select
 
-from bot.app import build_bot
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.coverage import reminders
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import ChatAudience, OutboxStatus, queue
+from bot.core.households.my_households import household_name
 from bot.domain.model import Category, Role
-from bot.keyboards import inline_grid
-from bot.services import reminders
-from bot.services.households import household_name
-from bot.services.outbox import ChatAudience, OutboxStatus, queue
+from bot.messages.keyboards import inline_grid
+from bot.messages.renderers import RENDERERS
+from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram_limits import TEXT_LIMIT, utf16_len
-from scheduler.rendering import OutgoingMessage, renderer
+from bot.telegram.app import build_bot
+from bot.telegram.limits import TEXT_LIMIT, utf16_len
 from scheduler.sender import OutboxSender
 from tests.fast_clock import FastClock
 from tests.telegram_api import FakeTelegram, TelegramGroup
@@ -38,9 +40,11 @@ PER_CONTACT_PERSON = 5
 LONG_NOTE = "test_long_note"  # a kind only these tests queue: its parts are in the payload
 
 
-@renderer(LONG_NOTE)
 async def long_note(uow, row: OutboxMessage, language: str) -> list[OutgoingMessage]:  # type: ignore[no-untyped-def]
     return [OutgoingMessage(text) for text in row.payload["parts"]]
+
+
+WITH_LONG_NOTES = {**RENDERERS, LONG_NOTE: long_note}
 
 
 @pytest.fixture
@@ -161,7 +165,7 @@ async def test_3000_uncontacted_households_reach_the_town_office_and_villages_wh
         await reminders.queue_village_lists(uow, app.settings, MARCH, "d31")
         await uow.commit()
 
-    await OutboxSender(app, bot).drain_once()
+    await OutboxSender(app, bot, renderers=WITH_LONG_NOTES).drain_once()
 
     rows = await all_rows(app)
     assert {row.status for row in rows} == {OutboxStatus.SENT}
@@ -170,7 +174,7 @@ async def test_3000_uncontacted_households_reach_the_town_office_and_villages_wh
     assert len(town) > 5 and all(utf16_len(text) <= TEXT_LIMIT for text in town)
     # Every part arrived, in order: the lines read are the list's lines (Telegram trims the
     # indent of a part's first line).
-    [town_row] = [row for row in rows if row.kind == reminders.TOWN_LIST]
+    [town_row] = [row for row in rows if row.kind == MessageKind.TOWN_LIST]
     assert _lines(town) == _lines(part["text"] for part in town_row.parts or [])
     assert _lines(town)[0].startswith("📋 全镇本月还有 3000 户没有联系")
     assert sum(line.startswith("🏘 ") for line in _lines(town)) == VILLAGES
@@ -225,7 +229,7 @@ async def test_a_part_telegram_still_refuses_as_too_long_is_split_smaller_and_ar
 
     telegram.flood.record = refuse_the_second_part  # type: ignore[method-assign]
 
-    await OutboxSender(app, bot).drain_once()
+    await OutboxSender(app, bot, renderers=WITH_LONG_NOTES).drain_once()
 
     [row] = await all_rows(app)
     assert row.status == OutboxStatus.SENT
@@ -252,7 +256,7 @@ async def test_parts_stored_too_long_before_an_upgrade_are_split_before_sending(
         row.parts_sent = 1  # the first part went out before the upgrade
         await uow.commit()
 
-    await OutboxSender(app, bot).drain_once()
+    await OutboxSender(app, bot, renderers=WITH_LONG_NOTES).drain_once()
 
     [row] = await all_rows(app)
     assert (row.status, row.parts_sent) == (OutboxStatus.SENT, 3)

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.core.flags.raising import raise_flag
+from bot.core.flags.removal import StepKind
+from bot.core.policy import Actor
 from bot.domain.model import FlagSource, Role
-from bot.services.access import Actor
-from bot.services.flag_lifecycle import StepKind
-from bot.services.flags import raise_flag
 from bot.storage.models import (
     AssistanceMeasure,
     FlagStep,
@@ -25,8 +25,8 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from bot.telegram_limits import TEXT_LIMIT, utf16_len
-from bot.telegram_session import pacer_of
+from bot.telegram.limits import TEXT_LIMIT, utf16_len
+from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser

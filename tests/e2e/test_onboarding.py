@@ -12,13 +12,13 @@ from aiogram.types import KeyboardButton
 from bot.cli import main as bangfu
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.onboarding import invites as onboarding
+from bot.core.policy import CLI_OPERATOR
 from bot.domain.model import Role
-from bot.handlers.gate import NOT_REGISTERED
+from bot.handlers.onboarding.gate import NOT_REGISTERED
 from bot.i18n import gettext as _
 from bot.i18n import use_language
-from bot.keyboards import main_menu
-from bot.services import onboarding
-from bot.services.access import CLI_OPERATOR
+from bot.messages.keyboards import main_menu
 from bot.storage.uow import App
 
 

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from aiogram.exceptions import TelegramNetworkError
 
-from bot.app import build_bot
 from bot.config import Settings
 from bot.domain.model import Role
+from bot.telegram.app import build_bot
 from tests.proxies import HttpConnectProxy, LocalProxy, Socks5Proxy
 from tests.telegram_api import FakeTelegram
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from bot.clock import Month
+from bot.core.coverage import reminders
+from bot.core.delivery.outbox import OutboxStatus
 from bot.domain.model import Category, Role
-from bot.services import reminders
-from bot.services.outbox import OutboxStatus
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
 from scheduler.sender import OutboxSender

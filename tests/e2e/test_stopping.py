@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.services import reminders
-from bot.services.outbox import ChatAudience, OutboxStatus, queue
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import ChatAudience, OutboxStatus, queue
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import App
 from tests.telegram_api import FakeTelegram
@@ -56,7 +56,7 @@ async def test_a_stop_signal_lets_the_sends_on_the_wire_finish_and_be_recorded_t
     async with app.uow() as uow:
         payload = {"person_id": wang.person_id, "households": 3, "days": 30, "last_entered": None}
         await queue(
-            uow, settings, ChatAudience(user.id), "inactive", reminders.PERSON_INACTIVE, payload
+            uow, settings, ChatAudience(user.id), "inactive", MessageKind.PERSON_INACTIVE, payload
         )
         await uow.commit()
     outbox_send = telegram.hold_next("sendMessage", chat_id=user.id)

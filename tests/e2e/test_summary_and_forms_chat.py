@@ -16,16 +16,16 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.clock import FrozenClock, Month
+from bot.core.delivery.kinds import MessageKind
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.reports.summaries import summary_for_month
 from bot.domain.model import ContactChannel, Role
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.summaries import summary_for_month
 from bot.storage.models import Household, OutboxMessage
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.session import pacer_of
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS, run_job
 from scheduler.sender import OutboxSender
-from scheduler.summary_notices import MONTHLY_SUMMARY
 from tests.e2e.conftest import RunningBot
 from tests.form_tables import form_rows
 from tests.telegram_api import BotMessage, FakeTelegram, StoredFile, TelegramGroup, TelegramUser
@@ -232,7 +232,7 @@ async def test_on_the_first_at_eight_the_group_gets_last_months_summary_once_as_
     async with app.uow() as uow:
         rows = (
             await uow.session.execute(
-                select(OutboxMessage).where(OutboxMessage.kind == MONTHLY_SUMMARY)
+                select(OutboxMessage).where(OutboxMessage.kind == MessageKind.MONTHLY_SUMMARY)
             )
         ).scalars()
         assert [row.recipient for row in rows] == [f"chat:{town.group.id}"]

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags import removal as flag_lifecycle
+from bot.core.flags.raising import raise_flag, report_risk
+from bot.core.policy import Actor
 from bot.domain.model import FlagSource, FlagStatus, Role
-from bot.services import flag_lifecycle, flag_workflow
-from bot.services.access import Actor
-from bot.services.flags import raise_flag, report_risk
 from bot.storage.models import (
     Assignment,
     AssistanceMeasure,
@@ -24,7 +25,7 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser

@@ -13,21 +13,21 @@ from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.domain.model import Role
-from bot.handlers.corrections import ContactEdit
-from bot.handlers.reports import ExportVillage
-from bot.handlers.town_office import DeactivatePick, OfficeCancel, ReassignPick
-from bot.keyboards import FlagAction, HouseholdAction
-from bot.services.access import (
+from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
+from bot.core.flags.raising import report_risk
+from bot.core.policy import (
     OFFICE_CHATS_ONLY,
     OFFICE_GROUP_IS_THE_OFFICES,
     Actor,
 )
-from bot.services.contacts import ContactDraft, log_contact, new_draft_key
-from bot.services.flags import report_risk
+from bot.domain.model import Role
+from bot.handlers.contacts.corrections import ContactEdit
+from bot.handlers.reports.summary_and_forms import ExportVillage
+from bot.handlers.town_office.desk import DeactivatePick, OfficeCancel, ReassignPick
+from bot.messages.keyboards import FlagAction, HouseholdAction
 from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App
-from bot.telegram_session import pacer_of
+from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.e2e.contact_people import count, in_language

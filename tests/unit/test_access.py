@@ -9,9 +9,9 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.model import Role
-from bot.errors import NotAllowed
-from bot.services.access import (
+from bot.core.flags.raising import report_risk
+from bot.core.households.my_households import household_card, household_line, list_households
+from bot.core.policy import (
     OFFICE_CHATS_ONLY,
     OFFICE_GROUP_IS_THE_OFFICES,
     PRIVATE_CHAT_ONLY,
@@ -20,8 +20,8 @@ from bot.services.access import (
     check_office_chat,
     readable_flag,
 )
-from bot.services.flags import report_risk
-from bot.services.households import household_card, household_line, list_households
+from bot.domain.model import Role
+from bot.errors import NotAllowed
 from bot.storage.models import AuditEntry, Household, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder
@@ -109,7 +109,7 @@ async def test_forged_household_id_is_refused_logged_and_writes_nothing(
     assert isinstance(wang, Actor) and isinstance(liu, Household)
     audit_before = await _count(app, AuditEntry)
 
-    with caplog.at_level(logging.WARNING, logger="bot.services.access"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.policy"):
         for forged in (liu.id, 999_999, -1):
             with pytest.raises(NotAllowed) as refused:
                 await report_risk(app, wang, forged, "forged press")

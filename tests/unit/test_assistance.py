@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.core.flags.measures import MeasureType, add_measure, parse_amount
+from bot.core.households.history import household_history
 from bot.domain.model import Category, Role
 from bot.errors import InvalidInput, NotAllowed
-from bot.services.assistance import MeasureType, add_measure, parse_amount
-from bot.services.household_history import household_history
 from bot.storage.models import AssistanceMeasure, AuditEntry
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder

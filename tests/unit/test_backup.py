@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.cli import main
 from bot.config import Settings
+from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
 from bot.domain.model import ContactChannel, Role
 from bot.ops.backup import make_backup, prune
 from bot.ops.restore import RestoreRefused, restore
-from bot.services.contacts import ContactDraft, log_contact, new_draft_key
 from bot.storage.leader import leader_lock
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base

@@ -10,13 +10,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.clock import FrozenClock
-from bot.domain.model import ContactChannel, ContactStatus, FlagSource
-from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.i18n import use_language
-from bot.services import contacts
-from bot.services.access import Actor
-from bot.services.contact_rules import parse_income
-from bot.services.contacts import (
+from bot.core.contacts import contact_log as contacts
+from bot.core.contacts.contact_log import (
     ContactDraft,
     Correction,
     correct_contact,
@@ -25,6 +20,11 @@ from bot.services.contacts import (
     recent_own_contacts,
     withdraw_contact,
 )
+from bot.core.contacts.rules import parse_income
+from bot.core.policy import Actor
+from bot.domain.model import ContactChannel, ContactStatus, FlagSource
+from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.i18n import use_language
 from bot.storage.models import (
     Assignment,
     AuditEntry,

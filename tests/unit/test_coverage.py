@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 
 from bot.clock import Month
+from bot.core.coverage.month_coverage import coverage_for_month
+from bot.core.coverage.month_summary import MonthCoverage, Tally, summary_from_json, summary_to_json
+from bot.core.policy import CLI_OPERATOR, Actor
 from bot.domain.model import Role
 from bot.errors import NotAllowed
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.coverage import coverage_for_month
-from bot.services.month_summary import MonthCoverage, Tally, summary_from_json, summary_to_json
 from bot.storage.uow import App
 from tests.month_data import FEBRUARY, MARCH, Expected, count_by_hand, generate, insert
 

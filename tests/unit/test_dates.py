@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from bot.clock import Month
+from bot.core.dates import parse_day, parse_month
 from bot.errors import InvalidInput
 from bot.i18n import use_language
-from bot.services.dates import parse_day, parse_month
 
 TODAY = date(2026, 3, 10)
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.demo import fill_demo_town
 from bot.domain.model import Category, ContactChannel
 from bot.domain.validation import normalise_id_number, normalise_phone
 from bot.errors import Conflict
-from bot.services.demo import fill_demo_town
 from bot.storage.models import (
     Assignment,
     AuditEntry,

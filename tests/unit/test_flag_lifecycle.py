@@ -8,13 +8,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from bot.core.delivery.kinds import MessageKind
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags import removal as flag_lifecycle
+from bot.core.flags.raising import raise_flag
+from bot.core.flags.removal import FlagAct, StepKind
+from bot.core.households.history import household_history
+from bot.core.policy import Actor
 from bot.domain.model import FlagSource, FlagStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.services import flag_lifecycle, flag_workflow
-from bot.services.access import Actor
-from bot.services.flag_lifecycle import FlagAct, StepKind
-from bot.services.flags import raise_flag
-from bot.services.household_history import household_history
 from bot.storage.models import AuditEntry, FlagStep, Household, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder
@@ -67,7 +69,7 @@ async def test_village_admin_requests_removal_town_approves_county_decides_and_f
         app, flagged.admin, flagged.flag_id, "已纳入低保，收入稳定"
     )
     assert (await stored(app, flagged.flag_id)).status == FlagStatus.REMOVAL_REQUESTED
-    assert [row.recipient for row in await outbox(app, flag_lifecycle.REMOVAL_REQUEST)] == [
+    assert [row.recipient for row in await outbox(app, MessageKind.FLAG_REMOVAL_REQUEST)] == [
         f"person:{flagged.office.person_id}"
     ]
 
@@ -90,7 +92,7 @@ async def test_village_admin_requests_removal_town_approves_county_decides_and_f
         StepKind.REMOVAL_APPROVED,
         StepKind.COUNTY_DECISION,
     ]
-    decisions = await outbox(app, flag_lifecycle.FLAG_DECISION)
+    decisions = await outbox(app, MessageKind.FLAG_DECISION)
     recipients = {row.recipient for row in decisions}
     assert recipients == {
         f"person:{flagged.admin.person_id}",

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags.raising import raise_flag
+from bot.core.policy import Actor
 from bot.domain.model import FlagSource, FlagStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.keyboards import FlagAction
-from bot.services import flag_workflow
-from bot.services.access import Actor
-from bot.services.flags import raise_flag
+from bot.messages import notices
+from bot.messages.keyboards import FlagAction
 from bot.storage.models import AuditEntry, Household, OutboxMessage, RedFlag
 from bot.storage.uow import App
-from scheduler import notices
 from tests.town_builder import TownBuilder
 
 

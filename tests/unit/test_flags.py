@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.core.flags.raising import report_risk, validate_reason
+from bot.core.households.my_households import household_card
 from bot.domain.model import FlagSource, FlagStatus
 from bot.errors import InvalidInput
-from bot.services.flags import report_risk, validate_reason
-from bot.services.households import household_card
 from bot.storage.models import AuditEntry, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder

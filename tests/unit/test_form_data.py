@@ -11,13 +11,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.core.flags.measures import MeasureType, add_measure
+from bot.core.policy import CLI_OPERATOR
+from bot.core.reports.forms import export_forms
+from bot.core.roster.importing import RosterRejected, import_roster
+from bot.documents.roster_sheet import HEADERS, OPTIONAL_COLUMNS
 from bot.domain.model import Role
 from bot.i18n import use_language
-from bot.services.access import CLI_OPERATOR
-from bot.services.assistance import MeasureType, add_measure
-from bot.services.forms import export_forms
-from bot.services.roster import RosterRejected, import_roster
-from bot.services.roster_sheet import HEADERS, OPTIONAL_COLUMNS
 from bot.storage.models import Household
 from bot.storage.uow import App
 from tests.fixtures.rosters import household_row, write_csv, write_xlsx

@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.reports.forms import export_forms
 from bot.domain.model import Category, ContactChannel, Role
 from bot.errors import NotAllowed, NotFound
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.forms import export_forms
 from bot.storage.models import HouseholdChange
 from bot.storage.uow import App
 from tests.form_tables import form_rows

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from bot.core.policy import CLI_OPERATOR
+from bot.core.reports.form_layout import FORMS, headers
+from bot.core.reports.forms import export_forms
+from bot.documents.spreadsheet import display_width, page_starts
 from bot.domain.model import Category
-from bot.services.access import CLI_OPERATOR
-from bot.services.forms import export_forms
-from bot.services.forms_layout import FORMS, headers
-from bot.services.spreadsheet import display_width, page_starts
 from bot.storage.models import HouseholdChange
 from bot.storage.uow import App
 from tests.printed_pdf import is_a4_landscape, pages, print_to_pdf

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from bot.clock import FrozenClock
+from bot.core.coverage.progress import progress_this_month
+from bot.core.households.my_households import household_card, list_households, mask_id_number
 from bot.domain.model import Category, ContactChannel, Guarantee, Role
-from bot.services.households import household_card, list_households, mask_id_number
-from bot.services.progress import progress_this_month
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import Month
+from bot.clock import Month, days_left_in_month
 from bot.config import Settings
 from scheduler.jobs import JOBS, LadderTrigger
 from scheduler.ladder import (
     LadderJob,
-    days_left_in_month,
     digest_days,
     latest_moment,
     moments,

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.core.flags.platform_list import import_platform_flags
+from bot.core.policy import CLI_OPERATOR
+from bot.core.roster.importing import import_roster
 from bot.domain.model import Role
-from bot.services.access import CLI_OPERATOR
-from bot.services.platform_flags import import_platform_flags
-from bot.services.roster import import_roster
 from bot.storage.models import Assignment, Household, Person, RedFlag
 from bot.storage.uow import App
+from bot.telegram.app import build_app
 from tests.fixtures.rosters import household_row, id_number, write_csv
 from tests.town_builder import TownBuilder
 

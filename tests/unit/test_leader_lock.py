@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.cli import main
-from bot.services import reminders
-from bot.services.outbox import OutboxStatus
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import OutboxStatus
 from bot.storage import leader
 from bot.storage.leader import leader_lock
 from bot.storage.models import OutboxMessage
@@ -109,7 +109,11 @@ async def test_a_second_bangfu_run_stops_with_a_clear_message_and_jobs_still_que
     # `jobs run` queued the digest and sent nothing: sending is the running bot's job.
     async with app.uow() as uow:
         [row] = (await uow.session.execute(select(OutboxMessage))).scalars()
-    assert (row.kind, row.status, row.attempts) == (reminders.DIGEST, OutboxStatus.QUEUED, 0)
+    assert (row.kind, row.status, row.attempts) == (
+        MessageKind.CONTACT_DIGEST,
+        OutboxStatus.QUEUED,
+        0,
+    )
 
 
 @pytest.mark.skipif(not PG_URL, reason="an advisory lock's connection: PostgreSQL only")

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
+from bot.core.onboarding import invites as onboarding
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.roster import changes as roster_changes
 from bot.domain.model import Role
 from bot.errors import Conflict, Deactivated, InvalidInput, NotAllowed
 from bot.i18n import use_language
-from bot.services import onboarding, roster_changes
-from bot.services.access import CLI_OPERATOR, Actor
 from bot.storage.models import AuditEntry, Invite, Person, StartAttempt, Village
 from bot.storage.uow import App
 

@@ -9,11 +9,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
-from bot.domain.model import FlagSource, Role
-from bot.keyboards import inline_grid
-from bot.services import outbox
-from bot.services.flags import raise_flag
-from bot.services.outbox import (
+from bot.core.delivery import outbox
+from bot.core.delivery.outbox import (
     ChatAudience,
     OutboxStatus,
     PersonAudience,
@@ -21,10 +18,13 @@ from bot.services.outbox import (
     VillageAdmins,
     queue,
 )
+from bot.core.flags.raising import raise_flag
+from bot.domain.model import FlagSource, Role
+from bot.messages.keyboards import inline_grid
+from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, split_text
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram_limits import utf16_len
-from scheduler.rendering import Attachment, FileKind, OutgoingMessage, split_text
+from bot.telegram.limits import utf16_len
 from scheduler.sender import in_quiet_hours, retry_delay
 from tests.town_builder import TownBuilder
 

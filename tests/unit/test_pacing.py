@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Iterable
 
 import pytest
 
-from bot.pacing import (
+from bot.telegram.pacing import (
     GROUP_BACKGROUND_PER_MINUTE,
     GROUP_CHAT_INTERVAL,
     GROUP_PER_MINUTE,

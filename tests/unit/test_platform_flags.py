@@ -9,9 +9,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from bot.core.flags.platform_list import import_platform_flags
 from bot.domain.model import FlagSource, Role
 from bot.errors import NotAllowed
-from bot.services.platform_flags import import_platform_flags
 from bot.storage.models import OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder

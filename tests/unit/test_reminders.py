@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FrozenClock, Month
+from bot.core.coverage import reminders
+from bot.core.policy import Actor
 from bot.domain.model import Role
-from bot.keyboards import HouseholdAction
-from bot.services import reminders
-from bot.services.access import Actor
+from bot.messages import notices
+from bot.messages.keyboards import HouseholdAction
 from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram_limits import utf16_len
-from scheduler import notices
+from bot.telegram.limits import utf16_len
 from tests.town_builder import TownBuilder
 
 MARCH = Month(2026, 3)

@@ -9,16 +9,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.core.flags.acknowledgement import FlagView
+from bot.core.flags.removal import FlagAct, FlagPanel, StepKind
 from bot.domain.model import FlagSource, FlagStatus
-from bot.handlers.contact_views import contact_summary
 from bot.i18n import use_language
-from bot.services.flag_lifecycle import FlagAct, FlagPanel, StepKind
-from bot.services.flag_workflow import FlagView
+from bot.messages.contact_views import contact_summary
+from bot.messages.flag_notices import flag_card, flag_lines
+from bot.messages.notices import flag_alert_text
 from bot.storage.models import FlagStep, Household, RedFlag, Village
-from bot.telegram_limits import TEXT_LIMIT, utf16_len
+from bot.telegram.limits import TEXT_LIMIT, utf16_len
 from bot.text_preview import IN_FULL, preview
-from scheduler.flag_notices import flag_card, flag_lines
-from scheduler.notices import flag_alert_text
 from tests.conftest import TZ
 
 AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
+from bot.core.roster import changes as roster_changes
+from bot.core.roster.changes import ChangeKind, MeetingRecord
+from bot.core.roster.rows import RosterRejected
 from bot.domain.model import Category, HouseholdStatus, Role
 from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.services import roster_changes
-from bot.services.roster_changes import ChangeKind, MeetingRecord
-from bot.services.roster_rows import RosterRejected
 from bot.storage.models import Assignment, AuditEntry, Household, HouseholdChange, Person
 from bot.storage.uow import App
 from tests.fixtures.rosters import household_row, write_csv
@@ -254,8 +254,8 @@ async def test_a_household_adjusted_out_appears_in_form_1_with_its_meeting_recor
 ) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
-    from bot.services.access import CLI_OPERATOR
-    from bot.services.forms import export_forms
+    from bot.core.policy import CLI_OPERATOR
+    from bot.core.reports.forms import export_forms
 
     town = TownBuilder(app)
     village = await town.village("河口村")

@@ -10,12 +10,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.roster.importing import RosterRejected, import_roster, write_roster_template
 from bot.domain.model import ContactChannel, Role
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import use_language
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.contacts import ContactDraft, log_contact, new_draft_key
-from bot.services.roster import RosterRejected, import_roster, write_roster_template
 from bot.storage.models import Assignment, AuditEntry, Household, Person, Village
 from bot.storage.uow import App
 from tests.fixtures.rosters import household_row, id_number, write_csv, write_xlsx

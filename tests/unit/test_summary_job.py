@@ -11,16 +11,18 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
+from bot.core.delivery.kinds import MessageKind
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.reports.summaries import summary_for_month
 from bot.domain.model import ContactChannel, Role
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.summaries import summary_for_month
+from bot.messages.renderers import render
+from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
+from bot.messages.summary_notices import summary_messages
 from bot.storage.models import CoverageSnapshot, Household, OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
 from scheduler.catchup import catch_up, run_if_due
 from scheduler.jobs import JOBS, run_job
 from scheduler.ladder import LadderJob, latest_moment, moments, next_moment
-from scheduler.rendering import Attachment, FileKind, OutgoingMessage, render
-from scheduler.summary_notices import MONTHLY_SUMMARY, summary_messages
 from tests.town_builder import TownBuilder
 
 FEBRUARY = Month(2026, 2)
@@ -57,7 +59,7 @@ async def february_town(app: App, clock: FrozenClock) -> TownBuilder:
 
 async def summary_rows(app: App) -> list[OutboxMessage]:
     async with app.uow() as uow:
-        query = select(OutboxMessage).where(OutboxMessage.kind == MONTHLY_SUMMARY)
+        query = select(OutboxMessage).where(OutboxMessage.kind == MessageKind.MONTHLY_SUMMARY)
         return list((await uow.session.execute(query.order_by(OutboxMessage.id))).scalars())
 
 

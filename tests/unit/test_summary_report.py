@@ -11,18 +11,18 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from bot.clock import FrozenClock, Month
+from bot.core.coverage.month_coverage import coverage_for_month
+from bot.core.coverage.month_summary import MonthCoverage
+from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.reports.summaries import record_sent, summary_for_month
+from bot.documents import summary_chart
+from bot.documents.summary_report import render_report, summary_text, summary_workbook
 from bot.domain.model import Role
 from bot.errors import NotAllowed
 from bot.i18n import use_language
-from bot.services import summary_chart
-from bot.services.access import CLI_OPERATOR, Actor
-from bot.services.coverage import coverage_for_month
-from bot.services.month_summary import MonthCoverage
-from bot.services.summaries import record_sent, summary_for_month
-from bot.services.summary_report import render_report, summary_text, summary_workbook
 from bot.storage.models import Contact
 from bot.storage.uow import App
-from bot.telegram_limits import utf16_len
+from bot.telegram.limits import utf16_len
 from tests.month_data import FEBRUARY, MARCH, TZ, generate, insert
 
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 from aiogram.types import Update
 from sqlalchemy import func, select
 
-from bot.middlewares import PRUNE_EVERY, OnceOnlyUpdates
 from bot.storage.models import ProcessedUpdate
+from bot.telegram.middlewares import PRUNE_EVERY, OnceOnlyUpdates
 
 
 async def _count(app) -> int:  # type: ignore[no-untyped-def]

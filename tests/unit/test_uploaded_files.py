@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
+from bot.core.flags.platform_list import PlatformListRejected, import_platform_flags
+from bot.core.policy import CLI_OPERATOR
+from bot.core.roster.importing import RosterRejected, import_roster
 from bot.domain.model import Role
 from bot.errors import InvalidInput
 from bot.i18n import use_language
-from bot.services.access import CLI_OPERATOR
-from bot.services.platform_flags import PlatformListRejected, import_platform_flags
-from bot.services.roster import RosterRejected, import_roster
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag, Village
 from bot.storage.uow import App
 from tests.fixtures.rosters import household_row, write_csv, write_xlsx

@@ -15,17 +15,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.app import build_app
 from bot.cli import main
 from bot.clock import Month
 from bot.config import Settings
-from bot.services.access import CLI_OPERATOR
-from bot.services.forms import export_forms
-from bot.services.roster_sheet import write_roster_template
-from bot.services.summaries import summary_for_month
-from bot.services.summary_report import render_report
+from bot.core.policy import CLI_OPERATOR
+from bot.core.reports.forms import export_forms
+from bot.core.reports.summaries import summary_for_month
+from bot.documents.roster_sheet import write_roster_template
+from bot.documents.summary_report import render_report
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
+from bot.telegram.app import build_app
 from tests.conftest import TZ
 from tests.town_builder import TownBuilder
 

@@ -1,0 +1,88 @@
+"""Red flags (红色标注): raised by a contact person, a guarantee problem, a rule or the platform.
+
+Raising a flag writes the town office's alert to the outbox in the same transaction, so an
+alert exists exactly when the flag does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.free_text import required_text
+from bot.core.policy import Actor, readable_household
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, FlagStatus
+from bot.i18n import N_
+from bot.storage.models import Household, RedFlag
+from bot.storage.uow import App, UnitOfWork
+
+TOWN_OFFICE = "town_office"
+
+
+async def raise_flag(
+    uow: UnitOfWork,
+    actor: Actor,
+    household: Household,
+    source: FlagSource,
+    reason: str,
+    contact_id: int | None = None,
+) -> RedFlag:
+    """Add a flag and queue its alert; the caller commits."""
+    flag = RedFlag(
+        household_id=household.id,
+        source=source,
+        reason=reason,
+        status=FlagStatus.RAISED,
+        raised_by_id=actor.person_id,
+        contact_id=contact_id,
+        raised_at=uow.clock.now(),
+    )
+    uow.session.add(flag)
+    await uow.session.flush()
+    uow.audit(
+        actor.person_id,
+        actor.label,
+        "red_flag",
+        flag.id,
+        "create",
+        {"household_id": household.id, "source": str(source), "reason": reason},
+    )
+    await queue(
+        uow,
+        uow.settings,
+        TownOffice(),
+        f"flag:{flag.id}:alert:0",
+        MessageKind.FLAG_ALERT,
+        {"flag_id": flag.id, "repeat": 0},
+        urgent=True,
+    )
+    return flag
+
+
+async def open_flags(uow: UnitOfWork, household_id: int) -> list[RedFlag]:
+    query = (
+        select(RedFlag)
+        .where(RedFlag.household_id == household_id, RedFlag.status.in_(OPEN_FLAG_STATUSES))
+        .order_by(RedFlag.raised_at)
+    )
+    return list((await uow.session.execute(query)).scalars())
+
+
+def validate_reason(settings: Settings, reason: str) -> str:
+    """The reason for a risk report, trimmed; required, at most `note_max_chars` long and free
+    of control characters."""
+    return required_text(reason, settings.note_max_chars, N_("Please say what the risk is."))
+
+
+async def report_risk(app: App, actor: Actor, household_id: int, reason: str) -> RedFlag:
+    """A person reports a risk on a household (红色标注): its contact person, the village admin
+    of its village, or the town office. The flag, its alert and its audit entry are written
+    together. An open flag already on the household does not stop a new report."""
+    reason = validate_reason(app.settings, reason)
+    async with app.uow() as uow:
+        household = await readable_household(uow, actor, household_id)
+        flag = await raise_flag(uow, actor, household, FlagSource.CONTACT_PERSON, reason)
+        await uow.commit()
+    return flag

@@ -1,0 +1,269 @@
+"""A contact person's households: the paged list with this month's status, search, the card.
+
+Reading goes through bot.core.policy: the list and search cover only the actor's own
+assigned households; the card follows the role rules (own / village / town).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy import Select, case, exists, func, or_, select
+
+from bot.clock import Month
+from bot.core.coverage.progress import contacted_in
+from bot.core.flags.raising import open_flags
+from bot.core.policy import Actor, assigned_to, readable_household
+from bot.domain.model import (
+    OPEN_FLAG_STATUSES,
+    Category,
+    ContactChannel,
+    ContactStatus,
+    FlagStatus,
+    Guarantee,
+    HouseholdStatus,
+)
+from bot.storage.models import Assignment, Contact, Household, Person, RedFlag
+from bot.storage.uow import App, UnitOfWork
+
+RECENT_CONTACTS = 3
+CARD_FLAGS = 5  # a card must stay far below Telegram's 4,096 characters; the rest are counted
+
+
+@dataclass(frozen=True)
+class HouseholdLine:
+    """One household as a line of a list: who, where, and this month's status."""
+
+    household_id: int
+    number: str  # 户编号
+    head_name: str
+    group_name: str
+    village_name: str
+    contacted: bool  # an active contact dated this month
+    flagged: bool  # an open red flag
+
+    @property
+    def status_marks(self) -> str:
+        return ("✅" if self.contacted else "⏳") + ("🚩" if self.flagged else "")
+
+
+@dataclass(frozen=True)
+class HouseholdPage:
+    lines: list[HouseholdLine]
+    page: int  # 0-based, already clamped to the pages that exist
+    pages: int
+    total: int
+    search: str | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    occurred_on: date
+    channel: ContactChannel
+    problems: list[Guarantee]
+
+
+@dataclass(frozen=True)
+class FlagSummary:
+    flag_id: int
+    raised_on: date  # local day
+    reason: str
+    status: FlagStatus
+
+
+@dataclass(frozen=True)
+class HouseholdCard:
+    household_id: int
+    number: str
+    head_name: str
+    village_name: str
+    group_name: str
+    category: Category
+    status: HouseholdStatus
+    members: int
+    income: Decimal | None
+    income_measured_on: date | None
+    masked_id_number: str
+    phone: str | None
+    contact_persons: list[str]
+    contacted_this_month: bool
+    recent_contacts: list[ContactSummary]
+    open_flags: list[FlagSummary]  # the first CARD_FLAGS
+    more_open_flags: int  # open flags not listed
+    actor_is_contact_person: bool  # only the assigned contact person logs contacts
+
+
+class NamedHousehold(Protocol):
+    head_name: str
+    group_name: str
+
+
+def household_name(household: NamedHousehold) -> str:
+    """How people name a household: the head's name, then the group: 张桂英（3组）."""
+    if not household.group_name:
+        return household.head_name
+    return f"{household.head_name}（{household.group_name}）"
+
+
+def mask_id_number(id_number: str) -> str:
+    """身份证号 as people may see it: the first 4 and last 4 characters, the rest starred."""
+    if len(id_number) <= 8:
+        return "*" * len(id_number)
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+def _has_open_flag():  # type: ignore[no-untyped-def]
+    return exists().where(
+        RedFlag.household_id == Household.id, RedFlag.status.in_(OPEN_FLAG_STATUSES)
+    )
+
+
+def _own_monitored(actor: Actor, search: str | None) -> Select[tuple[Household]]:
+    query = select(Household).where(
+        Household.id.in_(assigned_to(actor.person_id or -1)),
+        Household.status == HouseholdStatus.MONITORED,
+    )
+    if search:
+        query = query.where(
+            or_(
+                Household.head_name.icontains(search, autoescape=True),
+                Household.number.endswith(search, autoescape=True),
+            )
+        )
+    return query
+
+
+def _line(household: Household, contacted: bool, flagged: bool) -> HouseholdLine:
+    return HouseholdLine(
+        household_id=household.id,
+        number=household.number,
+        head_name=household.head_name,
+        group_name=household.group_name,
+        village_name=household.village.name,
+        contacted=bool(contacted),
+        flagged=bool(flagged),
+    )
+
+
+async def list_households(
+    app: App, actor: Actor, page: int = 0, search: str | None = None
+) -> HouseholdPage:
+    """The actor's own monitored households: not yet contacted this month first, then those
+    with an open red flag, then by name. `search` narrows to heads whose name contains it or
+    whose 户编号 ends with it."""
+    search = (search or "").strip() or None
+    size = app.settings.households_page_size
+    async with app.uow() as uow:
+        month = uow.clock.this_month()
+        base = _own_monitored(actor, search)
+        total = (
+            await uow.session.execute(select(func.count()).select_from(base.subquery()))
+        ).scalar_one()
+        pages = max(1, math.ceil(total / size))
+        page = min(max(page, 0), pages - 1)
+        contacted = contacted_in(month)
+        flagged = _has_open_flag()
+        query = (
+            base.add_columns(contacted.label("contacted"), flagged.label("flagged"))
+            .order_by(
+                case((contacted, 1), else_=0),
+                case((flagged, 0), else_=1),
+                Household.head_name,
+                Household.id,
+            )
+            .offset(page * size)
+            .limit(size)
+        )
+        rows = (await uow.session.execute(query)).all()
+        lines = [_line(household, was, red) for household, was, red in rows]
+    return HouseholdPage(lines=lines, page=page, pages=pages, total=total, search=search)
+
+
+async def household_line(app: App, actor: Actor, household_id: int) -> HouseholdLine:
+    """One household the actor may read, as a list line (NotAllowed otherwise)."""
+    async with app.uow() as uow:
+        household = await readable_household(uow, actor, household_id)
+        month = uow.clock.this_month()
+        return _line(
+            household,
+            await _contacted(uow, household.id, month),
+            bool(await open_flags(uow, household.id)),
+        )
+
+
+async def _contacted(uow: UnitOfWork, household_id: int, month: Month) -> bool:
+    query = select(contacted_in(month)).where(Household.id == household_id)
+    return bool((await uow.session.execute(query)).scalar())
+
+
+async def household_card(app: App, actor: Actor, household_id: int) -> HouseholdCard:
+    """Everything a contact person needs before a visit. The ID number is masked."""
+    async with app.uow() as uow:
+        household = await readable_household(uow, actor, household_id)
+        people = (
+            await uow.session.execute(
+                select(Person.id, Person.name)
+                .join(Assignment, Assignment.person_id == Person.id)
+                .where(Assignment.household_id == household.id, Assignment.ended_at.is_(None))
+                .order_by(Person.name)
+            )
+        ).all()
+        contacts = (
+            await uow.session.execute(
+                select(Contact)
+                .where(
+                    Contact.household_id == household.id,
+                    Contact.status == ContactStatus.ACTIVE,
+                )
+                .order_by(Contact.occurred_on.desc(), Contact.entered_at.desc())
+                .limit(RECENT_CONTACTS)
+            )
+        ).scalars()
+        flags = await open_flags(uow, household.id)
+        return HouseholdCard(
+            household_id=household.id,
+            number=household.number,
+            head_name=household.head_name,
+            village_name=household.village.name,
+            group_name=household.group_name,
+            category=Category(household.category),
+            status=HouseholdStatus(household.status),
+            members=household.members,
+            income=household.income,
+            income_measured_on=household.income_measured_on,
+            masked_id_number=mask_id_number(household.id_number),
+            phone=household.phone,
+            contact_persons=[name for _id, name in people],
+            contacted_this_month=await _contacted(uow, household.id, uow.clock.this_month()),
+            recent_contacts=[
+                ContactSummary(
+                    occurred_on=contact.occurred_on,
+                    channel=ContactChannel(contact.channel),
+                    problems=[Guarantee(key) for key in contact.problems],
+                )
+                for contact in contacts
+            ],
+            open_flags=[
+                FlagSummary(
+                    flag_id=flag.id,
+                    raised_on=uow.clock.local_date(flag.raised_at),
+                    reason=flag.reason,
+                    status=FlagStatus(flag.status),
+                )
+                for flag in flags[:CARD_FLAGS]
+            ],
+            more_open_flags=max(0, len(flags) - CARD_FLAGS),
+            actor_is_contact_person=any(pid == actor.person_id for pid, _name in people),
+        )

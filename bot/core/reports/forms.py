@@ -1,0 +1,333 @@
+"""The six forms (附件1–6) as print-ready .xlsx files, one per form and village.
+
+Who may export: the town office, every village, with full ID numbers (身份证号); a village
+admin, their own village, with ID numbers masked; contact persons not at all.
+
+Where the facts come from: the household row; its current contact person(s); its latest active
+contact (摸底人/摸底日期 and the six guarantees as last found); for households that left the
+monitoring list, their newest meeting record (`household_changes`: reason, meeting date).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, and_, func, select
+
+from bot.core.flags.measures import MeasureType
+from bot.core.households.my_households import mask_id_number
+from bot.core.policy import Actor
+from bot.core.reports.form_layout import (
+    FORMS,
+    LEFT_MONITORING,
+    STATUS_CHANGE_KINDS,
+    FormSpec,
+    HouseholdFacts,
+    StatusChange,
+    centred_columns,
+    headers,
+    keeps_with_previous,
+    row,
+)
+from bot.documents.spreadsheet import SpreadsheetFile, header_text
+from bot.domain.model import ContactStatus, HouseholdStatus, Role
+from bot.errors import NotAllowed, NotFound
+from bot.i18n import N_, use_language
+from bot.private_files import private_folder
+from bot.storage.models import (
+    Assignment,
+    AssistanceMeasure,
+    Contact,
+    Household,
+    HouseholdChange,
+    Person,
+    Village,
+)
+from bot.storage.uow import App, UnitOfWork
+
+UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+SURVEYED_FORMS = (3, 4)  # the 摸底表 show the latest contact
+TABLE_HEADER_ROW = 4  # above it: 附件N, the title, 填报单位 and 填报日期
+SIGNATURE_BLANK = "　" * 8  # room to sign by hand
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Who files the forms and when: 填报单位 is the town and village, 填报日期 the export's
+    local date."""
+
+    town: str
+    on: date
+
+    def unit(self, village: str) -> str:
+        return f"{self.town}{village}"
+
+    @property
+    def day(self) -> str:
+        return f"{self.on.year}年{self.on.month}月{self.on.day}日"
+
+
+async def export_forms(
+    app: App, actor: Actor, village: str | None = None, *, out_dir: Path
+) -> list[Path]:
+    """Write the six forms for each village the actor may export; returns the files written."""
+    async with app.uow() as uow:
+        villages = await _villages_for(uow, actor, village)
+        facts = await _household_facts(uow, villages, full_ids=actor.role == Role.TOWN_OFFICE)
+    filing = Filing(app.settings.town_name.strip(), app.clock.today())
+    # Building and saving workbooks is slow, blocking work: keep the event loop free meanwhile.
+    return await asyncio.to_thread(_write_forms, villages, facts, filing, out_dir)
+
+
+async def exportable_villages(app: App, actor: Actor) -> dict[int, str]:
+    """The villages whose forms the actor may export, by id, in name order (to offer them)."""
+    async with app.uow() as uow:
+        return await _villages_for(uow, actor, None)
+
+
+def _write_forms(
+    villages: dict[int, str],
+    facts: dict[int, list[HouseholdFacts]],
+    filing: Filing,
+    out_dir: Path,
+) -> list[Path]:
+    private_folder(out_dir)  # the forms hold full ID numbers: 0700, each file 0600
+    written = []
+    for village_id, village_name in villages.items():
+        households = facts.get(village_id, [])
+        for form in FORMS:
+            path = out_dir / form_file_name(village_name, form)
+            listed = [h for h in households if form.lists(h)]
+            write_form(path, form, village_name, listed, filing)
+            written.append(path)
+    return written
+
+
+def form_file_name(village: str, form: FormSpec) -> str:
+    return f"{UNSAFE_IN_FILE_NAMES.sub('_', village)}_附件{form.number}_{form.name}.xlsx"
+
+
+def write_form(
+    path: Path,
+    form: FormSpec,
+    village: str,
+    households: Iterable[HouseholdFacts],
+    filing: Filing,
+) -> None:
+    """One form as the notice's 附件: 附件N, the title, 填报单位 and 填报日期 above the table,
+    填表人 and 审核人 below it. Printed, it is A4 landscape, never shrunk below 9 pt: a wide
+    form goes on over several pages, each repeating the header row and the identifying
+    columns, with the title, 填报单位 and 填报日期 in the page header and 填表人, 审核人 and
+    第 N 页 共 M 页 in the footer."""
+    file = SpreadsheetFile(path)
+    sheet = file.sheet(form.name, header_width=8)
+    columns = headers(form)
+    attachment = f"附件{form.number}"
+    filed = f"填报单位：{filing.unit(village)}　　填报日期：{filing.day}"
+    signatures = f"填表人：{SIGNATURE_BLANK}审核人：{SIGNATURE_BLANK}"
+    sheet.caption(1, attachment, len(columns))
+    sheet.title(2, form.heading(village), len(columns))
+    sheet.caption(3, filed, len(columns))
+    sheet.header(TABLE_HEADER_ROW, columns)
+    ordered = sorted(households, key=lambda h: (h.group, h.head_name, h.number))
+    first = TABLE_HEADER_ROW + 1
+    rows = [row(form, serial, h) for serial, h in enumerate(ordered, start=1)]
+    after = sheet.rows(first, rows, wrap=True, centred_columns=centred_columns(form))
+    sheet.caption(after + 1, signatures, len(columns))  # a blank row apart
+    sheet.print_in_pages(
+        rows=(TABLE_HEADER_ROW, first + len(rows) - 1),
+        widths=sheet.fit_columns(maximum=24),
+        repeat_columns=form.identifying,
+        keep_with_previous=keeps_with_previous(form),
+        page_header=(
+            f"&L&11{attachment}\n填报单位：{header_text(filing.unit(village))}"
+            f'&C&"-,Bold"&16{header_text(form.heading(village))}'
+            f"&R&11 \n填报日期：{filing.day}"
+        ),
+        page_footer=(
+            f"&L&11填表人：{SIGNATURE_BLANK}&C&11第 &P 页 共 &N 页&R&11审核人：{SIGNATURE_BLANK}"
+        ),
+    )
+    file.close()
+
+
+async def _villages_for(uow: UnitOfWork, actor: Actor, name: str | None) -> dict[int, str]:
+    """The villages to export, by id, in name order; refuses what the actor may not see."""
+    if actor.role == Role.CONTACT or (
+        actor.role == Role.VILLAGE_ADMIN and actor.village_id is None
+    ):
+        raise NotAllowed(N_("Only the town office and village admins can export the forms."))
+    query = select(Village.id, Village.name).order_by(Village.name)
+    if name is not None:
+        query = query.where(Village.name == name.strip())
+    elif actor.role == Role.VILLAGE_ADMIN:
+        query = query.where(Village.id == actor.village_id)
+    villages = {row.id: row.name for row in await uow.session.execute(query)}
+    if name is not None and not villages:
+        raise NotFound(N_("There is no village called {village}."), village=name)
+    if actor.role == Role.VILLAGE_ADMIN and set(villages) != {actor.village_id}:
+        raise NotAllowed(N_("You can only export the forms of your own village."))
+    return villages
+
+
+async def _household_facts(
+    uow: UnitOfWork, villages: Collection[int], full_ids: bool
+) -> dict[int, list[HouseholdFacts]]:
+    """village → its households with what the forms show, in a few queries."""
+    in_villages = Household.village_id.in_(villages)
+    columns = (
+        Household.id,
+        Household.village_id,
+        Household.number,
+        Household.group_name,
+        Household.head_name,
+        Household.id_number,
+        Household.phone,
+        Household.members,
+        Household.category,
+        Household.status,
+        Household.income,
+        Household.income_measured_on,
+        Household.risk_types,
+        Household.exit_year,
+        Household.social_support,
+        Household.identified_on,
+    )
+    rows = (await uow.session.execute(select(*columns).where(in_villages))).all()
+    contacts_now = await _current_contact_persons(uow, in_villages)
+    surveyed = await _latest_contacts(uow, in_villages)
+    planned = await _planned_measures(uow, in_villages)
+    left = [h.id for h in rows if h.status in LEFT_MONITORING]
+    changes = await _status_changes(uow, left)
+    facts: dict[int, list[HouseholdFacts]] = defaultdict(list)
+    for household in rows:
+        names, phones = contacts_now.get(household.id, (None, None))
+        last = surveyed.get(household.id)
+        facts[household.village_id].append(
+            HouseholdFacts(
+                number=household.number,
+                group=household.group_name,
+                head_name=household.head_name,
+                id_number=household.id_number if full_ids else mask_id_number(household.id_number),
+                phone=household.phone,
+                members=household.members,
+                category=household.category,
+                status=household.status,
+                income=household.income,
+                income_measured_on=household.income_measured_on,
+                risk_types=list(household.risk_types or []),
+                exit_year=household.exit_year,
+                social_support=household.social_support,
+                identified_on=household.identified_on,
+                planned_measures=planned.get(household.id),
+                contact_names=names,
+                contact_phones=phones,
+                last_contact_on=last.occurred_on if last else None,
+                last_contact_by=last.name if last else None,
+                last_problems=list(last.problems or []) if last else None,
+                change=_status_change(household.status, changes.get(household.id)),
+            )
+        )
+    return facts
+
+
+async def _current_contact_persons(
+    uow: UnitOfWork, in_villages: Any
+) -> dict[int, tuple[str, str | None]]:
+    query = (
+        select(Assignment.household_id, Person.name, Person.phone)
+        .join(Person, Person.id == Assignment.person_id)
+        .join(Household, Household.id == Assignment.household_id)
+        .where(in_villages, Assignment.ended_at.is_(None))
+        .order_by(Assignment.household_id, Assignment.started_at)
+    )
+    people: dict[int, list[Row[Any]]] = defaultdict(list)
+    for found in await uow.session.execute(query):
+        people[found.household_id].append(found)
+    return {
+        household_id: (
+            "、".join(p.name for p in persons),
+            "、".join(p.phone for p in persons if p.phone) or None,
+        )
+        for household_id, persons in people.items()
+    }
+
+
+async def _latest_contacts(uow: UnitOfWork, in_villages: Any) -> dict[int, Row[Any]]:
+    """Each monitored household's latest active contact (the newest entry on its last day)."""
+    surveyed = and_(
+        in_villages,
+        Household.status == HouseholdStatus.MONITORED,
+        Household.category.in_([form.category for form in FORMS if form.number in SURVEYED_FORMS]),
+    )
+    active = Contact.status == ContactStatus.ACTIVE
+    last_day = (
+        select(Contact.household_id, func.max(Contact.occurred_on).label("day"))
+        .join(Household, Household.id == Contact.household_id)
+        .where(surveyed, active)
+        .group_by(Contact.household_id)
+        .subquery()
+    )
+    query = (
+        select(Contact.household_id, Contact.occurred_on, Contact.problems, Person.name)
+        .join(
+            last_day,
+            and_(
+                last_day.c.household_id == Contact.household_id,
+                last_day.c.day == Contact.occurred_on,
+            ),
+        )
+        .join(Person, Person.id == Contact.person_id)
+        .where(active)
+        .order_by(Contact.id)
+    )
+    return {found.household_id: found for found in await uow.session.execute(query)}
+
+
+async def _planned_measures(uow: UnitOfWork, in_villages: Any) -> dict[int, str]:
+    """household → its assistance plan's active measures (一户一方案), as 拟帮扶措施: "农村低保：
+    每月300元；危房改造：C级危房加固", in the order they were added. The forms are Chinese
+    documents, whatever language the exporting person reads."""
+    query = (
+        select(AssistanceMeasure.household_id, AssistanceMeasure.kind, AssistanceMeasure.what)
+        .join(Household, Household.id == AssistanceMeasure.household_id)
+        .where(in_villages, AssistanceMeasure.status == "active")
+        .order_by(AssistanceMeasure.created_at, AssistanceMeasure.id)
+    )
+    measures: dict[int, list[str]] = defaultdict(list)
+    with use_language("zh"):
+        for found in await uow.session.execute(query):
+            measures[found.household_id].append(f"{MeasureType(found.kind).label}：{found.what}")
+    return {household_id: "；".join(listed) for household_id, listed in measures.items()}
+
+
+async def _status_changes(uow: UnitOfWork, household_ids: list[int]) -> dict[int, HouseholdChange]:
+    """household → its newest meeting record (会议记录) that took it off the monitoring list."""
+    if not household_ids:
+        return {}
+    query = (
+        select(HouseholdChange)
+        .where(
+            HouseholdChange.household_id.in_(household_ids),
+            HouseholdChange.kind == "adjusted_out",
+        )
+        .order_by(HouseholdChange.at, HouseholdChange.id)
+    )
+    return {change.household_id: change for change in (await uow.session.scalars(query))}
+
+
+def _status_change(status: str, record: HouseholdChange | None) -> StatusChange | None:
+    """调整类型, 调整原因 and 会议记录日期 of a household that left monitoring."""
+    if status not in LEFT_MONITORING:
+        return None
+    kind = STATUS_CHANGE_KINDS[HouseholdStatus(status)]
+    if record is None:
+        return StatusChange(kind=kind)
+    return StatusChange(kind=kind, reason=record.reason, meeting_date=record.meeting_on.isoformat())

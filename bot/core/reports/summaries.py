@@ -1,0 +1,164 @@
+"""Monthly summaries for the town office, kept as they were sent.
+
+Once a month's summary has gone out (`record_sent`), asking for that month again returns the
+stored snapshot: numbers the town office already reported upward do not change behind its back.
+A contact backdated into such a month afterwards is a *late entry* (补录): it is listed in the
+next summary computed after it was entered, exactly once.
+
+Late entries of month M = active contacts dated in an earlier month that has a snapshot, entered
+after the newest snapshot of any month before M was taken (so an entry listed by the summary of
+M-1 is not listed again by M's).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Month
+from bot.core.coverage.month_coverage import month_coverage
+from bot.core.coverage.month_summary import (
+    HouseholdLine,
+    LateEntry,
+    MonthCoverage,
+    summary_from_json,
+    summary_to_json,
+)
+from bot.core.policy import Actor
+from bot.domain.model import ContactStatus, Role
+from bot.errors import NotAllowed
+from bot.i18n import N_
+from bot.storage.models import Contact, CoverageSnapshot, Household, Person, Village
+from bot.storage.uow import App, UnitOfWork
+
+
+def _require_town_office(actor: Actor) -> None:
+    if actor.role != Role.TOWN_OFFICE:
+        raise NotAllowed(N_("Only the town office can read the town's monthly summary."))
+
+
+async def summary_for_month(app: App, actor: Actor, month: Month) -> MonthCoverage:
+    """The month's town-wide summary: as sent, if it was; else computed now, with late entries."""
+    _require_town_office(actor)
+    async with app.uow() as uow:
+        stored = await _snapshot(uow, month)
+        if stored is not None:
+            return summary_from_json(stored.data)
+        summary = await month_coverage(uow, month, app.settings.tz)
+        summary.late_entries = await late_entries(uow, month)
+        return summary
+
+
+async def record_sent(app: App, month: Month, summary: MonthCoverage) -> MonthCoverage:
+    """Keep the summary as sent. A month is recorded once: a second call returns the first."""
+    async with app.uow() as uow:
+        uow.session.add(
+            CoverageSnapshot(
+                month=str(month), created_at=uow.clock.now(), data=summary_to_json(summary)
+            )
+        )
+        try:
+            await uow.commit()
+        except IntegrityError:
+            # Sent twice (a retried job, two operators): the first one stands.
+            await uow.rollback()
+            stored = await _snapshot(uow, month)
+            assert stored is not None
+            return summary_from_json(stored.data)
+        return summary
+
+
+async def keep_for_sending(uow: UnitOfWork, month: Month, tz: ZoneInfo) -> MonthCoverage:
+    """The month's summary as it goes out now, kept in the caller's transaction (the
+    scheduler commits it with the messages that deliver it). A month kept before stays."""
+    stored = await _snapshot(uow, month)
+    if stored is not None:
+        return summary_from_json(stored.data)
+    summary = await month_coverage(uow, month, tz)
+    summary.late_entries = await late_entries(uow, month)
+    uow.session.add(
+        CoverageSnapshot(
+            month=str(month), created_at=uow.clock.now(), data=summary_to_json(summary)
+        )
+    )
+    return summary
+
+
+async def sent_summary(uow: UnitOfWork, month: Month) -> MonthCoverage | None:
+    """The month's summary exactly as it was kept when sent; None if it never was."""
+    stored = await _snapshot(uow, month)
+    return None if stored is None else summary_from_json(stored.data)
+
+
+async def was_sent(app: App, month: Month) -> bool:
+    async with app.uow() as uow:
+        return await _snapshot(uow, month) is not None
+
+
+async def _snapshot(uow: UnitOfWork, month: Month) -> CoverageSnapshot | None:
+    query = select(CoverageSnapshot).where(CoverageSnapshot.month == str(month))
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def late_entries(uow: UnitOfWork, month: Month) -> list[LateEntry]:
+    """Contacts backdated into already-sent months since the last summary before `month`."""
+    earlier = select(CoverageSnapshot.month, CoverageSnapshot.created_at).where(
+        CoverageSnapshot.month < str(month)
+    )
+    sent = {row.month: row.created_at for row in await uow.session.execute(earlier)}
+    if not sent:
+        return []
+    since = max(sent.values())
+    earliest = Month.parse(min(sent))  # "YYYY-MM" sorts as months do
+    query = (
+        select(
+            Contact.id,
+            Contact.occurred_on,
+            Contact.entered_at,
+            Contact.channel,
+            Household.id.label("household_id"),
+            Household.number,
+            Household.group_name,
+            Household.head_name,
+            Village.name.label("village"),
+            Person.name.label("logged_by"),
+        )
+        .join(Household, Household.id == Contact.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .join(Person, Person.id == Contact.person_id)
+        .where(
+            Contact.status == ContactStatus.ACTIVE,
+            Contact.entered_at > since,
+            Contact.occurred_on >= earliest.first_day,
+            Contact.occurred_on < month.first_day,
+        )
+        .order_by(Contact.occurred_on, Contact.id)
+    )
+    rows = (await uow.session.execute(query)).all()
+    return [_late(row) for row in rows if _after_its_snapshot(row, sent)]
+
+
+def _after_its_snapshot(row: Row[Any], sent: dict[str, datetime]) -> bool:
+    taken = sent.get(str(Month.of(row.occurred_on)))
+    return taken is not None and row.entered_at > taken
+
+
+def _late(row: Row[Any]) -> LateEntry:
+    return LateEntry(
+        contact_id=row.id,
+        household=HouseholdLine(
+            household_id=row.household_id,
+            number=row.number,
+            village=row.village,
+            group=row.group_name,
+            head_name=row.head_name,
+        ),
+        occurred_on=row.occurred_on,
+        entered_at=row.entered_at,
+        channel=row.channel,
+        logged_by=row.logged_by,
+    )

@@ -1,0 +1,381 @@
+"""Roster changes between imports (动态调整), all by the town office and all audited.
+
+Changes decided at a meeting carry its record (会议记录: meeting date and reason) in
+`household_changes`, where the forms' 调整类型 / 调整原因 / 会议记录日期 come from:
+a newly found household (新增), a category change, a household adjusted out (动态调整掉).
+Reassigning a household and deactivating a contact person are day-to-day work: audited only.
+A deactivated person's households stay unassigned, and are listed, until reassigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import exists, func, select
+
+from bot.config import Settings
+from bot.core.free_text import required_text
+from bot.core.onboarding.invites import withdraw_invites
+from bot.core.policy import Actor
+from bot.core.roster.contact_persons import contact_persons_for
+from bot.core.roster.rows import RosterRow, check_rows
+from bot.documents.roster_sheet import RawRow
+from bot.domain.model import Category, HouseholdStatus, Role
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.i18n import N_, join_list
+from bot.storage.models import Assignment, Household, HouseholdChange, Person, Village
+from bot.storage.uow import App, UnitOfWork
+
+ASSIGNABLE_ROLES = (Role.CONTACT, Role.VILLAGE_ADMIN)
+TOWN_OFFICE_ONLY = N_("Only the town office can change the roster.")
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"  # 新增
+    CATEGORY = "category"  # 类别调整, e.g. 转为脱贫监测
+    ADJUSTED_OUT = "adjusted_out"  # 动态调整掉 (风险消除, 自然减少 …: the reason says which)
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """会议记录: when the village committee and work team decided, and why."""
+
+    meeting_on: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Assignable:
+    person_id: int
+    name: str
+    households: int  # how many they hold now
+
+
+def town_office_only(actor: Actor) -> None:
+    """Roster changes are the town office's: every step of one (its buttons, its cancel)
+    asks here first, so nobody else's press can even touch the message it was on."""
+    if actor.role != Role.TOWN_OFFICE:
+        raise NotAllowed(TOWN_OFFICE_ONLY)
+
+
+def meeting_reason(settings: Settings, reason: str | None) -> str:
+    """The reason the meeting record gives: required, at most `note_max_chars` characters."""
+    return required_text(
+        reason, settings.note_max_chars, N_("Please give the reason for the change.")
+    )
+
+
+def meeting_record(app: App, meeting_on: date | None, reason: str | None) -> MeetingRecord:
+    """A meeting record: both required, and the meeting not in the future."""
+    reason = meeting_reason(app.settings, reason)
+    if meeting_on is None:
+        raise InvalidInput(N_("Please give the date of the meeting that decided it."))
+    if meeting_on > app.clock.today():
+        raise InvalidInput(N_("The meeting date {day} is in the future."), day=meeting_on)
+    return MeetingRecord(meeting_on, reason)
+
+
+def _record(
+    uow: UnitOfWork,
+    actor: Actor,
+    household: Household,
+    kind: ChangeKind,
+    old: str | None,
+    new: str | None,
+    meeting: MeetingRecord,
+) -> None:
+    uow.session.add(
+        HouseholdChange(
+            household_id=household.id,
+            kind=kind,
+            old_value=old,
+            new_value=new,
+            reason=meeting.reason,
+            meeting_on=meeting.meeting_on,
+            actor_id=actor.person_id,
+            actor_label=actor.label,
+            at=uow.clock.now(),
+        )
+    )
+    uow.audit(
+        actor.person_id,
+        actor.label,
+        "household",
+        household.id,
+        str(kind),
+        {
+            "before": old,
+            "after": new,
+            "reason": meeting.reason,
+            "meeting_on": meeting.meeting_on.isoformat(),
+        },
+    )
+
+
+async def _household(uow: UnitOfWork, household_id: int) -> Household:
+    household = await uow.session.get(Household, household_id)
+    if household is None:
+        raise NotFound(N_("That household does not exist."))
+    return household
+
+
+async def household_by_number(app: App, number: str) -> Household:
+    async with app.uow() as uow:
+        household = (
+            await uow.session.execute(select(Household).where(Household.number == number.strip()))
+        ).scalar_one_or_none()
+    if household is None:
+        raise NotFound(N_("No household has the number {number}."), number=number)
+    return household
+
+
+async def change_category(
+    app: App, actor: Actor, household_id: int, category: Category, meeting: MeetingRecord
+) -> Household:
+    town_office_only(actor)
+    async with app.uow() as uow:
+        household = await _household(uow, household_id)
+        if household.category == category:
+            raise Conflict(N_("The household is already in that category."))
+        old = household.category
+        household.category = category
+        household.updated_at = uow.clock.now()
+        _record(uow, actor, household, ChangeKind.CATEGORY, old, str(category), meeting)
+        await uow.commit()
+        return household
+
+
+async def adjust_out(
+    app: App, actor: Actor, household_id: int, meeting: MeetingRecord
+) -> Household:
+    """动态调整掉: off the monitoring list, kept on record; its contact person is released."""
+    town_office_only(actor)
+    async with app.uow() as uow:
+        household = await _household(uow, household_id)
+        if household.status != HouseholdStatus.MONITORED:
+            raise Conflict(N_("This household is no longer on the monitoring list."))
+        household.status = HouseholdStatus.ADJUSTED_OUT
+        household.updated_at = uow.clock.now()
+        await _end_assignments(uow, actor, Assignment.household_id == household.id)
+        old, new = HouseholdStatus.MONITORED.value, HouseholdStatus.ADJUSTED_OUT.value
+        _record(uow, actor, household, ChangeKind.ADJUSTED_OUT, old, new, meeting)
+        await uow.commit()
+        return household
+
+
+def check_new_household(cells: dict[str, object], today: date) -> RosterRow:
+    """The roster's own row checks on one typed household; RosterRejected lists every problem."""
+    return check_rows([RawRow(number=1, cells=cells)], today)[0]
+
+
+async def add_household(
+    app: App, actor: Actor, cells: dict[str, object], meeting: MeetingRecord
+) -> Household:
+    """A newly found household (新发现), given by the roster's columns and checked by the
+    roster's own row checks (RosterRejected lists every problem). Its village must exist."""
+    town_office_only(actor)
+    row = check_new_household(cells, app.clock.today())
+    async with app.uow() as uow:
+        village = (
+            await uow.session.execute(select(Village).where(Village.name == row.village))
+        ).scalar_one_or_none()
+        if village is None:
+            raise NotFound(N_("There is no village called {name}."), name=row.village)
+        clash = (
+            await uow.session.execute(
+                select(Household.number, Household.head_name).where(
+                    (Household.number == row.number) | (Household.id_number == row.id_number)
+                )
+            )
+        ).first()
+        if clash is not None:
+            raise Conflict(
+                N_("Household {number} ({name}) already has this number or ID number."),
+                number=clash.number,
+                name=clash.head_name,
+            )
+        people = await contact_persons_for(uow, actor, [row], {village.name: village})
+        now = uow.clock.now()
+        fields = row.household_fields()
+        household = Household(
+            number=row.number,
+            village_id=village.id,
+            status=HouseholdStatus.MONITORED,
+            income_measured_on=uow.clock.today() if row.income is not None else None,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        uow.session.add(household)
+        await uow.session.flush()
+        uow.audit(
+            actor.person_id,
+            actor.label,
+            "household",
+            household.id,
+            "create",
+            {"number": row.number, "village": village.name, **_jsonable(fields)},
+        )
+        await _assign(uow, actor, household, people.for_row(row))
+        _record(uow, actor, household, ChangeKind.ADDED, None, str(row.category), meeting)
+        await uow.commit()
+        return household
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value if value is None else str(value) for key, value in fields.items()}
+
+
+async def _assign(uow: UnitOfWork, actor: Actor, household: Household, person: Person) -> None:
+    assignment = Assignment(
+        household_id=household.id, person_id=person.id, started_at=uow.clock.now()
+    )
+    uow.session.add(assignment)
+    await uow.session.flush()
+    uow.audit(
+        actor.person_id,
+        actor.label,
+        "assignment",
+        assignment.id,
+        "create",
+        {"household_id": household.id, "person_id": person.id},
+    )
+
+
+async def _end_assignments(uow: UnitOfWork, actor: Actor, *where: Any) -> list[int]:
+    """End the current assignments matching `where`; returns their households' ids."""
+    found = await uow.session.execute(
+        select(Assignment).where(Assignment.ended_at.is_(None), *where)
+    )
+    ended = []
+    for assignment in found.scalars():
+        assignment.ended_at = uow.clock.now()
+        uow.audit(
+            actor.person_id,
+            actor.label,
+            "assignment",
+            assignment.id,
+            "end",
+            {"household_id": assignment.household_id, "person_id": assignment.person_id},
+        )
+        ended.append(assignment.household_id)
+    return ended
+
+
+async def check_reassignment(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
+    """What `reassign` would check, before its confirm screen is shown."""
+    async with app.uow() as uow:
+        _household, person = await _reassignment(uow, actor, household_id, person_id)
+        return person
+
+
+async def reassign(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
+    """The household's contact person becomes `person_id`; the current assignment ends."""
+    async with app.uow() as uow:
+        household, person = await _reassignment(uow, actor, household_id, person_id)
+        await _end_assignments(uow, actor, Assignment.household_id == household.id)
+        await _assign(uow, actor, household, person)
+        await uow.commit()
+        return person
+
+
+async def _reassignment(
+    uow: UnitOfWork, actor: Actor, household_id: int, person_id: int
+) -> tuple[Household, Person]:
+    town_office_only(actor)
+    household = await _household(uow, household_id)
+    if household.status != HouseholdStatus.MONITORED:
+        raise Conflict(N_("This household is no longer on the monitoring list."))
+    person = await uow.session.get(Person, person_id)
+    if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
+        raise InvalidInput(N_("Choose an active contact person."))
+    current = await uow.session.execute(
+        select(Assignment.person_id).where(
+            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
+        )
+    )
+    if list(current.scalars()) == [person.id]:
+        raise Conflict(N_("{name} is already this household's contact person."), name=person.name)
+    return household, person
+
+
+async def find_person(app: App, name: str, phone: str | None = None) -> Person:
+    """The one active person by this name (and phone, to tell namesakes apart)."""
+    async with app.uow() as uow:
+        query = select(Person).where(Person.name == name.strip(), Person.active.is_(True))
+        if phone:
+            query = query.where(Person.phone == phone.strip())
+        people = list((await uow.session.execute(query)).scalars())
+    if not people:
+        raise NotFound(N_("No active person is called {name}."), name=name)
+    if len(people) > 1:
+        raise Conflict(
+            N_("Several people are called {name} ({phones}); give the phone too."),
+            name=name,
+            phones=join_list(person.phone or "—" for person in people),
+        )
+    return people[0]
+
+
+async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Household]:
+    """The person can no longer use the bot, nor any link they were sent before; their
+    households become unassigned (returned)."""
+    town_office_only(actor)
+    async with app.uow() as uow:
+        person = await uow.session.get(Person, person_id)
+        if person is None:
+            raise NotFound(N_("That person does not exist."))
+        if not person.active:
+            raise Conflict(N_("{name} is already deactivated."), name=person.name)
+        person.active = False
+        uow.audit(
+            actor.person_id, actor.label, "person", person.id, "deactivate", {"active": False}
+        )
+        await withdraw_invites(uow, person.id)
+        ended = await _end_assignments(uow, actor, Assignment.person_id == person.id)
+        await uow.commit()
+        if not ended:
+            return []
+        found = await uow.session.execute(
+            select(Household).where(Household.id.in_(ended)).order_by(Household.head_name)
+        )
+        return list(found.scalars())
+
+
+async def unassigned_households(app: App, actor: Actor) -> list[Household]:
+    """Monitored households without a contact person, by village and name (town office)."""
+    town_office_only(actor)
+    current = exists().where(Assignment.household_id == Household.id, Assignment.ended_at.is_(None))
+    async with app.uow() as uow:
+        found = await uow.session.execute(
+            select(Household)
+            .join(Village, Village.id == Household.village_id)
+            .where(Household.status == HouseholdStatus.MONITORED, ~current)
+            .order_by(Village.name, Household.head_name, Household.id)
+        )
+        return list(found.scalars())
+
+
+async def assignable_people(app: App, actor: Actor, household_id: int) -> list[Assignable]:
+    """The active contact persons and admins of the household's village, with their loads."""
+    town_office_only(actor)
+    load = (
+        select(func.count(Assignment.id))
+        .where(Assignment.person_id == Person.id, Assignment.ended_at.is_(None))
+        .scalar_subquery()
+    )
+    async with app.uow() as uow:
+        household = await _household(uow, household_id)
+        rows = await uow.session.execute(
+            select(Person.id, Person.name, load)
+            .where(
+                Person.village_id == household.village_id,
+                Person.active.is_(True),
+                Person.role.in_(ASSIGNABLE_ROLES),
+            )
+            .order_by(Person.name, Person.id)
+        )
+        return [Assignable(pid, name, count) for pid, name, count in rows.all()]

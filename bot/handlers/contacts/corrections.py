@@ -1,0 +1,442 @@
+"""Correcting or withdrawing one's own contact within the edit window (24 h by default).
+
+Reached from the "saved" message's ↩ Withdraw / ✏️ Correct buttons, or from /recent. The
+contact id on each button is untrusted: the service lets only the contact's author change it,
+and only within the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.core.contacts import contact_log as contacts
+from bot.core.contacts import rules as contact_rules
+from bot.core.dates import parse_day
+from bot.core.policy import Actor
+from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.errors import DomainError, InvalidInput
+from bot.i18n import gettext as _
+from bot.messages.contact_views import (
+    DONE,
+    FORM_FINISHED,
+    LEAVING_BUTTONS,
+    TAP_A_BUTTON,
+    channel_keyboard,
+    contact_summary,
+    day_buttons,
+    drop_buttons,
+    guarantees_keyboard,
+    guarantees_prompt,
+    leave_form,
+    progress_line,
+    show,
+)
+from bot.messages.keyboards import inline_grid
+from bot.storage.uow import App
+from bot.telegram.filters import FreeText, MenuButton
+
+RECENT_SHOWN = 20
+
+
+class ContactEdit(CallbackData, prefix="ce"):
+    action: str
+    contact_id: int
+    value: str = ""
+
+
+class CorrectionForm(StatesGroup):
+    guarantees = State()
+    events = State()
+    typing_day = State()
+    typing_income = State()
+    typing_note = State()
+
+
+# The toggle steps: the button's action, the field it switches, the values it may hold.
+TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
+    "guarantee": (CorrectionForm.guarantees, "problems", Guarantee),
+    "event": (CorrectionForm.events, "events", ContactEvent),
+}
+
+
+def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
+    """↩ Withdraw / ✏️ Correct, for a contact just saved or listed."""
+    return [
+        (_("↩ Withdraw"), ContactEdit(action="withdraw", contact_id=contact_id)),
+        (_("✏️ Correct"), ContactEdit(action="correct", contact_id=contact_id)),
+    ]
+
+
+def already_flagged_line(problems: Sequence[str]) -> str:
+    """For problems an open red flag already covers: no second flag, and no second alert."""
+    return _("🚩 Already flagged and still open: {problems}. No new alert was sent.").format(
+        problems=_(", ").join(Guarantee(key).label for key in problems)
+    )
+
+
+def _press(contact_id: int):  # type: ignore[no-untyped-def]
+    return lambda step, value="": ContactEdit(action=step, contact_id=contact_id, value=value)
+
+
+def _summary(line: contacts.ContactLine, app: App) -> str:
+    contact = line.contact
+    return contact_summary(
+        line.household_name,
+        contact.occurred_on,
+        app.clock.today(),
+        contact.channel,
+        contact.problems,
+        events=contact.events,
+        income=contact.income,
+        note=contact.note,
+        photo=bool(contact.photo_file_id),
+    )
+
+
+def _correct_menu(line: contacts.ContactLine, app: App) -> tuple[str, InlineKeyboardMarkup]:
+    press = _press(line.contact.id)
+    buttons = [
+        *day_buttons(press),
+        (_("📞 How"), press("how")),
+        (_("🛡 Six guarantees"), press("guarantees")),
+        (_("💰 Income"), press("income")),
+        (_("⚠️ Events"), press("events")),
+        (_("📝 Note"), press("note")),
+    ]
+    text = _summary(line, app) + "\n\n" + _("What needs correcting?")
+    return text, inline_grid(buttons, columns=(3, 2), footer=[(_("✖ Close"), press("close"))])
+
+
+async def _editable(
+    query: CallbackQuery, app: App, actor: Actor, contact_id: int
+) -> contacts.ContactLine | None:
+    try:
+        return await contacts.editable_contact(app, actor, contact_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return None
+
+
+async def _apply(
+    app: App, actor: Actor, contact_id: int, correction: contacts.Correction
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Correct the contact; the reply shows it as it is now. Raises the service's errors."""
+    changed = await contacts.correct_contact(app, actor, contact_id, correction)
+    line = contacts.ContactLine(changed.contact, changed.household_name)
+    lines = [_("Corrected ✅"), _summary(line, app), progress_line(changed.progress)]
+    if changed.flag_raised:
+        lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
+    if changed.already_flagged:
+        lines.append(already_flagged_line(changed.already_flagged))
+    return "\n".join(lines), inline_grid(contact_buttons(contact_id), columns=2)
+
+
+# ---- listing, withdrawing -------------------------------------------------------------------
+
+
+async def recent(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
+    await state.clear()
+    hours = app.settings.contact_edit_window_hours
+    lines = (await contacts.recent_own_contacts(app, actor))[:RECENT_SHOWN]
+    if not lines:
+        await message.answer(
+            _(
+                "You have no contacts from the last {hours} hours. "
+                "Only those can be corrected or withdrawn."
+            ).format(hours=hours)
+        )
+        return
+    buttons = [
+        (
+            " · ".join(
+                (
+                    line.household_name,
+                    line.contact.occurred_on.isoformat(),
+                    ContactChannel(line.contact.channel).label,
+                )
+            ),
+            ContactEdit(action="open", contact_id=line.contact.id),
+        )
+        for line in lines
+    ]
+    text = _(
+        "Your contacts from the last {hours} hours. Tap one to correct or withdraw it:"
+    ).format(hours=hours)
+    await message.answer(text, reply_markup=inline_grid(buttons))
+
+
+async def open_contact(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
+) -> None:
+    line = await _editable(query, app, actor, callback_data.contact_id)
+    if line is None:
+        return
+    await state.clear()
+    await show(query, _summary(line, app), inline_grid(contact_buttons(line.contact.id), columns=2))
+
+
+async def close_contact(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_buttons(query.message, query.message.message_id)
+
+
+async def ask_withdraw(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
+) -> None:
+    line = await _editable(query, app, actor, callback_data.contact_id)
+    if line is None:
+        return
+    press = _press(line.contact.id)
+    text = (
+        _("Withdraw this contact? It will no longer count for its month.")
+        + "\n"
+        + _summary(line, app)
+    )
+    buttons = [(_("↩ Yes, withdraw"), press("withdraw_yes")), (_("Keep it"), press("keep"))]
+    await show(query, text, inline_grid(buttons, columns=2))
+
+
+async def withdraw(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
+) -> None:
+    try:
+        changed = await contacts.withdraw_contact(app, actor, callback_data.contact_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
+        name=changed.household_name, day=changed.contact.occurred_on.isoformat()
+    )
+    await show(query, text + "\n" + progress_line(changed.progress))
+
+
+# ---- correcting -----------------------------------------------------------------------------
+
+
+async def correct_menu(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
+) -> None:
+    line = await _editable(query, app, actor, callback_data.contact_id)
+    if line is not None:
+        await state.clear()
+        await show(query, *_correct_menu(line, app))
+
+
+async def correction_step(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
+) -> None:
+    line = await _editable(query, app, actor, callback_data.contact_id)
+    if line is None:
+        return
+    press = _press(line.contact.id)
+    back = [(_("⬅ Back"), press("correct"))]
+    if callback_data.action == "how":
+        await state.clear()
+        await show(query, _("How did you contact them?"), channel_keyboard(press, footer=back))
+        return
+    step = {
+        "guarantees": CorrectionForm.guarantees,
+        "events": CorrectionForm.events,
+        "type_day": CorrectionForm.typing_day,
+        "income": CorrectionForm.typing_income,
+        "note": CorrectionForm.typing_note,
+    }[callback_data.action]
+    await state.set_state(step)
+    await state.set_data(
+        {
+            "contact_id": line.contact.id,
+            "name": line.household_name,
+            "problems": list(line.contact.problems),
+            "events": list(line.contact.events),
+            "message_id": query.message.message_id if query.message else None,
+        }
+    )
+    await show(query, *_step_view(step.state, await state.get_data(), app))
+
+
+def _step_view(
+    step: str | None, data: dict[str, Any], app: App
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A correction step: the toggles for guarantees or events, else a prompt with ⬅ Back."""
+    press = _press(data["contact_id"])
+    if step == CorrectionForm.guarantees.state:
+        return guarantees_prompt("✏️ " + data["name"]), guarantees_keyboard(press, data["problems"])
+    if step == CorrectionForm.events.state:
+        toggles = [
+            (("✔ " if event in data["events"] else "☐ ") + event.label, press("event", event))
+            for event in ContactEvent
+        ]
+        text = (
+            "✏️ "
+            + data["name"]
+            + "\n"
+            + _("Anything that happened to the household? Tap all that apply.")
+        )
+        return text, inline_grid([*toggles, (_(DONE), press("events_done"))], columns=(2, 2, 1))
+    return _prompt(step, app), inline_grid([(_("⬅ Back"), press("correct"))])
+
+
+def _prompt(step: str | None, app: App) -> str:
+    if step == CorrectionForm.typing_day.state:
+        return _("Type the day of the contact, e.g. 3-5, 3月5日 or 5日.")
+    if step == CorrectionForm.typing_income.state:
+        return _("Type the yearly income per person in yuan, e.g. 5200.")
+    if step == CorrectionForm.typing_note.state:
+        return _("Type the new note (at most {limit} characters).").format(
+            limit=app.settings.note_max_chars
+        )
+    return _(TAP_A_BUTTON)
+
+
+async def corrected_by_button(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
+) -> None:
+    if callback_data.action == "day":
+        days_back = 1 if callback_data.value == "1" else 0
+        correction = contacts.Correction(occurred_on=app.clock.today() - timedelta(days=days_back))
+    else:
+        correction = contacts.Correction(channel=callback_data.value)
+    await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
+
+
+TOGGLE_ACTIONS = {"guarantee", "all_fine", "guarantees_done", "event", "events_done"}
+
+
+async def toggle_pressed(
+    query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    step = await state.get_state()
+    if data.get("contact_id") != callback_data.contact_id:
+        await query.answer(_(FORM_FINISHED), show_alert=True)
+        return
+    if callback_data.action in TOGGLES:
+        toggle_step, field, kind = TOGGLES[callback_data.action]
+        if step != toggle_step.state or callback_data.value not in set(kind):
+            await query.answer(_(TAP_A_BUTTON), show_alert=True)
+            return
+        data = await state.update_data(
+            {field: contact_rules.toggled(data[field], callback_data.value, kind)}
+        )
+        await show(query, *_step_view(step, data, app))
+        return
+    if callback_data.action == "events_done":
+        correction = contacts.Correction(events=data["events"])
+    else:
+        problems = [] if callback_data.action == "all_fine" else data["problems"]
+        correction = contacts.Correction(problems=problems)
+    await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
+
+
+async def stale_toggle_press(query: CallbackQuery) -> None:
+    await query.answer(_(FORM_FINISHED), show_alert=True)
+
+
+async def _answer_correction(
+    query: CallbackQuery,
+    app: App,
+    actor: Actor,
+    state: FSMContext,
+    contact_id: int,
+    correction: contacts.Correction,
+) -> None:
+    try:
+        text, markup = await _apply(app, actor, contact_id, correction)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await state.clear()
+    await show(query, text, markup)
+
+
+async def correction_typed(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
+    data = await state.get_data()
+    step = await state.get_state()
+    text = message.text or ""
+    try:
+        if step == CorrectionForm.typing_day.state:
+            correction = contacts.Correction(occurred_on=parse_day(text, app.clock.today()))
+        elif step == CorrectionForm.typing_income.state:
+            correction = contacts.Correction(income=contact_rules.parse_income(text))
+        else:
+            correction = contacts.Correction(note=text)
+        reply, markup = await _apply(app, actor, data["contact_id"], correction)
+    except InvalidInput as error:
+        await _send_prompt(message, state, app, lead=error.render())
+        return
+    except DomainError as error:  # the window closed, or the contact was withdrawn meanwhile
+        await state.clear()
+        await message.answer(error.render())
+        return
+    await state.clear()
+    await drop_buttons(message, data.get("message_id"))
+    await message.answer(reply, reply_markup=markup)
+
+
+async def _send_prompt(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    """The current correction step again, as a new message under the hint or error."""
+    data = await state.get_data()
+    text, markup = _step_view(await state.get_state(), data, app)
+    await drop_buttons(message, data.get("message_id"))
+    sent = await message.answer(f"{lead}\n\n{text}", reply_markup=markup)
+    await state.update_data(message_id=sent.message_id)
+
+
+async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
+    step = await state.get_state()
+    toggling = step in (CorrectionForm.guarantees.state, CorrectionForm.events.state)
+    hint = _(TAP_A_BUTTON) if toggling else _("Please type it as text.")
+    await _send_prompt(message, state, app, lead=hint)
+
+
+def build_router() -> Router:
+    router = Router(name="corrections")
+    router.message.register(recent, Command("recent"))
+    router.callback_query.register(open_contact, ContactEdit.filter(F.action.in_({"open", "keep"})))
+    router.callback_query.register(close_contact, ContactEdit.filter(F.action == "close"))
+    router.callback_query.register(ask_withdraw, ContactEdit.filter(F.action == "withdraw"))
+    router.callback_query.register(withdraw, ContactEdit.filter(F.action == "withdraw_yes"))
+    router.callback_query.register(correct_menu, ContactEdit.filter(F.action == "correct"))
+    router.callback_query.register(
+        correction_step,
+        ContactEdit.filter(
+            F.action.in_({"how", "guarantees", "events", "type_day", "income", "note"})
+        ),
+    )
+    router.callback_query.register(
+        corrected_by_button, ContactEdit.filter(F.action.in_({"day", "channel"}))
+    )
+    router.callback_query.register(
+        toggle_pressed,
+        StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
+        ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
+    )
+    router.callback_query.register(
+        stale_toggle_press, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS))
+    )
+    router.message.register(
+        correction_typed,
+        StateFilter(
+            CorrectionForm.typing_day, CorrectionForm.typing_income, CorrectionForm.typing_note
+        ),
+        FreeText(),
+    )
+    router.message.register(leave_form, StateFilter(CorrectionForm), MenuButton(*LEAVING_BUTTONS))
+    router.message.register(
+        not_the_expected_input,
+        StateFilter(CorrectionForm),
+        ~MenuButton(*LEAVING_BUTTONS),
+        F.func(lambda m: not (m.text or "").startswith("/")),
+    )
+    return router

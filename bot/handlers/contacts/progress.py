@@ -1,0 +1,64 @@
+"""📅 This month: how many of one's households are contacted, the days left, and who remains
+(each a button that starts logging a contact for it)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.core.coverage.progress import MonthProgress, progress_this_month
+from bot.core.households.my_households import household_name
+from bot.core.policy import Actor
+from bot.handlers.households.my_households import no_households_text
+from bot.i18n import gettext as _
+from bot.messages.keyboards import THIS_MONTH, HouseholdAction, inline_grid
+from bot.storage.uow import App
+from bot.telegram.filters import MenuButton
+
+# Buttons shown for the households still to contact; a longer list is in 🏠 My households.
+MAX_REMAINING_BUTTONS = 20
+
+
+def progress_text(progress: MonthProgress, days_left: int) -> str:
+    lines = [
+        _("📅 {month}: contacted {contacted}/{total} this month").format(
+            month=str(progress.month), contacted=progress.contacted, total=progress.total
+        )
+    ]
+    if not progress.remaining:
+        lines.append(_("🎉 Every household is contacted this month. Thank you!"))
+        return "\n".join(lines)
+    if days_left <= 1:
+        lines.append(_("Today is the last day of the month."))
+    else:
+        lines.append(
+            _("{days} days left, until {last_day}.").format(
+                days=days_left, last_day=progress.month.last_day.isoformat()
+            )
+        )
+    lines.append(_("Not contacted yet: tap one to log a contact."))
+    hidden = len(progress.remaining) - MAX_REMAINING_BUTTONS
+    if hidden > 0:
+        lines.append(_("…and {count} more: see 🏠 My households.").format(count=hidden))
+    return "\n".join(lines)
+
+
+async def this_month(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
+    await state.clear()  # a menu press leaves any form
+    progress = await progress_this_month(app, actor)
+    if progress.total == 0:
+        await message.answer(no_households_text())
+        return
+    buttons = [
+        (f"✍️ {household_name(household)}", HouseholdAction(action="log", household_id=household.id))
+        for household in progress.remaining[:MAX_REMAINING_BUTTONS]
+    ]
+    text = progress_text(progress, progress.days_left(app.clock.today()))
+    await message.answer(text, reply_markup=inline_grid(buttons) if buttons else None)
+
+
+def build_router() -> Router:
+    router = Router(name="month")
+    router.message.register(this_month, MenuButton(THIS_MONTH))
+    return router

@@ -1,0 +1,90 @@
+"""The buttons under a red-flag alert: "✅ Acknowledge" and "⏱ 7 / 15 / 30 days".
+
+Alerts often land in the town office's group chat, so whoever presses is the actor (their
+role is checked by the service), and the answer is posted in the chat for everyone to see.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+
+from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags.acknowledgement import FlagView
+from bot.core.households.my_households import household_name
+from bot.core.policy import Actor
+from bot.errors import DomainError
+from bot.i18n import gettext as _
+from bot.messages.keyboards import FlagAction, flag_alert_keyboard
+from bot.storage.uow import App
+
+log = logging.getLogger(__name__)
+
+
+async def acknowledge(
+    query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
+) -> None:
+    try:
+        view = await flag_workflow.acknowledge(app, actor, callback_data.flag_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer(_("Acknowledged. Thank you."))
+    await _show_in_chat(
+        query,
+        view,
+        _("✅ {name} acknowledged the red flag on {household}, {village}.").format(
+            name=actor.name, household=household_name(view.household), village=_village(view)
+        ),
+    )
+
+
+async def set_deadline(
+    query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
+) -> None:
+    try:
+        view = await flag_workflow.set_deadline(
+            app, actor, callback_data.flag_id, callback_data.days
+        )
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    deadline = view.flag.deadline.isoformat() if view.flag.deadline else "—"
+    await query.answer(_("Deadline set: {deadline}.").format(deadline=deadline))
+    await _show_in_chat(
+        query,
+        view,
+        _(
+            "⏱ {name} set the deadline for {household}, {village}: remove the risk by {deadline}."
+        ).format(
+            name=actor.name,
+            household=household_name(view.household),
+            village=_village(view),
+            deadline=deadline,
+        ),
+    )
+
+
+async def _show_in_chat(query: CallbackQuery, view: FlagView, note: str) -> None:
+    """Refresh the alert's buttons to the flag's state and post who did what under it."""
+    if not isinstance(query.message, Message):
+        return  # too old for Telegram to let the bot touch it
+    try:
+        await query.message.edit_reply_markup(reply_markup=flag_alert_keyboard(view))
+    except TelegramBadRequest as error:  # e.g. "message is not modified" on a second press
+        log.info("alert buttons left as they were: %s", error.message)
+    await query.message.reply(note)
+
+
+def _village(view: FlagView) -> str:
+    return view.household.village.name
+
+
+def build_router() -> Router:
+    router = Router(name="flag_alerts")
+    router.callback_query.register(acknowledge, FlagAction.filter(F.action == "ack"))
+    router.callback_query.register(set_deadline, FlagAction.filter(F.action == "deadline"))
+    return router

@@ -1,0 +1,253 @@
+"""🚩 Report a risk: pick the household's risk (or type it), confirm, and the town office is
+alerted. Two steps: the reason, then a confirm screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter, or_f
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.core.flags.raising import report_risk, validate_reason
+from bot.core.households.my_households import household_line, household_name
+from bot.core.policy import Actor
+from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
+from bot.errors import DomainError
+from bot.handlers.households.my_households import edit_in_place
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages.contact_views import FORM_FINISHED
+from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.storage.uow import App
+from bot.telegram.filters import FreeText
+from bot.text_preview import IN_FULL, preview
+
+
+@dataclass(frozen=True)
+class RiskChoice:
+    emoji: str
+    label: str  # msgid, shown in the reporter's language
+    recorded_as: str  # the 风险类型 name the roster uses, so the town reads one vocabulary
+
+
+# The national risk types a contact person meets most (by national code), plus the notice's
+# COVID-19 impact. Anything else (99 其他) the reporter types in their own words.
+RISK_CHOICES: dict[str, RiskChoice] = {
+    "01": RiskChoice("🏥", N_("Illness in the family"), RISK_TYPE_BY_CODE["01"]),
+    "03": RiskChoice("♿", N_("Disability in the family"), RISK_TYPE_BY_CODE["03"]),
+    "09": RiskChoice("🎒", N_("Schooling costs"), RISK_TYPE_BY_CODE["09"]),
+    "02": RiskChoice("🌊", N_("Natural disaster"), RISK_TYPE_BY_CODE["02"]),
+    "04": RiskChoice("👐", N_("Lack of labour"), RISK_TYPE_BY_CODE["04"]),
+    "05": RiskChoice("🚑", N_("Accident or injury"), RISK_TYPE_BY_CODE["05"]),
+    "06": RiskChoice("🌾", N_("Failed farming or business"), RISK_TYPE_BY_CODE["06"]),
+    "07": RiskChoice("🧰", N_("Unstable work"), RISK_TYPE_BY_CODE["07"]),
+    "covid": RiskChoice("😷", N_("COVID-19 impact"), COVID_RISK),
+}
+OTHER = "99"
+OTHER_LABEL = N_("✏️ Something else (type it)")
+
+
+class ReportRisk(StatesGroup):
+    reason = State()
+    confirm = State()
+
+
+# Both carry the household the report is for: a button from an older report, pressed while
+# another is open, must not report the household of the open one.
+class RiskReason(CallbackData, prefix="rr"):
+    household_id: int
+    code: str
+
+
+class RiskStep(CallbackData, prefix="rs"):
+    household_id: int
+    action: str  # "report" | "cancel"
+
+
+def _cancel_button(household_id: int) -> tuple[str, RiskStep]:
+    return _("✖️ Cancel"), RiskStep(household_id=household_id, action="cancel")
+
+
+def reason_step(household_id: int, household: str, limit: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = _(
+        "🚩 Report a risk for {household}.\n"
+        "What is the risk? Tap one below, or type it in your own words "
+        "(at most {limit} characters)."
+    ).format(household=household, limit=limit)
+    buttons = [
+        (f"{choice.emoji} {_(choice.label)}", RiskReason(household_id=household_id, code=code))
+        for code, choice in RISK_CHOICES.items()
+    ]
+    buttons.append((_(OTHER_LABEL), RiskReason(household_id=household_id, code=OTHER)))
+    return text, inline_grid(buttons, columns=2, footer=[_cancel_button(household_id)])
+
+
+def _shown_reason(data: dict[str, Any]) -> str:
+    code = data.get("risk_code")
+    return _(RISK_CHOICES[code].label) if code else preview(data["reason"], IN_FULL)
+
+
+def _recorded_reason(data: dict[str, Any]) -> str:
+    code = data.get("risk_code")
+    return RISK_CHOICES[code].recorded_as if code else data["reason"]
+
+
+def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirm screen for the form's data (household, and a picked or typed reason)."""
+    household, reason = data["household"], _shown_reason(data)
+    text = _(
+        "Report this risk for {household}?\n\n{reason}\n\nThe town office will be alerted at once."
+    ).format(household=household, reason=reason)
+    household_id = data["household_id"]
+    buttons = [
+        (_("✅ Report it"), RiskStep(household_id=household_id, action="report")),
+        _cancel_button(household_id),
+    ]
+    return text, inline_grid(buttons, columns=2)
+
+
+def _reason_step(data: dict[str, Any], app: App) -> tuple[str, InlineKeyboardMarkup]:
+    return reason_step(data["household_id"], data["household"], app.settings.note_max_chars)
+
+
+async def _this_report(
+    query: CallbackQuery, press: RiskReason | RiskStep, state: FSMContext
+) -> dict[str, Any] | None:
+    """The open report's data if the press belongs to it; else says the form is finished."""
+    data = await state.get_data()
+    if data.get("household_id") != press.household_id:
+        await query.answer(_(FORM_FINISHED), show_alert=True)
+        return None
+    return data
+
+
+async def _send(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> None:
+    text, markup = screen
+    await message.answer(text, reply_markup=markup)
+
+
+async def start_report(
+    query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor, state: FSMContext
+) -> None:
+    try:
+        line = await household_line(app, actor, callback_data.household_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    household = household_name(line)
+    await state.set_state(ReportRisk.reason)
+    await state.set_data({"household_id": line.household_id, "household": household})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _send(
+            query.message, reason_step(line.household_id, household, app.settings.note_max_chars)
+        )
+
+
+async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: FSMContext) -> None:
+    if await _this_report(query, callback_data, state) is None:
+        return
+    await query.answer()
+    if callback_data.code == OTHER:
+        await state.set_state(ReportRisk.reason)
+        if isinstance(query.message, Message):
+            await query.message.answer(_("Please type what the risk is, in a few words."))
+        return
+    if callback_data.code not in RISK_CHOICES:
+        return
+    data = await state.update_data(risk_code=callback_data.code, reason=None)
+    await state.set_state(ReportRisk.confirm)
+    await edit_in_place(query, *confirm_step(data))
+
+
+async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
+    data = await state.get_data()
+    try:
+        reason = validate_reason(app.settings, message.text or "")
+    except DomainError as error:
+        await message.answer(error.render())
+        await _send(message, _reason_step(data, app))
+        return
+    data = await state.update_data(risk_code=None, reason=reason)
+    await state.set_state(ReportRisk.confirm)
+    await _send(message, confirm_step(data))
+
+
+async def reason_not_text(message: Message, app: App, state: FSMContext) -> None:
+    data = await state.get_data()
+    await message.answer(_("Please tap a risk below, or type it as text."))
+    await _send(message, _reason_step(data, app))
+
+
+async def confirm_expected(message: Message, state: FSMContext) -> None:
+    data = await state.get_data()
+    await message.answer(_("Please tap ✅ Report it or ✖️ Cancel."))
+    await _send(message, confirm_step(data))
+
+
+async def report_confirmed(
+    query: CallbackQuery, callback_data: RiskStep, app: App, actor: Actor, state: FSMContext
+) -> None:
+    data = await _this_report(query, callback_data, state)
+    if data is None:
+        return
+    try:
+        await report_risk(app, actor, data["household_id"], _recorded_reason(data))
+    except DomainError as error:
+        await state.clear()
+        await query.answer(error.render(), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    await edit_in_place(
+        query,
+        _("🚩 Reported for {household}: {reason}\nThe town office has been alerted.").format(
+            household=data["household"], reason=_shown_reason(data)
+        ),
+        None,
+    )
+
+
+async def report_cancelled(
+    query: CallbackQuery, callback_data: RiskStep, state: FSMContext
+) -> None:
+    if await _this_report(query, callback_data, state) is None:
+        return
+    await state.clear()
+    await query.answer()
+    await edit_in_place(query, _("Cancelled. No risk was reported."), None)
+
+
+async def finished_report_pressed(query: CallbackQuery) -> None:
+    """A button of a report already sent or cancelled, or pressed at the wrong step."""
+    await query.answer(_(FORM_FINISHED), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="risk")
+    router.callback_query.register(start_report, HouseholdAction.filter(F.action == "risk"))
+    router.callback_query.register(
+        reason_picked, StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter()
+    )
+    router.message.register(reason_typed, StateFilter(ReportRisk.reason), FreeText())
+    router.message.register(reason_not_text, StateFilter(ReportRisk.reason), F.text.is_(None))
+    router.message.register(
+        confirm_expected, StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None))
+    )
+    router.callback_query.register(
+        report_confirmed, StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report")
+    )
+    router.callback_query.register(
+        report_cancelled,
+        StateFilter(ReportRisk.reason, ReportRisk.confirm),
+        RiskStep.filter(F.action == "cancel"),
+    )
+    router.callback_query.register(
+        finished_report_pressed, or_f(RiskReason.filter(), RiskStep.filter())
+    )
+    return router

@@ -1,0 +1,255 @@
+"""🏠 My households: the paged list, searching by typing part of a name, the household card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.core.households.my_households import (
+    HouseholdCard,
+    HouseholdLine,
+    HouseholdPage,
+    household_card,
+    household_name,
+    list_households,
+)
+from bot.core.policy import Actor
+from bot.domain.model import HouseholdStatus
+from bot.errors import DomainError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
+from bot.storage.uow import App
+from bot.telegram.filters import FreeText, MenuButton
+from bot.text_preview import IN_LIST, preview
+
+# A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
+# 户编号 is this long, so longer text cannot match and is answered without a query.
+SEARCH_MAX_BYTES = 40
+SEARCH_ECHO_CHARS = 30
+REPORT_RISK = N_("🚩 Report a risk")
+HOUSEHOLD_HISTORY = N_("📜 Household history")
+
+
+def household_label(line: HouseholdLine) -> str:
+    """A household button: this month's status, then its name."""
+    return f"{line.status_marks} {household_name(line)}"
+
+
+def no_households_text() -> str:
+    return _(
+        "No households are assigned to you yet. The town office assigns them; "
+        "please ask them if this is wrong."
+    )
+
+
+def _echo(search: str) -> str:
+    return search if len(search) <= SEARCH_ECHO_CHARS else search[:SEARCH_ECHO_CHARS] + "…"
+
+
+def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
+    where = {"page": page.page + 1, "pages": page.pages, "total": page.total}
+    if page.search:
+        heading = _("🔍 Your households matching “{search}”: {total} (page {page} of {pages})")
+        heading = heading.format(search=_echo(page.search), **where)
+    else:
+        heading = _("🏠 Your households: {total} (page {page} of {pages})").format(**where)
+    text = "\n".join(
+        (
+            heading,
+            _("⏳ not contacted yet this month · ✅ contacted · 🚩 open risk"),
+            _("Tap a household to open its card. To search, type part of a name."),
+        )
+    )
+    buttons = [
+        (household_label(line), HouseholdAction(action="card", household_id=line.household_id))
+        for line in page.lines
+    ]
+    search = page.search or ""
+    footer = []
+    if page.has_previous:
+        footer.append((_("◀ Previous"), Page(page=page.page - 1, search=search)))
+    if page.has_next:
+        footer.append((_("Next ▶"), Page(page=page.page + 1, search=search)))
+    return text, inline_grid(buttons, footer=footer)
+
+
+def listing(items: Iterable[str]) -> str:
+    """Items joined as the reader's language lists them (、 in Chinese)."""
+    return _(", ").join(items)
+
+
+def _money(amount: Decimal) -> str:
+    text = f"{amount:,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+def _day(day: date) -> str:
+    return day.isoformat()
+
+
+def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
+    group = f" {card.group_name}" if card.group_name else ""
+    lines = [
+        f"🏠 {card.head_name} · {card.village_name}{group}",
+        _("Household number: {number}").format(number=card.number),
+        _("Category: {category}").format(category=card.category.label),
+        _("Members: {members}").format(members=card.members),
+    ]
+    if card.income is None:
+        lines.append(_("Income per person: not recorded"))
+    elif card.income_measured_on is None:
+        lines.append(
+            _("Income per person: {income} yuan a year").format(income=_money(card.income))
+        )
+    else:
+        lines.append(
+            _("Income per person: {income} yuan a year (as of {day})").format(
+                income=_money(card.income), day=_day(card.income_measured_on)
+            )
+        )
+    lines.append(_("ID number: {id_number}").format(id_number=card.masked_id_number))
+    lines.append(_("Phone: {phone}").format(phone=card.phone or _("none on record")))
+    lines.append(
+        _("Contact person: {names}").format(
+            names=listing(card.contact_persons) or _("none assigned")
+        )
+    )
+    if card.status != HouseholdStatus.MONITORED:
+        lines.append(_("Status: {status}").format(status=card.status.label))
+    lines.append(
+        _("This month: ✅ contacted") if card.contacted_this_month else _("This month: ⏳ not yet")
+    )
+    lines.append("")
+    if card.recent_contacts:
+        lines.append(_("Last contacts:"))
+        for contact in card.recent_contacts:
+            found = (
+                _("problems found ({guarantees})").format(
+                    guarantees=listing(problem.label for problem in contact.problems)
+                )
+                if contact.problems
+                else _("all six fine")
+            )
+            lines.append(
+                _("• {day} {channel}: {found}").format(
+                    day=_day(contact.occurred_on), channel=contact.channel.label, found=found
+                )
+            )
+    else:
+        lines.append(_("No contacts recorded yet."))
+    if card.open_flags:
+        lines.append("")
+        lines.append(_("🚩 Open risks:"))
+        for flag in card.open_flags:
+            lines.append(
+                _("• {day} {reason} ({status})").format(
+                    day=_day(flag.raised_on),
+                    reason=preview(flag.reason, IN_LIST, one_line=True),
+                    status=flag.status.label,
+                )
+            )
+        if card.more_open_flags:
+            lines.append(_("…and {count} more").format(count=card.more_open_flags))
+    buttons = []
+    if card.actor_is_contact_person:
+        buttons.append(
+            (_(LOG_CONTACT), HouseholdAction(action="log", household_id=card.household_id))
+        )
+    buttons.append((_(REPORT_RISK), HouseholdAction(action="risk", household_id=card.household_id)))
+    # Every flag with its steps, the assistance plan, roster changes (handlers/town_office.py).
+    buttons.append(
+        (_(HOUSEHOLD_HISTORY), HouseholdAction(action="history", household_id=card.household_id))
+    )
+    return "\n".join(lines), inline_grid(buttons, columns=2)
+
+
+async def edit_in_place(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the pressed message; a press that changes nothing is not an error."""
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(text, reply_markup=markup)
+    except TelegramBadRequest as error:
+        if "message is not modified" not in str(error):
+            raise
+
+
+async def show_card(message: Message, app: App, actor: Actor, household_id: int) -> None:
+    text, markup = render_card(await household_card(app, actor, household_id))
+    await message.answer(text, reply_markup=markup)
+
+
+async def my_households(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
+    await state.clear()  # a menu press leaves any form
+    page = await list_households(app, actor)
+    if page.total == 0:
+        await message.answer(no_households_text())
+        return
+    text, markup = render_page(page)
+    await message.answer(text, reply_markup=markup)
+
+
+async def turn_page(query: CallbackQuery, callback_data: Page, app: App, actor: Actor) -> None:
+    page = await list_households(
+        app, actor, page=callback_data.page, search=callback_data.search or None
+    )
+    await query.answer()
+    if page.total == 0:
+        await edit_in_place(query, no_households_text(), None)
+        return
+    await edit_in_place(query, *render_page(page))
+
+
+async def open_card(
+    query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
+) -> None:
+    try:
+        text, markup = render_card(await household_card(app, actor, callback_data.household_id))
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(text, reply_markup=markup)
+
+
+async def search_households(message: Message, app: App, actor: Actor) -> None:
+    """Text typed outside any form searches the person's own households."""
+    search = (message.text or "").strip()
+    searchable = len(search.encode()) <= SEARCH_MAX_BYTES and ":" not in search
+    page = await list_households(app, actor, search=search) if searchable else None
+    if page is None or page.total == 0:
+        await message.answer(
+            _(
+                "No household of yours matches “{search}”.\n"
+                "Type part of the head's name (for example 桂英) or the last digits of the "
+                "household number, or tap 🏠 My households for the whole list."
+            ).format(search=_echo(search))
+        )
+        return
+    if page.total == 1:
+        await show_card(message, app, actor, page.lines[0].household_id)
+        return
+    text, markup = render_page(page)
+    await message.answer(text, reply_markup=markup)
+
+
+def build_router() -> Router:
+    router = Router(name="households")
+    router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
+    router.callback_query.register(turn_page, Page.filter())
+    router.callback_query.register(open_card, HouseholdAction.filter(F.action == "card"))
+    router.message.register(
+        search_households, F.chat.type == "private", StateFilter(None), FreeText()
+    )
+    return router

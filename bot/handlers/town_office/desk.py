@@ -1,0 +1,316 @@
+"""The town office's desk in the bot: /office lists it all; the provincial platform's red-flag
+list sent as a document; /find any household; /unassigned households and reassigning them
+(with a confirm screen); /deactivate a contact person. The services check every role."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, Message
+
+from bot.core.flags.platform_list import PlatformImportReport, PlatformRow, import_platform_flags
+from bot.core.households.history import find_households
+from bot.core.households.my_households import household_name
+from bot.core.policy import Actor
+from bot.core.roster import changes as roster_changes
+from bot.core.roster.rows import RowsRejected
+from bot.domain.model import Role
+from bot.errors import DomainError
+from bot.handlers.households.history import send_history
+from bot.handlers.households.my_households import edit_in_place
+from bot.i18n import N_, join_list
+from bot.i18n import gettext as _
+from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.rendering import split_text
+from bot.storage.uow import App
+
+SPREADSHEETS = (".xlsx", ".csv")
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a town's monthly list is far smaller
+LIST_LIMIT = 40
+ROW_LINE = N_("Row {row}: {value}")
+UNSAFE_IN_FILE_NAME = re.compile(r"[^\w-]+")  # \w takes Chinese characters too
+
+
+class ReassignPick(CallbackData, prefix="ra"):
+    household_id: int
+    person_id: int
+    confirmed: bool = False
+
+
+class DeactivatePick(CallbackData, prefix="dp"):
+    person_id: int
+
+
+class OfficeCancel(CallbackData, prefix="oc"):
+    pass
+
+
+async def office_help(message: Message, actor: Actor) -> None:
+    if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
+        await message.answer(_("These commands are for the town office and village admins."))
+        return
+    await message.answer(
+        _(
+            "🏛 Town office\n"
+            "/flags: open red flags; tap one to add a measure, request or review removal, "
+            "record the county's decision.\n"
+            "/find NAME: any household's history (name, or last digits of its number).\n"
+            "/unassigned: households without a contact person, to reassign.\n"
+            "/newhousehold: add a newly found household (with the meeting record).\n"
+            "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
+            "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
+            "and 原因) here as a file to flag those households."
+        )
+    )
+
+
+async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> None:
+    document = message.document
+    assert document is not None
+    name = document.file_name or "list.xlsx"
+    if not name.lower().endswith(SPREADSHEETS):
+        if message.chat.type == "private":
+            await message.answer(_("Please send the list as an .xlsx or .csv file."))
+        return
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+        await message.answer(_("That file is too large for a red-flag list."))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / _local_name(name)
+        try:
+            if actor.role == Role.TOWN_OFFICE:  # others are refused by the service, unread
+                await bot.download(document, destination=path)
+            report = await import_platform_flags(app, actor, path)
+        except TelegramAPIError:
+            await message.answer(
+                _("The file could not be downloaded from Telegram. Please send it again.")
+            )
+            return
+        except RowsRejected as rejected:
+            lines = [rejected.render(), *(problem.line() for problem in rejected.problems)]
+            for text in split_text(lines):
+                await message.answer(text)
+            return
+        except DomainError as error:
+            await message.answer(error.render())
+            return
+    for text in split_text(_report_lines(report)):
+        await message.answer(text)
+
+
+def _local_name(name: str) -> str:
+    """The sent file's own name (the reader's messages quote it), made safe as a file name in
+    a temporary folder: no folders, no dots or symbols that could mean one."""
+    sent = Path(name)
+    return (UNSAFE_IN_FILE_NAME.sub("_", sent.stem)[:60] or "list") + sent.suffix.lower()
+
+
+def _report_lines(report: PlatformImportReport) -> list[str]:
+    def rows(found: list[PlatformRow]) -> list[str]:
+        return [
+            "  " + _(ROW_LINE).format(row=row.row_number, value=row.household or row.value)
+            for row in found
+        ]
+
+    lines = [
+        _(
+            "📥 Platform red-flag list: {flagged} households flagged, the town office is alerted."
+        ).format(flagged=len(report.flagged)),
+        *rows(report.flagged),
+    ]
+    if report.already_open:
+        lines.append(
+            _("Already open, not flagged again: {count}").format(count=len(report.already_open))
+        )
+        lines += rows(report.already_open)
+    if report.unknown:
+        lines.append(_("Not found (check the number): {count}").format(count=len(report.unknown)))
+        lines += rows(report.unknown)
+    return lines
+
+
+async def find(message: Message, command: CommandObject, app: App, actor: Actor) -> None:
+    found = await find_households(app, actor, command.args or "")
+    if not found:
+        await message.answer(
+            _("No household found. Type /find and part of a name or of the household number.")
+        )
+        return
+    if len(found) == 1:
+        await send_history(message, app, actor, found[0].id)
+        return
+    buttons = [
+        (
+            f"{household.village.name} {household_name(household)}",
+            HouseholdAction(action="history", household_id=household.id),
+        )
+        for household in found
+    ]
+    await message.answer(
+        _("Households found: {count}. Tap one.").format(count=len(found)),
+        reply_markup=inline_grid(buttons, columns=2),
+    )
+
+
+async def unassigned(message: Message, app: App, actor: Actor) -> None:
+    try:
+        households = await roster_changes.unassigned_households(app, actor)
+    except DomainError as error:
+        await message.answer(error.render())
+        return
+    if not households:
+        await message.answer(_("Every monitored household has a contact person. 👍"))
+        return
+    buttons = [
+        (
+            f"👤 {household.village.name} {household_name(household)}",
+            HouseholdAction(action="reassign", household_id=household.id),
+        )
+        for household in households[:LIST_LIMIT]
+    ]
+    await message.answer(
+        _("Households without a contact person: {count}. Tap one to assign someone.").format(
+            count=len(households)
+        ),
+        reply_markup=inline_grid(buttons, columns=2),
+    )
+
+
+async def choose_person(
+    query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
+) -> None:
+    try:
+        people = await roster_changes.assignable_people(app, actor, callback_data.household_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if not people:
+        await query.message.answer(_("This village has no active contact person to assign."))
+        return
+    buttons = [
+        (
+            _("{name} ({count} households)").format(name=person.name, count=person.households),
+            ReassignPick(household_id=callback_data.household_id, person_id=person.person_id),
+        )
+        for person in people
+    ]
+    await query.message.answer(
+        _("Who will be this household's contact person?"),
+        reply_markup=inline_grid(buttons, columns=2, footer=[(_("✖️ Cancel"), OfficeCancel())]),
+    )
+
+
+async def confirm_reassign(
+    query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
+) -> None:
+    try:
+        await roster_changes.check_reassignment(
+            app, actor, callback_data.household_id, callback_data.person_id
+        )
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer()
+    buttons = [
+        (_("✅ Reassign"), ReassignPick(**{**callback_data.model_dump(), "confirmed": True})),
+        (_("✖️ Cancel"), OfficeCancel()),
+    ]
+    await edit_in_place(
+        query,
+        _("Reassign the household to this contact person? The current assignment ends now."),
+        inline_grid(buttons, columns=2),
+    )
+
+
+async def reassign(
+    query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
+) -> None:
+    try:
+        person = await roster_changes.reassign(
+            app, actor, callback_data.household_id, callback_data.person_id
+        )
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer()
+    await edit_in_place(
+        query, _("✅ Reassigned: {name} is now the contact person.").format(name=person.name), None
+    )
+
+
+async def ask_deactivate(message: Message, command: CommandObject, app: App, actor: Actor) -> None:
+    try:
+        roster_changes.town_office_only(actor)
+    except DomainError as error:
+        await message.answer(error.render())
+        return
+    try:
+        person = await roster_changes.find_person(app, command.args or "")
+    except DomainError as error:
+        await message.answer(error.render() + "\n" + _("Type /deactivate and the person's name."))
+        return
+    buttons = [
+        (_("✅ Deactivate"), DeactivatePick(person_id=person.id)),
+        (_("✖️ Cancel"), OfficeCancel()),
+    ]
+    await message.answer(
+        _(
+            "Deactivate {name} ({phone})? They can no longer use the bot, and their households "
+            "become unassigned until you reassign them."
+        ).format(name=person.name, phone=person.phone or "—"),
+        reply_markup=inline_grid(buttons, columns=2),
+    )
+
+
+async def deactivate(
+    query: CallbackQuery, callback_data: DeactivatePick, app: App, actor: Actor
+) -> None:
+    try:
+        freed = await roster_changes.deactivate_person(app, actor, callback_data.person_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer()
+    names = join_list(household_name(household) for household in freed) or "—"
+    await edit_in_place(
+        query,
+        _(
+            "✅ Deactivated. Households now without a contact person: {count} ({names}).\n"
+            "Use /unassigned to reassign them."
+        ).format(count=len(freed), names=names),
+        None,
+    )
+
+
+async def cancelled(query: CallbackQuery, actor: Actor) -> None:
+    try:  # only the town office may close its roster screens (callback data is forgeable)
+        roster_changes.town_office_only(actor)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    await query.answer()
+    await edit_in_place(query, _("Cancelled. Nothing was changed."), None)
+
+
+def build_router() -> Router:
+    router = Router(name="town_office")
+    router.message.register(office_help, Command("office"))
+    router.message.register(platform_list, F.document)
+    router.message.register(find, Command("find"))
+    router.message.register(unassigned, Command("unassigned"))
+    router.callback_query.register(choose_person, HouseholdAction.filter(F.action == "reassign"))
+    router.callback_query.register(confirm_reassign, ReassignPick.filter(~F.confirmed))
+    router.callback_query.register(reassign, ReassignPick.filter(F.confirmed))
+    router.message.register(ask_deactivate, Command("deactivate"))
+    router.callback_query.register(deactivate, DeactivatePick.filter())
+    router.callback_query.register(cancelled, OfficeCancel.filter())
+    return router

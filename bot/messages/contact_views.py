@@ -1,0 +1,155 @@
+"""What a contact looks like on a phone: the texts and buttons that logging a contact and
+correcting one share (the channel buttons, the six-guarantee toggles, the summary)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import date
+from decimal import Decimal
+
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.core.coverage.progress import MonthProgress
+from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages.keyboards import HELP, MY_HOUSEHOLDS, THIS_MONTH, inline_grid
+from bot.text_preview import IN_FULL, preview
+
+# Menu buttons that lead out of a form to another task (✍️ Log a contact restarts the form).
+LEAVING_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, HELP)
+
+ALL_FINE = N_("✅ All six fine")
+DONE = N_("Done ➡")
+TAP_A_BUTTON = N_("Please tap one of the buttons.")
+FORM_FINISHED = N_("This form is finished. Nothing was changed.")
+
+Press = Callable[..., CallbackData]  # (step, value="") → the button's callback data
+
+
+def day_label(day: date, today: date) -> str:
+    if day == today:
+        return _("{day} (today)").format(day=day.isoformat())
+    if (today - day).days == 1:
+        return _("{day} (yesterday)").format(day=day.isoformat())
+    return day.isoformat()
+
+
+def problems_label(problems: Sequence[str]) -> str:
+    if not problems:
+        return _("✅ all fine")
+    return "❌ " + _(", ").join(Guarantee(key).label for key in problems)
+
+
+def contact_summary(
+    name: str,
+    day: date,
+    today: date,
+    channel: str,
+    problems: Sequence[str],
+    *,
+    events: Sequence[str] = (),
+    income: Decimal | None = None,
+    note: str | None = None,
+    photo: bool = False,
+) -> str:
+    """A contact in a few short lines, one fact per line."""
+    lines = [
+        _("Household: {name}").format(name=name),
+        _("Date: {day}").format(day=day_label(day, today)),
+        _("How: {channel}").format(channel=ContactChannel(channel).label),
+        _("Six guarantees: {problems}").format(problems=problems_label(problems)),
+    ]
+    if income is not None:
+        lines.append(_("Income: {amount} yuan per person per year").format(amount=f"{income:,.0f}"))
+    if events:
+        labels = _(", ").join(ContactEvent(key).label for key in events)
+        lines.append(_("Events: {events}").format(events=labels))
+    if note:
+        lines.append(_("Note: {note}").format(note=preview(note, IN_FULL)))
+    if photo:
+        lines.append(_("Photo: attached 📷"))
+    return "\n".join(lines)
+
+
+def progress_line(progress: MonthProgress) -> str:
+    line = _("This month: {contacted}/{total} contacted").format(
+        contacted=progress.contacted, total=progress.total
+    )
+    if progress.total and progress.contacted == progress.total:
+        line += "\n" + _("All your households are contacted this month. Well done! 🎉")
+    return line
+
+
+def channel_keyboard(
+    press: Press, footer: Sequence[tuple[str, CallbackData]] = ()
+) -> InlineKeyboardMarkup:
+    buttons = [(channel.label, press("channel", channel)) for channel in ContactChannel]
+    return inline_grid(buttons, columns=(1, 2), footer=footer)
+
+
+def guarantees_keyboard(press: Press, problems: Sequence[str]) -> InlineKeyboardMarkup:
+    """One big "all six fine" button, a ✔/❌ toggle per guarantee, and Done."""
+    toggles = [
+        (("❌ " if key in problems else "✔ ") + key.label, press("guarantee", key))
+        for key in Guarantee
+    ]
+    buttons = [
+        (_(ALL_FINE), press("all_fine", "")),
+        *toggles,
+        (_(DONE), press("guarantees_done", "")),
+    ]
+    return inline_grid(buttons, columns=(1, 2, 2, 2, 1))
+
+
+def guarantees_prompt(header: str) -> str:
+    return (
+        header
+        + "\n"
+        + _(
+            "The six guarantees (两不愁三保障一安全): tap ✅ All six fine, "
+            "or tap each one that has a problem (❌), then Done."
+        )
+    )
+
+
+def day_buttons(press: Press) -> list[tuple[str, CallbackData]]:
+    return [
+        (_("📅 Today"), press("day", "0")),
+        (_("📅 Yesterday"), press("day", "1")),
+        (_("📅 Other day"), press("type_day", "")),
+    ]
+
+
+async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the pressed message's text and buttons: the form stays one message."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as error:
+            if "not modified" not in str(error):  # too old to edit: send it afresh
+                await query.message.answer(text, reply_markup=markup)
+    else:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
+
+
+async def drop_buttons(message: Message, message_id: int | None) -> None:
+    """Take the buttons off an earlier form message, so only the latest one can be pressed."""
+    if message_id is None:
+        return
+    with suppress(TelegramBadRequest):  # already gone or unchanged: nothing to take off
+        await message.bot.edit_message_reply_markup(  # type: ignore[union-attr]
+            chat_id=message.chat.id, message_id=message_id, reply_markup=None
+        )
+
+
+async def leave_form(message: Message, state: FSMContext) -> None:
+    """A menu button pressed inside a form: the form ends and the button does its usual job."""
+    await state.clear()
+    raise SkipHandler

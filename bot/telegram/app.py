@@ -1,0 +1,110 @@
+"""Factories for the bot, the dispatcher and the running service (polling + scheduler)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.strategy import FSMStrategy
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers import build_router
+from bot.i18n import load_catalogs
+from bot.storage.db import create_engine, create_session_factory
+from bot.storage.fsm import SqlAlchemyStorage
+from bot.storage.uow import App
+from bot.telegram.commands import publish_commands
+from bot.telegram.middlewares import OnceOnlyUpdates, RefuseControlCharacters, WhoIsTalking
+from bot.telegram.pacing import Pacer
+from bot.telegram.proxy import bot_api_session
+from bot.telegram.session import install
+from bot.telegram.stopping import UpdatesInFlight, stop_on_signals
+
+log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 20.0  # updates being handled when asked to stop may finish this long
+
+
+def build_app(settings: Settings, clock: Clock | None = None) -> App:
+    load_catalogs(settings.locales_dir)
+    engine = create_engine(settings.database_url)
+    return App(
+        settings=settings,
+        clock=clock or Clock(settings.tz),
+        sessions=create_session_factory(engine),
+    )
+
+
+def build_bot(settings: Settings, pacer: Pacer | None = None) -> Bot:
+    """The one Bot: every call it makes is split to Telegram's limits and paced by `pacer`
+    (bot/telegram_session.py), replies and the outbox sender alike."""
+    if not settings.bot_token:
+        raise ValueError("BOT_TOKEN is not set")
+    api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    session = bot_api_session(api, settings.telegram_proxy)
+    install(session, pacer or Pacer())
+    return Bot(settings.bot_token, session=session)
+
+
+def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=storage or SqlAlchemyStorage(app.sessions),
+        fsm_strategy=FSMStrategy.USER_IN_CHAT,
+        # People tap fast: one update at a time per user, so a double tap sees the first's result.
+        events_isolation=SimpleEventIsolation(),
+        app=app,
+    )
+    dispatcher.update.outer_middleware(OnceOnlyUpdates(app))
+    who = WhoIsTalking(app)
+    dispatcher.message.outer_middleware(who)
+    dispatcher.callback_query.outer_middleware(who)
+    at_the_door = RefuseControlCharacters()
+    dispatcher.message.outer_middleware(at_the_door)
+    dispatcher.callback_query.outer_middleware(at_the_door)
+    dispatcher.include_router(build_router())
+    return dispatcher
+
+
+async def serve(app: App, bot: Bot, stop: asyncio.Event | None = None) -> None:
+    """Poll Telegram and run the scheduler until SIGTERM or SIGINT (or `stop` is set); then
+    stop polling, let the updates being handled finish, stop the scheduler and let the
+    sends on their way finish and be recorded."""
+    from scheduler import start_scheduler
+
+    stop = stop or asyncio.Event()
+    dispatcher = build_dispatcher(app)
+    in_flight = UpdatesInFlight()
+    dispatcher.update.outer_middleware(in_flight)
+    polling = asyncio.Event()
+    dispatcher.startup.register(_set_when_called(polling))
+    with stop_on_signals(stop):
+        await publish_commands(bot, app.settings.default_language)
+        scheduler = await start_scheduler(app, bot)
+        stopper = asyncio.create_task(_stop_polling_when(stop, polling, dispatcher))
+        try:
+            await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        finally:
+            stopper.cancel()
+            await in_flight.finished(STOP_GRACE_SECONDS)
+            await scheduler.stop()
+    log.info("bangfu stopped")
+
+
+async def _stop_polling_when(
+    stop: asyncio.Event, polling: asyncio.Event, dispatcher: Dispatcher
+) -> None:
+    await stop.wait()
+    await polling.wait()  # stop_polling() is refused before polling has begun
+    await dispatcher.stop_polling()
+
+
+def _set_when_called(event: asyncio.Event) -> Callable[[], Awaitable[None]]:
+    async def startup() -> None:
+        event.set()
+
+    return startup

@@ -1,0 +1,56 @@
+"""Office work only where its readers may see it: the one check on every way into the office
+router (commands, buttons, forged callback data, uploads), before any handler runs.
+
+The rule itself is `access.check_office_chat`; this middleware tells it which chat the answer
+would go to. Refused, a typed command gets one line saying where to ask, a button press an
+alert; anything else (a file shared in a group, say) gets nothing, so the bot stays quiet in
+groups that are not its business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
+
+from bot.config import Settings
+from bot.core.policy import Actor, ChatKind, check_office_chat
+from bot.errors import NotAllowed
+from bot.storage.uow import App
+from bot.telegram.middlewares import Handler
+
+
+def chat_kind(chat: Chat | None, settings: Settings) -> ChatKind:
+    """Which kind of chat this is; a press that comes without its chat counts as any group."""
+    if chat is not None and chat.type == "private":
+        return ChatKind.PRIVATE
+    if chat is not None and chat.id == settings.town_office_chat_id:
+        return ChatKind.OFFICE_GROUP
+    return ChatKind.OTHER_GROUP
+
+
+class OfficeChatsOnly(BaseMiddleware):
+    """An inner middleware of the office router: runs once a handler there matched."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app: App = data["app"]
+        actor: Actor = data["actor"]
+        if isinstance(event, CallbackQuery):
+            chat = event.message.chat if event.message is not None else None
+        else:
+            assert isinstance(event, Message)
+            chat = event.chat
+        try:
+            check_office_chat(actor, chat_kind(chat, app.settings))
+        except NotAllowed as refused:
+            await _say_where_to_ask(event, refused.render())
+            return None
+        return await handler(event, data)
+
+
+async def _say_where_to_ask(event: TelegramObject, text: str) -> None:
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    elif isinstance(event, Message) and (event.text or "").startswith("/"):
+        await event.answer(text)

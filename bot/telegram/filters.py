@@ -1,0 +1,45 @@
+"""Filters shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import BaseFilter
+from aiogram.types import Message, TelegramObject
+
+from bot.i18n import LANGUAGES, use_language
+from bot.i18n import gettext as _
+from bot.messages.keyboards import MENU_BUTTONS
+
+
+class Registered(BaseFilter):
+    """Passes only for a registered, active person (the middleware put `actor` in the data)."""
+
+    async def __call__(self, event: TelegramObject, actor: Any = None) -> bool:
+        return actor is not None
+
+
+class MenuButton(BaseFilter):
+    """Matches a reply-keyboard button by its label in any language the bot speaks."""
+
+    def __init__(self, *msgids: str) -> None:
+        self.msgids = msgids
+
+    async def __call__(self, message: Message) -> bool:
+        if not message.text:
+            return False
+        for language in LANGUAGES:
+            with use_language(language):
+                if message.text in {_(msgid) for msgid in self.msgids}:
+                    return True
+        return False
+
+
+class FreeText(BaseFilter):
+    """Text a person typed: not a /command and not a menu button in any language. Forms use it
+    for their typed steps, so a menu press leaves the form instead of being taken as input."""
+
+    async def __call__(self, message: Message) -> bool:
+        if not message.text or message.text.startswith("/"):
+            return False
+        return not await MenuButton(*MENU_BUTTONS)(message)

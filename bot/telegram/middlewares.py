@@ -1,0 +1,95 @@
+"""Middlewares: drop replayed updates, know who is talking, speak their language, refuse text
+no stored text may hold."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.roster import people
+from bot.domain.text_rules import CONTROL_CHARACTER, control_character
+from bot.i18n import gettext, language_for, set_language
+from bot.storage.models import ProcessedUpdate
+from bot.storage.uow import App, UnitOfWork
+
+log = logging.getLogger(__name__)
+PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class OnceOnlyUpdates(BaseMiddleware):
+    """The same update delivered twice (a retried webhook, a replayed getUpdates) runs once."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot_id = data["bot"].id
+        async with self.app.uow() as uow:
+            uow.session.add(
+                ProcessedUpdate(bot_id=bot_id, update_id=event.update_id, at=self.app.clock.now())
+            )
+            try:
+                await uow.commit()
+            except IntegrityError:
+                log.info("update %s seen before; skipped", event.update_id)
+                return None
+            if event.update_id % PRUNE_EVERY == 0:
+                await self._forget_old_updates(uow)
+        return await handler(event, data)
+
+    async def _forget_old_updates(self, uow: UnitOfWork) -> None:
+        # Telegram keeps an undelivered update for 24 hours, so a week of ids is plenty.
+        cutoff = self.app.clock.now() - timedelta(days=7)
+        await uow.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
+        await uow.commit()
+
+
+class WhoIsTalking(BaseMiddleware):
+    """Puts `actor` (a registered, active person, or None) and `deactivated` (the account's
+    person was deactivated) in the handler data, and sets the language."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        account = await people.account_for_telegram(self.app, user.id) if user else None
+        data["actor"] = account.actor if account else None
+        data["deactivated"] = account.deactivated if account else False
+        chosen = account.language if account else None
+        set_language(
+            language_for(
+                user.language_code if user else None, chosen, self.app.settings.default_language
+            )
+        )
+        return await handler(event, data)
+
+
+class RefuseControlCharacters(BaseMiddleware):
+    """Text from Telegram with a character no stored text may hold (NUL, an escape code, an
+    unpaired surrogate) stops here, before any handler or form sees it: the person is told
+    which character, and a form waits for the text again. The same text is refused on
+    SQLite and PostgreSQL (which cannot store NUL), and in a search as in a form. Runs after
+    WhoIsTalking, so the refusal is in the person's language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Message):
+            text = event.text or event.caption or ""
+            code = control_character(text)
+            if code is not None:
+                if event.chat.type == "private" or text.startswith("/"):  # not group chatter
+                    await event.answer(gettext(CONTROL_CHARACTER).format(code=code))
+                return None
+        elif isinstance(event, CallbackQuery) and control_character(event.data or ""):
+            await event.answer()  # no button of the bot's carries one: a forged press
+            return None
+        return await handler(event, data)
