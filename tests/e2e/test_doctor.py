@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,6 +24,7 @@ from bot.config import Settings
 from bot.ops.backup import make_backup
 from bot.ops.doctor import Finding, Status
 from bot.storage.leader import leader_lock
+from bot.storage.migrate import alembic_config
 from bot.storage.uow import App
 from tests.conftest import TZ
 from tests.proxies import Socks5Proxy
@@ -193,8 +195,12 @@ async def test_a_database_behind_ahead_or_unreachable(
     async with engine.begin() as connection:
         await connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     ahead = await checked(settings)
+    # Back at head for the tests that follow (on PostgreSQL they share the database).
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     async with engine.begin() as connection:
-        await connection.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+        await connection.execute(
+            text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+        )
     await engine.dispose()
 
     assert any("bangfu db upgrade" in line for line in behind[Status.WARN])
