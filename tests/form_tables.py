@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.reports.forms import TABLE_HEADER_ROW
+from bot.documents.forms import TABLE_HEADER_ROW
 
 
 def form_rows(ws: Worksheet) -> list[dict[str, object]]:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from bot.core.flags.measures import MeasureType, add_measure
 from bot.core.policy import CLI_OPERATOR
-from bot.core.reports.forms import export_forms
+from bot.core.roster.columns import HEADERS, OPTIONAL_COLUMNS
 from bot.core.roster.importing import RosterRejected, import_roster
-from bot.documents.roster_sheet import HEADERS, OPTIONAL_COLUMNS
+from bot.documents.forms import export_forms
+from bot.documents.roster_sheet import read_roster
 from bot.domain.model import Role
 from bot.i18n import use_language
 from bot.storage.models import Household
@@ -47,7 +48,7 @@ async def test_the_roster_fills_exit_year_social_support_and_identification_date
         household_row(3, 户主姓名="张建国", 原识别时间=datetime(2019, 10, 15)),  # a date cell
         household_row(4, 户主姓名="刘秀兰", 原识别时间="2019年11月2日", **{"低保/特困/残疾": "无"}),
     ]
-    await import_roster(app, CLI_OPERATOR, write_xlsx(tmp_path / "r.xlsx", rows))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
 
     found = await households(app)
     assert found["王德明"].exit_year == 2018
@@ -67,7 +68,7 @@ async def test_bad_values_in_the_new_columns_are_listed_by_row_and_nothing_is_im
         household_row(4, 原识别时间="去年秋天"),
     ]
     with pytest.raises(RosterRejected) as rejected, use_language("zh"):
-        await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", rows))
+        await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", rows)))
     with use_language("zh"):
         lines = [problem.line() for problem in rejected.value.problems]
     assert lines == [
@@ -84,17 +85,18 @@ async def test_an_older_roster_without_the_columns_keeps_what_the_households_hav
     app: App, tmp_path: Path
 ) -> None:
     row = household_row(1, 户主姓名="王德明", 脱贫年度="2017", **{"低保/特困/残疾": "低保"})
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "new.csv", [row]))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "new.csv", [row])))
 
     older = write_csv(tmp_path / "old.csv", [{**row, "家庭人口数": "4"}], headers=OLD_HEADERS)
-    report = await import_roster(app, CLI_OPERATOR, older)
+    report = await import_roster(app, CLI_OPERATOR, read_roster(older))
 
     assert report.updated == 1
     kept = (await households(app))["王德明"]
     assert (kept.members, kept.exit_year, kept.social_support) == (4, 2017, "低保")
     # A roster that has the column but leaves it empty clears it, like every optional column.
     cleared = {**row, "脱贫年度": "", "低保/特困/残疾": ""}
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "again.csv", [cleared]))
+    again = write_csv(tmp_path / "again.csv", [cleared])
+    await import_roster(app, CLI_OPERATOR, read_roster(again))
     assert (await households(app))["王德明"].exit_year is None
 
 
@@ -108,7 +110,7 @@ async def test_the_forms_show_the_roster_data_and_the_measures_recorded_in_the_b
         household_row(4, 户主姓名="杨志强", 类别="享受政策脱贫户", 脱贫年度="2019"),
         household_row(5, 户主姓名="黄家富", 原识别时间="2019-10-15"),
     ]
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", rows))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", rows)))
     found = await households(app)
     office = await TownBuilder(app).person("周主任", role=Role.TOWN_OFFICE)
     zhang = found["张桂英"].id

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from bot.core.policy import CLI_OPERATOR
 from bot.core.reports.form_layout import FORMS, headers
-from bot.core.reports.forms import export_forms
+from bot.documents.forms import export_forms
 from bot.documents.spreadsheet import display_width, page_starts
 from bot.domain.model import Category
 from bot.storage.models import HouseholdChange

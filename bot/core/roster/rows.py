@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from bot.core.dates import parse_day
-from bot.documents.roster_sheet import (
+from bot.core.roster.columns import (
     CATEGORY,
     CONTACT_NAME,
     CONTACT_PHONE,
