@@ -125,6 +125,10 @@ class Household(Base):
     income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 年人均纯收入, yuan
     income_measured_on: Mapped[date | None] = mapped_column(Date)
     risk_types: Mapped[list[str]] = mapped_column(default=list)  # 风险类型
+    # For the six forms, from the roster: 脱贫年度, 低保/特困/残疾 ("低保、残疾"), 原识别时间.
+    exit_year: Mapped[int | None] = mapped_column(Integer)
+    social_support: Mapped[str | None] = mapped_column(String(20))
+    identified_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="monitored")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
