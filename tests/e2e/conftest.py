@@ -204,6 +204,7 @@ def add_household(app: App) -> Callable[..., Awaitable[Household]]:
         members: int = 3,
         income: Decimal | None = Decimal("5200"),
         phone: str | None = None,
+        group: str = "一组",
     ) -> Household:
         serial = next(serials)
         village_id = (await _village(app, village)).id
@@ -212,7 +213,7 @@ def add_household(app: App) -> Callable[..., Awaitable[Household]]:
             household = Household(
                 number=f"E2E{serial:06d}",
                 village_id=village_id,
-                group_name="一组",
+                group_name=group,
                 head_name=head_name,
                 id_number=_id_number(serial),
                 phone=phone,

@@ -105,7 +105,7 @@ async def create_invite(
             person = await _add_person(uow, actor, name, role, phone, place)
         else:
             _fill_in(uow, actor, person, phone, place)
-        code, expires_at = await _issue(uow, actor, person, role, app.settings.invite_ttl_days)
+        code, expires_at = await issue_code(uow, actor, person, role, app.settings.invite_ttl_days)
         await uow.commit()
     return IssuedInvite(
         person=person,
@@ -206,7 +206,7 @@ async def first_start_admin_code(app: App) -> str | None:
         ).scalar_one_or_none()
         if admin is None:
             admin = await _add_person(uow, CLI_OPERATOR, FIRST_ADMIN_NAME, Role.TOWN_OFFICE)
-        code, _expires_at = await _issue(
+        code, _expires_at = await issue_code(
             uow, CLI_OPERATOR, admin, Role.TOWN_OFFICE, app.settings.invite_ttl_days
         )
         await uow.commit()
@@ -344,7 +344,7 @@ def _fill_in(
         uow.audit(actor.person_id, actor.label, "person", person.id, "update", changes)
 
 
-async def _issue(
+async def issue_code(
     uow: UnitOfWork, actor: Actor, person: Person, role: Role, ttl_days: int
 ) -> tuple[str, datetime]:
     """A new code for the person; their older unused invites stop working now."""

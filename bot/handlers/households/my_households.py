@@ -25,7 +25,14 @@ from bot.domain.model import HouseholdStatus
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
+from bot.messages.keyboards import (
+    LOG_CONTACT,
+    MY_HOUSEHOLDS,
+    HouseholdAction,
+    Page,
+    inline_grid,
+    pager,
+)
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 from bot.text_preview import IN_LIST, preview
@@ -73,11 +80,7 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
         for line in page.lines
     ]
     search = page.search or ""
-    footer = []
-    if page.has_previous:
-        footer.append((_("◀ Previous"), Page(page=page.page - 1, search=search)))
-    if page.has_next:
-        footer.append((_("Next ▶"), Page(page=page.page + 1, search=search)))
+    footer = pager(page.page, page.pages, lambda number: Page(page=number, search=search))
     return text, inline_grid(buttons, footer=footer)
 
 
