@@ -1,6 +1,6 @@
 """The escalation lists (催办名单): the village's uncontacted households for its admins (27th)
 and the town's for the town office (last day). Each contact person is one line, with how many
-households they have left and the first few names, and two buttons: 🔔 remind this person now,
+households they have left and their names, and two buttons: 🔔 remind this person now,
 📋 their households (to open one, or for the town office to reassign it).
 
 Rendered when sent, in the reader's language; households contacted since queueing drop out.
@@ -26,7 +26,7 @@ from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
 
 NO_CONTACT_PERSON = N_("No contact person")
-NAMES_SHOWN = 3  # per contact person; the 📋 button lists them all
+NAMES_PER_LINE = 6
 # Telegram shows about 100 inline buttons at most; two per person, and a message that stays
 # readable on a phone.
 PEOPLE_PER_MESSAGE = 20
@@ -43,20 +43,22 @@ class Block:
 
 def _person_block(person: Person | None, households: Sequence[Household], buttons: bool) -> Block:
     name = person.name if person is not None else _(NO_CONTACT_PERSON)
-    names = [household_name(household) for household in households[:NAMES_SHOWN]]
-    more = "…" if len(households) > NAMES_SHOWN else ""
-    line = _("👤 {name}: {count} left — {households}{more}").format(
-        name=name, count=len(households), households=join_list(names), more=more
-    )
+    labels = [household_name(household) for household in households]
+    lines = [_("👤 {name}: {count} left").format(name=name, count=len(households))]
+    # Every household is named (a few per line, so a long list splits between lines).
+    lines += [
+        "    " + join_list(labels[start : start + NAMES_PER_LINE])
+        for start in range(0, len(labels), NAMES_PER_LINE)
+    ]
     if not buttons:
-        return Block([line], [])
+        return Block(lines, [])
     person_id = person.id if person is not None else NOBODY
     row: list[Button] = []
     if person is not None:
         row.append((_("🔔 Remind {name}").format(name=name), RemindNow(person_id=person_id)))
     listing = _("📋 {name} ({count})").format(name=name, count=len(households))
     row.append((listing, Backlog(person_id=person_id)))
-    return Block([line], row)
+    return Block(lines, row)
 
 
 def _people_blocks(rows: list[reminders.Uncontacted], seen: set[int | None]) -> list[Block]:

@@ -89,9 +89,11 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
     await wake(app, clock, town, at(27))
     listing = await town.admin.expect("东冲村：本月还有 6 户没有联系")
     assert "下面" not in listing.text
-    assert "👤 王建国：还剩 3 户 — 陈德明（一组）、张桂英（一组）、周玉珍（一组）" in listing.text
+    assert (
+        "👤 王建国：还剩 3 户\n    陈德明（一组）、张桂英（一组）、周玉珍（一组）" in listing.text
+    )
     assert "👤 李秀英：还剩 2 户" in listing.text
-    assert "👤 未分配帮扶联系人：还剩 1 户 — 钱多多（一组）" in listing.text
+    assert "👤 未分配帮扶联系人：还剩 1 户\n    钱多多（一组）" in listing.text
     assert listing.button_texts == [
         "🔔 提醒李秀英", "📋 李秀英（2 户）",
         "🔔 提醒王建国", "📋 王建国（3 户）",
