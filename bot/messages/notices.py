@@ -38,6 +38,7 @@ from bot.text_preview import IN_FULL, preview
 
 RULE = N_("Contact each household at least once a month. Days left this month: {days}.")
 NEW_INVITE = N_("🔗 New invitation link")
+ALL_LEFT = N_("📋 All {total}")  # the button to the whole list, a page at a time
 FIRST_FEW = 6  # households named in a digest; the rest are a button away
 
 
@@ -88,7 +89,7 @@ async def contact_digest(
                     count=len(households) - len(first), total=len(households)
                 )
             )
-            footer.append((_("📋 All {total}").format(total=len(households)), LogPage(page=0)))
+            footer.append((_(ALL_LEFT).format(total=len(households)), LogPage(page=0)))
         lines += ["", _("Tap a household to log a contact now.")]
         keyboard = inline_grid(buttons, columns=2, footer=footer)
         return [OutgoingMessage("\n".join(lines), keyboard)]
