@@ -7,6 +7,7 @@ not among Unicode code points (何、储、刘…). Groups sort by their number,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
@@ -51,8 +52,10 @@ def group_number(group_name: str) -> int:
     return int(number) if number.isdigit() else _chinese_number(number)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def pinyin_key(name: str) -> str:
-    """A name as it sorts by pinyin: zhang1 gui4 ying1 (tones break ties between syllables)."""
+    """A name as it sorts by pinyin: zhang1 gui4 ying1 (tones break ties between syllables).
+    Cached: the same names are sorted again with every list (bench/ordering.py)."""
     return " ".join(lazy_pinyin(name, style=Style.TONE3, errors="default"))
 
 
