@@ -80,17 +80,17 @@ async def contact_digest(
             ("✍️ " + household_name(h), HouseholdAction(action="log", household_id=h.id))
             for h in first
         ]
-        lines.append("")
-        lines += [f"· {household_name(household)}" for household in first]
+        # The households are the buttons: named once, not listed above them again.
         footer: list[tuple[str, CallbackData | str]] = []
         if len(households) > len(first):
             lines.append(
-                _("… and {count} more: tap “All {total}” to go through them page by page.").format(
-                    count=len(households) - len(first), total=len(households)
-                )
+                _(
+                    "Tap a household to log a contact now, or “All {total}” for the whole list."
+                ).format(total=len(households))
             )
             footer.append((_(ALL_LEFT).format(total=len(households)), LogPage(page=0)))
-        lines += ["", _("Tap a household to log a contact now.")]
+        else:
+            lines.append(_("Tap a household to log a contact now."))
         keyboard = inline_grid(buttons, columns=2, footer=footer)
         return [OutgoingMessage("\n".join(lines), keyboard)]
 

@@ -54,6 +54,7 @@ async def test_sixty_households_page_in_register_order_and_the_digest_fits_one_s
     await wang.phone.expect_no_message()
     assert len(digest.text.splitlines()) <= PHONE_SCREEN_LINES
     assert "按组：1组 15 户、2组 15 户、3组 15 户、12组 15 户" in digest.text
+    assert "艾春花" not in digest.text  # the households are the buttons, not listed twice
     assert digest.button_texts == [f"✍️ {name}" for name in expected[:6]] + ["📋 全部 60 户"]
 
     # The whole list, a page at a time, in register order.

@@ -157,7 +157,8 @@ async def test_digest_reads_the_rule_and_offers_a_log_button_per_household(
     async with app.uow() as uow:
         [message] = await notices.contact_digest(uow, row, "zh")
     assert "每月至少联系一次，本月还剩 12 天" in message.text
-    assert "陈长林（1组）" in message.text and "张桂英" not in message.text
+    # The households are buttons only: named once, not listed above the buttons again.
+    assert "陈长林" not in message.text and "张桂英" not in message.text
     pressed = [
         HouseholdAction.unpack(button.callback_data)
         for line in message.reply_markup.inline_keyboard
