@@ -103,7 +103,7 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
 
     answer = await town.admin.press("🔔 提醒王建国", listing)
     assert answer is not None and "已提醒 王建国" in (answer.text or "")
-    await town.admin.expect("已提醒 王建国：马上会收到一条私信，列出还没联系的 3 户。（孙书记）")
+    await town.admin.expect("已提醒 王建国：会收到一条私信，列出还没联系的 3 户")
     await town.sender.drain_once()
     nudge = await town.wang.expect("🔔 孙书记 提醒您：")
     assert "本月还有 3 户没有联系" in nudge.text
