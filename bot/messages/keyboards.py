@@ -40,9 +40,11 @@ class Page(CallbackData, prefix="pg"):
 
 
 class LogPage(CallbackData, prefix="lg"):
-    """A page of the ✍️ picker: the person's households not yet contacted this month."""
+    """A page of the ✍️ picker: the person's households not yet contacted this month, or
+    those matching a search typed in it (kept short enough for 64 bytes by the handler)."""
 
     page: int
+    search: str = ""
 
 
 class Backlog(CallbackData, prefix="bl"):

@@ -86,6 +86,13 @@ async def test_sixty_households_page_in_register_order_and_the_digest_fits_one_s
     await wang.phone.send("潘")
     found = await wang.phone.expect("请点您联系过的那户")
     assert sorted(found.button_texts) == sorted(f"⏳ {n}" for n in expected if n.startswith("潘"))
+    await wang.phone.send("春")  # fifteen households: a search's matches page too
+    matches = await wang.phone.expect("（第 1/2 页）")
+    await wang.phone.press("下一页 ▶", matches)
+    second = await wang.phone.next_message()
+    assert second.edited and "（第 2/2 页）" in second.text
+    spring = [label.removeprefix("⏳ ") for label in matches.button_texts + second.button_texts]
+    assert [label for label in spring if "页" not in label] == expected[:15]
     await wang.phone.send(numbers[expected[20]][-4:])
     form = await wang.phone.expect("这次是怎么联系的")
     assert expected[20] in form.text

@@ -10,12 +10,16 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.contacts import contact_log as contacts
 from bot.core.coverage.progress import MonthProgress, progress_this_month
-from bot.core.households.my_households import list_households
+from bot.core.households.my_households import HouseholdPage, list_households
 from bot.core.paging import page_of
 from bot.core.policy import Actor
 from bot.handlers.contacts.contact_form import ContactForm
 from bot.handlers.contacts.contact_log import begin_form
-from bot.handlers.households.my_households import edit_in_place, household_label
+from bot.handlers.households.my_households import (
+    SEARCH_MAX_BYTES,
+    edit_in_place,
+    household_label,
+)
 from bot.i18n import gettext as _
 from bot.messages.contact_views import progress_line
 from bot.messages.keyboards import LOG_CONTACT, HouseholdAction, LogPage, inline_grid, pager
@@ -61,13 +65,19 @@ async def pick_household(message: Message, app: App, actor: Actor, state: FSMCon
 async def turn_page(
     query: CallbackQuery, callback_data: LogPage, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    """◀ ▶ in the list, or "the full list" under a digest (then the list comes as a new
-    message, and any form in progress is left)."""
+    """◀ ▶ in the list (or in a search's matches), or "the full list" under a digest (then the
+    list comes as a new message, and any form in progress is left)."""
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    progress = await progress_this_month(app, actor)
-    text, markup = picker_view(progress, callback_data.page, app.settings.households_page_size)
+    if callback_data.search:
+        found = await list_households(
+            app, actor, page=callback_data.page, search=callback_data.search
+        )
+        text, markup = search_view(found)
+    else:
+        progress = await progress_this_month(app, actor)
+        text, markup = picker_view(progress, callback_data.page, app.settings.households_page_size)
     data = await state.get_data()
     if await state.get_state() == ContactForm.household.state and query.message.message_id == (
         data.get("picker_id")
@@ -80,27 +90,39 @@ async def turn_page(
     await state.update_data(picker_id=sent.message_id)
 
 
+def search_view(found: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of one's households matching a search, each starting a contact."""
+    lines = [_("Tap the household you contacted:")]
+    if found.pages > 1:
+        lines.append(_("(page {page} of {pages})").format(page=found.page + 1, pages=found.pages))
+    buttons = [
+        (household_label(line), HouseholdAction(action="log", household_id=line.household_id))
+        for line in found.lines
+    ]
+    search = found.search or ""
+    footer = pager(found.page, found.pages, lambda number: LogPage(page=number, search=search))
+    return "\n".join(lines), inline_grid(buttons, footer=footer)
+
+
 async def search_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    page = await list_households(app, actor, search=message.text)
-    if page.total == 1:
-        line = page.lines[0]
+    """Part of a name, or the last digits of a 户编号, typed while choosing the household."""
+    typed = (message.text or "").strip()
+    searchable = len(typed.encode()) <= SEARCH_MAX_BYTES and ":" not in typed
+    found = await list_households(app, actor, search=typed) if searchable else None
+    if found is not None and found.total == 1:
+        line = found.lines[0]
         name = await contacts.contact_target(app, actor, line.household_id)
         await begin_form(message, state, app, line.household_id, name, edit=False)
         return
-    if page.total == 0:
+    if found is None or found.total == 0:
         await message.answer(
             _("None of your households matches “{text}”. Try another part of the name.").format(
-                text=(message.text or "")[:30]
+                text=typed[:30]
             )
         )
         return
-    buttons = [
-        (household_label(line), HouseholdAction(action="log", household_id=line.household_id))
-        for line in page.lines
-    ]
-    sent = await message.answer(
-        _("Tap the household you contacted:"), reply_markup=inline_grid(buttons)
-    )
+    text, markup = search_view(found)
+    sent = await message.answer(text, reply_markup=markup)
     await state.update_data(picker_id=sent.message_id)
 
 
