@@ -25,6 +25,7 @@ from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
 from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
 from bot.messages.keyboards import (
+    HouseholdAct,
     HouseholdAction,
     LogPage,
     NewInvite,
@@ -77,7 +78,7 @@ async def contact_digest(
             lines.append(_("By group: {groups}").format(groups=group_counts(households)))
         first = households[:FIRST_FEW]
         buttons: list[tuple[str, CallbackData | str]] = [
-            ("✍️ " + household_name(h), HouseholdAction(action="log", household_id=h.id))
+            ("✍️ " + household_name(h), HouseholdAction(action=HouseholdAct.LOG, household_id=h.id))
             for h in first
         ]
         # The households are the buttons: named once, not listed above them again.

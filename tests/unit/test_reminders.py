@@ -14,7 +14,7 @@ from bot.core.households.ordering import by_group_and_pinyin
 from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.messages import escalation_notices, notices
-from bot.messages.keyboards import HouseholdAction
+from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
 from bot.telegram.limits import utf16_len
@@ -165,7 +165,7 @@ async def test_digest_reads_the_rule_and_offers_a_log_button_per_household(
         for button in line
     ]
     assert pressed == [
-        HouseholdAction(action="log", household_id=h.id)
+        HouseholdAction(action=HouseholdAct.LOG, household_id=h.id)
         for h in by_group_and_pinyin(town.wang_households[1:])
     ]
 

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.core.coverage import reminders
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, queue
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
 from bot.domain.model import Role
 from bot.errors import Conflict, NotAllowed
 from bot.i18n import N_
@@ -38,11 +38,12 @@ class PersonBacklog:
 
 def scope_village(actor: Actor) -> int | None:
     """The village the actor escalates for (None: the whole town); NotAllowed otherwise."""
+    require(actor, Act.ESCALATE)
     if actor.role == Role.TOWN_OFFICE:
         return None
-    if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
-        return actor.village_id
-    raise NotAllowed(NOT_YOURS)
+    if actor.village_id is None:  # a village admin without a village oversees nothing
+        raise NotAllowed(NOT_YOURS)
+    return actor.village_id
 
 
 async def _backlog(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonBacklog:
@@ -110,9 +111,8 @@ async def remind_now(app: App, actor: Actor, person_id: int) -> PersonBacklog:
                 N_("{name} was already reminded today. One reminder a day is enough."),
                 name=person.name,
             )
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "person",
             person.id,
             "reminded",

@@ -4,9 +4,9 @@ the notice that says so (no command line needed): the clerk forwards the link.""
 from __future__ import annotations
 
 from bot.core.onboarding.invites import IssuedInvite, issue_code
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
 from bot.domain.model import Role
-from bot.errors import Conflict, NotAllowed, NotFound
+from bot.errors import Conflict, NotFound
 from bot.i18n import N_
 from bot.storage.models import Person
 from bot.storage.uow import App
@@ -15,8 +15,7 @@ from bot.storage.uow import App
 async def reissue_invite(app: App, actor: Actor, person_id: int) -> IssuedInvite:
     """A fresh link for the person (their older links stop working). Town office only; the
     person must still be active and not yet have opened the bot."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can invite people."))
+    require(actor, Act.INVITE)
     async with app.uow() as uow:
         person = await uow.session.get(Person, person_id)
         if person is None or not person.active:

@@ -15,14 +15,21 @@ from bot.core.paging import page_of
 from bot.core.policy import Actor
 from bot.handlers.contacts.contact_form import ContactForm
 from bot.handlers.contacts.contact_log import begin_form
+from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.my_households import (
     SEARCH_MAX_BYTES,
-    edit_in_place,
     household_label,
 )
 from bot.i18n import gettext as _
 from bot.messages.contact_views import progress_line
-from bot.messages.keyboards import LOG_CONTACT, HouseholdAction, LogPage, inline_grid, pager
+from bot.messages.keyboards import (
+    LOG_CONTACT,
+    HouseholdAct,
+    HouseholdAction,
+    LogPage,
+    inline_grid,
+    pager,
+)
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 
@@ -41,7 +48,7 @@ def picker_view(progress: MonthProgress, page: int, size: int) -> tuple[str, Inl
         )
     lines.append(_("Or type part of a name to find any of your households."))
     buttons = [
-        (contacts.household_name(h), HouseholdAction(action="log", household_id=h.id))
+        (contacts.household_name(h), HouseholdAction(action=HouseholdAct.LOG, household_id=h.id))
         for h in shown.items
     ]
     footer = pager(shown.page, shown.pages, lambda number: LogPage(page=number))
@@ -82,7 +89,7 @@ async def turn_page(
     if await state.get_state() == ContactForm.household.state and query.message.message_id == (
         data.get("picker_id")
     ):
-        await edit_in_place(query, text, markup)
+        await replace_pressed(query, text, markup)
         return
     await state.clear()
     sent = await query.message.answer(text, reply_markup=markup)
@@ -96,7 +103,10 @@ def search_view(found: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
     if found.pages > 1:
         lines.append(_("(page {page} of {pages})").format(page=found.page + 1, pages=found.pages))
     buttons = [
-        (household_label(line), HouseholdAction(action="log", household_id=line.household_id))
+        (
+            household_label(line),
+            HouseholdAction(action=HouseholdAct.LOG, household_id=line.household_id),
+        )
         for line in found.lines
     ]
     search = found.search or ""

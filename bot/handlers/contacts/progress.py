@@ -13,7 +13,7 @@ from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.handlers.households.my_households import no_households_text
 from bot.i18n import gettext as _
-from bot.messages.keyboards import THIS_MONTH, HouseholdAction, LogPage, inline_grid
+from bot.messages.keyboards import THIS_MONTH, HouseholdAct, HouseholdAction, LogPage, inline_grid
 from bot.messages.notices import ALL_LEFT, FIRST_FEW
 from bot.storage.uow import App
 from bot.telegram.filters import MenuButton
@@ -50,7 +50,10 @@ async def this_month(message: Message, app: App, actor: Actor, state: FSMContext
         await message.answer(no_households_text())
         return
     buttons = [
-        (f"✍️ {household_name(household)}", HouseholdAction(action="log", household_id=household.id))
+        (
+            f"✍️ {household_name(household)}",
+            HouseholdAction(action=HouseholdAct.LOG, household_id=household.id),
+        )
         for household in progress.remaining[:MAX_REMAINING_BUTTONS]
     ]
     footer: list[tuple[str, CallbackData | str]] = []

@@ -17,11 +17,12 @@ from bot.core.paging import page_of
 from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.errors import DomainError
-from bot.handlers.households.my_households import edit_in_place
+from bot.handlers.dialogs import replace_pressed
 from bot.i18n import gettext as _
 from bot.messages.escalation_notices import NO_CONTACT_PERSON
 from bot.messages.keyboards import (
     Backlog,
+    HouseholdAct,
     HouseholdAction,
     NewInvite,
     RemindNow,
@@ -57,12 +58,15 @@ def backlog_view(
         buttons.append(
             (
                 "🏠 " + household_name(household),
-                HouseholdAction(action="history", household_id=household.id),
+                HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id),
             )
         )
         if office:
             buttons.append(
-                (_("👤 Reassign"), HouseholdAction(action="reassign", household_id=household.id))
+                (
+                    _("👤 Reassign"),
+                    HouseholdAction(action=HouseholdAct.REASSIGN, household_id=household.id),
+                )
             )
     person_id = person.id if person is not None else escalations.NOBODY
     footer = pager(
@@ -88,7 +92,7 @@ async def open_backlog(
         backlog, actor, callback_data.page, app.settings.households_page_size
     )
     if callback_data.turn:
-        await edit_in_place(query, text, markup)  # ◀ ▶ within the person's list
+        await replace_pressed(query, text, markup)  # ◀ ▶ within the person's list
     else:
         await query.message.answer(text, reply_markup=markup)  # from the escalation list
 
