@@ -70,6 +70,7 @@ class Act(StrEnum):
     IMPORT_PLATFORM_LIST = "import_platform_list"
     READ_TOWN_SUMMARY = "read_town_summary"
     SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
+    ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
 
 
 TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
@@ -97,6 +98,10 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
     Act.SET_OFFICE_GROUP: (
         TOWN_OFFICE,
         N_("Only a town office person can confirm the town office group."),
+    ),
+    Act.ESCALATE: (
+        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the town office, or the village's admin for their village, can do this."),
     ),
 }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.contacts import contact_log, corrections
+from bot.handlers.contacts import contact_log, corrections, household_picker
 from bot.handlers.contacts import progress as month
 from bot.handlers.flags import alerts as flag_alerts
 from bot.handlers.flags import measures as measure_form
@@ -23,7 +23,7 @@ from bot.handlers.onboarding import start as onboarding
 from bot.handlers.reports import summary_and_forms as reports
 from bot.handlers.roster import changes as roster_forms
 from bot.handlers.town_office import desk as town_office
-from bot.handlers.town_office import invites, office_group
+from bot.handlers.town_office import escalations, invites, office_group
 from bot.telegram.chat_scope import OfficeChatsOnly
 from bot.telegram.filters import Registered
 
@@ -47,6 +47,7 @@ def build_router() -> Router:
     personal.callback_query.filter(PRESSED_IN_PRIVATE)
     # Order matters: forms first, so text typed inside a form reaches the form's step.
     personal.include_routers(
+        household_picker.build_router(),
         contact_log.build_router(),
         risk.build_router(),
         corrections.build_router(),
@@ -67,6 +68,7 @@ def build_router() -> Router:
         flag_steps.build_router(),
         household_history.build_router(),
         town_office.build_router(),
+        escalations.build_router(),
         reports.build_router(),
         invites.build_router(),
     )

@@ -6,7 +6,7 @@ and is never trusted: the services check every id it carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -52,6 +52,48 @@ class Page(CallbackData, prefix="pg"):
 
     page: int
     search: str = ""
+
+
+class LogPage(CallbackData, prefix="lg"):
+    """A page of the ✍️ picker: the person's households not yet contacted this month, or
+    those matching a search typed in it (kept short enough for 64 bytes by the handler)."""
+
+    page: int
+    search: str = ""
+
+
+class Backlog(CallbackData, prefix="bl"):
+    """From an escalation: one contact person's households left this month (0: nobody's)."""
+
+    person_id: int
+    page: int = 0
+    turn: bool = False  # ◀ ▶ (edit the list in place), not the first press (a new message)
+
+
+class RemindNow(CallbackData, prefix="rn"):
+    """From an escalation: one private reminder to this contact person, now."""
+
+    person_id: int
+
+
+class NewInvite(CallbackData, prefix="ni"):
+    """From a "never opened the invitation" notice: issue a new link to forward."""
+
+    person_id: int
+
+
+def pager(
+    page: int, pages: int, turn: Callable[[int], CallbackData]
+) -> list[tuple[str, CallbackData | str]]:
+    """The ◀ ▶ buttons of a paged list (none on a single page), with where the reader is."""
+    if pages <= 1:
+        return []
+    buttons: list[tuple[str, CallbackData | str]] = []
+    if page > 0:
+        buttons.append((_("◀ Previous"), turn(page - 1)))
+    if page + 1 < pages:
+        buttons.append((_("Next ▶"), turn(page + 1)))
+    return buttons
 
 
 def main_menu(role: Role) -> ReplyKeyboardMarkup:

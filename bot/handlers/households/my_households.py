@@ -32,6 +32,7 @@ from bot.messages.keyboards import (
     HouseholdAction,
     Page,
     inline_grid,
+    pager,
 )
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
@@ -83,11 +84,7 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
         for line in page.lines
     ]
     search = page.search or ""
-    footer = []
-    if page.has_previous:
-        footer.append((_("◀ Previous"), Page(page=page.page - 1, search=search)))
-    if page.has_next:
-        footer.append((_("Next ▶"), Page(page=page.page + 1, search=search)))
+    footer = pager(page.page, page.pages, lambda number: Page(page=number, search=search))
     return text, inline_grid(buttons, footer=footer)
 
 
