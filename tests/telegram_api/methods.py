@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.telegram_api.chats import CallbackAnswer, Chat, StoredFile, StoredMessage
+from tests.telegram_api.chats import CallbackAnswer, Chat, CommandsKey, StoredFile, StoredMessage
 from tests.telegram_api.validation import (
     BotApiError,
     bad_request,
@@ -89,9 +89,30 @@ async def delete_my_commands(tg: FakeTelegram, call: Call, request: web.Request)
     return True
 
 
-def _commands_key(call: Call) -> tuple[str, str]:
+CHAT_SCOPES = ("chat", "chat_administrators", "chat_member")
+SCOPES = (
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    *CHAT_SCOPES,
+)
+
+
+def _commands_key(call: Call) -> CommandsKey:
+    """(scope type, chat id, user id, language): a chat scope names its chat, a chat-member
+    scope its chat and member, as Telegram requires."""
     scope = call.params.get("scope") or {"type": "default"}
-    return scope.get("type", "default"), call.params.get("language_code") or ""
+    kind = scope.get("type", "default")
+    if kind not in SCOPES:
+        raise bad_request("BOT_COMMAND_SCOPE_INVALID")
+    chat_id = scope.get("chat_id") if kind in CHAT_SCOPES else None
+    user_id = scope.get("user_id") if kind == "chat_member" else None
+    if kind in CHAT_SCOPES and not isinstance(chat_id, int):
+        raise bad_request("chat not found")
+    if kind == "chat_member" and not isinstance(user_id, int):
+        raise bad_request("user not found")
+    return CommandsKey(kind, chat_id, user_id, call.params.get("language_code") or "")
 
 
 @method("setMyDescription")

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -27,7 +26,7 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText, MenuButton
+from bot.telegram.filters import MenuButton
 from bot.text_preview import IN_LIST, preview
 
 # A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
@@ -223,33 +222,9 @@ async def open_card(
         await query.message.answer(text, reply_markup=markup)
 
 
-async def search_households(message: Message, app: App, actor: Actor) -> None:
-    """Text typed outside any form searches the person's own households."""
-    search = (message.text or "").strip()
-    searchable = len(search.encode()) <= SEARCH_MAX_BYTES and ":" not in search
-    page = await list_households(app, actor, search=search) if searchable else None
-    if page is None or page.total == 0:
-        await message.answer(
-            _(
-                "No household of yours matches “{search}”.\n"
-                "Type part of the head's name (for example 桂英) or the last digits of the "
-                "household number, or tap 🏠 My households for the whole list."
-            ).format(search=_echo(search))
-        )
-        return
-    if page.total == 1:
-        await show_card(message, app, actor, page.lines[0].household_id)
-        return
-    text, markup = render_page(page)
-    await message.answer(text, reply_markup=markup)
-
-
 def build_router() -> Router:
     router = Router(name="households")
     router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
     router.callback_query.register(turn_page, Page.filter())
     router.callback_query.register(open_card, HouseholdAction.filter(F.action == "card"))
-    router.message.register(
-        search_households, F.chat.type == "private", StateFilter(None), FreeText()
-    )
     return router

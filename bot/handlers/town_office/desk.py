@@ -17,16 +17,17 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.flags.platform_list import PlatformImportReport, PlatformRow, import_platform_flags
 from bot.core.households.history import find_households
 from bot.core.households.my_households import household_name
-from bot.core.policy import Actor
+from bot.core.policy import Actor, duties_of
 from bot.core.roster import changes as roster_changes
 from bot.core.roster.rows import RowsRejected
 from bot.domain.model import Role
 from bot.errors import DomainError
-from bot.handlers.households.history import send_history
+from bot.handlers.households.history import offer_found
 from bot.handlers.households.my_households import edit_in_place
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.menus import office_text
 from bot.messages.rendering import split_text
 from bot.storage.uow import App
 
@@ -51,23 +52,12 @@ class OfficeCancel(CallbackData, prefix="oc"):
     pass
 
 
-async def office_help(message: Message, actor: Actor) -> None:
-    if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
+async def office_help(message: Message, app: App, actor: Actor) -> None:
+    text = office_text(await duties_of(app, actor))
+    if text is None:
         await message.answer(_("These commands are for the town office and village admins."))
         return
-    await message.answer(
-        _(
-            "🏛 Town office\n"
-            "/flags: open red flags; tap one to add a measure, request or review removal, "
-            "record the county's decision.\n"
-            "/find NAME: any household's history (name, or last digits of its number).\n"
-            "/unassigned: households without a contact person, to reassign.\n"
-            "/newhousehold: add a newly found household (with the meeting record).\n"
-            "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
-            "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
-            "and 原因) here as a file to flag those households."
-        )
-    )
+    await message.answer(text)
 
 
 async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> None:
@@ -142,20 +132,7 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
             _("No household found. Type /find and part of a name or of the household number.")
         )
         return
-    if len(found) == 1:
-        await send_history(message, app, actor, found[0].id)
-        return
-    buttons = [
-        (
-            f"{household.village.name} {household_name(household)}",
-            HouseholdAction(action="history", household_id=household.id),
-        )
-        for household in found
-    ]
-    await message.answer(
-        _("Households found: {count}. Tap one.").format(count=len(found)),
-        reply_markup=inline_grid(buttons, columns=2),
-    )
+    await offer_found(message, app, actor, found)
 
 
 async def unassigned(message: Message, app: App, actor: Actor) -> None:
