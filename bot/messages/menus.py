@@ -23,18 +23,18 @@ COMMON_COMMANDS = (
 COMMANDS_BY_DUTY: dict[Duty, tuple[tuple[str, str], ...]] = {
     Duty.OWN_HOUSEHOLDS: (("recent", N_("Correct or withdraw your latest contacts")),),
     Duty.VILLAGE: (
-        ("flags", N_("Your village's open red flags; request a removal")),
+        ("flags", N_("Your village's open red flags (and requesting removal)")),
         ("export", N_("Your village's six forms as spreadsheets")),
         ("office", N_("What you can do for your village")),
     ),
     Duty.TOWN_OFFICE: (
-        ("flags", N_("Open red flags: measures, removal, the county's decision")),
+        ("flags", N_("Open red flags (measures, removal, the county's decision)")),
         ("summary", N_("Last month's contact coverage (or /summary 2026-03)")),
         ("export", N_("A village's six forms as spreadsheets")),
-        ("find", N_("Any household's history: /find and part of a name")),
+        ("find", N_("Any household's history (/find and part of a name)")),
         ("unassigned", N_("Households without a contact person, to reassign")),
         ("newhousehold", N_("Add a newly found household")),
-        ("deactivate", N_("A contact person who leaves: /deactivate and the name")),
+        ("deactivate", N_("A contact person who leaves (/deactivate and the name)")),
         ("office", N_("All town office commands")),
     ),
 }

@@ -77,8 +77,13 @@ async def test_the_town_office_gets_its_own_keyboard_help_and_command_menu(
     assert "/recent" not in menu
     assert menu["/summary"] == "上月联系覆盖情况（或 /summary 2026-03）"
 
-    # My households is not offered, so nobody is told to "ask the town office".
+    # My households is not offered; pressed on a keyboard from before, it points to the
+    # office's own buttons instead of telling the town office to ask the town office.
     assert "🏠 我的农户" not in await clerk.reply_keyboard_texts()
+    await clerk.send("🏠 我的农户")
+    answer = await clerk.next_message()
+    assert "下面的按钮" in answer.text and "联系镇扶贫办" not in answer.text
+    assert await clerk.reply_keyboard_texts() == OFFICE_KEYBOARD
 
 
 async def test_every_office_button_does_the_office_work_it_names(

@@ -19,12 +19,19 @@ from bot.core.households.my_households import (
     household_name,
     list_households,
 )
-from bot.core.policy import Actor
-from bot.domain.model import HouseholdStatus
+from bot.core.policy import Actor, duties_of
+from bot.domain.model import HouseholdStatus, Role
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
+from bot.messages.keyboards import (
+    LOG_CONTACT,
+    MY_HOUSEHOLDS,
+    HouseholdAction,
+    Page,
+    inline_grid,
+    main_menu,
+)
 from bot.storage.uow import App
 from bot.telegram.filters import MenuButton
 from bot.text_preview import IN_LIST, preview
@@ -46,6 +53,18 @@ def no_households_text() -> str:
     return _(
         "No households are assigned to you yet. The town office assigns them; "
         "please ask them if this is wrong."
+    )
+
+
+async def tell_no_households(message: Message, app: App, actor: Actor) -> None:
+    """No households of one's own: a contact person asks the town office; the town office
+    or a village admin (with an old keyboard, or typing) is shown their own buttons."""
+    if actor.role == Role.CONTACT:
+        await message.answer(no_households_text())
+        return
+    await message.answer(
+        _("You have no households of your own to contact. Your work is on the buttons below."),
+        reply_markup=main_menu(await duties_of(app, actor)),
     )
 
 
@@ -192,7 +211,7 @@ async def my_households(message: Message, app: App, actor: Actor, state: FSMCont
     await state.clear()  # a menu press leaves any form
     page = await list_households(app, actor)
     if page.total == 0:
-        await message.answer(no_households_text())
+        await tell_no_households(message, app, actor)
         return
     text, markup = render_page(page)
     await message.answer(text, reply_markup=markup)
