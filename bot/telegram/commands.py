@@ -46,11 +46,15 @@ async def publish_commands(bot: Bot, settings: Settings) -> None:
         # Lists set for every group by earlier versions: office work is not done there.
         await bot.delete_my_commands(scope=BotCommandScopeAllGroupChats(), language_code=language)
     if settings.town_office_chat_id is not None:
-        # One list for the whole group, in the town's language: members' apps differ.
-        await bot.set_my_commands(
-            _commands(OFFICE_GROUP_COMMANDS, settings.default_language),
-            scope=BotCommandScopeChat(chat_id=settings.town_office_chat_id),
-        )
+        # One list for the whole group, in the town's language: members' apps differ. A bot
+        # not (yet) in the group is refused; it must still start (`bangfu doctor` says why).
+        try:
+            await bot.set_my_commands(
+                _commands(OFFICE_GROUP_COMMANDS, settings.default_language),
+                scope=BotCommandScopeChat(chat_id=settings.town_office_chat_id),
+            )
+        except TelegramAPIError as error:
+            log.warning("command menu for the town office's group not set: %s", error)
 
 
 async def show_own_commands(bot: Bot, chat_id: int, duties: Iterable[Duty], language: str) -> None:

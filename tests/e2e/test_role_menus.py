@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.config import Settings
 from bot.core.onboarding.invites import create_invite
 from bot.core.policy import CLI_OPERATOR
 from bot.domain.model import Role
@@ -242,6 +243,19 @@ async def test_the_office_group_lists_the_office_commands_and_other_groups_none(
         "/office",
     ]
     assert await member.command_menu(other) == {}
+
+
+async def test_an_office_group_the_bot_is_not_in_does_not_keep_the_bot_from_starting(
+    settings: Settings, running_bot: RunningBot, make_user, register_person
+) -> None:  # type: ignore[no-untyped-def]
+    settings.town_office_chat_id = -1009999999  # a group the bot was never added to
+    await running_bot.restart()  # commands are published as it starts
+
+    phone: TelegramUser = make_user("王建华")
+    await register_person("王建华", Role.CONTACT, telegram_user=phone)
+    await phone.send("/help")
+    await phone.expect("王建华")
+    assert "/recent" in await phone.command_menu()
 
 
 async def test_language_is_asked_in_both_languages_and_switches_the_command_menu(
