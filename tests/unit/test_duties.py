@@ -14,7 +14,7 @@ from bot.core.policy import Duty, duties_of
 from bot.domain.model import HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.messages.menus import commands_for
-from bot.storage.models import OutboxMessage
+from bot.storage.models import Assignment, OutboxMessage
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder
 
@@ -55,8 +55,13 @@ async def test_not_contacted_is_the_villages_for_its_admin_and_the_towns_for_the
     li = await build.person("李红梅", village=shanqian)
     zhang = await build.household(hekou, "张桂英", wang)
     await build.household(hekou, "何玉珍", wang)
-    await build.household(shanqian, "刘秀兰", li)
+    liu = await build.household(shanqian, "刘秀兰", li)
     await build.contact(zhang, wang, date(2026, 3, 2))  # contacted this month
+    async with app.uow() as uow:  # 刘秀兰 has two contact persons: listed twice, counted once
+        uow.session.add(
+            Assignment(household_id=liu.id, person_id=wang.person_id, started_at=uow.clock.now())
+        )
+        await uow.commit()
     admin = await build.person("陈书记", Role.VILLAGE_ADMIN, hekou)
     office = await build.person("周主任", Role.TOWN_OFFICE)
 
@@ -66,6 +71,8 @@ async def test_not_contacted_is_the_villages_for_its_admin_and_the_towns_for_the
     town = await not_contacted_this_month(app, office)
     assert town.households == 2 and str(town.month) == "2026-03"
     assert {v.village for v in town.villages} == {"河口村", "山前村"}
+    shanqian_left = next(v for v in town.villages if v.village == "山前村")
+    assert [p.person for p in shanqian_left.people] == ["李红梅", "王建华"]
     with pytest.raises(NotAllowed):
         await not_contacted_this_month(app, wang)
 

@@ -32,10 +32,12 @@ class PersonLeft:
 class VillageLeft:
     village: str
     people: list[PersonLeft] = field(default_factory=list)
+    household_ids: set[int] = field(default_factory=set)
 
     @property
     def households(self) -> int:
-        return sum(len(person.households) for person in self.people)
+        """Each household once, though listed under each of its contact persons."""
+        return len(self.household_ids)
 
 
 @dataclass(frozen=True)
@@ -71,4 +73,5 @@ async def not_contacted_this_month(app: App, actor: Actor) -> NotContacted:
                 people[key] = PersonLeft(row.person.name if row.person else None)
                 village.people.append(people[key])
             people[key].households.append(household_name(household))
+            village.household_ids.add(household.id)
     return NotContacted(month, list(villages.values()))
