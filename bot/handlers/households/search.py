@@ -1,7 +1,7 @@
 """Text typed outside any form: a search for a household by part of the head's name or the
 last digits of 户编号. First among the person's own households (their card, to log a
-contact); then, for the town office and village admins, among all they may read (its
-history). Anything else gets one line saying what to do instead."""
+contact); then among all they may read (its history: for the town office any household,
+for a village admin the village's). Anything else gets one line saying what to do instead."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from aiogram.types import Message
 from bot.core.households.history import find_households
 from bot.core.households.my_households import list_households
 from bot.core.policy import Actor, duties_of
-from bot.domain.model import Role
 from bot.handlers.households.history import offer_found
 from bot.handlers.households.my_households import SEARCH_MAX_BYTES, render_page, show_card
 from bot.i18n import gettext as _
@@ -32,11 +31,12 @@ async def search_households(message: Message, app: App, actor: Actor) -> None:
             text, markup = render_page(page)
             await message.answer(text, reply_markup=markup)
             return
-        if actor.role != Role.CONTACT:
-            found = await find_households(app, actor, search)
-            if found:
-                await offer_found(message, app, actor, found)
-                return
+        # Beyond one's own list: what the service lets this person read (for the town office
+        # any household, for a village admin the village's).
+        found = await find_households(app, actor, search)
+        if found:
+            await offer_found(message, app, actor, found)
+            return
     # Often a greeting or a question rather than a name: say what works, in one line.
     await message.answer(
         _(
