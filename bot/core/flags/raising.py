@@ -66,7 +66,7 @@ async def raise_flag(
         f"flag:{flag.id}:village",
         MessageKind.VILLAGE_FLAG,
         {"flag_id": flag.id},
-        urgent=True,
+        # The village helps in the morning: unlike the office's alert, it waits out quiet hours.
     )
     return flag
 
