@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView, deadline_stands
+from bot.core.flags.removal import FlagAct
 from bot.core.policy import Duty
 from bot.domain.model import FlagStatus
 from bot.i18n import N_
@@ -49,10 +51,23 @@ BUTTONS_BY_DUTY: dict[Duty, tuple[str, ...]] = {
 }
 
 
-class HouseholdAction(CallbackData, prefix="hh"):
-    """A press on a household: open its card, log a contact, report a risk."""
+class HouseholdAct(StrEnum):
+    """What a button on a household does."""
 
-    action: str  # "card" | "log" | "risk"
+    CARD = "card"  # open its card
+    LOG = "log"  # ✍️ log a contact
+    RISK = "risk"  # 🚩 report a risk
+    HISTORY = "history"  # 📜 its history
+    MEASURE = "measure"  # ➕ add a measure to its plan
+    REASSIGN = "reassign"  # give it another contact person (town office)
+    CATEGORY = "category"  # 🔁 change its category (town office)
+    ADJUST = "adjust"  # ➖ adjust it out of monitoring (town office)
+
+
+class HouseholdAction(CallbackData, prefix="hh"):
+    """A press on a household; its id is untrusted, the services check it."""
+
+    action: HouseholdAct
     household_id: int
 
 
@@ -95,11 +110,19 @@ def inline_grid(
     return builder.as_markup()
 
 
-class FlagAction(CallbackData, prefix="flag"):
-    """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
-    open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
+class FlagButton(StrEnum):
+    """Flag buttons that are not an act on the flag itself (those are FlagAct's)."""
 
-    action: str  # "ack" | "deadline" | "open" | a FlagAct value
+    OPEN = "open"  # 📋 open the flag's card
+    DEADLINE = "deadline"  # ⏱ set the deadline to `days`
+
+
+class FlagAction(CallbackData, prefix="flag"):
+    """A press under a red-flag alert or card: one of the acts the flag's card offers
+    (acknowledge, add a measure, ask for or decide its removal), or open its card, or give a
+    deadline of `days`. The flag id is untrusted: the services check it."""
+
+    action: FlagAct | FlagButton
     flag_id: int
     days: int = 0
 
@@ -110,16 +133,18 @@ def flag_alert_keyboard(view: FlagView, today: date) -> InlineKeyboardMarkup:
     flag_id = view.flag.id
     acknowledge: list[tuple[str, CallbackData | str]] = []
     if view.flag.status == FlagStatus.RAISED:
-        acknowledge.append((_("✅ Acknowledge"), FlagAction(action="ack", flag_id=flag_id)))
+        acknowledge.append(
+            (_("✅ Acknowledge"), FlagAction(action=FlagAct.ACKNOWLEDGE, flag_id=flag_id))
+        )
     deadlines: list[tuple[str, CallbackData | str]] = []
     if not deadline_stands(view.flag, today):
         deadlines = [
             (
                 _("⏱ {days} days").format(days=days),
-                FlagAction(action="deadline", flag_id=flag_id, days=days),
+                FlagAction(action=FlagButton.DEADLINE, flag_id=flag_id, days=days),
             )
             for days in DEADLINE_CHOICES
         ]
     # The card: measures, the household's history, and the way to removal (销号).
-    acknowledge.append((_("📋 Details"), FlagAction(action="open", flag_id=flag_id)))
+    acknowledge.append((_("📋 Details"), FlagAction(action=FlagButton.OPEN, flag_id=flag_id)))
     return inline_grid(acknowledge, footer=deadlines)

@@ -17,11 +17,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags.acknowledgement import FlagView
+from bot.core.flags.removal import FlagAct
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, flag_alert_keyboard
+from bot.messages.keyboards import FlagAction, FlagButton, flag_alert_keyboard
 from bot.messages.notices import flag_alert_text
 from bot.storage.uow import App
 
@@ -95,6 +96,6 @@ def _village(view: FlagView) -> str:
 
 def build_router() -> Router:
     router = Router(name="flag_alerts")
-    router.callback_query.register(acknowledge, FlagAction.filter(F.action == "ack"))
-    router.callback_query.register(set_deadline, FlagAction.filter(F.action == "deadline"))
+    router.callback_query.register(acknowledge, FlagAction.filter(F.action == FlagAct.ACKNOWLEDGE))
+    router.callback_query.register(set_deadline, FlagAction.filter(F.action == FlagButton.DEADLINE))
     return router

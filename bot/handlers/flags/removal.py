@@ -18,11 +18,11 @@ from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError, InvalidInput
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import begin_in_private
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
-from bot.messages.keyboards import FlagAction, inline_grid
+from bot.messages.keyboards import FlagAction, FlagButton, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 
@@ -61,7 +61,7 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
     buttons = [
         (
             f"🚩 {_name(panel)} · {flag_status_text(panel)}",
-            FlagAction(action="open", flag_id=panel.flag.id),
+            FlagAction(action=FlagButton.OPEN, flag_id=panel.flag.id),
         )
         for panel in shown
     ]
@@ -167,8 +167,8 @@ def _county_decision(app: App, typed: str) -> tuple[date, str]:
 def build_router() -> Router:
     router = Router(name="flag_steps")
     router.message.register(list_open_flags, Command("flags"))
-    router.callback_query.register(open_flag, FlagAction.filter(F.action == "open"))
-    router.callback_query.register(approve, FlagAction.filter(F.action == FlagAct.APPROVE.value))
+    router.callback_query.register(open_flag, FlagAction.filter(F.action == FlagButton.OPEN))
+    router.callback_query.register(approve, FlagAction.filter(F.action == FlagAct.APPROVE))
     router.callback_query.register(
         ask_for_text,
         FlagAction.filter(
