@@ -18,11 +18,11 @@ from enum import StrEnum
 
 from sqlalchemy import Select, and_, exists, select
 
-from bot.domain.model import Role
+from bot.domain.model import HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.storage.models import Assignment, Household, RedFlag
-from bot.storage.uow import UnitOfWork
+from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,34 @@ def require(actor: Actor, act: Act) -> None:
     roles, refusal = ALLOWED[act]
     if actor.role not in roles:
         raise NotAllowed(refusal)
+
+
+class Duty(StrEnum):
+    """A part of the work a person does with the bot; their menu, help and command list are
+    made of the parts they have. A clerk or a village admin who also has households
+    assigned (帮扶) does both."""
+
+    OWN_HOUSEHOLDS = "own_households"  # 帮扶联系人: the households assigned to them
+    VILLAGE = "village"  # 村两委: their village's red flags, uncontacted list and forms
+    TOWN_OFFICE = "town_office"  # 镇扶贫办: the whole town's work
+
+
+async def duties_of(app: App, actor: Actor) -> tuple[Duty, ...]:
+    """The actor's duties, their role's own first."""
+    if actor.role == Role.CONTACT:
+        return (Duty.OWN_HOUSEHOLDS,)
+    desk = Duty.TOWN_OFFICE if actor.role == Role.TOWN_OFFICE else Duty.VILLAGE
+    async with app.uow() as uow:
+        query = select(
+            exists().where(
+                Assignment.person_id == (actor.person_id or -1),
+                Assignment.ended_at.is_(None),
+                Assignment.household_id == Household.id,
+                Household.status == HouseholdStatus.MONITORED,
+            )
+        )
+        has_households = bool((await uow.session.execute(query)).scalar_one())
+    return (desk, Duty.OWN_HOUSEHOLDS) if has_households else (desk,)
 
 
 class ChatKind(StrEnum):

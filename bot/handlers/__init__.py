@@ -18,10 +18,12 @@ from bot.handlers.flags import removal as flag_steps
 from bot.handlers.flags import risk_report as risk
 from bot.handlers.households import history as household_history
 from bot.handlers.households import my_households as households
+from bot.handlers.households import search as household_search
 from bot.handlers.onboarding import gate, menu
 from bot.handlers.onboarding import start as onboarding
 from bot.handlers.reports import summary_and_forms as reports
 from bot.handlers.roster import changes as roster_forms
+from bot.handlers.town_office import buttons as desk_buttons
 from bot.handlers.town_office import desk as town_office
 from bot.handlers.town_office import escalations, invites, office_group
 from bot.telegram.chat_scope import OfficeChatsOnly
@@ -53,6 +55,7 @@ def build_router() -> Router:
         corrections.build_router(),
         households.build_router(),
         month.build_router(),
+        household_search.build_router(),  # last: typed text no form or button took
     )
 
     # The town office's work, in its group as well as in private: alert buttons, flag removal,
@@ -71,6 +74,7 @@ def build_router() -> Router:
         escalations.build_router(),
         reports.build_router(),
         invites.build_router(),
+        desk_buttons.build_router(),
     )
 
     # Help, language and the reply keyboard are the person's own; its catch-all for stale

@@ -18,7 +18,7 @@ from bot.clock import Month, days_left_in_month, local_minute
 from bot.core.coverage import reminders
 from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
-from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView
+from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView, deadline_stands
 from bot.core.households.my_households import NamedHousehold, household_name
 from bot.core.households.ordering import by_group_and_pinyin
 from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
@@ -113,8 +113,9 @@ async def flag_alert(uow: UnitOfWork, row: OutboxMessage, language: str) -> list
     if view is None or not view.is_open or not _still_true(view, occasion):
         return []
     with use_language(language):
-        text = flag_alert_text(view, row.payload, uow.clock.tz)
-        return [OutgoingMessage(text, flag_alert_keyboard(view))]
+        today = uow.clock.today()
+        text = flag_alert_text(view, row.payload, uow.clock.tz, today)
+        return [OutgoingMessage(text, flag_alert_keyboard(view, today))]
 
 
 def _still_true(view: FlagView, occasion: str | None) -> bool:
@@ -126,8 +127,9 @@ def _still_true(view: FlagView, occasion: str | None) -> bool:
     return True
 
 
-def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> str:
-    """The alert as the town office reads it; `payload` says whether it is a repeat, and why."""
+def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo, today: date) -> str:
+    """The alert as the town office reads it; `payload` says whether it is a repeat, and why
+    (empty: the alert edited to the flag's state now). It ends with what to do next."""
     flag, household = view.flag, view.household
     repeat, occasion = int(payload.get("repeat", 0)), payload.get("occasion")
     lines = [_("🚩 Red flag")]
@@ -168,8 +170,10 @@ def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> st
     lines.append("")
     if flag.status == FlagStatus.RAISED:
         lines.append(_("Please acknowledge it, then set a deadline to remove the risk."))
+    elif not deadline_stands(flag, today):
+        lines.append(_("Please set a deadline to remove the risk."))
     else:
-        lines.append(_("Set or change the deadline to remove the risk."))
+        lines.append(_("Measures and the way to removal: 📋 Details."))
     return "\n".join(lines)
 
 

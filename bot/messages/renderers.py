@@ -21,6 +21,7 @@ RENDERERS: Mapping[str, Renderer] = {
     MessageKind.PERSON_UNREACHABLE: notices.person_to_reassign,
     MessageKind.PERSON_INACTIVE: notices.person_to_reassign,
     MessageKind.FLAG_ALERT: notices.flag_alert,
+    MessageKind.VILLAGE_FLAG: flag_notices.village_flag,
     MessageKind.FLAG_REMOVAL_REQUEST: flag_notices.removal_request,
     MessageKind.FLAG_DECISION: flag_notices.flag_decision,
     MessageKind.MONTHLY_SUMMARY: summary_notices.monthly_summary,

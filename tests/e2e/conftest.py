@@ -64,7 +64,7 @@ class RunningBot:
     async def start(self) -> None:
         self.bot = build_bot(self.app.settings)
         self.dispatcher = build_dispatcher(self.app)
-        await publish_commands(self.bot, self.app.settings.default_language)
+        await publish_commands(self.bot, self.app.settings)
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,

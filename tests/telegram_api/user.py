@@ -260,6 +260,12 @@ class TelegramUser(ChatView):
         rows = self.chat.reply_keyboard()
         return [list(row) for row in rows] if rows is not None else None
 
+    async def command_menu(self, chat: ChatView | None = None) -> dict[str, str]:
+        """The "/" commands this person's app lists in their private chat (or in `chat`), in
+        order, each with its description: {"/help": "使用说明和菜单", ...}."""
+        await self.telegram.settled()
+        return self.telegram.command_menu((chat or self).chat_id, self.id, self.language_code)
+
     async def reply_keyboard_texts(self) -> list[str]:
         """The labels of the reply keyboard shown now (empty when there is none)."""
         await self.telegram.settled()

@@ -62,9 +62,11 @@ class PersonAudience:
 
 @dataclass(frozen=True)
 class VillageAdmins:
-    """The village's admins on Telegram; the town office when the village has none."""
+    """The village's admins on Telegram; the town office when the village has none, unless
+    `or_town_office` is False (news the town office has had already)."""
 
     village_id: int
+    or_town_office: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,12 @@ async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audie
             return [person_recipient(person_id)]
         case ChatAudience(chat_id):
             return [chat_recipient(chat_id)]
-        case VillageAdmins(village_id):
+        case VillageAdmins(village_id, or_town_office):
             admins = await _reachable_people(uow, Role.VILLAGE_ADMIN, village_id)
             if admins:
                 return [person_recipient(person_id) for person_id in admins]
+            if not or_town_office:
+                return []
             return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
         case TownOffice():
             return await town_office_recipients(uow, settings) or [TOWN_OFFICE]

@@ -11,7 +11,7 @@ from aiogram.types import Message
 from bot.core.coverage.progress import MonthProgress, progress_this_month
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
-from bot.handlers.households.my_households import no_households_text
+from bot.handlers.households.my_households import tell_no_households
 from bot.i18n import gettext as _
 from bot.messages.keyboards import THIS_MONTH, HouseholdAct, HouseholdAction, LogPage, inline_grid
 from bot.messages.notices import ALL_LEFT, FIRST_FEW
@@ -47,7 +47,7 @@ async def this_month(message: Message, app: App, actor: Actor, state: FSMContext
     await state.clear()  # a menu press leaves any form
     progress = await progress_this_month(app, actor)
     if progress.total == 0:
-        await message.answer(no_households_text())
+        await tell_no_households(message, app, actor)
         return
     buttons = [
         (
