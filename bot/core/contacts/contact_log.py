@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,7 +23,8 @@ from bot.config import Settings
 from bot.core.contacts import rules
 from bot.core.contacts.income import audit_text, restore_income, update_income
 from bot.core.coverage.progress import MonthProgress, month_progress
-from bot.core.flags.raising import raise_flag
+from bot.core.flags.raising import problem_reason, raise_flag
+from bot.core.flags.retraction import FlagsFollowed, follow_contact
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor, own_household
 from bot.domain.model import (
@@ -35,8 +36,7 @@ from bot.domain.model import (
     Guarantee,
 )
 from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.i18n import N_, use_language
-from bot.i18n import gettext as _
+from bot.i18n import N_
 from bot.storage.models import Assignment, Contact, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
@@ -47,8 +47,6 @@ OUTSIDE_WINDOW = N_(
 )
 NOT_YOUR_CONTACT = N_("That contact is not one of yours.")
 ALREADY_WITHDRAWN = N_("This contact has already been withdrawn.")
-FLAG_REASON = N_("Problem found at a contact: {problems}.")
-FLAG_REASON_NOTE = N_("Note: {note}")
 
 
 def new_draft_key() -> str:
@@ -96,6 +94,7 @@ class ChangedContact:
     progress: MonthProgress
     flag_raised: bool = False
     already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers
+    flags: FlagsFollowed = field(default_factory=FlagsFollowed)  # its flags, as they followed
 
 
 @dataclass(frozen=True)
@@ -181,12 +180,10 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
 
 
 async def _flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
-    """The guarantee problems an open guarantee flag on the household already covers: those of
-    the contacts that raised them. Reporting one again must not alert the town office again."""
+    """The guarantee problems an open guarantee flag on the household already covers: those
+    each was raised for. Reporting one again must not alert the town office again."""
     rows = await uow.session.execute(
-        select(Contact.problems)
-        .join(RedFlag, RedFlag.contact_id == Contact.id)
-        .where(
+        select(RedFlag.problems).where(
             RedFlag.household_id == household_id,
             RedFlag.source == FlagSource.GUARANTEE,
             RedFlag.status.in_(OPEN_FLAG_STATUSES),
@@ -208,8 +205,8 @@ async def _flag_uncovered(
     uncovered = [key for key in problems if key not in covered]
     if not uncovered:
         return False
-    reason = _flag_reason(app, uncovered, contact.note)
-    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
+    reason = problem_reason(app.settings, uncovered, contact.note)
+    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id, uncovered)
     return True
 
 
@@ -265,16 +262,6 @@ async def _saved_draft(uow: UnitOfWork, actor: Actor, draft_key: str) -> LoggedC
     )
 
 
-def _flag_reason(app: App, problems: Sequence[str], note: str | None) -> str:
-    """The flag's reason, in the town's language: the town office reads it."""
-    with use_language(app.settings.default_language):
-        labels = _(", ").join(Guarantee(key).label for key in problems)
-        reason = _(FLAG_REASON).format(problems=labels)
-        if note:
-            reason += " " + _(FLAG_REASON_NOTE).format(note=note)
-    return reason
-
-
 # ---- correcting and withdrawing one's own contact -------------------------------------------
 
 
@@ -303,8 +290,8 @@ async def editable_contact(app: App, actor: Actor, contact_id: int) -> ContactLi
 
 
 async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedContact:
-    """Withdraw one's own contact; it no longer counts for its month. Flags it raised stay:
-    the town office closes flags."""
+    """Withdraw one's own contact; it no longer counts for its month. The red flags it raised
+    are taken back with it (or, once the town office acted on them, the office is asked)."""
     async with app.uow() as uow:
         contact, household = await _own_editable(uow, app.settings, actor, contact_id)
         contact.status = ContactStatus.WITHDRAWN
@@ -322,9 +309,10 @@ async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedCo
                 "after": {"status": str(ContactStatus.WITHDRAWN)},
             },
         )
+        flags = await follow_contact(uow, actor, contact)
         progress = await month_progress(uow, actor)
         await uow.commit()
-    return ChangedContact(contact, household_name(household), progress)
+    return ChangedContact(contact, household_name(household), progress, flags=flags)
 
 
 async def correct_contact(
@@ -332,7 +320,8 @@ async def correct_contact(
 ) -> ChangedContact:
     """Change the date, channel, guarantees, events, income or note of one's own contact, by
     the same rules as logging it. A guarantee problem that was not there before raises a red
-    flag, unless an open guarantee flag on the household covers it already."""
+    flag, unless an open guarantee flag on the household covers it already; a problem taken
+    away takes back the flag it raised (see bot/core/flags/retraction.py)."""
     async with app.uow() as uow:
         contact, household = await _own_editable(uow, app.settings, actor, contact_id)
         covered = await _flagged_problems(uow, household.id)
@@ -370,6 +359,7 @@ async def correct_contact(
             )
         if "income" in changed and contact.income is not None:
             update_income(uow, actor, household, contact, contact.income)
+        flags = await follow_contact(uow, actor, contact)
         flagged = await _flag_uncovered(uow, app, actor, household, contact, new_problems, covered)
         progress = await month_progress(uow, actor)
         await uow.commit()
@@ -379,6 +369,7 @@ async def correct_contact(
         progress,
         flagged,
         already_flagged=[key for key in new_problems if key in covered],
+        flags=flags,
     )
 
 

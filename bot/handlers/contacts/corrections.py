@@ -23,6 +23,7 @@ from bot.core.contacts import rules as contact_rules
 from bot.core.dates import parse_day
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.domain.problems import problem_list
 from bot.errors import DomainError, InvalidInput
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
@@ -34,6 +35,7 @@ from bot.messages.contact_views import (
     contact_summary,
     day_buttons,
     drop_buttons,
+    followed_flags_lines,
     guarantees_keyboard,
     guarantees_prompt,
     leave_form,
@@ -79,7 +81,7 @@ def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
 def already_flagged_line(problems: Sequence[str]) -> str:
     """For problems an open red flag already covers: no second flag, and no second alert."""
     return _("🚩 Already flagged and still open: {problems}. No new alert was sent.").format(
-        problems=_(", ").join(Guarantee(key).label for key in problems)
+        problems=problem_list(problems)
     )
 
 
@@ -133,6 +135,7 @@ async def _apply(
     changed = await contacts.correct_contact(app, actor, contact_id, correction)
     line = contacts.ContactLine(changed.contact, changed.household_name)
     lines = [_("Corrected ✅"), _summary(line, app), progress_line(changed.progress)]
+    lines += followed_flags_lines(changed.flags)
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
     if changed.already_flagged:
@@ -218,7 +221,8 @@ async def withdraw(
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
         name=changed.household_name, day=changed.contact.occurred_on.isoformat()
     )
-    await show(query, text + "\n" + progress_line(changed.progress))
+    lines = [text, progress_line(changed.progress), *followed_flags_lines(changed.flags)]
+    await show(query, "\n".join(lines))
 
 
 # ---- correcting -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.core.households.my_households import (
 )
 from bot.core.policy import Actor
 from bot.domain.model import HouseholdStatus
+from bot.domain.problems import problem_wording
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -133,7 +134,7 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
         for contact in card.recent_contacts:
             found = (
                 _("problems found ({guarantees})").format(
-                    guarantees=listing(problem.label for problem in contact.problems)
+                    guarantees=listing(problem_wording(problem) for problem in contact.problems)
                 )
                 if contact.problems
                 else _("all six fine")
