@@ -209,6 +209,7 @@ async def test_a_withdrawn_contact_takes_its_flag_back_and_the_office_reads_why(
     alert = await town.group.expect("🚩 红色预警")
 
     await town.contact.press("↩ 撤回")
+    assert "它引发的红色预警也会一起撤回" in town.contact.last_message.text
     await town.contact.press("↩ 确定撤回")
     assert "红色预警已撤回" in town.contact.last_message.text
 

@@ -130,7 +130,12 @@ async def _withdraw(
     before = str(flag.status)
     flag.status = FlagStatus.WITHDRAWN
     flag.withdrawn_at = uow.clock.now()
-    why = "office_decided" if by_office else f"contact_{contact.status if contact else ''}"
+    if by_office:
+        why = "office_decided"
+    elif contact is not None and contact.status == ContactStatus.WITHDRAWN:
+        why = "contact_withdrawn"
+    else:
+        why = "contact_corrected"
     uow.audit(
         actor.person_id,
         actor.label,

@@ -206,6 +206,10 @@ async def ask_withdraw(
         + "\n"
         + _summary(line, app)
     )
+    if line.contact.problems:  # say it before: the town office was alerted about them
+        text += "\n" + _(
+            "🚩 The red flag it raised goes with it (if the town office acted on it, they decide)."
+        )
     buttons = [(_("↩ Yes, withdraw"), press("withdraw_yes")), (_("Keep it"), press("keep"))]
     await show(query, text, inline_grid(buttons, columns=2))
 
