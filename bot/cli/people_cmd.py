@@ -12,6 +12,7 @@ from aiohttp import ClientError
 from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
+from bot.core.onboarding import first_start
 from bot.core.onboarding import invites as onboarding
 from bot.core.policy import CLI_OPERATOR
 from bot.domain.model import Role
@@ -84,8 +85,8 @@ async def _bot_username(app: App, settings: Settings) -> str | None:
             log.warning("Telegram did not answer getMe (%s); using the remembered name", error)
         else:
             if me.username:
-                await onboarding.remember_bot_username(app, me.username)
+                await first_start.remember_bot_username(app, me.username)
                 return me.username
         finally:
             await bot.session.close()
-    return await onboarding.bot_username(app)
+    return await first_start.bot_username(app)

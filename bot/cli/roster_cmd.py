@@ -10,8 +10,9 @@ from bot.cli.output import say, shell_command
 from bot.config import Settings
 from bot.core import demo
 from bot.core.policy import CLI_OPERATOR
-from bot.core.roster.importing import RosterImportReport, import_roster, write_roster_template
+from bot.core.roster.importing import RosterImportReport, import_roster
 from bot.core.roster.rows import RowsRejected
+from bot.documents.roster_sheet import read_roster, write_roster_template
 from bot.i18n import gettext as _
 from bot.i18n import join_list
 from bot.storage.migrate import upgrade
@@ -83,7 +84,7 @@ async def import_roster_file(settings: Settings, args: argparse.Namespace) -> in
     upgrade(settings.database_url)
     app = build_app(settings)
     try:
-        report = await import_roster(app, CLI_OPERATOR, args.file)
+        report = await import_roster(app, CLI_OPERATOR, read_roster(args.file))
     except RowsRejected as rejected:
         say_rejected(rejected)
         return 1

@@ -8,23 +8,20 @@ drawn from a fixed seed, so every demo town is the same town.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import random
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import count
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.clock import FrozenClock, Month
 from bot.core.flags.raising import raise_flag
 from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.roster.columns import HEADERS, Table, roster_rows
 from bot.core.roster.importing import import_roster
-from bot.documents.roster_sheet import HEADERS
 from bot.domain.model import (
     ROSTER_NAME_BY_CATEGORY,
     Category,
@@ -125,11 +122,10 @@ async def fill_demo_town(app: App) -> DemoTown:
     imported_at = datetime.combine(
         last_month.first_day - timedelta(days=3), time(9, 0), app.clock.tz
     )
-    with tempfile.TemporaryDirectory() as folder:
-        roster = Path(folder) / "demo-roster.csv"
-        _write_roster(roster, _roster_rows(rng))
-        past = dataclasses.replace(app, clock=FrozenClock(app.clock.tz, imported_at))
-        report = await import_roster(past, CLI_OPERATOR, roster)
+    table: Table = [list(HEADERS)]
+    table += [[row[header] for header in HEADERS] for row in _roster_rows(rng)]
+    past = dataclasses.replace(app, clock=FrozenClock(app.clock.tz, imported_at))
+    report = await import_roster(past, CLI_OPERATOR, roster_rows(table))
 
     async with app.uow() as uow:
         pairs = await _households_and_contacts(uow)
@@ -182,13 +178,6 @@ def _roster_rows(rng: random.Random) -> list[dict[str, str]]:
                 }
             )
     return rows
-
-
-def _write_roster(path: Path, rows: Sequence[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(HEADERS))
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def _unique_name(rng: random.Random, male: bool, used: set[str]) -> str:

@@ -58,6 +58,55 @@ class Actor:
 CLI_OPERATOR = Actor(person_id=None, name="cli", role=Role.TOWN_OFFICE)
 
 
+class Act(StrEnum):
+    """What only some roles may do at all. Which households or village it may touch (the
+    scope) is then checked by the functions below (`readable_household`, `readable_flag`…)."""
+
+    IMPORT_ROSTER = "import_roster"
+    CHANGE_ROSTER = "change_roster"
+    INVITE = "invite"
+    ACKNOWLEDGE_FLAG = "acknowledge_flag"  # and set its deadline
+    DECIDE_REMOVAL = "decide_removal"  # review a 销号 request, record the county's decision
+    IMPORT_PLATFORM_LIST = "import_platform_list"
+    READ_TOWN_SUMMARY = "read_town_summary"
+
+
+TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
+# role × act: who may; and the sentence that refuses anyone else, naming what was refused.
+ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
+    Act.IMPORT_ROSTER: (TOWN_OFFICE, N_("Only the town office can import the roster.")),
+    Act.CHANGE_ROSTER: (TOWN_OFFICE, N_("Only the town office can change the roster.")),
+    Act.INVITE: (TOWN_OFFICE, N_("Only the town office can invite people.")),
+    Act.ACKNOWLEDGE_FLAG: (
+        TOWN_OFFICE,
+        N_("Only the town office can acknowledge a red flag or set its deadline."),
+    ),
+    Act.DECIDE_REMOVAL: (
+        TOWN_OFFICE,
+        N_("Only the town office can review a removal or record the county's decision."),
+    ),
+    Act.IMPORT_PLATFORM_LIST: (
+        TOWN_OFFICE,
+        N_("Only the town office can import the platform's red-flag list."),
+    ),
+    Act.READ_TOWN_SUMMARY: (
+        TOWN_OFFICE,
+        N_("Only the town office can read the town's monthly summary."),
+    ),
+}
+
+
+def may(actor: Actor, act: Act) -> bool:
+    return actor.role in ALLOWED[act][0]
+
+
+def require(actor: Actor, act: Act) -> None:
+    """Refuse (NotAllowed, in the person's words) an act the actor's role may not do."""
+    roles, refusal = ALLOWED[act]
+    if actor.role not in roles:
+        raise NotAllowed(refusal)
+
+
 class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 

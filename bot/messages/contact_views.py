@@ -4,15 +4,11 @@ correcting one share (the channel buttons, the six-guarantee toggles, the summar
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from datetime import date
 from decimal import Decimal
 
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.core.coverage.progress import MonthProgress
 from bot.core.flags.retraction import FlagsFollowed
@@ -29,7 +25,6 @@ LEAVING_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, HELP)
 ALL_FINE = N_("✅ All six fine")
 DONE = N_("Done ➡")
 TAP_A_BUTTON = N_("Please tap one of the buttons.")
-FORM_FINISHED = N_("This form is finished. Nothing was changed.")
 
 Press = Callable[..., CallbackData]  # (step, value="") → the button's callback data
 
@@ -151,32 +146,3 @@ def day_buttons(press: Press) -> list[tuple[str, CallbackData]]:
         (_("📅 Yesterday"), press("day", "1")),
         (_("📅 Other day"), press("type_day", "")),
     ]
-
-
-async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message's text and buttons: the form stays one message."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-        except TelegramBadRequest as error:
-            if "not modified" not in str(error):  # too old to edit: send it afresh
-                await query.message.answer(text, reply_markup=markup)
-    else:
-        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
-
-
-async def drop_buttons(message: Message, message_id: int | None) -> None:
-    """Take the buttons off an earlier form message, so only the latest one can be pressed."""
-    if message_id is None:
-        return
-    with suppress(TelegramBadRequest):  # already gone or unchanged: nothing to take off
-        await message.bot.edit_message_reply_markup(  # type: ignore[union-attr]
-            chat_id=message.chat.id, message_id=message_id, reply_markup=None
-        )
-
-
-async def leave_form(message: Message, state: FSMContext) -> None:
-    """A menu button pressed inside a form: the form ends and the button does its usual job."""
-    await state.clear()
-    raise SkipHandler

@@ -7,12 +7,14 @@ and is never trusted: the services check every id it carries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView
+from bot.core.flags.removal import FlagAct
 from bot.domain.model import FlagStatus, Role
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -24,10 +26,23 @@ HELP = N_("❓ Help")
 MENU_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, LOG_CONTACT, HELP)
 
 
-class HouseholdAction(CallbackData, prefix="hh"):
-    """A press on a household: open its card, log a contact, report a risk."""
+class HouseholdAct(StrEnum):
+    """What a button on a household does."""
 
-    action: str  # "card" | "log" | "risk"
+    CARD = "card"  # open its card
+    LOG = "log"  # ✍️ log a contact
+    RISK = "risk"  # 🚩 report a risk
+    HISTORY = "history"  # 📜 its history
+    MEASURE = "measure"  # ➕ add a measure to its plan
+    REASSIGN = "reassign"  # give it another contact person (town office)
+    CATEGORY = "category"  # 🔁 change its category (town office)
+    ADJUST = "adjust"  # ➖ adjust it out of monitoring (town office)
+
+
+class HouseholdAction(CallbackData, prefix="hh"):
+    """A press on a household; its id is untrusted, the services check it."""
+
+    action: HouseholdAct
     household_id: int
 
 
@@ -69,11 +84,22 @@ def inline_grid(
     return builder.as_markup()
 
 
-class FlagAction(CallbackData, prefix="flag"):
-    """A press under a red-flag alert or card: acknowledge it, give a deadline of `days`, or
-    open its card and act on it (scheduler/flag_notices.py: FlagAct values and "open")."""
+class FlagButton(StrEnum):
+    """Flag buttons that are not an act on the flag itself (those are FlagAct's)."""
 
-    action: str  # "ack" | "deadline" | "open" | a FlagAct value
+    OPEN = "open"  # 📋 open the flag's card
+    DEADLINE = "deadline"  # ⏱ set the deadline to `days`
+    # The office's answer when a flag's contact was taken back after it acted on the flag.
+    KEEP = "keep"  # 🚩 keep the flag open
+    RETRACT = "retract"  # ↩️ withdraw it
+
+
+class FlagAction(CallbackData, prefix="flag"):
+    """A press under a red-flag alert or card: one of the acts the flag's card offers
+    (acknowledge, add a measure, ask for or decide its removal), or open its card, or give a
+    deadline of `days`. The flag id is untrusted: the services check it."""
+
+    action: FlagAct | FlagButton
     flag_id: int
     days: int = 0
 
@@ -83,14 +109,16 @@ def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:
     flag_id = view.flag.id
     acknowledge: list[tuple[str, CallbackData | str]] = []
     if view.flag.status == FlagStatus.RAISED:
-        acknowledge.append((_("✅ Acknowledge"), FlagAction(action="ack", flag_id=flag_id)))
+        acknowledge.append(
+            (_("✅ Acknowledge"), FlagAction(action=FlagAct.ACKNOWLEDGE, flag_id=flag_id))
+        )
     deadlines: list[tuple[str, CallbackData | str]] = [
         (
             _("⏱ {days} days").format(days=days),
-            FlagAction(action="deadline", flag_id=flag_id, days=days),
+            FlagAction(action=FlagButton.DEADLINE, flag_id=flag_id, days=days),
         )
         for days in DEADLINE_CHOICES
     ]
     # The card: measures, the household's history, and the way to removal (销号).
-    acknowledge.append((_("📋 Details"), FlagAction(action="open", flag_id=flag_id)))
+    acknowledge.append((_("📋 Details"), FlagAction(action=FlagButton.OPEN, flag_id=flag_id)))
     return inline_grid(acknowledge, footer=deadlines)

@@ -22,7 +22,7 @@ from bot.core.households.my_households import household_name
 from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
 from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, flag_alert_keyboard, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, flag_alert_keyboard, inline_grid
 from bot.messages.rendering import OutgoingMessage, split_text
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import UnitOfWork
@@ -74,7 +74,10 @@ async def contact_digest(
                 lines = lines + footer
             keyboard = inline_grid(
                 [
-                    ("✍️ " + household_name(h), HouseholdAction(action="log", household_id=h.id))
+                    (
+                        "✍️ " + household_name(h),
+                        HouseholdAction(action=HouseholdAct.LOG, household_id=h.id),
+                    )
                     for h in batch
                 ],
                 columns=2,

@@ -14,7 +14,7 @@ from bot.domain.model import ContactStatus, FlagStatus
 from bot.domain.problems import problem_list
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, inline_grid
+from bot.messages.keyboards import FlagAction, FlagButton, inline_grid
 from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import UnitOfWork
@@ -96,9 +96,9 @@ async def retraction_question(
     flag_id = view.flag.id
     keyboard = inline_grid(
         [
-            (_(KEEP_BUTTON), FlagAction(action="keep", flag_id=flag_id)),
-            (_(WITHDRAW_BUTTON), FlagAction(action="retract", flag_id=flag_id)),
-            (_(DETAILS_BUTTON), FlagAction(action="open", flag_id=flag_id)),
+            (_(KEEP_BUTTON), FlagAction(action=FlagButton.KEEP, flag_id=flag_id)),
+            (_(WITHDRAW_BUTTON), FlagAction(action=FlagButton.RETRACT, flag_id=flag_id)),
+            (_(DETAILS_BUTTON), FlagAction(action=FlagButton.OPEN, flag_id=flag_id)),
         ],
         columns=(2, 1),
     )

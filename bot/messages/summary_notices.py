@@ -3,7 +3,7 @@ chart as a photo and the workbook as a document (three parts, each one Telegram 
 
 The scheduler's row is rendered from the summary *as it was kept* when the job ran, so a
 re-send after a restart shows exactly what was recorded. `/summary` in the chat
-(bot/handlers/reports.py) sends the same three parts.
+(bot/handlers/reports/summary_and_forms.py) sends the same three parts.
 """
 
 from __future__ import annotations

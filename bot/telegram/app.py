@@ -42,7 +42,7 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
 
 def build_bot(settings: Settings, pacer: Pacer | None = None) -> Bot:
     """The one Bot: every call it makes is split to Telegram's limits and paced by `pacer`
-    (bot/telegram_session.py), replies and the outbox sender alike."""
+    (bot/telegram/session.py), replies and the outbox sender alike."""
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))

@@ -21,10 +21,10 @@ from bot.core.policy import (
     Actor,
 )
 from bot.domain.model import Role
-from bot.handlers.contacts.corrections import ContactEdit
+from bot.handlers.contacts.correction_form import ContactEdit
 from bot.handlers.reports.summary_and_forms import ExportVillage
 from bot.handlers.town_office.desk import DeactivatePick, OfficeCancel, ReassignPick
-from bot.messages.keyboards import FlagAction, HouseholdAction
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction
 from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App
 from bot.telegram.session import pacer_of
@@ -169,7 +169,7 @@ async def test_forged_presses_and_uploads_in_another_group_post_nothing_there(
         # A village under /export: the six forms, with full ID numbers.
         ExportVillage(village_id=await village_id(app, "河口村")),
         FlagAction(action="open", flag_id=town.flags["张桂英"]),
-        HouseholdAction(action="history", household_id=town.zhang.id),
+        HouseholdAction(action=HouseholdAct.HISTORY, household_id=town.zhang.id),
         FlagAction(action="ack", flag_id=town.flags["张桂英"]),
     ]
     for data in forged:
@@ -235,7 +235,7 @@ async def test_a_contact_person_in_the_office_group_cannot_cancel_or_reassign_an
         (confirm, OfficeCancel()),
         (confirm, DeactivatePick(person_id=li.id)),
         (picker, OfficeCancel()),
-        (picker, HouseholdAction(action="reassign", household_id=chen.id)),
+        (picker, HouseholdAction(action=HouseholdAct.REASSIGN, household_id=chen.id)),
         (picker, ReassignPick(household_id=chen.id, person_id=li.id)),
         (picker, ReassignPick(household_id=chen.id, person_id=li.id, confirmed=True)),
         (town.alert, ReassignPick(household_id=town.zhang.id, person_id=li.id)),
@@ -270,7 +270,7 @@ async def test_forged_roster_buttons_in_a_private_chat_are_refused_by_role(
         for data in (
             OfficeCancel(),
             ReassignPick(household_id=town.zhang.id, person_id=li.id),
-            HouseholdAction(action="category", household_id=town.zhang.id),
+            HouseholdAction(action=HouseholdAct.CATEGORY, household_id=town.zhang.id),
         ):
             answer = await person.press_data(data.pack(), help_message)
             assert answer is not None and answer.show_alert

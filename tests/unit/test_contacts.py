@@ -11,12 +11,10 @@ from sqlalchemy import func, select, update
 
 from bot.clock import FrozenClock
 from bot.core.contacts import contact_log as contacts
-from bot.core.contacts.contact_log import (
-    ContactDraft,
+from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
+from bot.core.contacts.corrections import (
     Correction,
     correct_contact,
-    log_contact,
-    new_draft_key,
     recent_own_contacts,
     withdraw_contact,
 )

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.core.contacts.contact_log import Correction, correct_contact, log_contact
+from bot.core.contacts.contact_log import log_contact
+from bot.core.contacts.corrections import Correction, correct_contact
 from bot.core.delivery.kinds import MessageKind
 from bot.core.flags.retraction import decide_retraction
 from bot.domain.model import FlagStatus, Role

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.core.policy import CLI_OPERATOR, Actor
-from bot.core.reports.forms import export_forms
+from bot.documents.forms import export_forms
 from bot.domain.model import Category, ContactChannel, Role
 from bot.errors import NotAllowed, NotFound
 from bot.storage.models import HouseholdChange

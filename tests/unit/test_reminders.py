@@ -13,7 +13,7 @@ from bot.core.coverage import reminders
 from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.messages import notices
-from bot.messages.keyboards import HouseholdAction
+from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
 from bot.telegram.limits import utf16_len
@@ -163,7 +163,7 @@ async def test_digest_reads_the_rule_and_offers_a_log_button_per_household(
         for button in line
     ]
     assert pressed == [
-        HouseholdAction(action="log", household_id=h.id)
+        HouseholdAction(action=HouseholdAct.LOG, household_id=h.id)
         for h in sorted(town.wang_households[1:], key=lambda h: h.head_name)
     ]
 

@@ -2,7 +2,7 @@
 
 Each function queues outbox rows keyed by (recipient, subject, period, ladder step), so a job
 run twice, or caught up after downtime, queues nothing new. Nothing here knows Telegram: the
-renderers in `scheduler/notices.py` turn the rows into messages when they are sent.
+renderers in `bot/messages/notices.py` turn the rows into messages when they are sent.
 """
 
 from __future__ import annotations

@@ -241,3 +241,20 @@ async def summary(app: App) -> OutboxSummary:
             )
         ).scalar_one_or_none()
     return OutboxSummary(counts, oldest)
+
+
+async def addressee(uow: UnitOfWork, recipient: Recipient) -> tuple[Person | None, int | None]:
+    """The person a row is for (when known) and the chat to send it to (None: the person
+    has no Telegram account yet)."""
+    if recipient.chat_id is not None:
+        person = None
+        if recipient.chat_id > 0:  # a private chat's id is the person's Telegram id
+            person = (
+                await uow.session.execute(
+                    select(Person).where(Person.telegram_user_id == recipient.chat_id)
+                )
+            ).scalar_one_or_none()
+        return person, recipient.chat_id
+    assert recipient.person_id is not None
+    person = await uow.session.get(Person, recipient.person_id)
+    return person, person.telegram_user_id if person else None

@@ -17,9 +17,9 @@ from bot.clock import local_minute
 from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import TownOffice, queue
-from bot.core.policy import Actor, readable_flag
-from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
-from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.core.policy import Act, Actor, readable_flag, require
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
+from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -87,9 +87,8 @@ async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagV
         await _record_acknowledgement(uow, actor, flag)
         old = flag.deadline
         flag.deadline = uow.clock.today() + timedelta(days=days)
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "red_flag",
             flag.id,
             "set_deadline",
@@ -159,8 +158,7 @@ async def _realert(uow: UnitOfWork, settings: Settings, flag: RedFlag, occasion:
 
 
 async def _flag_for_town_office(uow: UnitOfWork, actor: Actor, flag_id: int) -> RedFlag:
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can acknowledge a red flag or set its deadline."))
+    require(actor, Act.ACKNOWLEDGE_FLAG)
     flag, _household = await readable_flag(uow, actor, flag_id)
     if flag.status == FlagStatus.CLOSED:
         raise Conflict(N_("This red flag is already closed."))
@@ -189,9 +187,8 @@ async def _record_acknowledgement(uow: UnitOfWork, actor: Actor, flag: RedFlag) 
     await uow.session.refresh(flag)  # the winner's name and time, if it was not us
     if claimed.rowcount != 1:
         return False
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "acknowledge",

@@ -192,9 +192,8 @@ async def add_measure(
         )
         uow.session.add(measure)
         await uow.session.flush()
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "assistance_measure",
             measure.id,
             "create",

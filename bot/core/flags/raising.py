@@ -50,9 +50,8 @@ async def raise_flag(
     )
     uow.session.add(flag)
     await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "create",

@@ -21,7 +21,7 @@ from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
-from bot.core.policy import Actor, readable_flag, visible_households
+from bot.core.policy import Act, Actor, readable_flag, require, visible_households
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import Conflict, InvalidInput, NotAllowed
@@ -253,10 +253,7 @@ async def _county_decision_due(
 async def _town_office_flag(
     uow: UnitOfWork, actor: Actor, flag_id: int
 ) -> tuple[RedFlag, Household]:
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(
-            N_("Only the town office can review a removal or record the county's decision.")
-        )
+    require(actor, Act.DECIDE_REMOVAL)
     return await readable_flag(uow, actor, flag_id)
 
 
@@ -293,9 +290,8 @@ async def _step(
     )
     uow.session.add(step)
     await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         str(kind),

@@ -93,9 +93,8 @@ def _narrow(
     before = {"problems": list(flag.problems), "reason": flag.reason}
     flag.problems = list(remaining)
     flag.reason = problem_reason(uow.settings, remaining, note)
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "narrow",
@@ -104,9 +103,8 @@ def _narrow(
 
 
 async def _ask_the_office(uow: UnitOfWork, actor: Actor, flag: RedFlag, contact: Contact) -> None:
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "retraction_asked",
@@ -136,9 +134,8 @@ async def _withdraw(
         why = "contact_withdrawn"
     else:
         why = "contact_corrected"
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "withdraw",
@@ -190,7 +187,7 @@ async def decide_retraction(app: App, actor: Actor, flag_id: int, withdraw: bool
         if withdraw:
             await _withdraw(uow, actor, flag, contact, by_office=True)
         else:
-            uow.audit(actor.person_id, actor.label, "red_flag", flag.id, "keep", {})
+            uow.audit_by(actor, "red_flag", flag.id, "keep", {})
         view = await flag_view(uow, flag.id)
         await uow.commit()
     assert view is not None

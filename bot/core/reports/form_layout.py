@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.domain.model import Category, HouseholdStatus
 from bot.domain.problems import official_problem_list
+from bot.domain.validation import RISK_TYPE_BY_CODE  # 02xx are the kinds of disaster
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,6 @@ class FormSpec:
         return facts.category == self.category and facts.status in self.statuses
 
 
-# National risk codes (风险类型); 02xx are the kinds of disaster.
-RISK_NAMES = {
-    "01": "因病",
-    "02": "因灾",
-    "03": "因残",
-    "04": "缺劳动力",
-    "05": "因意外事故",
-    "06": "因产业失败",
-    "07": "因务工就业不稳",
-    "09": "因学",
-    "99": "其他",
-}
 STATUS_CHANGE_KINDS = {
     HouseholdStatus.RISK_REMOVED: "风险消除",
     HouseholdStatus.ADJUSTED_OUT: "动态调整掉",
@@ -96,10 +85,10 @@ STATUS_CHANGE_KINDS = {
 
 
 def risk_name(code: str) -> str:
-    if code in RISK_NAMES:
-        return RISK_NAMES[code]
+    if code in RISK_TYPE_BY_CODE:
+        return RISK_TYPE_BY_CODE[code]
     if len(code) == 4 and code.startswith("02") and code.isdigit():
-        return RISK_NAMES["02"]
+        return RISK_TYPE_BY_CODE["02"]
     return code  # already written out in words by the roster
 
 

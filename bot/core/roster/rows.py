@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from bot.documents.roster_sheet import (
+from bot.core.roster.columns import (
     CATEGORY,
     CONTACT_NAME,
     CONTACT_PHONE,

@@ -12,7 +12,7 @@ from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.handlers.households.my_households import no_households_text
 from bot.i18n import gettext as _
-from bot.messages.keyboards import THIS_MONTH, HouseholdAction, inline_grid
+from bot.messages.keyboards import THIS_MONTH, HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import MenuButton
 
@@ -51,7 +51,10 @@ async def this_month(message: Message, app: App, actor: Actor, state: FSMContext
         await message.answer(no_households_text())
         return
     buttons = [
-        (f"✍️ {household_name(household)}", HouseholdAction(action="log", household_id=household.id))
+        (
+            f"✍️ {household_name(household)}",
+            HouseholdAction(action=HouseholdAct.LOG, household_id=household.id),
+        )
         for household in progress.remaining[:MAX_REMAINING_BUTTONS]
     ]
     text = progress_text(progress, progress.days_left(app.clock.today()))

@@ -15,11 +15,12 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import retraction
 from bot.core.flags.acknowledgement import FlagView
+from bot.core.flags.removal import FlagAct
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, flag_alert_keyboard
+from bot.messages.keyboards import FlagAction, FlagButton, flag_alert_keyboard
 from bot.storage.uow import App
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ async def decide_retraction(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
     """🚩 Keep / ↩️ Withdraw under the question about a flag whose contact was taken back."""
-    withdraw = callback_data.action == "retract"
+    withdraw = callback_data.action == FlagButton.RETRACT
     try:
         view = await retraction.decide_retraction(app, actor, callback_data.flag_id, withdraw)
     except DomainError as error:
@@ -112,9 +113,10 @@ def _village(view: FlagView) -> str:
 
 def build_router() -> Router:
     router = Router(name="flag_alerts")
-    router.callback_query.register(acknowledge, FlagAction.filter(F.action == "ack"))
-    router.callback_query.register(set_deadline, FlagAction.filter(F.action == "deadline"))
+    router.callback_query.register(acknowledge, FlagAction.filter(F.action == FlagAct.ACKNOWLEDGE))
+    router.callback_query.register(set_deadline, FlagAction.filter(F.action == FlagButton.DEADLINE))
     router.callback_query.register(
-        decide_retraction, FlagAction.filter(F.action.in_({"keep", "retract"}))
+        decide_retraction,
+        FlagAction.filter(F.action.in_({FlagButton.KEEP, FlagButton.RETRACT})),
     )
     return router

@@ -28,13 +28,14 @@ from bot.core.flags.measures import (
     validate_responsible,
     validate_what,
 )
+from bot.core.flags.removal import FlagAct
 from bot.core.policy import Actor
 from bot.errors import DomainError
-from bot.handlers.households.my_households import HOUSEHOLD_HISTORY, edit_in_place
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
+from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, IN_LIST, preview
@@ -173,7 +174,7 @@ async def kind_picked(
     await state.update_data(kind=callback_data.kind)
     await state.set_state(MeasureForm.what)
     ask = _(ASK_WHAT).format(limit=app.settings.note_max_chars)
-    await edit_in_place(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
+    await replace_pressed(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
 
 
 # Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
@@ -214,7 +215,7 @@ async def amount_typed(message: Message, state: FSMContext) -> None:
 async def amount_skipped(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.set_state(MeasureForm.deadline)
-    await edit_in_place(query, _(ASK_DEADLINE), _deadline_keyboard())
+    await replace_pressed(query, _(ASK_DEADLINE), _deadline_keyboard())
 
 
 async def deadline_typed(message: Message, app: App, state: FSMContext) -> None:
@@ -278,33 +279,29 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
         )
     except DomainError as error:
         await query.answer()
-        await edit_in_place(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
         return
     await query.answer(_("Saved."))
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("✅ Measure added to the plan of {household}.").format(household=data["household"]),
         inline_grid(
             [
                 (
                     _(HOUSEHOLD_HISTORY),
-                    HouseholdAction(action="history", household_id=data["household_id"]),
+                    HouseholdAction(action=HouseholdAct.HISTORY, household_id=data["household_id"]),
                 )
             ]
         ),
     )
 
 
-async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
-
-
 def build_router() -> Router:
     router = Router(name="measure_form")
-    router.callback_query.register(from_flag, FlagAction.filter(F.action == "measure"))
-    router.callback_query.register(from_household, HouseholdAction.filter(F.action == "measure"))
+    router.callback_query.register(from_flag, FlagAction.filter(F.action == FlagAct.ADD_MEASURE))
+    router.callback_query.register(
+        from_household, HouseholdAction.filter(F.action == HouseholdAct.MEASURE)
+    )
     router.callback_query.register(kind_picked, StateFilter(MeasureForm.kind), MeasurePick.filter())
     router.message.register(what_typed, StateFilter(MeasureForm.what), FreeText())
     router.message.register(responsible_typed, StateFilter(MeasureForm.responsible), FreeText())
@@ -323,6 +320,8 @@ def build_router() -> Router:
         save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == "save")
     )
     router.callback_query.register(
-        cancelled, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
     )
+    router.callback_query.register(form_finished, MeasureStep.filter())
+    router.callback_query.register(form_finished, MeasurePick.filter())
     return router

@@ -19,11 +19,11 @@ from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError, InvalidInput
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import begin_in_private, form_finished
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
-from bot.messages.keyboards import FlagAction, inline_grid
+from bot.messages.keyboards import FlagAction, FlagButton, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 
@@ -70,7 +70,7 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
     buttons = [
         (
             f"🚩 {_name(panel)} · {flag_status_text(panel)}",
-            FlagAction(action="open", flag_id=panel.flag.id),
+            FlagAction(action=FlagButton.OPEN, flag_id=panel.flag.id),
         )
         for panel in shown
     ]
@@ -232,16 +232,12 @@ async def county_confirm_typed(message: Message, app: App, actor: Actor, state: 
     await _county_typed(message, app, actor, state, message.text or "")
 
 
-async def stale_county_press(query: CallbackQuery) -> None:
-    await query.answer(_("This form is finished. Nothing was changed."), show_alert=True)
-
-
 async def county_pressed(
     query: CallbackQuery, callback_data: CountyPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
     data = await state.get_data()
     if data.get("flag_id") != callback_data.flag_id or not data.get("document"):
-        await query.answer(_("This form is finished. Nothing was changed."), show_alert=True)
+        await form_finished(query)
         return
     message = query.message if isinstance(query.message, Message) else None
     if callback_data.step == "cancel":
@@ -274,8 +270,8 @@ async def county_pressed(
 def build_router() -> Router:
     router = Router(name="flag_steps")
     router.message.register(list_open_flags, Command("flags"))
-    router.callback_query.register(open_flag, FlagAction.filter(F.action == "open"))
-    router.callback_query.register(approve, FlagAction.filter(F.action == FlagAct.APPROVE.value))
+    router.callback_query.register(open_flag, FlagAction.filter(F.action == FlagButton.OPEN))
+    router.callback_query.register(approve, FlagAction.filter(F.action == FlagAct.APPROVE))
     router.callback_query.register(
         ask_for_text,
         FlagAction.filter(
@@ -291,5 +287,5 @@ def build_router() -> Router:
     router.callback_query.register(
         county_pressed, StateFilter(FlagStepForm.county_confirm), CountyPress.filter()
     )
-    router.callback_query.register(stale_county_press, CountyPress.filter())
+    router.callback_query.register(form_finished, CountyPress.filter())
     return router

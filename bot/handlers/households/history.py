@@ -26,7 +26,13 @@ from bot.handlers.households.my_households import listing
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import day, flag_lines
-from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.messages.keyboards import (
+    FlagAction,
+    FlagButton,
+    HouseholdAct,
+    HouseholdAction,
+    inline_grid,
+)
 from bot.messages.rendering import split_text
 from bot.storage.models import AssistanceMeasure, HouseholdChange
 from bot.storage.uow import App
@@ -136,13 +142,18 @@ def _buttons(history: HouseholdHistory, actor: Actor) -> InlineKeyboardMarkup | 
     for panel in history.flags:
         if panel.flag.status != FlagStatus.CLOSED:
             reason = preview(panel.flag.reason, REASON_BUTTON_UNITS, one_line=True)
-            buttons.append((f"🚩 {reason}", FlagAction(action="open", flag_id=panel.flag.id)))
+            buttons.append(
+                (f"🚩 {reason}", FlagAction(action=FlagButton.OPEN, flag_id=panel.flag.id))
+            )
     plans = actor.role == Role.TOWN_OFFICE or (
         actor.role == Role.VILLAGE_ADMIN and actor.village_id == history.household.village_id
     )
     if plans:
         buttons.append(
-            (_("➕ Add a measure"), HouseholdAction(action="measure", household_id=household_id))
+            (
+                _("➕ Add a measure"),
+                HouseholdAction(action=HouseholdAct.MEASURE, household_id=household_id),
+            )
         )
     if history.may_change_roster and history.household.status == HouseholdStatus.MONITORED:
         buttons += [
@@ -176,5 +187,7 @@ async def open_history(
 
 def build_router() -> Router:
     router = Router(name="household_history")
-    router.callback_query.register(open_history, HouseholdAction.filter(F.action == "history"))
+    router.callback_query.register(
+        open_history, HouseholdAction.filter(F.action == HouseholdAct.HISTORY)
+    )
     return router

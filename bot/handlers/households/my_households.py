@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -24,9 +23,17 @@ from bot.core.policy import Actor
 from bot.domain.model import HouseholdStatus
 from bot.domain.problems import problem_wording
 from bot.errors import DomainError
+from bot.handlers.dialogs import replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
+from bot.messages.keyboards import (
+    LOG_CONTACT,
+    MY_HOUSEHOLDS,
+    HouseholdAct,
+    HouseholdAction,
+    Page,
+    inline_grid,
+)
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 from bot.text_preview import IN_LIST, preview
@@ -70,7 +77,10 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
         )
     )
     buttons = [
-        (household_label(line), HouseholdAction(action="card", household_id=line.household_id))
+        (
+            household_label(line),
+            HouseholdAction(action=HouseholdAct.CARD, household_id=line.household_id),
+        )
         for line in page.lines
     ]
     search = page.search or ""
@@ -162,27 +172,22 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
     buttons = []
     if card.actor_is_contact_person:
         buttons.append(
-            (_(LOG_CONTACT), HouseholdAction(action="log", household_id=card.household_id))
+            (
+                _(LOG_CONTACT),
+                HouseholdAction(action=HouseholdAct.LOG, household_id=card.household_id),
+            )
         )
-    buttons.append((_(REPORT_RISK), HouseholdAction(action="risk", household_id=card.household_id)))
-    # Every flag with its steps, the assistance plan, roster changes (handlers/town_office.py).
     buttons.append(
-        (_(HOUSEHOLD_HISTORY), HouseholdAction(action="history", household_id=card.household_id))
+        (_(REPORT_RISK), HouseholdAction(action=HouseholdAct.RISK, household_id=card.household_id))
+    )
+    # Every flag with its steps, the assistance plan, roster changes (households/history.py).
+    buttons.append(
+        (
+            _(HOUSEHOLD_HISTORY),
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=card.household_id),
+        )
     )
     return "\n".join(lines), inline_grid(buttons, columns=2)
-
-
-async def edit_in_place(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Replace the pressed message; a press that changes nothing is not an error."""
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "message is not modified" not in str(error):
-            raise
 
 
 async def show_card(message: Message, app: App, actor: Actor, household_id: int) -> None:
@@ -206,9 +211,9 @@ async def turn_page(query: CallbackQuery, callback_data: Page, app: App, actor: 
     )
     await query.answer()
     if page.total == 0:
-        await edit_in_place(query, no_households_text(), None)
+        await replace_pressed(query, no_households_text(), None)
         return
-    await edit_in_place(query, *render_page(page))
+    await replace_pressed(query, *render_page(page))
 
 
 async def open_card(
@@ -249,7 +254,7 @@ def build_router() -> Router:
     router = Router(name="households")
     router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
     router.callback_query.register(turn_page, Page.filter())
-    router.callback_query.register(open_card, HouseholdAction.filter(F.action == "card"))
+    router.callback_query.register(open_card, HouseholdAction.filter(F.action == HouseholdAct.CARD))
     router.message.register(
         search_households, F.chat.type == "private", StateFilter(None), FreeText()
     )

@@ -18,15 +18,14 @@ from bot.core.dates import parse_day
 from bot.core.households.my_households import household_line, household_name
 from bot.core.policy import Actor
 from bot.core.roster import changes as roster_changes
+from bot.core.roster.columns import COLUMNS
 from bot.core.roster.rows import RosterRejected
-from bot.documents.roster_sheet import COLUMNS
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.errors import DomainError
-from bot.handlers.households.my_households import edit_in_place
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import begin_in_private, cancel_form, form_finished, replace_pressed
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -229,16 +228,16 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
             await roster_changes.add_household(app, actor, data["cells"], meeting)
     except RosterRejected as rejected:
         problems = [f"{p.column}: {p.render()}" for p in rejected.problems]
-        await edit_in_place(
+        await replace_pressed(
             query,
             "\n".join([_("Not saved. Please fix these and use /newhousehold again:"), *problems]),
             None,
         )
         return
     except DomainError as error:
-        await edit_in_place(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
         return
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("✅ Saved: {change}: {household}.").format(
             change=_change(data), household=data["household"]
@@ -247,17 +246,15 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
     )
 
 
-async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
-
-
 def build_router() -> Router:
     router = Router(name="roster_forms")
-    router.callback_query.register(choose_category, HouseholdAction.filter(F.action == "category"))
+    router.callback_query.register(
+        choose_category, HouseholdAction.filter(F.action == HouseholdAct.CATEGORY)
+    )
     router.callback_query.register(category_picked, CategoryPick.filter())
-    router.callback_query.register(adjust_out, HouseholdAction.filter(F.action == "adjust"))
+    router.callback_query.register(
+        adjust_out, HouseholdAction.filter(F.action == HouseholdAct.ADJUST)
+    )
     router.message.register(new_household, Command("newhousehold"))
     router.message.register(cells_typed, StateFilter(MeetingForm.cells), FreeText())
     router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())
@@ -266,6 +263,7 @@ def build_router() -> Router:
         save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == "save")
     )
     router.callback_query.register(
-        cancelled, StateFilter(MeetingForm), MeetingStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == "cancel")
     )
+    router.callback_query.register(form_finished, MeetingStep.filter())
     return router

@@ -19,14 +19,16 @@ from bot.core.households.history import find_households
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.core.roster import changes as roster_changes
+from bot.core.roster.columns import Table
 from bot.core.roster.rows import RowsRejected
+from bot.documents.roster_sheet import read_table
 from bot.domain.model import Role
 from bot.errors import DomainError
+from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.history import send_history
-from bot.handlers.households.my_households import edit_in_place
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.messages.rendering import split_text
 from bot.storage.uow import App
 
@@ -84,9 +86,11 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / _local_name(name)
         try:
-            if actor.role == Role.TOWN_OFFICE:  # others are refused by the service, unread
+            table: Table = []  # others are refused by the service, their file unread
+            if actor.role == Role.TOWN_OFFICE:
                 await bot.download(document, destination=path)
-            report = await import_platform_flags(app, actor, path)
+                table = read_table(path)
+            report = await import_platform_flags(app, actor, table)
         except TelegramAPIError:
             await message.answer(
                 _("The file could not be downloaded from Telegram. Please send it again.")
@@ -148,7 +152,7 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
     buttons = [
         (
             f"{household.village.name} {household_name(household)}",
-            HouseholdAction(action="history", household_id=household.id),
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id),
         )
         for household in found
     ]
@@ -170,7 +174,7 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
     buttons = [
         (
             f"👤 {household.village.name} {household_name(household)}",
-            HouseholdAction(action="reassign", household_id=household.id),
+            HouseholdAction(action=HouseholdAct.REASSIGN, household_id=household.id),
         )
         for household in households[:LIST_LIMIT]
     ]
@@ -224,7 +228,7 @@ async def confirm_reassign(
         (_("✅ Reassign"), ReassignPick(**{**callback_data.model_dump(), "confirmed": True})),
         (_("✖️ Cancel"), OfficeCancel()),
     ]
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("Reassign the household to this contact person? The current assignment ends now."),
         inline_grid(buttons, columns=2),
@@ -242,7 +246,7 @@ async def reassign(
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(
+    await replace_pressed(
         query, _("✅ Reassigned: {name} is now the contact person.").format(name=person.name), None
     )
 
@@ -281,7 +285,7 @@ async def deactivate(
         return
     await query.answer()
     names = join_list(household_name(household) for household in freed) or "—"
-    await edit_in_place(
+    await replace_pressed(
         query,
         _(
             "✅ Deactivated. Households now without a contact person: {count} ({names}).\n"
@@ -298,7 +302,7 @@ async def cancelled(query: CallbackQuery, actor: Actor) -> None:
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was changed."), None)
+    await replace_pressed(query, _("Cancelled. Nothing was changed."), None)
 
 
 def build_router() -> Router:
@@ -307,7 +311,9 @@ def build_router() -> Router:
     router.message.register(platform_list, F.document)
     router.message.register(find, Command("find"))
     router.message.register(unassigned, Command("unassigned"))
-    router.callback_query.register(choose_person, HouseholdAction.filter(F.action == "reassign"))
+    router.callback_query.register(
+        choose_person, HouseholdAction.filter(F.action == HouseholdAct.REASSIGN)
+    )
     router.callback_query.register(confirm_reassign, ReassignPick.filter(~F.confirmed))
     router.callback_query.register(reassign, ReassignPick.filter(F.confirmed))
     router.message.register(ask_deactivate, Command("deactivate"))
