@@ -25,6 +25,7 @@ from bot.storage.uow import App
 from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
+from tests.e2e.conversations import log_contact
 from tests.telegram_api import BotMessage, FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1003141592
@@ -80,12 +81,7 @@ async def town(
 
 
 async def log_housing_problem(phone: TelegramUser) -> None:
-    await phone.tap("✍️ 记录联系")
-    await phone.press(HOUSEHOLD)
-    await phone.press("电话")
-    await phone.press("住房安全 ✅ 有保障")
-    await phone.press("好了 ➡")
-    await phone.press("✅ 保存")
+    await log_contact(phone, HOUSEHOLD, problems=["住房安全"])
     assert "🚩 已红色标注，并已通知镇扶贫办" in phone.last_message.text
 
 

@@ -24,9 +24,9 @@ from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import TownOffice, queue
 from bot.core.flags.acknowledgement import FlagView, flag_view
 from bot.core.flags.raising import problem_reason
-from bot.core.policy import Actor, readable_flag
-from bot.domain.model import OPEN_FLAG_STATUSES, ContactStatus, FlagSource, FlagStatus, Role
-from bot.errors import Conflict, NotAllowed
+from bot.core.policy import Act, Actor, readable_flag, require
+from bot.domain.model import OPEN_FLAG_STATUSES, ContactStatus, FlagSource, FlagStatus
+from bot.errors import Conflict
 from bot.i18n import N_
 from bot.storage.models import AssistanceMeasure, Contact, FlagStep, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -160,7 +160,6 @@ async def _withdraw(
 
 # ---- the town office's answer when asked ---------------------------------------------------
 
-ONLY_TOWN_OFFICE = N_("Only the town office can decide whether to keep or withdraw a red flag.")
 NO_LONGER_OPEN = N_("This red flag is no longer open: nothing to decide.")
 STILL_REPORTED = N_(
     "The contact that raised this red flag still reports the problem: it stays open."
@@ -170,8 +169,7 @@ STILL_REPORTED = N_(
 async def decide_retraction(app: App, actor: Actor, flag_id: int, withdraw: bool) -> FlagView:
     """The town office keeps, or withdraws, a flag whose contact was corrected or withdrawn
     after the office had acted on it. Audited either way."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(ONLY_TOWN_OFFICE)
+    require(actor, Act.DECIDE_RETRACTION)
     async with app.uow() as uow:
         flag, _household = await readable_flag(uow, actor, flag_id)
         if flag.status not in OPEN_FLAG_STATUSES:
