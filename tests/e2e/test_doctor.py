@@ -188,13 +188,17 @@ async def test_a_database_behind_ahead_or_unreachable(
 ) -> None:
     engine = create_async_engine(settings.database_url)
     async with engine.begin() as connection:
+        head = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         await connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
     behind = await checked(settings)
     async with engine.begin() as connection:
         await connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     ahead = await checked(settings)
     async with engine.begin() as connection:
-        await connection.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+        # Back to the head it was at: the tests after this one share the PostgreSQL database.
+        await connection.execute(
+            text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+        )
     await engine.dispose()
 
     assert any("bangfu db upgrade" in line for line in behind[Status.WARN])
