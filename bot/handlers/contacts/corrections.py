@@ -38,6 +38,7 @@ from bot.messages.contact_views import (
     LEAVING_BUTTONS,
     TAP_A_BUTTON,
     channel_keyboard,
+    followed_flags_lines,
     progress_line,
 )
 from bot.messages.keyboards import inline_grid
@@ -64,6 +65,7 @@ async def _apply(
     changed = await contact_corrections.correct_contact(app, actor, contact_id, correction)
     line = contact_corrections.ContactLine(changed.contact, changed.household_name)
     lines = [_("Corrected ✅"), summary_text(line, app), progress_line(changed.progress)]
+    lines += followed_flags_lines(changed.flags)
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
     if changed.already_flagged:
@@ -136,6 +138,10 @@ async def ask_withdraw(
         + "\n"
         + summary_text(line, app)
     )
+    if line.contact.problems:  # say it before: the town office was alerted about them
+        text += "\n" + _(
+            "🚩 The red flag it raised goes with it (if the town office acted on it, they decide)."
+        )
     buttons = [(_("↩ Yes, withdraw"), press("withdraw_yes")), (_("Keep it"), press("keep"))]
     await show(query, text, inline_grid(buttons, columns=2))
 
@@ -151,7 +157,8 @@ async def withdraw(
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
         name=changed.household_name, day=changed.contact.occurred_on.isoformat()
     )
-    await show(query, text + "\n" + progress_line(changed.progress))
+    lines = [text, progress_line(changed.progress), *followed_flags_lines(changed.flags)]
+    await show(query, "\n".join(lines))
 
 
 # ---- correcting -----------------------------------------------------------------------------
