@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 
 from bot.config import Settings, normalise_database_url
 from bot.core.policy import CLI_OPERATOR
+from bot.core.roster.columns import HEADERS
 from bot.core.roster.importing import import_roster
-from bot.documents.roster_sheet import HEADERS
+from bot.documents.roster_sheet import read_roster
 from bot.domain.validation import id_check_character
 from bot.storage.migrate import upgrade
 from bot.storage.models import Assignment, Household
@@ -70,7 +71,7 @@ async def run(url: str, rows: int, folder: Path) -> None:
     try:
         for attempt in ("first import", "again (all known)"):
             started = time.perf_counter()
-            report = await import_roster(app, CLI_OPERATOR, roster)
+            report = await import_roster(app, CLI_OPERATOR, read_roster(roster))
             elapsed = time.perf_counter() - started
             print(
                 f"{attempt}: {elapsed:.1f} s, {report.created} created, "

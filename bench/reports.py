@@ -37,8 +37,8 @@ from bot.clock import FrozenClock, Month
 from bot.config import Settings, normalise_database_url
 from bot.core.coverage.month_coverage import coverage_for_month
 from bot.core.policy import CLI_OPERATOR
-from bot.core.reports.forms import export_forms
 from bot.core.reports.summaries import summary_for_month
+from bot.documents.forms import export_forms
 from bot.documents.summary_report import render_report
 from bot.storage.migrate import upgrade
 from bot.storage.models import Assignment, Contact, Household, Person, RedFlag, Village

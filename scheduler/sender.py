@@ -8,7 +8,7 @@
   retry or a restart sends only what is left. A row is SENT once Telegram accepted all of it.
   A part Telegram still refuses as too long is split smaller in its place: no row fails for
   its length.
-- Sends go through the bot's one pacer as background (`bot/telegram_session.py`), after the
+- Sends go through the bot's one pacer as background (`bot/telegram/session.py`), after the
   replies; on 429 the session waits `retry_after` and sends the same part again.
 - Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
   found": the row is UNDELIVERABLE, the person marked unreachable, the town office told.
@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from aiogram import Bot
@@ -42,10 +42,17 @@ from sqlalchemy import select, update
 
 from bot.config import Settings
 from bot.core.delivery import reachability
-from bot.core.delivery.outbox import OutboxStatus, Recipient, fan_out_town_office
+from bot.core.delivery.outbox import (
+    OutboxStatus,
+    Recipient,
+    addressee,
+    fan_out_town_office,
+    redirect_to_moved_group,
+)
+from bot.core.delivery.timing import in_quiet_hours, retry_delay
 from bot.messages.renderers import RENDERERS, NoRenderer, Renderer, render
 from bot.messages.rendering import OutgoingMessage, fit_for_telegram, refit_stored
-from bot.storage.models import OutboxMessage, Person
+from bot.storage.models import OutboxMessage
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram.pacing import PacerClosed, Priority
 from bot.telegram.parts import is_length_refusal
@@ -58,8 +65,6 @@ BATCH = 256  # due rows read per look at the table
 REFRESH_SECONDS = 2.0  # a long wave still looks again this often, for new urgent rows
 POLL_SECONDS = 1.0  # an idle sender looks for new rows this often
 STOP_GRACE_SECONDS = 20.0  # stop() lets sends already on the wire finish this long
-RETRY_FIRST = timedelta(seconds=5)
-RETRY_LONGEST = timedelta(minutes=30)
 TOWN_OFFICE_WAIT = timedelta(minutes=10)  # a row for a town office nobody can reach yet
 ERROR_LENGTH = 500
 CHAT_NOT_FOUND = "chat not found"
@@ -75,6 +80,7 @@ class Outcome(StrEnum):
     HELD = "held"  # a town-office row with nobody to reach yet
     INTERRUPTED = "interrupted"  # the sender stopped; the row is still queued
     GONE = "gone"  # no longer queued when its turn came
+    REDIRECTED = "redirected"  # the office group moved: queued again for its new id, now
 
     @property
     def settled(self) -> bool:
@@ -91,6 +97,7 @@ class Failure:
     outcome: Outcome
     error: str
     too_long: bool = False  # Telegram refused the part for its length: split it smaller
+    migrated_to: int | None = None  # the group became this supergroup
 
 
 @dataclass(frozen=True)
@@ -102,22 +109,6 @@ class Delivery:
     person_id: int | None
     parts: list[OutgoingMessage]
     parts_sent: int
-
-
-def in_quiet_hours(settings: Settings, instant: datetime) -> bool:
-    """Whether `instant` falls in the quiet hours (town time; e.g. 21:00–08:00)."""
-    hour = instant.astimezone(settings.tz).hour
-    start, end = settings.quiet_hours_start, settings.quiet_hours_end
-    if start == end:
-        return False
-    if start < end:
-        return start <= hour < end
-    return hour >= start or hour < end
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s … doubling per failed try, at most 30 minutes."""
-    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_LONGEST)
 
 
 class OutboxSender:
@@ -261,9 +252,9 @@ class OutboxSender:
         parts, index = prepared.parts, prepared.parts_sent
         while index < len(parts):
             failure = await self._send(prepared.chat_id, parts[index])
-            if failure is None:
+            if isinstance(failure, int):  # Telegram accepted it: the message's id
                 index += 1
-                await self._record_part(prepared, index, len(parts))
+                await self._record_part(prepared, index, len(parts), failure)
                 continue
             smaller = parts[index].smaller() if failure.too_long else []
             if not smaller:
@@ -284,7 +275,7 @@ class OutboxSender:
                 outcome = await self._fan_out(uow, row)
                 await uow.commit()
                 return outcome
-            person, chat_id = await _target(uow, recipient)
+            person, chat_id = await addressee(uow, recipient)
             if recipient.person_id is not None and (person is None or not person.active):
                 return await self._settle(uow, row, Outcome.SKIPPED, "person no longer active")
             if chat_id is None:
@@ -327,20 +318,19 @@ class OutboxSender:
         await uow.commit()
         return outcome
 
-    async def _send(self, chat_id: int, message: OutgoingMessage) -> Failure | None:
-        """Send one part; None once Telegram accepted it. The bot's session paces it behind
-        the replies and waits out a 429."""
+    async def _send(self, chat_id: int, message: OutgoingMessage) -> Failure | int:
+        """Send one part; the sent message's id once Telegram accepted it. The bot's session
+        paces it behind the replies and waits out a 429."""
         try:
             with background_sends():
-                await message.send(self.bot, chat_id)  # text, photo or document: one call
-            return None
+                return await message.send(self.bot, chat_id)  # text, photo or document
         except TelegramForbiddenError as error:
             return Failure(Outcome.UNDELIVERABLE, error.message)
         except TelegramMigrateToChat as error:
             return Failure(
                 Outcome.FAILED,
-                f"the group became a supergroup: set TOWN_OFFICE_CHAT_ID="
-                f"{error.migrate_to_chat_id}",
+                f"the group became the supergroup {error.migrate_to_chat_id}",
+                migrated_to=error.migrate_to_chat_id,
             )
         except TelegramBadRequest as error:
             if CHAT_NOT_FOUND in error.message.lower():
@@ -359,10 +349,12 @@ class OutboxSender:
             )
             await uow.commit()
 
-    async def _record_part(self, delivery: Delivery, parts_sent: int, parts: int) -> None:
+    async def _record_part(
+        self, delivery: Delivery, parts_sent: int, parts: int, message_id: int
+    ) -> None:
         finished = parts_sent == parts
         async with self.app.uow() as uow:
-            values: dict[str, object] = {"parts_sent": parts_sent}
+            values: dict[str, object] = {"parts_sent": parts_sent, "message_id": message_id}
             if finished:
                 values |= {
                     "status": OutboxStatus.SENT,
@@ -377,6 +369,9 @@ class OutboxSender:
             await uow.commit()
 
     async def _record_failure(self, delivery: Delivery, failure: Failure) -> Outcome:
+        moved_to = failure.migrated_to
+        if moved_to and await redirect_to_moved_group(self.app, delivery.row_id, moved_to):
+            return Outcome.REDIRECTED
         if failure.outcome == Outcome.RETRY:
             await self._retry_later(delivery.row_id, failure.error)
             return Outcome.RETRY
@@ -400,20 +395,3 @@ class OutboxSender:
             row.last_error = error[:ERROR_LENGTH]
             await uow.commit()
         log.warning("outbox row %s: try %s failed (%s); again later", row_id, row.attempts, error)
-
-
-async def _target(uow: UnitOfWork, recipient: Recipient) -> tuple[Person | None, int | None]:
-    """The person a row is for (when known) and the chat to send it to (None: the person
-    has no Telegram account yet)."""
-    if recipient.chat_id is not None:
-        person = None
-        if recipient.chat_id > 0:  # a private chat's id is the person's Telegram id
-            person = (
-                await uow.session.execute(
-                    select(Person).where(Person.telegram_user_id == recipient.chat_id)
-                )
-            ).scalar_one_or_none()
-        return person, recipient.chat_id
-    assert recipient.person_id is not None
-    person = await uow.session.get(Person, recipient.person_id)
-    return person, person.telegram_user_id if person else None

@@ -59,10 +59,25 @@ class TownBuilder:
         telegram_user_id: int | None = None,
         language: str | None = None,
     ) -> Actor:
+        """A person with a made-up phone, as the use cases see them (an Actor)."""
+        phone = f"1390564{next(self._serial):04d}"
+        person = await self.add_person(name, role, village, telegram_user_id, language, phone)
+        return Actor(person.id, person.name, role, person.village_id)
+
+    async def add_person(
+        self,
+        name: str,
+        role: Role = Role.CONTACT,
+        village: Village | None = None,
+        telegram_user_id: int | None = None,
+        language: str | None = None,
+        phone: str | None = None,
+    ) -> Person:
+        """A person row, active from now (bound to a Telegram account when one is given)."""
         async with self.app.uow() as uow:
             person = Person(
                 name=name,
-                phone=f"1390564{next(self._serial):04d}",
+                phone=phone,
                 role=role,
                 village_id=village.id if village else None,
                 telegram_user_id=telegram_user_id,
@@ -72,7 +87,23 @@ class TownBuilder:
             )
             uow.session.add(person)
             await uow.commit()
-            return Actor(person.id, person.name, role, person.village_id)
+            await uow.session.refresh(person)
+            return person
+
+    async def assign(
+        self, household: Household, person_id: int | None, since: timedelta = timedelta(0)
+    ) -> Assignment:
+        """Make the person the household's contact person (帮扶联系人), `since` ago."""
+        async with self.app.uow() as uow:
+            assignment = Assignment(
+                household_id=household.id,
+                person_id=person_id,
+                started_at=uow.clock.now() - since,
+            )
+            uow.session.add(assignment)
+            await uow.commit()
+            await uow.session.refresh(assignment)
+            return assignment
 
     async def household(
         self,
@@ -105,18 +136,12 @@ class TownBuilder:
                 **fields,
             )
             uow.session.add(household)
-            await uow.session.flush()
-            if contact is not None:
-                uow.session.add(
-                    Assignment(
-                        household_id=household.id,
-                        person_id=contact.person_id,
-                        started_at=now - timedelta(days=90),
-                    )
-                )
             await uow.commit()
-            household.village = village
-            return household
+            await uow.session.refresh(household)
+        if contact is not None:
+            await self.assign(household, contact.person_id, since=timedelta(days=90))
+        household.village = village
+        return household
 
     async def contact(
         self,

@@ -10,11 +10,11 @@ from bot.clock import local_minute
 from bot.config import Settings
 from bot.core.delivery import outbox
 from bot.core.delivery.outbox import RETRYING, OutboxStatus
+from bot.core.delivery.timing import in_quiet_hours
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.migrate import upgrade
 from bot.telegram.app import build_app
-from scheduler.sender import in_quiet_hours
 
 LINES = (
     (OutboxStatus.QUEUED, N_("waiting for their first try: {count}")),

@@ -14,8 +14,8 @@ from bot.config import Settings
 from bot.core.coverage.month_summary import MonthCoverage
 from bot.core.dates import parse_month
 from bot.core.policy import CLI_OPERATOR
-from bot.core.reports.forms import export_forms
 from bot.core.reports.summaries import summary_for_month
+from bot.documents.forms import export_forms
 from bot.documents.summary_report import SummaryReport, render_report
 from bot.errors import InvalidInput
 from bot.i18n import gettext as _

@@ -6,15 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.output import say
+from bot.cli.output import say, shell_command
 from bot.config import Settings
 from bot.core import demo
 from bot.core.policy import CLI_OPERATOR
-from bot.core.roster.importing import RosterImportReport, import_roster, write_roster_template
+from bot.core.roster.importing import RosterImportReport, import_roster
 from bot.core.roster.rows import RowsRejected
+from bot.documents.roster_sheet import read_roster, write_roster_template
 from bot.i18n import gettext as _
 from bot.i18n import join_list
-from bot.shell_command import shell_command
 from bot.storage.migrate import upgrade
 from bot.telegram.app import build_app
 
@@ -84,7 +84,7 @@ async def import_roster_file(settings: Settings, args: argparse.Namespace) -> in
     upgrade(settings.database_url)
     app = build_app(settings)
     try:
-        report = await import_roster(app, CLI_OPERATOR, args.file)
+        report = await import_roster(app, CLI_OPERATOR, read_roster(args.file))
     except RowsRejected as rejected:
         say_rejected(rejected)
         return 1
@@ -117,6 +117,7 @@ def _print_report(report: RosterImportReport) -> None:
         for name, phone in report.new_contact_persons:
             invite = shell_command("bangfu", "invite", name=name, role="contact", phone=phone)
             say("  " + invite)
+        say_invite_all()
 
 
 def say_rejected(rejected: RowsRejected) -> None:
@@ -151,4 +152,10 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
         say(_("Contact persons: {names}").format(names=join_list(town.contact_names)))
         say(_("To try the bot as one of them:"))
         say("  " + shell_command("bangfu", "invite", name=town.contact_names[0], role="contact"))
+        say_invite_all()
     return 0
+
+
+def say_invite_all() -> None:
+    say(_("Or invite them all at once, as a sheet:"))
+    say("  " + shell_command("bangfu", "invite", all=True, out="invites.xlsx"))

@@ -9,6 +9,7 @@ import sys
 
 from bot.cli.output import say
 from bot.config import Settings
+from bot.core.onboarding import first_start
 from bot.core.onboarding import invites as onboarding
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -86,8 +87,8 @@ async def _run_as_leader(settings: Settings, lock: LeaderLock, stop: asyncio.Eve
         me = await until_stopped(bot.get_me(), stop)
         if me is None or stop.is_set():
             return LOCK_LOST_STATUS if watch.done() else _stopped_during_start_up()
-        await onboarding.remember_bot_username(app, me.username or "")
-        code = await onboarding.first_start_admin_code(app)
+        await first_start.remember_bot_username(app, me.username or "")
+        code = await first_start.first_start_admin_code(app)
         if code:
             say(
                 _(

@@ -8,23 +8,20 @@ drawn from a fixed seed, so every demo town is the same town.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import random
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import count
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bot.clock import FrozenClock, Month
 from bot.core.flags.raising import raise_flag
 from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.roster.columns import HEADERS, Table, roster_rows
 from bot.core.roster.importing import import_roster
-from bot.documents.roster_sheet import HEADERS
 from bot.domain.model import (
     ROSTER_NAME_BY_CATEGORY,
     Category,
@@ -125,11 +122,10 @@ async def fill_demo_town(app: App) -> DemoTown:
     imported_at = datetime.combine(
         last_month.first_day - timedelta(days=3), time(9, 0), app.clock.tz
     )
-    with tempfile.TemporaryDirectory() as folder:
-        roster = Path(folder) / "demo-roster.csv"
-        _write_roster(roster, _roster_rows(rng))
-        past = dataclasses.replace(app, clock=FrozenClock(app.clock.tz, imported_at))
-        report = await import_roster(past, CLI_OPERATOR, roster)
+    table: Table = [list(HEADERS)]
+    table += [[row[header] for header in HEADERS] for row in _roster_rows(rng)]
+    past = dataclasses.replace(app, clock=FrozenClock(app.clock.tz, imported_at))
+    report = await import_roster(past, CLI_OPERATOR, roster_rows(table))
 
     async with app.uow() as uow:
         pairs = await _households_and_contacts(uow)
@@ -179,16 +175,26 @@ def _roster_rows(rng: random.Random) -> list[dict[str, str]]:
                     "风险类型": "、".join(_risk_types(rng, category)),
                     "帮扶联系人": contact_name,
                     "帮扶联系人电话": contact_phone,
+                    **_form_columns(category, index),
                 }
             )
     return rows
 
 
-def _write_roster(path: Path, rows: Sequence[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(HEADERS))
-        writer.writeheader()
-        writer.writerows(rows)
+def _form_columns(category: Category, index: int) -> dict[str, str]:
+    """脱贫年度, 低保/特困/残疾 and 原识别时间, from the household's place in the list (not the
+    random generator, so the rest of the demo town stays as it was)."""
+    marginal = category == Category.MARGINAL
+    identified = date(2019 if marginal else 2014, 1 + index % 12, 1 + index % 28)
+    support = ("低保", "", "残疾", "", "低保、残疾", "", "特困", "")[index % 8]
+    return {
+        "脱贫年度": "" if marginal else str(2014 + index % 6),
+        "低保/特困/残疾": support if category in SURVEYED else "",
+        "原识别时间": identified.isoformat(),
+    }
+
+
+SURVEYED = (Category.MARGINAL, Category.LIFTED_MONITORED)  # the 摸底表 ask for 低保/特困/残疾
 
 
 def _unique_name(rng: random.Random, male: bool, used: set[str]) -> str:

@@ -18,11 +18,11 @@ from enum import StrEnum
 
 from sqlalchemy import Select, and_, exists, select
 
-from bot.domain.model import Role
+from bot.domain.model import HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.storage.models import Assignment, Household, RedFlag
-from bot.storage.uow import UnitOfWork
+from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,103 @@ class Actor:
 CLI_OPERATOR = Actor(person_id=None, name="cli", role=Role.TOWN_OFFICE)
 
 
+class Act(StrEnum):
+    """What only some roles may do at all. Which households or village it may touch (the
+    scope) is then checked by the functions below (`readable_household`, `readable_flag`…)."""
+
+    IMPORT_ROSTER = "import_roster"
+    CHANGE_ROSTER = "change_roster"
+    INVITE = "invite"
+    ACKNOWLEDGE_FLAG = "acknowledge_flag"  # and set its deadline
+    DECIDE_REMOVAL = "decide_removal"  # review a 销号 request, record the county's decision
+    DECIDE_RETRACTION = "decide_retraction"  # keep or withdraw a flag whose contact went back
+    IMPORT_PLATFORM_LIST = "import_platform_list"
+    READ_TOWN_SUMMARY = "read_town_summary"
+    SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
+    ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
+
+
+TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
+# role × act: who may; and the sentence that refuses anyone else, naming what was refused.
+ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
+    Act.IMPORT_ROSTER: (TOWN_OFFICE, N_("Only the town office can import the roster.")),
+    Act.CHANGE_ROSTER: (TOWN_OFFICE, N_("Only the town office can change the roster.")),
+    Act.INVITE: (TOWN_OFFICE, N_("Only the town office can invite people.")),
+    Act.ACKNOWLEDGE_FLAG: (
+        TOWN_OFFICE,
+        N_("Only the town office can acknowledge a red flag or set its deadline."),
+    ),
+    Act.DECIDE_REMOVAL: (
+        TOWN_OFFICE,
+        N_("Only the town office can review a removal or record the county's decision."),
+    ),
+    Act.DECIDE_RETRACTION: (
+        TOWN_OFFICE,
+        N_("Only the town office can decide whether to keep or withdraw a red flag."),
+    ),
+    Act.IMPORT_PLATFORM_LIST: (
+        TOWN_OFFICE,
+        N_("Only the town office can import the platform's red-flag list."),
+    ),
+    Act.READ_TOWN_SUMMARY: (
+        TOWN_OFFICE,
+        N_("Only the town office can read the town's monthly summary."),
+    ),
+    Act.SET_OFFICE_GROUP: (
+        TOWN_OFFICE,
+        N_("Only a town office person can confirm the town office group."),
+    ),
+    Act.ESCALATE: (
+        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the town office, or the village's admin for their village, can do this."),
+    ),
+}
+
+
+def may(actor: Actor, act: Act) -> bool:
+    return actor.role in ALLOWED[act][0]
+
+
+def require(actor: Actor, act: Act) -> None:
+    """Refuse (NotAllowed, in the person's words) an act the actor's role may not do."""
+    roles, refusal = ALLOWED[act]
+    if actor.role not in roles:
+        raise NotAllowed(refusal)
+
+
+class Duty(StrEnum):
+    """A part of the work a person does with the bot; their menu, help and command list are
+    made of the parts they have. A clerk or a village admin who also has households
+    assigned (帮扶) does both."""
+
+    OWN_HOUSEHOLDS = "own_households"  # 帮扶联系人: the households assigned to them
+    VILLAGE = "village"  # 村两委: their village's red flags, uncontacted list and forms
+    TOWN_OFFICE = "town_office"  # 镇扶贫办: the whole town's work
+
+
+async def duties_of(app: App, actor: Actor) -> tuple[Duty, ...]:
+    """The actor's duties, their role's own first."""
+    if actor.role == Role.CONTACT:
+        return (Duty.OWN_HOUSEHOLDS,)
+    desk = Duty.TOWN_OFFICE if actor.role == Role.TOWN_OFFICE else Duty.VILLAGE
+    async with app.uow() as uow:
+        query = select(
+            exists().where(
+                Assignment.person_id == (actor.person_id or -1),
+                Assignment.ended_at.is_(None),
+                Assignment.household_id == Household.id,
+                Household.status == HouseholdStatus.MONITORED,
+            )
+        )
+        has_households = bool((await uow.session.execute(query)).scalar_one())
+    return (desk, Duty.OWN_HOUSEHOLDS) if has_households else (desk,)
+
+
 class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 
     PRIVATE = "private"  # the person and the bot
-    OFFICE_GROUP = "office_group"  # the town office's group (TOWN_OFFICE_CHAT_ID)
+    OFFICE_GROUP = "office_group"  # the town office's group (core/delivery/office_group.py)
     OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
 
 

@@ -1,9 +1,6 @@
-"""The roster spreadsheet (花名册): its columns, reading `.xlsx` and `.csv` files into raw
-rows, and writing the blank template the town office fills in.
-
-Reading finds the header row (the first row with 户编号), so a title above it is fine; the
-columns may come in any order and extra columns are ignored. Cells keep their raw values,
-because a number typed into the 身份证号 column has already lost digits and must be refused.
+"""The roster spreadsheet (花名册) as a file: reading `.xlsx` and `.csv` files into a table,
+and writing the blank template the town office fills in. The columns and how rows are found
+in a table are the core's (bot/core/roster/columns.py).
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ import csv
 import io
 import itertools
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -21,94 +17,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.core.flags.platform_list import PLATFORM_LIST_MAX_ROWS
+from bot.core.roster.columns import (
+    CATEGORY,
+    COLUMNS,
+    EXAMPLE_ROW,
+    HEADERS,
+    RawRow,
+    Table,
+    roster_rows,
+)
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
-from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE, id_check_character
 from bot.errors import InvalidInput
 from bot.i18n import N_
 
-VILLAGE = "村"
-GROUP = "组"
-NUMBER = "户编号"
-HEAD_NAME = "户主姓名"
-ID_NUMBER = "身份证号"
-PHONE = "联系电话"
-MEMBERS = "家庭人口数"
-CATEGORY = "类别"
-INCOME = "年人均纯收入"
-RISK_TYPES = "风险类型"
-CONTACT_NAME = "帮扶联系人"
-CONTACT_PHONE = "帮扶联系人电话"
-
-
-@dataclass(frozen=True)
-class RosterColumn:
-    header: str
-    required: bool
-    width: int  # in Excel's character units; a Chinese character takes about two
-    explanation: str  # for the 说明 sheet, in Chinese: the clerks read it
-    text_format: bool = False  # long digit strings: typed as numbers they lose digits
-
-
-COLUMNS: tuple[RosterColumn, ...] = (
-    RosterColumn(VILLAGE, True, 12, "行政村名称，如“大河村”。新的村名在导入时自动添加。"),
-    RosterColumn(GROUP, False, 8, "村民小组，如“3组”，可不填。"),
-    RosterColumn(
-        NUMBER, True, 22, "全国系统中的户编号，全表不能重复。再次导入时按户编号更新农户。", True
-    ),
-    RosterColumn(HEAD_NAME, True, 12, "户主姓名。"),
-    RosterColumn(
-        ID_NUMBER,
-        True,
-        22,
-        "户主的18位身份证号，末位可以是X，系统会核对校验位。"
-        "此列须设为“文本”格式，否则Excel会把后几位变成0。",
-        True,
-    ),
-    RosterColumn(
-        PHONE, False, 16, "农户电话：11位手机号，或带区号的座机如0564-1234567；可不填。", True
-    ),
-    RosterColumn(MEMBERS, True, 12, "家庭人口数，1 到 99 之间的整数。"),
-    RosterColumn(
-        CATEGORY, True, 18, "只能填：" + "、".join(ROSTER_NAME_BY_CATEGORY.values()) + "。"
-    ),
-    RosterColumn(INCOME, False, 14, "年人均纯收入，单位元，不小于0；可不填。"),
-    RosterColumn(
-        RISK_TYPES,
-        False,
-        22,
-        "可填多个，用顿号“、”或逗号隔开；填名称或代码均可："
-        + "、".join(f"{name}（{code}）" for code, name in RISK_TYPE_BY_CODE.items())
-        + f"、{COVID_RISK}。没有风险可不填。",
-    ),
-    RosterColumn(
-        CONTACT_NAME, True, 12, "负责这户的帮扶联系人姓名。新联系人导入后由镇扶贫办邀请登录。"
-    ),
-    RosterColumn(
-        CONTACT_PHONE, True, 16, "帮扶联系人的手机号。同一个号码只能对应一个联系人。", True
-    ),
-)
-HEADERS = tuple(column.header for column in COLUMNS)
-REQUIRED = tuple(column.header for column in COLUMNS if column.required)
-
-# Headers other rosters use for the same column (from the six forms and older templates).
-HEADER_ALIASES: dict[str, str] = {
-    "行政村": VILLAGE,
-    "村名": VILLAGE,
-    "村民小组": GROUP,
-    "组别": GROUP,
-    "户主": HEAD_NAME,
-    "身份证号码": ID_NUMBER,
-    "户主身份证号": ID_NUMBER,
-    "户主电话": PHONE,
-    "人口数": MEMBERS,
-    "户类别": CATEGORY,
-    "农户类别": CATEGORY,
-    "人均纯收入": INCOME,
-    "帮扶责任人": CONTACT_NAME,
-    "联系人电话": CONTACT_PHONE,
-    "帮扶责任人电话": CONTACT_PHONE,
-}
-HEADER_SEARCH_ROWS = 20
 # Rows and columns read from any file, so a huge or inflated one (a workbook of a million
 # rows zips to a few MB) is refused after that many rows instead of being read whole. A town
 # has 500–3,000 households; the import is measured with 100,000 (bench/big_roster.py).
@@ -122,61 +44,22 @@ TEMPLATE_SHEET = "花名册"
 HELP_SHEET = "说明"
 
 
-@dataclass(frozen=True)
-class RawRow:
-    number: int  # the row number Excel shows
-    cells: dict[str, object]  # header -> raw cell value (str from CSV; str/int/float/... from xlsx)
-
-
 def read_roster(path: Path) -> list[RawRow]:
-    """The data rows under the header, without blank rows. File-level problems (wrong kind of
-    file, too many rows, no header, missing columns) are refused here with InvalidInput."""
-    table = _read_table(path, ROSTER_MAX_ROWS)
-    header_index = next(
-        (i for i, row in enumerate(table[:HEADER_SEARCH_ROWS]) if NUMBER in map(_header, row)),
-        None,
-    )
-    if header_index is None:
-        raise InvalidInput(
-            N_("No header row found: one of the first rows must have the column {column}."),
-            column=NUMBER,
-        )
-    positions: dict[str, int] = {}
-    for position, cell in enumerate(table[header_index]):
-        header = _header(cell)
-        header = HEADER_ALIASES.get(header, header)
-        if header in HEADERS:
-            positions.setdefault(header, position)
-    missing = [header for header in HEADERS if header not in positions]
-    if missing:
-        raise InvalidInput(
-            N_("The header row (row {row}) lacks these columns: {columns}."),
-            row=header_index + 1,
-            columns="、".join(missing),
-        )
-    rows = []
-    for index in range(header_index + 1, len(table)):
-        values = table[index]
-        cells = {h: values[p] if p < len(values) else None for h, p in positions.items()}
-        if not all(_blank(value) for value in cells.values()):
-            rows.append(RawRow(number=index + 1, cells=cells))
-    if not rows:
-        raise InvalidInput(N_("The roster has no households under its header row."))
-    return rows
+    """The roster's data rows in the file. A file that cannot be read, or has no roster in
+    it, is refused with InvalidInput."""
+    return roster_rows(read_table(path, ROSTER_MAX_ROWS))
 
 
-def _header(cell: object) -> str:
-    """A header as typed, without spaces, line breaks or the * that marks required columns."""
-    return "".join(str(cell or "").split()).strip("*＊")
+def read_platform_list(path: Path) -> Table:
+    """The rows of the provincial platform's red-flag list, for
+    bot/core/flags/platform_list.py; refused with InvalidInput as `read_table` refuses."""
+    return read_table(path, PLATFORM_LIST_MAX_ROWS)
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _read_table(path: Path, max_rows: int) -> list[list[object]]:
-    """The rows of the file (at most `MAX_COLUMNS` cells each); InvalidInput when it has more
-    than `max_rows` rows, found by reading one more and no further."""
+def read_table(path: Path, max_rows: int) -> Table:
+    """Every row of a .xlsx or .csv file (the first sheet of a workbook), at most
+    `MAX_COLUMNS` cells each; InvalidInput when it has more than `max_rows` rows, found by
+    reading one more and no further. Blocking: callers on the bot's loop run it in a thread."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InvalidInput(N_("There is no file {file}."), file=str(path))
@@ -251,22 +134,6 @@ def _read_csv(path: Path, max_rows: int) -> list[list[object]]:
     raise InvalidInput(N_("Cannot read {file}: save it as CSV in UTF-8 or GBK."), file=path.name)
 
 
-# The template's example row: a household in 大河村, with an ID number whose check digit fits.
-EXAMPLE_ID_BODY = "34152519680315241"
-EXAMPLE_ROW: dict[str, str | int] = {
-    VILLAGE: "大河村",
-    GROUP: "3组",
-    NUMBER: "3415251030080015",
-    HEAD_NAME: "王德明",
-    ID_NUMBER: EXAMPLE_ID_BODY + id_check_character(EXAMPLE_ID_BODY),
-    PHONE: "13856412873",
-    MEMBERS: 4,
-    CATEGORY: ROSTER_NAME_BY_CATEGORY[Category.LIFTED_MONITORED],
-    INCOME: 5860,
-    RISK_TYPES: "因病、缺劳动力",
-    CONTACT_NAME: "李春华",
-    CONTACT_PHONE: "13905641268",
-}
 TEMPLATE_ROWS = 1000  # rows formatted as text and offered the category list
 
 

@@ -4,18 +4,16 @@ correcting one share (the channel buttons, the six-guarantee toggles, the summar
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from datetime import date
 from decimal import Decimal
 
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
 from bot.core.coverage.progress import MonthProgress
+from bot.core.flags.retraction import FlagsFollowed
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.domain.problems import item_name, problem_list
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HELP, MY_HOUSEHOLDS, THIS_MONTH, inline_grid
@@ -27,7 +25,6 @@ LEAVING_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, HELP)
 ALL_FINE = N_("✅ All six fine")
 DONE = N_("Done ➡")
 TAP_A_BUTTON = N_("Please tap one of the buttons.")
-FORM_FINISHED = N_("This form is finished. Nothing was changed.")
 
 Press = Callable[..., CallbackData]  # (step, value="") → the button's callback data
 
@@ -41,9 +38,10 @@ def day_label(day: date, today: date) -> str:
 
 
 def problems_label(problems: Sequence[str]) -> str:
+    """The six guarantees on a summary: all fine, or each problem named as a problem."""
     if not problems:
         return _("✅ all fine")
-    return "❌ " + _(", ").join(Guarantee(key).label for key in problems)
+    return "❌ " + problem_list(problems)
 
 
 def contact_summary(
@@ -77,6 +75,23 @@ def contact_summary(
     return "\n".join(lines)
 
 
+def followed_flags_lines(flags: FlagsFollowed) -> list[str]:
+    """What became of the red flags a corrected or withdrawn contact had raised."""
+    lines = []
+    if flags.withdrawn:
+        lines.append(_("↩️ The red flag it raised is withdrawn; the town office has been told."))
+    if flags.narrowed:
+        lines.append(_("🚩 The red flag it raised now names only the problems still reported."))
+    if flags.asked:
+        lines.append(
+            _(
+                "🚩 The town office has already acted on the red flag it raised, so it stays "
+                "until they decide; they have been asked."
+            )
+        )
+    return lines
+
+
 def progress_line(progress: MonthProgress) -> str:
     line = _("This month: {contacted}/{total} contacted").format(
         contacted=progress.contacted, total=progress.total
@@ -93,11 +108,18 @@ def channel_keyboard(
     return inline_grid(buttons, columns=(1, 2), footer=footer)
 
 
+def guarantee_toggle_label(key: Guarantee, problems: Sequence[str]) -> str:
+    """The item and its state side by side ("住房安全 ✅ 有保障" / "住房安全 ❌ 有问题"): a
+    bare ✔ beside "住房安全有保障" read as "fine" while it was the button to mark a problem."""
+    if key in problems:
+        return _("{item} ❌ problem").format(item=item_name(key))
+    return _("{item} ✅ fine").format(item=item_name(key))
+
+
 def guarantees_keyboard(press: Press, problems: Sequence[str]) -> InlineKeyboardMarkup:
-    """One big "all six fine" button, a ✔/❌ toggle per guarantee, and Done."""
+    """One big "all six fine" button, a toggle per guarantee showing its state, and Done."""
     toggles = [
-        (("❌ " if key in problems else "✔ ") + key.label, press("guarantee", key))
-        for key in Guarantee
+        (guarantee_toggle_label(key, problems), press("guarantee", key)) for key in Guarantee
     ]
     buttons = [
         (_(ALL_FINE), press("all_fine", "")),
@@ -112,8 +134,8 @@ def guarantees_prompt(header: str) -> str:
         header
         + "\n"
         + _(
-            "The six guarantees (两不愁三保障一安全): tap ✅ All six fine, "
-            "or tap each one that has a problem (❌), then Done."
+            "The six guarantees (两不愁三保障一安全): tap ✅ All six fine, or tap an item "
+            "to switch it between ✅ fine and ❌ problem, then Done."
         )
     )
 
@@ -124,32 +146,3 @@ def day_buttons(press: Press) -> list[tuple[str, CallbackData]]:
         (_("📅 Yesterday"), press("day", "1")),
         (_("📅 Other day"), press("type_day", "")),
     ]
-
-
-async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message's text and buttons: the form stays one message."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-        except TelegramBadRequest as error:
-            if "not modified" not in str(error):  # too old to edit: send it afresh
-                await query.message.answer(text, reply_markup=markup)
-    else:
-        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
-
-
-async def drop_buttons(message: Message, message_id: int | None) -> None:
-    """Take the buttons off an earlier form message, so only the latest one can be pressed."""
-    if message_id is None:
-        return
-    with suppress(TelegramBadRequest):  # already gone or unchanged: nothing to take off
-        await message.bot.edit_message_reply_markup(  # type: ignore[union-attr]
-            chat_id=message.chat.id, message_id=message_id, reply_markup=None
-        )
-
-
-async def leave_form(message: Message, state: FSMContext) -> None:
-    """A menu button pressed inside a form: the form ends and the button does its usual job."""
-    await state.clear()
-    raise SkipHandler

@@ -22,7 +22,13 @@ from bot.core.households.my_households import household_name
 from bot.domain.model import FlagSource, FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.messages.keyboards import (
+    FlagAction,
+    FlagButton,
+    HouseholdAct,
+    HouseholdAction,
+    inline_grid,
+)
 from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import FlagStep, OutboxMessage
 from bot.storage.uow import UnitOfWork
@@ -125,13 +131,41 @@ def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup
         *flag_lines(panel, tz, last_steps=CARD_STEPS),
     ]
     buttons: list[tuple[str, CallbackData | str]] = [
-        (_(ACT_LABELS[act]), FlagAction(action=act.value, flag_id=panel.flag.id))
-        for act in panel.acts
+        (_(ACT_LABELS[act]), FlagAction(action=act, flag_id=panel.flag.id)) for act in panel.acts
     ]
     buttons.append(
-        (_(HISTORY_BUTTON), HouseholdAction(action="history", household_id=household.id))
+        (_(HISTORY_BUTTON), HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id))
     )
     return "\n".join(lines), inline_grid(buttons, columns=2)
+
+
+async def village_flag(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
+    """A village admin told of a flag in their village: what it is, and their part in it."""
+    view = await flag_view(uow, row.payload["flag_id"])
+    if view is None or not view.is_open:
+        return []  # withdrawn or closed before it could be sent: nothing to act on
+    household = view.household
+    source = FlagSource(view.flag.source).label
+    text = "\n".join(
+        [
+            _("🚩 A household in your village was red-flagged: {village} {household}").format(
+                village=household.village.name, household=household_name(household)
+            ),
+            _("Reason: {reason}").format(reason=preview(view.flag.reason, IN_FULL)),
+            _("Source: {source}").format(
+                source=f"{source} · {preview(view.raised_by, NAME)}" if view.raised_by else source
+            ),
+            "",
+            _(
+                "The town office has been alerted and will set a deadline. Please help the "
+                "household; once the risk is gone, open the flag and request its removal."
+            ),
+        ]
+    )
+    keyboard = inline_grid(
+        [(_(DETAILS_BUTTON), FlagAction(action=FlagButton.OPEN, flag_id=view.flag.id))]
+    )
+    return [OutgoingMessage(text, keyboard)]
 
 
 async def _panel(uow: UnitOfWork, row: OutboxMessage) -> tuple[FlagPanel, FlagStep] | None:
@@ -165,11 +199,11 @@ async def removal_request(
         ]
     )
     buttons: list[tuple[str, CallbackData | str]] = [
-        (_(ACT_LABELS[act]), FlagAction(action=act.value, flag_id=panel.flag.id))
+        (_(ACT_LABELS[act]), FlagAction(action=act, flag_id=panel.flag.id))
         for act in (FlagAct.APPROVE, FlagAct.REJECT)
     ]
     buttons.append(
-        (_(HISTORY_BUTTON), HouseholdAction(action="history", household_id=household.id))
+        (_(HISTORY_BUTTON), HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id))
     )
     return [OutgoingMessage(text, inline_grid(buttons, columns=2))]
 
@@ -205,5 +239,7 @@ async def flag_decision(
         day=day(step.decided_on),
         document=preview(step.document, IN_LIST, one_line=True),
     )
-    keyboard = inline_grid([(_(DETAILS_BUTTON), FlagAction(action="open", flag_id=panel.flag.id))])
+    keyboard = inline_grid(
+        [(_(DETAILS_BUTTON), FlagAction(action=FlagButton.OPEN, flag_id=panel.flag.id))]
+    )
     return [OutgoingMessage(message, keyboard)]

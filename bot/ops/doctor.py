@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.config import Settings
 from bot.core.delivery.outbox import OutboxStatus
+from bot.core.delivery.timing import in_quiet_hours
 from bot.documents.summary_chart import MissingCJKFont, chinese_font_family
 from bot.i18n import gettext as _
 from bot.ops import backup
@@ -289,8 +290,6 @@ async def _pg_dump_fits(server_major: int | None) -> Finding:
 
 
 async def check_outbox(settings: Settings, now: datetime) -> list[Finding]:
-    from scheduler.sender import in_quiet_hours
-
     due = OutboxMessage.not_before <= now - BACKLOG_AGE
     if in_quiet_hours(settings, now):
         due = due & OutboxMessage.urgent.is_(True)  # reminders wait for the morning

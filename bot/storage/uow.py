@@ -5,13 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.storage.models import AuditEntry, OutboxMessage
+
+
+class Auditor(Protocol):
+    """Who did something, as the audit trail names them (bot.core.policy.Actor)."""
+
+    @property
+    def person_id(self) -> int | None: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 class UnitOfWork:
@@ -48,6 +58,17 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+    def audit_by(
+        self,
+        actor: Auditor,
+        entity: str,
+        entity_id: int,
+        action: str,
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        """An audit entry for what `actor` (a person, or the CLI operator) did."""
+        self.audit(actor.person_id, actor.label, entity, entity_id, action, changes)
 
     def audit(
         self,

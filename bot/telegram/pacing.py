@@ -1,6 +1,6 @@
 """Pacing under Telegram's flood limits, for every message the bot sends: ~30 messages/s
 overall, ~1/s per chat (short bursts tolerated), 20/min per group. There is one pacer per
-Bot and every call goes through it (`bot/telegram_session.py`): the replies handlers send
+Bot and every call goes through it (`bot/telegram/session.py`): the replies handlers send
 and the outbox sender's backlog share Telegram's 30 a second, replies first.
 
 - A reply (`Priority.REPLY`, the default) books the next free slot the moment it asks: it

@@ -1,8 +1,8 @@
 """Long texts cut into parts Telegram accepts, measured as Telegram measures them (UTF-16
-units, `bot/telegram_limits.py`): between lines, a line longer than a part wrapped at a space,
+units, `bot/telegram/limits.py`): between lines, a line longer than a part wrapped at a space,
 never a character lost and never an emoji cut in two.
 
-The outbox (`scheduler/rendering.py`) and the bot's HTTP session (`bot/telegram_session.py`)
+The outbox (`bot/messages/rendering.py`) and the bot's HTTP session (`bot/telegram/session.py`)
 both cut with these, so a list, a reply or a caption of any length arrives whole.
 """
 

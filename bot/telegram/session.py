@@ -9,7 +9,7 @@ a handler's reply or edit, a document, a button answer, the outbox sender.
   units is shortened (it cannot be split), and so is an inline button's label over 64 units
   (so a keyboard of long names stays readable and under Telegram's size for a keyboard).
   Formatting entities are dropped from split texts (bangfu sends plain text).
-- `PacedCalls`: one `Pacer` (bot/pacing.py) for every message sent or edited, replies first;
+- `PacedCalls`: one `Pacer` (pacing.py) for every message sent or edited, replies first;
   the outbox sender marks its calls with `background_sends()`. A 429 "retry after" holds every
   send that long, then the same call is made again: a person always gets their answer. A
   reply that meets a `5xx` or a network error is made again too, after 1, 2, 4 … seconds
@@ -17,7 +17,7 @@ a handler's reply or edit, a document, a button answer, the outbox sender.
   after Telegram accepted the message shows it twice: better than no answer.) The outbox
   sender's calls are not retried here: it keeps its own backoff in the database.
 
-`build_bot` (bot/app.py) installs both on the one Bot that polls and sends.
+`build_bot` (bot/telegram/app.py) installs both on the one Bot that polls and sends.
 """
 
 from __future__ import annotations

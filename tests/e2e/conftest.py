@@ -22,16 +22,16 @@ from itertools import count
 
 import pytest
 from aiogram import Bot, Dispatcher
-from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.domain.model import Category, Role
-from bot.storage.models import Assignment, Household, Person, Village
+from bot.storage.models import Assignment, Household, Person
 from bot.storage.uow import App
 from bot.telegram.app import build_bot, build_dispatcher
 from bot.telegram.commands import publish_commands
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
+from tests.town_builder import TownBuilder, id_number
 
 POLLING_TIMEOUT = 2  # seconds a getUpdates waits: stop_polling cancels it anyway
 
@@ -64,7 +64,7 @@ class RunningBot:
     async def start(self) -> None:
         self.bot = build_bot(self.app.settings)
         self.dispatcher = build_dispatcher(self.app)
-        await publish_commands(self.bot, self.app.settings.default_language)
+        await publish_commands(self.bot, self.app.settings)
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,
@@ -160,7 +160,12 @@ def town_office_group(telegram: FakeTelegram, settings: Settings) -> TelegramGro
 
 
 @pytest.fixture
-def register_person(app: App) -> Callable[..., Awaitable[Person]]:
+def town_builder(app: App) -> TownBuilder:
+    return TownBuilder(app)
+
+
+@pytest.fixture
+def register_person(town_builder: TownBuilder) -> Callable[..., Awaitable[Person]]:
     """Insert a registered person straight into the database, bound to a Telegram account:
     for tests that are not about onboarding."""
 
@@ -172,28 +177,15 @@ def register_person(app: App) -> Callable[..., Awaitable[Person]]:
         language: str | None = None,
         phone: str | None = None,
     ) -> Person:
-        village_id = (await _village(app, village)).id if village else None
-        async with app.uow() as uow:
-            person = Person(
-                name=name,
-                phone=phone,
-                role=role.value,
-                village_id=village_id,
-                telegram_user_id=telegram_user.id if telegram_user else None,
-                language=language,
-                active=True,
-                created_at=uow.clock.now(),
-            )
-            uow.session.add(person)
-            await uow.commit()
-            await uow.session.refresh(person)
-            return person
+        place = await town_builder.village(village) if village else None
+        user_id = telegram_user.id if telegram_user else None
+        return await town_builder.add_person(name, role, place, user_id, language, phone)
 
     return register
 
 
 @pytest.fixture
-def add_household(app: App) -> Callable[..., Awaitable[Household]]:
+def add_household(town_builder: TownBuilder) -> Callable[..., Awaitable[Household]]:
     """Insert a monitored household (户) in a village; numbers and ID numbers are made up."""
     serials = count(1)
 
@@ -204,67 +196,30 @@ def add_household(app: App) -> Callable[..., Awaitable[Household]]:
         members: int = 3,
         income: Decimal | None = Decimal("5200"),
         phone: str | None = None,
+        group: str = "一组",
     ) -> Household:
         serial = next(serials)
-        village_id = (await _village(app, village)).id
-        async with app.uow() as uow:
-            now = uow.clock.now()
-            household = Household(
-                number=f"E2E{serial:06d}",
-                village_id=village_id,
-                group_name="一组",
-                head_name=head_name,
-                id_number=_id_number(serial),
-                phone=phone,
-                members=members,
-                category=category.value,
-                income=income,
-                income_measured_on=date(2025, 12, 31) if income is not None else None,
-                risk_types=[],
-                status="monitored",
-                created_at=now,
-                updated_at=now,
-            )
-            uow.session.add(household)
-            await uow.commit()
-            await uow.session.refresh(household)
-            return household
+        return await town_builder.household(
+            await town_builder.village(village),
+            head_name,
+            group_name=group,
+            category=category,
+            number=f"E2E{serial:06d}",
+            id_number=id_number(serial),
+            phone=phone,
+            members=members,
+            income=income,
+            income_measured_on=date(2025, 12, 31) if income is not None else None,
+        )
 
     return add
 
 
 @pytest.fixture
-def assign(app: App) -> Callable[[Household, Person], Awaitable[Assignment]]:
+def assign(town_builder: TownBuilder) -> Callable[[Household, Person], Awaitable[Assignment]]:
     """Make `person` the household's contact person (帮扶联系人) from now on."""
 
     async def assign_to(household: Household, person: Person) -> Assignment:
-        async with app.uow() as uow:
-            assignment = Assignment(
-                household_id=household.id, person_id=person.id, started_at=uow.clock.now()
-            )
-            uow.session.add(assignment)
-            await uow.commit()
-            await uow.session.refresh(assignment)
-            return assignment
+        return await town_builder.assign(household, person.id)
 
     return assign_to
-
-
-async def _village(app: App, name: str) -> Village:
-    async with app.uow() as uow:
-        village = (
-            await uow.session.execute(select(Village).where(Village.name == name))
-        ).scalar_one_or_none()
-        if village is None:
-            village = Village(name=name)
-            uow.session.add(village)
-            await uow.commit()
-            await uow.session.refresh(village)
-        return village
-
-
-def _id_number(serial: int) -> str:
-    """A well-formed 18-digit 身份证号 with a valid check digit."""
-    body = f"34152319{60 + serial % 40:02d}0101{serial % 1000:03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]

@@ -69,12 +69,3 @@ class ContactPeople:
         await phone.send("/help")  # as after onboarding: the menu keyboard is on the phone
         phone.read_all()
         return ContactPerson(phone, person)
-
-
-async def log_phone_call(phone: TelegramUser, household_label: str) -> None:
-    """The common case, start to finish: a phone call, all six guarantees fine."""
-    await phone.tap("✍️ 记录联系")
-    await phone.press(household_label)
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
-    await phone.press("✅ 保存")

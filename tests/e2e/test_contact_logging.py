@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.model import ContactChannel, FlagSource
-from bot.messages.keyboards import HouseholdAction
+from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.models import Assignment, Contact, FsmRecord, OutboxMessage, RedFlag
 from bot.storage.uow import App
 from tests.e2e.contact_people import ContactPeople, count, in_language, saved_contacts
+from tests.e2e.conversations import log_contact
 
 TODAY = date(2026, 3, 10)  # the conftest clock
 
@@ -55,11 +56,7 @@ async def test_common_case_is_five_taps_and_says_saved_with_the_month_progress(
 async def test_from_the_saved_message_the_next_household_is_four_taps(contact_person, app: App):
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("微信")
-    await phone.press("✅ 六项都没问题")
-    await phone.press("✅ 保存")
+    await log_contact(phone, "张桂英（一组）", channel="微信")
 
     following = phone.last_message.button_texts[-1]
     assert following.startswith("➡ 下一户：")
@@ -81,10 +78,10 @@ async def test_a_housing_problem_with_a_typed_note_raises_a_red_flag_and_alerts_
     await phone.tap("✍️ 记录联系")
     await phone.press("张桂英（一组）")
     await phone.press("入户走访")
-    await phone.press("✔ 住房安全有保障")
-    assert "❌ 住房安全有保障" in phone.last_message.button_texts
+    await phone.press("住房安全 ✅ 有保障")
+    assert "住房安全 ❌ 有问题" in phone.last_message.button_texts
     await phone.press("好了 ➡")
-    assert "❌ 住房安全有保障" in phone.last_message.text
+    assert "两不愁三保障一安全：❌ 住房安全无保障" in phone.last_message.text
     await phone.press("📝 备注")
     assert "请输入备注" in phone.last_message.text
     await phone.send("屋顶漏雨，墙有裂缝，需要危房改造")
@@ -99,7 +96,8 @@ async def test_a_housing_problem_with_a_typed_note_raises_a_red_flag_and_alerts_
         flag = (await uow.session.execute(select(RedFlag))).scalar_one()
         alert = (await uow.session.execute(select(OutboxMessage))).scalar_one()
     assert (flag.source, flag.contact_id) == (FlagSource.GUARANTEE, contact.id)
-    assert "住房安全有保障" in flag.reason and "屋顶漏雨" in flag.reason
+    assert "住房安全无保障" in flag.reason and "屋顶漏雨" in flag.reason
+    assert "有保障" not in flag.reason and flag.problems == ["housing"]
     assert (alert.kind, alert.recipient, alert.payload["flag_id"]) == (
         "flag_alert",
         "town_office",
@@ -135,10 +133,7 @@ async def test_an_invalid_date_income_or_overlong_note_names_the_rule_and_asks_a
 ):
     wang = await contact_person("王建国", ["张桂英"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("入户走访")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", channel="入户走访", save=False)
 
     await phone.press("📅 其他日期")
     await phone.send("3月20日")
@@ -175,10 +170,7 @@ async def test_an_invalid_date_income_or_overlong_note_names_the_rule_and_asks_a
 async def test_a_photo_can_be_added_to_a_home_visit_only(contact_person, app: App):
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", save=False)
     assert "📷 照片" not in phone.last_message.button_texts
     await phone.press("📞 联系方式")
     await phone.press("入户走访")  # back to the confirm screen, now a home visit
@@ -221,10 +213,7 @@ async def test_a_double_tap_on_save_and_a_replayed_update_save_one_contact(
 ):
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", save=False)
 
     first, second = await phone.double_press("✅ 保存")
     assert first is not None and not first.show_alert
@@ -238,10 +227,7 @@ async def test_a_double_tap_on_save_and_a_replayed_update_save_one_contact(
 async def test_a_stale_button_from_a_finished_form_saves_nothing(contact_person, app: App):
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", save=False)
     save_data = phone.last_message.button_data("✅ 保存")
     await phone.press("✖ 取消")
     assert "已停止，没有保存任何内容" in phone.last_message.text
@@ -266,7 +252,7 @@ async def test_a_forged_household_id_is_refused_and_nothing_is_written(
         ).scalar_one()
     await wang.phone.tap("✍️ 记录联系")
 
-    forged = HouseholdAction(action="log", household_id=others).pack()
+    forged = HouseholdAction(action=HouseholdAct.LOG, household_id=others).pack()
     answer = await wang.phone.press_data(forged)
 
     assert answer is not None and answer.show_alert
@@ -321,10 +307,7 @@ async def test_a_form_confirmed_for_today_before_midnight_keeps_that_day_when_sa
     clock.set(datetime(2026, 3, 31, 23, 59, tzinfo=clock.tz))
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", save=False)
     assert "日期：2026-03-31（今天）" in phone.last_message.text
 
     clock.advance(minutes=2)  # past midnight: now it is April the 1st
@@ -339,10 +322,7 @@ async def test_today_pressed_before_midnight_keeps_that_day(contact_person, cloc
     clock.set(datetime(2026, 3, 31, 23, 58, tzinfo=clock.tz))
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", save=False)
     await phone.press("📅 昨天")
     await phone.press("📅 今天")
 
@@ -362,7 +342,7 @@ async def test_a_guarantee_problem_already_flagged_and_open_alerts_the_town_only
         await phone.tap("✍️ 记录联系")
         await phone.send("张桂英")  # contacted already this month the second time: search
         await phone.press("电话")
-        await phone.press("✔ 住房安全有保障")
+        await phone.press("住房安全 ✅ 有保障")
         await phone.press("好了 ➡")
         await phone.press("✅ 保存")
 

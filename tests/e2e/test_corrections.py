@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.domain.model import ContactStatus
-from bot.handlers.contacts.corrections import ContactEdit
+from bot.handlers.contacts.correction_form import ContactEdit
 from bot.storage.models import AuditEntry, Contact, Household, RedFlag
 from bot.storage.uow import App
-from tests.e2e.contact_people import ContactPeople, count, log_phone_call, saved_contacts
+from tests.e2e.contact_people import ContactPeople, count, saved_contacts
+from tests.e2e.conversations import log_contact
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ async def audit_entries(app: App, action: str) -> list[AuditEntry]:
 async def test_a_mistaken_contact_is_withdrawn_and_no_longer_counts(contact_person, app: App):
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await log_phone_call(phone, "张桂英（一组）")
+    await log_contact(phone, "张桂英（一组）")
     assert "本月已联系 1/2" in phone.last_message.text
 
     await phone.press("↩ 撤回")
@@ -51,7 +52,7 @@ async def test_a_mistaken_contact_is_withdrawn_and_no_longer_counts(contact_pers
 
 async def test_keep_it_changes_nothing(contact_person, app: App):
     wang = await contact_person("王建国", ["张桂英"])
-    await log_phone_call(wang.phone, "张桂英（一组）")
+    await log_contact(wang.phone, "张桂英（一组）")
 
     await wang.phone.press("↩ 撤回")
     await wang.phone.press("不撤回")
@@ -65,7 +66,7 @@ async def test_the_date_and_channel_are_corrected_and_audited_before_and_after(
 ):
     wang = await contact_person("王建国", ["张桂英"])
     phone = wang.phone
-    await log_phone_call(phone, "张桂英（一组）")
+    await log_contact(phone, "张桂英（一组）")
 
     await phone.press("✏️ 更正")
     assert "要更正哪一项" in phone.last_message.text
@@ -90,14 +91,14 @@ async def test_the_date_and_channel_are_corrected_and_audited_before_and_after(
 async def test_a_water_problem_added_by_correction_raises_a_red_flag(contact_person, app: App):
     wang = await contact_person("王建国", ["张桂英"])
     phone = wang.phone
-    await log_phone_call(phone, "张桂英（一组）")
+    await log_contact(phone, "张桂英（一组）")
 
     await phone.press("✏️ 更正")
     await phone.press("🛡 保障情况")
-    await phone.press("✔ 饮水安全有保障")
+    await phone.press("饮水安全 ✅ 有保障")
     await phone.press("好了 ➡")
 
-    assert "❌ 饮水安全有保障" in phone.last_message.text
+    assert "❌ 饮水安全无保障" in phone.last_message.text
     assert "🚩 已红色标注，并已通知镇扶贫办" in phone.last_message.text
     [contact] = await saved_contacts(app)
     assert contact.problems == ["water"]
@@ -109,7 +110,7 @@ async def test_a_typed_note_and_a_typed_date_are_corrected_and_bad_ones_refused(
 ):
     wang = await contact_person("王建国", ["张桂英"])
     phone = wang.phone
-    await log_phone_call(phone, "张桂英（一组）")
+    await log_contact(phone, "张桂英（一组）")
 
     await phone.press("✏️ 更正")
     await phone.press("📝 备注")
@@ -136,7 +137,7 @@ async def test_recent_lists_contacts_for_24_hours_and_after_25_hours_nothing_can
 ):
     wang = await contact_person("王建国", ["张桂英", "陈德明"])
     phone = wang.phone
-    await log_phone_call(phone, "张桂英（一组）")
+    await log_contact(phone, "张桂英（一组）")
     saved = phone.last_message
 
     await phone.send("/recent")
@@ -159,7 +160,7 @@ async def test_nobody_can_withdraw_another_persons_contact_with_a_forged_button(
 ):
     wang = await contact_person("王建国", ["张桂英"])
     li = await contact_person("李秀兰", ["周玉珍"])
-    await log_phone_call(wang.phone, "张桂英（一组）")
+    await log_contact(wang.phone, "张桂英（一组）")
     [contact] = await saved_contacts(app)
 
     for action in ("withdraw_yes", "correct", "day"):
@@ -196,10 +197,7 @@ async def test_a_mistyped_income_is_corrected_and_withdrawing_puts_the_old_one_b
 ):
     wang = await contact_person("王建国", ["张桂英"])
     phone = wang.phone
-    await phone.tap("✍️ 记录联系")
-    await phone.press("张桂英（一组）")
-    await phone.press("电话")
-    await phone.press("✅ 六项都没问题")
+    await log_contact(phone, "张桂英（一组）", save=False)
     await phone.press("💰 收入")
     await phone.send("68000")  # one zero too many
     await phone.press("✅ 保存")

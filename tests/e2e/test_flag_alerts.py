@@ -14,15 +14,13 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.core.flags.raising import report_risk
-from bot.core.policy import Actor
 from bot.domain.model import FlagStatus, Role
 from bot.storage.models import AuditEntry, Person, RedFlag
 from bot.storage.uow import App
-from bot.telegram.session import pacer_of
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS
-from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
+from tests.e2e.hekou import actor, hekou, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1001234567
@@ -54,22 +52,11 @@ async def office(
     assign,  # type: ignore[no-untyped-def]
 ) -> Office:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    director = make_user("周主任")
-    await register_person("周主任", Role.TOWN_OFFICE, telegram_user=director)
-    contact = make_user("王建华")
-    wang: Person = await register_person(
-        "王建华", Role.CONTACT, village="河口村", telegram_user=contact
-    )
-    household = await add_household("张桂英", village="河口村")
-    await assign(household, wang)
-    flag = await report_risk(
-        app, Actor(wang.id, wang.name, Role.CONTACT, wang.village_id), household.id, "户主因病住院"
-    )
-    assert running_bot.bot is not None
-    # No pacing waits in tests: the stand-in, not the clock, is what is checked here.
-    pacer_of(running_bot.bot).chat_limits = False
-    sender = OutboxSender(app, running_bot.bot)
-    return Office(group, director, contact, flag.id, sender.drain_once)
+    town = await hekou(make_user, register_person, add_household, assign)
+    wang = actor(town.people["王建华"])
+    flag = await report_risk(app, wang, town.zhang.id, "户主因病住院")
+    deliver = unpaced_delivery(app, running_bot)
+    return Office(group, town.users["周主任"], town.users["王建华"], flag.id, deliver)
 
 
 async def stored_flag(app: App, flag_id: int) -> RedFlag:
@@ -93,6 +80,9 @@ async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_re
     edited = await office.group.next_message()
     assert edited.edited and edited.message_id == alert.message_id
     assert edited.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]  # no ✅ now
+    # The alert itself now says who acknowledged it and what is next, not "请先点签收".
+    assert "✅ 已签收：周主任" in edited.text and "请设定消除风险的期限" in edited.text
+    assert "请先点“签收”" not in edited.text and "张桂英" in edited.text
     note = await office.group.expect("周主任 已签收")
     assert "张桂英" in note.text
     flag = await stored_flag(app, office.flag_id)
@@ -106,6 +96,50 @@ async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_re
         ).scalar_one()
     assert flag.acknowledged_by_id == director.id == audit.actor_id
     assert flag.acknowledged_at == app.clock.now()
+
+
+async def test_a_deadline_edits_the_alert_and_its_buttons_post_nothing_twice(
+    app: App, office: Office
+) -> None:
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+
+    await office.director.press("⏱ 15 天", alert, chat=office.group)
+
+    edited = await office.group.next_message()
+    assert edited.edited and edited.message_id == alert.message_id
+    assert "✅ 已签收：周主任" in edited.text and "⏱ 消除风险期限：2026-03-25" in edited.text
+    assert "请设定" not in edited.text and "📋 详情" in edited.text
+    assert edited.button_texts == ["📋 详情"]  # nothing left to press here but the card
+    await office.group.expect("2026-03-25 前消除风险")
+
+    # A press that raced the edit (the old buttons, as first sent) changes and posts nothing.
+    for label in ("⏱ 7 天", "⏱ 15 天", "✅ 签收"):
+        data = alert.button_data(label)
+        assert data is not None
+        answer = await office.director.press_data(data, alert)
+        assert answer is not None and answer.show_alert, label
+        assert "已经设定" in answer.text or "确认过了" in answer.text, label
+    await office.group.expect_no_message()
+    assert (await stored_flag(app, office.flag_id)).deadline == date(2026, 3, 25)
+
+
+async def test_the_alert_edited_in_english_reads_as_the_flags_state(
+    app: App,
+    office: Office,
+    make_user,
+    register_person,  # type: ignore[no-untyped-def]
+) -> None:
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+    clerk = make_user("Li Na", language_code="en")
+    await register_person("Li Na", Role.TOWN_OFFICE, telegram_user=clerk, language="en")
+
+    await clerk.press("✅ 签收", alert, chat=office.group)
+
+    edited = await office.group.next_message()
+    assert "✅ Acknowledged by Li Na" in edited.text
+    assert "Please set a deadline to remove the risk." in edited.text
 
 
 async def test_a_contact_person_pressing_the_alert_is_refused_and_nothing_changes(

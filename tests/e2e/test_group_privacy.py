@@ -16,7 +16,8 @@ from bot.storage.uow import App
 from bot.telegram.session import pacer_of
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
-from tests.e2e.contact_people import ContactPeople, ContactPerson, in_language, log_phone_call
+from tests.e2e.contact_people import ContactPeople, ContactPerson, in_language
+from tests.e2e.conversations import log_contact
 from tests.telegram_api import TelegramGroup, TelegramUser
 
 
@@ -49,7 +50,7 @@ async def test_help_and_recent_in_the_group_show_colleagues_nothing_personal(
 ) -> None:
     group = town_office_group
     wang = await contact_person("王建国", ["张桂英"])
-    await log_phone_call(wang.phone, "张桂英（一组）")
+    await log_contact(wang.phone, "张桂英（一组）")
     wang.phone.read_all()
 
     await director.send("/help", chat=group)

@@ -30,9 +30,8 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from bot.telegram.session import pacer_of
-from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
+from tests.e2e.hekou import hekou, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
@@ -70,30 +69,16 @@ async def town(
     assign,  # type: ignore[no-untyped-def]
 ) -> Town:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    users = {name: make_user(name) for name in ("周主任", "孙书记", "王建华")}
-    people = {
-        "周主任": await register_person("周主任", Role.TOWN_OFFICE, telegram_user=users["周主任"]),
-        "孙书记": await register_person(
-            "孙书记", Role.VILLAGE_ADMIN, village="河口村", telegram_user=users["孙书记"]
-        ),
-        "王建华": await register_person(
-            "王建华", Role.CONTACT, village="河口村", telegram_user=users["王建华"]
-        ),
-        "李春华": await register_person("李春华", Role.CONTACT, village="河口村"),
-    }
-    household = await add_household("张桂英", village="河口村")
-    await assign(household, people["王建华"])
-    assert running_bot.bot is not None
-    pacer_of(running_bot.bot).chat_limits = False  # content, not pacing
-    sender = OutboxSender(app, running_bot.bot)
+    town = await hekou(make_user, register_person, add_household, assign)
+    users = town.users
     return Town(
         group,
         users["周主任"],
         users["孙书记"],
         users["王建华"],
-        people,
-        household,
-        sender.drain_once,
+        town.people,
+        town.zhang,
+        unpaced_delivery(app, running_bot),
     )
 
 
@@ -133,7 +118,8 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     await town.director.press("✅ 保存")
     await town.director.expect("✅ 已加入 张桂英（一组） 的帮扶方案")
 
-    # The village admin asks to remove the risk.
+    # The village admin, told of the flag when it was raised, asks to remove the risk.
+    await town.admin.expect("本村有农户被标注红色预警：河口村 张桂英（一组）")
     await town.admin.send("/flags")
     listed = await town.admin.expect("未销号的红色预警：1 条")
     await town.admin.press(listed.button_texts[0])
@@ -161,12 +147,14 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     await town.director.press("🏛 录入县级审定", approved_card, chat=town.group)
     prompt = await town.director.expect("县级审定结果")
     assert "文号最多 100 个字" in prompt.text
-    await town.director.send("3月9日 " + "霍" * 101)
+    await town.director.send("3月10日 " + "霍" * 101)
     await town.director.expect("内容太长了：最多 100 个字，您写了 101 个字。")
-    await town.director.send("3月9日 霍政〔2026〕12号")
+    await town.director.send("3月10日 霍政〔2026〕12号")
+    await town.director.expect("请核对 河口村 张桂英（一组） 的县级审定结果")
+    await town.director.press("✅ 确认录入并销号")
     await town.director.expect("✅ 河口村 张桂英（一组） 的红色预警已销号")
     await town.deliver()
-    await town.admin.expect("已销号：县级审定 2026-03-09，霍政〔2026〕12号")
+    await town.admin.expect("已销号：县级审定 2026-03-10，霍政〔2026〕12号")
     await town.contact.expect("已销号")
 
     closed = await flag_of(app, flag.id)
@@ -202,6 +190,7 @@ async def test_a_rejected_removal_is_told_to_the_village_and_the_flag_stays_open
     await town.director.expect("已退回")
     await town.deliver()
 
+    await town.admin.expect("本村有农户被标注红色预警：河口村 张桂英（一组）")
     told = await town.admin.expect("镇扶贫办没有同意 河口村 张桂英（一组） 销号")
     assert "还没有住房安全鉴定" in told.text
     assert (await flag_of(app, flag.id)).status == FlagStatus.ACKNOWLEDGED

@@ -18,19 +18,17 @@ from bot.core.flags.raising import report_risk
 from bot.core.policy import (
     OFFICE_CHATS_ONLY,
     OFFICE_GROUP_IS_THE_OFFICES,
-    Actor,
 )
 from bot.domain.model import Role
-from bot.handlers.contacts.corrections import ContactEdit
+from bot.handlers.contacts.correction_form import ContactEdit
 from bot.handlers.reports.summary_and_forms import ExportVillage
 from bot.handlers.town_office.desk import DeactivatePick, OfficeCancel, ReassignPick
-from bot.messages.keyboards import FlagAction, HouseholdAction
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction
 from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App
-from bot.telegram.session import pacer_of
-from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.e2e.contact_people import count, in_language
+from tests.e2e.hekou import actor, hekou, unpaced_delivery
 from tests.telegram_api import BotMessage, FakeTelegram, TelegramGroup, TelegramUser
 
 OFFICE_GROUP = -1005550001
@@ -58,10 +56,6 @@ class Town:
     deliver: Callable[[], Awaitable[int]]
 
 
-def actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
-
-
 @pytest.fixture
 async def town(
     app: App,
@@ -74,30 +68,17 @@ async def town(
 ) -> Town:
     office_group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=OFFICE_GROUP)
     chat_group = TelegramGroup(telegram, "镇干部交流群")
-    users = {name: make_user(name) for name in ("周主任", "孙书记", "王建华")}
-    people = {
-        "周主任": await register_person("周主任", Role.TOWN_OFFICE, telegram_user=users["周主任"]),
-        "孙书记": await register_person(
-            "孙书记", Role.VILLAGE_ADMIN, village="河口村", telegram_user=users["孙书记"]
-        ),
-        "王建华": await register_person(
-            "王建华", Role.CONTACT, village="河口村", telegram_user=users["王建华"]
-        ),
-        "李春华": await register_person("李春华", Role.CONTACT, village="河口村"),
-        "李红梅": await register_person("李红梅", Role.CONTACT, village="山前村"),
-    }
-    zhang = await add_household("张桂英", village="河口村")
+    town = await hekou(make_user, register_person, add_household, assign)
+    users, people, zhang = town.users, town.people, town.zhang
+    people["李红梅"] = await register_person("李红梅", Role.CONTACT, village="山前村")
     liu = await add_household("刘秀兰", village="山前村")
-    await assign(zhang, people["王建华"])
     await assign(liu, people["李红梅"])
     flags = {
         "张桂英": (await report_risk(app, actor(people["王建华"]), zhang.id, REASON)).id,
         "刘秀兰": (await report_risk(app, actor(people["李红梅"]), liu.id, "房屋漏雨")).id,
     }
-    assert running_bot.bot is not None
-    pacer_of(running_bot.bot).chat_limits = False  # no pacing waits in tests
-    sender = OutboxSender(app, running_bot.bot)
-    await sender.drain_once()
+    deliver = unpaced_delivery(app, running_bot)
+    await deliver()
     alert = await office_group.expect("户主：张桂英")
     office_group.read_all()
     return Town(
@@ -111,7 +92,7 @@ async def town(
         liu,
         alert,
         flags,
-        sender.drain_once,
+        deliver,
     )
 
 
@@ -169,7 +150,7 @@ async def test_forged_presses_and_uploads_in_another_group_post_nothing_there(
         # A village under /export: the six forms, with full ID numbers.
         ExportVillage(village_id=await village_id(app, "河口村")),
         FlagAction(action="open", flag_id=town.flags["张桂英"]),
-        HouseholdAction(action="history", household_id=town.zhang.id),
+        HouseholdAction(action=HouseholdAct.HISTORY, household_id=town.zhang.id),
         FlagAction(action="ack", flag_id=town.flags["张桂英"]),
     ]
     for data in forged:
@@ -208,6 +189,7 @@ async def test_village_admins_and_contact_persons_are_sent_from_the_office_group
     await town.director.send("/find 桂英", chat=group)
     history = await group.expect(f"📜 河口村 {HOUSEHOLD}")
     assert REASON in history.text
+    await town.admin.expect("本村有农户被标注红色预警：河口村 张桂英")  # told at once
     await town.admin.send("/flags")
     await town.admin.expect("未销号的红色预警：1 条")
     await town.contact.send("/find 桂英")
@@ -235,7 +217,7 @@ async def test_a_contact_person_in_the_office_group_cannot_cancel_or_reassign_an
         (confirm, OfficeCancel()),
         (confirm, DeactivatePick(person_id=li.id)),
         (picker, OfficeCancel()),
-        (picker, HouseholdAction(action="reassign", household_id=chen.id)),
+        (picker, HouseholdAction(action=HouseholdAct.REASSIGN, household_id=chen.id)),
         (picker, ReassignPick(household_id=chen.id, person_id=li.id)),
         (picker, ReassignPick(household_id=chen.id, person_id=li.id, confirmed=True)),
         (town.alert, ReassignPick(household_id=town.zhang.id, person_id=li.id)),
@@ -265,12 +247,13 @@ async def test_forged_roster_buttons_in_a_private_chat_are_refused_by_role(
 ) -> None:
     li = town.people["李春华"]
     for person in (town.contact, town.admin):
+        person.read_all()  # the village admin was told of the flag
         await person.send("/help")
         help_message = await person.next_message()
         for data in (
             OfficeCancel(),
             ReassignPick(household_id=town.zhang.id, person_id=li.id),
-            HouseholdAction(action="category", household_id=town.zhang.id),
+            HouseholdAction(action=HouseholdAct.CATEGORY, household_id=town.zhang.id),
         ):
             answer = await person.press_data(data.pack(), help_message)
             assert answer is not None and answer.show_alert

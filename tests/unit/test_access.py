@@ -15,10 +15,13 @@ from bot.core.policy import (
     OFFICE_CHATS_ONLY,
     OFFICE_GROUP_IS_THE_OFFICES,
     PRIVATE_CHAT_ONLY,
+    Act,
     Actor,
     ChatKind,
     check_office_chat,
+    may,
     readable_flag,
+    require,
 )
 from bot.domain.model import Role
 from bot.errors import NotAllowed
@@ -181,3 +184,31 @@ async def test_a_missing_flag_and_a_flag_out_of_reach_are_refused_alike(
     async with app.uow() as uow:
         found, household = await readable_flag(uow, li, flag.id)
     assert (found.id, household.id) == (flag.id, liu.id)
+
+
+def test_only_the_town_office_may_do_the_town_offices_acts_each_refused_in_its_own_words() -> None:
+    office = Actor(person_id=1, name="镇扶贫办", role=Role.TOWN_OFFICE)
+    others = [
+        Actor(person_id=2, name="黄文斌", role=Role.VILLAGE_ADMIN, village_id=1),
+        Actor(person_id=3, name="李春华", role=Role.CONTACT, village_id=1),
+    ]
+    refusals = set()
+    office_only = [act for act in Act if act != Act.ESCALATE]
+    for act in office_only:
+        assert may(office, act)
+        require(office, act)
+        for actor in others:
+            assert not may(actor, act)
+            with pytest.raises(NotAllowed) as refused:
+                require(actor, act)
+            refusals.add(refused.value.msgid)
+    assert len(refusals) == len(office_only)
+
+
+def test_the_uncontacted_lists_are_acted_on_by_the_town_office_and_village_admins() -> None:
+    may_escalate = [Role.TOWN_OFFICE, Role.VILLAGE_ADMIN]
+    for role in Role:
+        actor = Actor(person_id=1, name="某人", role=role, village_id=1)
+        assert may(actor, Act.ESCALATE) == (role in may_escalate)
+    with pytest.raises(NotAllowed):
+        require(Actor(person_id=3, name="李春华", role=Role.CONTACT, village_id=1), Act.ESCALATE)

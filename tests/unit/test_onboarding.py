@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
+from bot.core.onboarding import first_start
 from bot.core.onboarding import invites as onboarding
 from bot.core.policy import CLI_OPERATOR, Actor
 from bot.core.roster import changes as roster_changes
@@ -312,31 +313,31 @@ async def test_only_the_town_office_can_invite(app: App) -> None:
 
 
 async def test_first_start_link_appears_only_until_the_town_office_opens_it(app: App) -> None:
-    first = await onboarding.first_start_admin_code(app)
-    second = await onboarding.first_start_admin_code(app)
+    first = await first_start.first_start_admin_code(app)
+    second = await first_start.first_start_admin_code(app)
     assert first and second and first != second
 
     with pytest.raises(InvalidInput):  # each start replaces the previous start's link
         await onboarding.redeem_invite(app, ZHANG, first)
     admin = await onboarding.redeem_invite(app, ZHANG, second)
 
-    assert admin.role == Role.TOWN_OFFICE and admin.name == onboarding.FIRST_ADMIN_NAME
+    assert admin.role == Role.TOWN_OFFICE and admin.name == first_start.FIRST_ADMIN_NAME
     assert await count(app, Person) == 1
-    assert await onboarding.first_start_admin_code(app) is None
+    assert await first_start.first_start_admin_code(app) is None
 
 
 async def test_first_start_link_is_not_offered_when_the_town_office_is_already_registered(
     app: App,
 ) -> None:
     await roster_person(app, "周主任", role=Role.TOWN_OFFICE, telegram_user_id=ZHANG)
-    assert await onboarding.first_start_admin_code(app) is None
+    assert await first_start.first_start_admin_code(app) is None
 
 
 async def test_the_bot_username_is_remembered_for_the_cli(app: App) -> None:
-    assert await onboarding.bot_username(app) is None
-    await onboarding.remember_bot_username(app, "old_bot")
-    await onboarding.remember_bot_username(app, "bangfu_bot")
-    assert await onboarding.bot_username(app) == "bangfu_bot"
+    assert await first_start.bot_username(app) is None
+    await first_start.remember_bot_username(app, "old_bot")
+    await first_start.remember_bot_username(app, "bangfu_bot")
+    assert await first_start.bot_username(app) == "bangfu_bot"
 
 
 async def test_a_deactivated_person_reopening_their_link_is_told_the_account_is_inactive(

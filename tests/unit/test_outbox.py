@@ -18,6 +18,7 @@ from bot.core.delivery.outbox import (
     VillageAdmins,
     queue,
 )
+from bot.core.delivery.timing import in_quiet_hours, retry_delay
 from bot.core.flags.raising import raise_flag
 from bot.domain.model import FlagSource, Role
 from bot.messages.keyboards import inline_grid
@@ -25,7 +26,6 @@ from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, split_
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import App
 from bot.telegram.limits import utf16_len
-from scheduler.sender import in_quiet_hours, retry_delay
 from tests.town_builder import TownBuilder
 
 GROUP = -1001000000042

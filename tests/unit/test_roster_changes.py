@@ -257,7 +257,7 @@ async def test_a_household_adjusted_out_appears_in_form_1_with_its_meeting_recor
     from openpyxl import load_workbook
 
     from bot.core.policy import CLI_OPERATOR
-    from bot.core.reports.forms import export_forms
+    from bot.documents.forms import export_forms
 
     town = TownBuilder(app)
     village = await town.village("河口村")

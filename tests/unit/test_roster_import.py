@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
 from bot.core.policy import CLI_OPERATOR, Actor
-from bot.core.roster.importing import RosterRejected, import_roster, write_roster_template
+from bot.core.roster.importing import RosterRejected, import_roster
+from bot.documents.roster_sheet import read_roster, write_roster_template
 from bot.domain.model import ContactChannel, Role
 from bot.errors import InvalidInput, NotAllowed
 from bot.i18n import use_language
@@ -57,7 +58,9 @@ async def test_clerk_imports_a_roster_and_households_contact_persons_and_assignm
         household_row(2, 类别="不享受政策脱贫户", 风险类型="", 年人均纯收入="16,800"),
         household_row(3, 村="黄巢寺村", 帮扶联系人="王志刚", 帮扶联系人电话="139-0564-7788"),
     ]
-    report = await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", rows))
+    report = await import_roster(
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", rows))
+    )
 
     assert (report.created, report.updated, report.unchanged, report.reassigned) == (3, 0, 0, 0)
     assert (report.villages_created, report.contact_persons_created) == (2, 2)
@@ -105,7 +108,7 @@ async def test_every_bad_row_is_reported_with_its_row_number_and_nothing_is_impo
     path = write_xlsx(tmp_path / "r.xlsx", rows, title="大河村防返贫监测对象花名册")
 
     with pytest.raises(RosterRejected) as rejected:
-        await import_roster(app, CLI_OPERATOR, path)
+        await import_roster(app, CLI_OPERATOR, read_roster(path))
 
     found = [(p.row_number, p.column) for p in rejected.value.problems]
     assert found == [
@@ -141,7 +144,7 @@ async def test_csv_saved_by_excel_in_gbk_or_utf8_is_read(
 ) -> None:
     path = write_csv(tmp_path / "r.csv", [household_row(1, 村="佛子岭村")], encoding=encoding)
 
-    report = await import_roster(app, CLI_OPERATOR, path)
+    report = await import_roster(app, CLI_OPERATOR, read_roster(path))
 
     assert report.created == 1
     imported = await household(app, "3415251030020001")
@@ -163,7 +166,7 @@ async def test_xlsx_with_numbers_a_title_extra_columns_and_its_own_column_order(
     )
     path = write_xlsx(tmp_path / "r.xlsx", [row], headers=headers, title="花名册")
 
-    await import_roster(app, CLI_OPERATOR, path)
+    await import_roster(app, CLI_OPERATOR, read_roster(path))
 
     imported = await household(app, "3415251030020001")
     assert (imported.members, imported.income, imported.phone) == (
@@ -177,7 +180,7 @@ async def test_reimport_updates_changed_households_and_reassigns_without_duplica
     app: App, tmp_path: Path, clock: Any
 ) -> None:
     first = [household_row(1), household_row(2), household_row(3)]
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "march.csv", first))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "march.csv", first)))
     clock.advance(days=20)
     second = [
         household_row(1),
@@ -186,7 +189,9 @@ async def test_reimport_updates_changed_households_and_reassigns_without_duplica
         household_row(4),
     ]
 
-    report = await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "april.csv", second))
+    report = await import_roster(
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "april.csv", second))
+    )
 
     assert (report.created, report.updated, report.unchanged, report.reassigned) == (1, 1, 1, 1)
     assert report.new_contact_persons == [("陈国庆", "13805640001")]
@@ -209,7 +214,9 @@ async def test_reimport_updates_changed_households_and_reassigns_without_duplica
     assert len(assignments) == 5  # four households, one of them reassigned
     assert len(await audit_trail(app, "assignment", "create")) == 5
 
-    again = await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "again.csv", second))
+    again = await import_roster(
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "again.csv", second))
+    )
 
     assert (again.created, again.updated, again.unchanged, again.reassigned) == (0, 0, 4, 0)
     assert len(await all_of(app, Assignment)) == 5
@@ -226,7 +233,7 @@ async def test_contact_person_invited_without_phone_is_recognised_by_name(
         await uow.commit()
 
     report = await import_roster(
-        app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", [household_row(1)])
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", [household_row(1)]))
     )
 
     assert report.contact_persons_created == 0
@@ -239,11 +246,13 @@ async def test_contact_person_invited_without_phone_is_recognised_by_name(
 async def test_an_id_number_already_on_another_household_is_refused(
     app: App, tmp_path: Path
 ) -> None:
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "a.csv", [household_row(1)]))
+    await import_roster(
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "a.csv", [household_row(1)]))
+    )
     moved = household_row(2, 身份证号=id_number(1))
 
     with pytest.raises(RosterRejected) as rejected:
-        await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "b.csv", [moved]))
+        await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "b.csv", [moved])))
 
     [problem] = rejected.value.problems
     assert (problem.row_number, problem.column) == (2, "身份证号")
@@ -257,24 +266,26 @@ async def test_a_file_without_the_needed_columns_or_of_another_kind_is_refused(
     headers = ["村", "户编号", "户主姓名", "身份证号"]
     path = write_csv(tmp_path / "short.csv", [household_row(1)], headers=headers)
     with pytest.raises(InvalidInput) as refused:
-        await import_roster(app, CLI_OPERATOR, path)
+        await import_roster(app, CLI_OPERATOR, read_roster(path))
     assert "家庭人口数" in refused.value.render() and "帮扶联系人电话" in refused.value.render()
 
     old_excel = tmp_path / "roster.xls"
     old_excel.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(InvalidInput, match="xlsx"):
-        await import_roster(app, CLI_OPERATOR, old_excel)
+        await import_roster(app, CLI_OPERATOR, read_roster(old_excel))
 
     no_header = write_csv(tmp_path / "none.csv", [household_row(1)], headers=["村", "组"])
     with pytest.raises(InvalidInput) as refused:
-        await import_roster(app, CLI_OPERATOR, no_header)
+        await import_roster(app, CLI_OPERATOR, read_roster(no_header))
     assert "户编号" in refused.value.render()
 
 
 async def test_only_the_town_office_imports_the_roster(app: App, tmp_path: Path) -> None:
     village_admin = Actor(person_id=7, name="黄文斌", role=Role.VILLAGE_ADMIN, village_id=1)
     with pytest.raises(NotAllowed):
-        await import_roster(app, village_admin, write_csv(tmp_path / "r.csv", [household_row(1)]))
+        await import_roster(
+            app, village_admin, read_roster(write_csv(tmp_path / "r.csv", [household_row(1)]))
+        )
 
 
 async def test_the_template_reads_well_and_imports_as_it_is(app: App, tmp_path: Path) -> None:
@@ -285,16 +296,20 @@ async def test_the_template_reads_well_and_imports_as_it_is(app: App, tmp_path: 
     roster, help_sheet = workbook.worksheets
     assert help_sheet.title == "说明"
     headers = [cell.value for cell in roster[1]]
-    assert headers[:3] == ["村", "组", "户编号"] and len(headers) == 12
+    assert headers[:3] == ["村", "组", "户编号"] and len(headers) == 15
+    assert headers[12:] == ["脱贫年度", "低保/特困/残疾", "原识别时间"]  # optional, for the forms
     assert all(cell.font.bold for cell in roster[1])
     assert roster.column_dimensions["E"].width >= 20  # 身份证号 fits
     explained = " ".join(str(cell.value) for row in help_sheet.iter_rows() for cell in row)
-    for word in ("边缘户", "不享受政策脱贫户", "因病（01）", "受新冠疫情影响", "文本"):
+    for word in ("边缘户", "不享受政策脱贫户", "因病（01）", "受新冠疫情影响", "文本", "旧表格"):
         assert word in explained
 
-    report = await import_roster(app, CLI_OPERATOR, path)
+    report = await import_roster(app, CLI_OPERATOR, read_roster(path))
 
     assert (report.created, report.contact_persons_created) == (1, 1)
+    (example,) = await all_of(app, Household)
+    assert (example.exit_year, example.social_support) == (2017, "低保")
+    assert example.identified_on.isoformat() == "2014-10-15"
 
 
 async def add_person(
@@ -321,7 +336,7 @@ async def test_a_town_office_clerk_sharing_the_contacts_name_is_not_taken_for_th
     clerk_id = await add_person(app, "李春华", Role.TOWN_OFFICE, "13800000000", None)
 
     report = await import_roster(
-        app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", [household_row(1)])
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", [household_row(1)]))
     )
 
     assert report.new_contact_persons == [("李春华", "13905641268")]
@@ -341,7 +356,9 @@ async def test_a_village_cadre_of_the_households_village_is_its_contact_person(
     elsewhere_id = await add_person(app, "王志刚", Role.VILLAGE_ADMIN, None, "黄巢寺村")
     rows = [household_row(1), household_row(2, 帮扶联系人="王志刚", 帮扶联系人电话="13805647788")]
 
-    report = await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", rows))
+    report = await import_roster(
+        app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", rows))
+    )
 
     assert report.new_contact_persons == [("王志刚", "13805647788")]
     cadre = next(person for person in await all_of(app, Person) if person.id == cadre_id)
@@ -355,7 +372,7 @@ async def test_reimport_keeps_income_a_contact_person_recorded_and_blank_cells_e
     app: App, tmp_path: Path, clock: Any
 ) -> None:
     rows = [household_row(1), household_row(2), household_row(3)]
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "march.csv", rows))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "march.csv", rows)))
     [li] = await all_of(app, Person)
     visited = await household(app, "3415251030020001")
     clock.advance(days=1)
@@ -378,7 +395,7 @@ async def test_reimport_keeps_income_a_contact_person_recorded_and_blank_cells_e
         household_row(3, 年人均纯收入="7000"),
     ]
 
-    await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "april.csv", again))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "april.csv", again)))
 
     first, blank, changed = [
         await household(app, f"341525103002000{serial}") for serial in (1, 2, 3)

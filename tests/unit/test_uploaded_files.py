@@ -21,7 +21,7 @@ from bot.core.flags.platform_list import (
 )
 from bot.core.policy import CLI_OPERATOR
 from bot.core.roster.importing import RosterRejected, import_roster
-from bot.documents.roster_sheet import UNPACKED_BYTES_PER_ROW
+from bot.documents.roster_sheet import UNPACKED_BYTES_PER_ROW, read_platform_list, read_roster
 from bot.domain.model import Role
 from bot.errors import InvalidInput
 from bot.i18n import use_language
@@ -91,7 +91,7 @@ async def test_an_unreadable_roster_is_one_clear_sentence_and_nothing_is_importe
     path = make(tmp_path / name)
 
     with pytest.raises(InvalidInput) as refused:
-        await import_roster(app, CLI_OPERATOR, path)
+        await import_roster(app, CLI_OPERATOR, read_roster(path))
 
     with use_language("zh"):
         message = refused.value.render()
@@ -110,7 +110,7 @@ async def test_an_unreadable_platform_list_is_one_clear_sentence_and_nothing_is_
     name, make = UNREADABLE[kind]
 
     with pytest.raises(InvalidInput):
-        await import_platform_flags(app, office, make(tmp_path / name))
+        await import_platform_flags(app, office, read_platform_list(make(tmp_path / name)))
 
     assert await count(app, RedFlag) == 0 and await count(app, OutboxMessage) == 0
 
@@ -138,7 +138,7 @@ async def test_a_workbook_that_unpacks_to_far_more_than_a_list_is_refused_unread
     assert bomb.stat().st_size < 2 * 1024 * 1024
 
     with pytest.raises(InvalidInput) as refused:
-        await import_platform_flags(app, office, bomb)
+        await import_platform_flags(app, office, read_platform_list(bomb))
 
     with use_language("zh"):
         assert refused.value.render() == (
@@ -182,7 +182,7 @@ async def test_a_nul_or_escape_in_a_roster_cell_is_refused_by_row_on_either_engi
     ]
 
     with pytest.raises(RosterRejected) as refused:
-        await import_roster(app, CLI_OPERATOR, write_csv(tmp_path / "r.csv", rows))
+        await import_roster(app, CLI_OPERATOR, read_roster(write_csv(tmp_path / "r.csv", rows)))
 
     with use_language("zh"):
         lines = [problem.line() for problem in refused.value.problems]
@@ -196,7 +196,7 @@ async def test_a_nul_or_escape_in_a_roster_cell_is_refused_by_row_on_either_engi
 async def test_a_line_break_in_a_name_cell_becomes_a_space(app: App, tmp_path: Path) -> None:
     rows = [household_row(1, 户主姓名="王德明\n", 村="大河\r\n村")]
 
-    await import_roster(app, CLI_OPERATOR, write_xlsx(tmp_path / "r.xlsx", rows))
+    await import_roster(app, CLI_OPERATOR, read_roster(write_xlsx(tmp_path / "r.xlsx", rows)))
 
     async with app.uow() as uow:
         query = select(Household.head_name, Village.name).join(Village)
@@ -221,7 +221,7 @@ async def test_a_platform_list_with_an_over_long_reason_or_a_nul_is_refused_by_r
     )
 
     with pytest.raises(PlatformListRejected) as refused:
-        await import_platform_flags(app, office, path)
+        await import_platform_flags(app, office, read_platform_list(path))
 
     with use_language("zh"):
         lines = [refused.value.render(), *(p.line() for p in refused.value.problems)]

@@ -19,8 +19,8 @@ from bot.cli import main
 from bot.clock import Month
 from bot.config import Settings
 from bot.core.policy import CLI_OPERATOR
-from bot.core.reports.forms import export_forms
 from bot.core.reports.summaries import summary_for_month
+from bot.documents.forms import export_forms
 from bot.documents.roster_sheet import write_roster_template
 from bot.documents.summary_report import render_report
 from bot.storage.migrate import upgrade

@@ -1,4 +1,4 @@
-"""Contacts (走访记录): logging one, and correcting or withdrawing one's own within the window.
+"""Contacts (走访记录): logging one. Correcting or withdrawing one's own is in corrections.py.
 
 A contact is written in one transaction together with everything it causes: the household's
 income update, one red flag when any of the six guarantees has a problem (whose town office
@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.core.contacts import rules
-from bot.core.contacts.income import audit_text, restore_income, update_income
+from bot.core.contacts.income import audit_text, update_income
 from bot.core.coverage.progress import MonthProgress, month_progress
-from bot.core.flags.raising import raise_flag
+from bot.core.flags.raising import problem_reason, raise_flag
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor, own_household
 from bot.domain.model import (
@@ -34,21 +34,14 @@ from bot.domain.model import (
     FlagSource,
     Guarantee,
 )
-from bot.errors import Conflict, InvalidInput, NotAllowed
-from bot.i18n import N_, use_language
-from bot.i18n import gettext as _
+from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import N_
 from bot.storage.models import Assignment, Contact, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-OUTSIDE_WINDOW = N_(
-    "A contact can be corrected or withdrawn only within {hours} hours of entering it."
-)
 NOT_YOUR_CONTACT = N_("That contact is not one of yours.")
-ALREADY_WITHDRAWN = N_("This contact has already been withdrawn.")
-FLAG_REASON = N_("Problem found at a contact: {problems}.")
-FLAG_REASON_NOTE = N_("Note: {note}")
 
 
 def new_draft_key() -> str:
@@ -81,36 +74,7 @@ class LoggedContact:
     already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers
 
 
-@dataclass(frozen=True)
-class ContactLine:
-    """One of the person's own contacts that can still be corrected or withdrawn."""
-
-    contact: Contact
-    household_name: str
-
-
-@dataclass(frozen=True)
-class ChangedContact:
-    contact: Contact
-    household_name: str
-    progress: MonthProgress
-    flag_raised: bool = False
-    already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers
-
-
-@dataclass(frozen=True)
-class Correction:
-    """What to change in a contact; None leaves a field as it was."""
-
-    occurred_on: date | None = None
-    channel: str | None = None
-    problems: Sequence[str] | None = None
-    events: Sequence[str] | None = None
-    income: Decimal | None = None
-    note: str | None = None  # "" removes the note
-
-
-async def _assigned_on(uow: UnitOfWork, person_id: int | None, household_id: int) -> date:
+async def assignment_start(uow: UnitOfWork, person_id: int | None, household_id: int) -> date:
     """The local day the person's assignment to the household began (the current one if any,
     else the latest: an author may correct a contact after the household was reassigned)."""
     started = (
@@ -128,7 +92,7 @@ async def validate_contact_day(app: App, actor: Actor, household_id: int, day: d
     """Checks a day chosen in the form early, with the same rules `log_contact` applies."""
     async with app.uow() as uow:
         await own_household(uow, actor, household_id)
-        assigned_on = await _assigned_on(uow, actor.person_id, household_id)
+        assigned_on = await assignment_start(uow, actor.person_id, household_id)
         rules.validate_day(app.settings, uow.clock.today(), day, assigned_on)
     return day
 
@@ -161,11 +125,11 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
             if saved is None:
                 raise
             return saved
-        uow.audit(actor.person_id, actor.label, "contact", contact.id, "create", _snapshot(contact))
+        uow.audit_by(actor, "contact", contact.id, "create", snapshot(contact))
         if contact.income is not None:
             update_income(uow, actor, household, contact, contact.income)
-        covered = await _flagged_problems(uow, household.id)
-        flagged = await _flag_uncovered(
+        covered = await flagged_problems(uow, household.id)
+        flagged = await flag_uncovered(
             uow, app, actor, household, contact, contact.problems, covered
         )
         progress = await month_progress(uow, actor)
@@ -180,13 +144,11 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
     )
 
 
-async def _flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
-    """The guarantee problems an open guarantee flag on the household already covers: those of
-    the contacts that raised them. Reporting one again must not alert the town office again."""
+async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
+    """The guarantee problems an open guarantee flag on the household already covers: those
+    each was raised for. Reporting one again must not alert the town office again."""
     rows = await uow.session.execute(
-        select(Contact.problems)
-        .join(RedFlag, RedFlag.contact_id == Contact.id)
-        .where(
+        select(RedFlag.problems).where(
             RedFlag.household_id == household_id,
             RedFlag.source == FlagSource.GUARANTEE,
             RedFlag.status.in_(OPEN_FLAG_STATUSES),
@@ -195,7 +157,7 @@ async def _flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
     return {key for (problems,) in rows for key in problems}
 
 
-async def _flag_uncovered(
+async def flag_uncovered(
     uow: UnitOfWork,
     app: App,
     actor: Actor,
@@ -208,8 +170,8 @@ async def _flag_uncovered(
     uncovered = [key for key in problems if key not in covered]
     if not uncovered:
         return False
-    reason = _flag_reason(app, uncovered, contact.note)
-    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
+    reason = problem_reason(app.settings, uncovered, contact.note)
+    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id, uncovered)
     return True
 
 
@@ -221,7 +183,7 @@ async def _new_contact(
         settings,
         uow.clock.today(),
         draft.occurred_on,
-        await _assigned_on(uow, actor.person_id, household.id),
+        await assignment_start(uow, actor.person_id, household.id),
     )
     if draft.photo_file_id and channel != ContactChannel.HOME_VISIT:
         raise InvalidInput(rules.PHOTO_NOT_HOME_VISIT)
@@ -265,138 +227,7 @@ async def _saved_draft(uow: UnitOfWork, actor: Actor, draft_key: str) -> LoggedC
     )
 
 
-def _flag_reason(app: App, problems: Sequence[str], note: str | None) -> str:
-    """The flag's reason, in the town's language: the town office reads it."""
-    with use_language(app.settings.default_language):
-        labels = _(", ").join(Guarantee(key).label for key in problems)
-        reason = _(FLAG_REASON).format(problems=labels)
-        if note:
-            reason += " " + _(FLAG_REASON_NOTE).format(note=note)
-    return reason
-
-
-# ---- correcting and withdrawing one's own contact -------------------------------------------
-
-
-async def recent_own_contacts(app: App, actor: Actor) -> list[ContactLine]:
-    """The actor's active contacts entered within the edit window, newest first."""
-    async with app.uow() as uow:
-        since = uow.clock.now() - timedelta(hours=app.settings.contact_edit_window_hours)
-        rows = await uow.session.execute(
-            select(Contact, Household)
-            .join(Household, Household.id == Contact.household_id)
-            .where(
-                Contact.person_id == (actor.person_id or -1),
-                Contact.status == ContactStatus.ACTIVE,
-                Contact.entered_at >= since,
-            )
-            .order_by(Contact.entered_at.desc(), Contact.id.desc())
-        )
-        return [ContactLine(contact, household_name(household)) for contact, household in rows]
-
-
-async def editable_contact(app: App, actor: Actor, contact_id: int) -> ContactLine:
-    """One of the actor's own contacts that is still within the edit window."""
-    async with app.uow() as uow:
-        contact, household = await _own_editable(uow, app.settings, actor, contact_id)
-    return ContactLine(contact, household_name(household))
-
-
-async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedContact:
-    """Withdraw one's own contact; it no longer counts for its month. Flags it raised stay:
-    the town office closes flags."""
-    async with app.uow() as uow:
-        contact, household = await _own_editable(uow, app.settings, actor, contact_id)
-        contact.status = ContactStatus.WITHDRAWN
-        contact.changed_at = uow.clock.now()
-        if contact.income is not None:
-            await restore_income(uow, actor, household, contact)
-        uow.audit(
-            actor.person_id,
-            actor.label,
-            "contact",
-            contact.id,
-            "withdraw",
-            {
-                "before": {"status": str(ContactStatus.ACTIVE)},
-                "after": {"status": str(ContactStatus.WITHDRAWN)},
-            },
-        )
-        progress = await month_progress(uow, actor)
-        await uow.commit()
-    return ChangedContact(contact, household_name(household), progress)
-
-
-async def correct_contact(
-    app: App, actor: Actor, contact_id: int, correction: Correction
-) -> ChangedContact:
-    """Change the date, channel, guarantees, events, income or note of one's own contact, by
-    the same rules as logging it. A guarantee problem that was not there before raises a red
-    flag, unless an open guarantee flag on the household covers it already."""
-    async with app.uow() as uow:
-        contact, household = await _own_editable(uow, app.settings, actor, contact_id)
-        covered = await _flagged_problems(uow, household.id)
-        before = _snapshot(contact)
-        if correction.occurred_on is not None:
-            assigned_on = await _assigned_on(uow, actor.person_id, household.id)
-            rules.validate_day(app.settings, uow.clock.today(), correction.occurred_on, assigned_on)
-            contact.occurred_on = correction.occurred_on
-        if correction.channel is not None:
-            contact.channel = rules.channel(correction.channel)
-            if contact.channel != ContactChannel.HOME_VISIT:
-                contact.photo_file_id = None  # a photo belongs to a home visit; the audit keeps it
-        new_problems: list[str] = []
-        if correction.problems is not None:
-            problems = rules.choices(correction.problems, Guarantee)
-            new_problems = [key for key in problems if key not in contact.problems]
-            contact.problems = problems
-        if correction.events is not None:
-            contact.events = rules.choices(correction.events, ContactEvent)
-        if correction.income is not None:
-            contact.income = rules.validate_income(correction.income)
-        if correction.note is not None:
-            contact.note = rules.validate_note(app.settings, correction.note)
-        after = _snapshot(contact)
-        changed = {key: value for key, value in after.items() if before[key] != value}
-        if changed:
-            contact.changed_at = uow.clock.now()
-            uow.audit(
-                actor.person_id,
-                actor.label,
-                "contact",
-                contact.id,
-                "correct",
-                {"before": {key: before[key] for key in changed}, "after": changed},
-            )
-        if "income" in changed and contact.income is not None:
-            update_income(uow, actor, household, contact, contact.income)
-        flagged = await _flag_uncovered(uow, app, actor, household, contact, new_problems, covered)
-        progress = await month_progress(uow, actor)
-        await uow.commit()
-    return ChangedContact(
-        contact,
-        household_name(household),
-        progress,
-        flagged,
-        already_flagged=[key for key in new_problems if key in covered],
-    )
-
-
-async def _own_editable(
-    uow: UnitOfWork, settings: Settings, actor: Actor, contact_id: int
-) -> tuple[Contact, Household]:
-    contact = await uow.session.get(Contact, contact_id)
-    if contact is None or contact.person_id != actor.person_id or actor.person_id is None:
-        log.warning("refused: person %s changed contact %s", actor.person_id, contact_id)
-        raise NotAllowed(NOT_YOUR_CONTACT)
-    if contact.status == ContactStatus.WITHDRAWN:
-        raise Conflict(ALREADY_WITHDRAWN)
-    if uow.clock.now() - contact.entered_at > timedelta(hours=settings.contact_edit_window_hours):
-        raise InvalidInput(OUTSIDE_WINDOW, hours=settings.contact_edit_window_hours)
-    return contact, await uow.session.get_one(Household, contact.household_id)
-
-
-def _snapshot(contact: Contact) -> dict[str, object]:
+def snapshot(contact: Contact) -> dict[str, object]:
     """The contact's fields as the audit trail keeps them."""
     return {
         "household_id": contact.household_id,

@@ -40,9 +40,8 @@ def update_income(
     household.income_measured_on = day
     household.updated_at = uow.clock.now()
     after = {"income": audit_text(income), "income_measured_on": day.isoformat()}
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "household",
         household.id,
         "update",
@@ -85,9 +84,8 @@ async def restore_income(
         else date.fromisoformat(previous["income_measured_on"])
     )
     household.updated_at = uow.clock.now()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "household",
         household.id,
         "update",

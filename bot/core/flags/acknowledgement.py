@@ -17,13 +17,14 @@ from bot.clock import local_minute
 from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import TownOffice, queue
-from bot.core.policy import Actor, readable_flag
-from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
-from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.core.policy import Act, Actor, readable_flag, require
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
+from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
+WITHDRAWN_FLAG = N_("This red flag was withdrawn: there is nothing to do with it.")
 DEADLINE_CHOICES = (7, 15, 30)  # the buttons under an alert; a deadline is one of these
 
 # Why an alert was sent again; kept in the outbox payload so each occasion is alerted once.
@@ -77,18 +78,24 @@ async def acknowledge(app: App, actor: Actor, flag_id: int) -> FlagView:
 
 async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagView:
     """The town office gives the village `days` to remove the risk. Setting a deadline also
-    acknowledges a flag nobody had acknowledged yet."""
+    acknowledges a flag nobody had acknowledged yet. A deadline stands until it has passed
+    (then a new one may be set): a second press, or a colleague's, changes nothing."""
     if days not in DEADLINE_CHOICES:
         raise InvalidInput(N_("A deadline is 7, 15 or 30 days."))
     async with app.uow() as uow:
         flag = await _flag_for_town_office(uow, actor, flag_id)
+        if deadline_stands(flag, uow.clock.today()):
+            assert flag.deadline is not None
+            raise Conflict(
+                N_("The deadline is already set: remove the risk by {deadline}."),
+                deadline=flag.deadline.isoformat(),
+            )
         # Acknowledges it unless someone already did (perhaps a moment ago).
         await _record_acknowledgement(uow, actor, flag)
         old = flag.deadline
         flag.deadline = uow.clock.today() + timedelta(days=days)
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "red_flag",
             flag.id,
             "set_deadline",
@@ -96,6 +103,11 @@ async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagV
         )
         await uow.commit()
         return await _fresh_view(uow, flag_id)
+
+
+def deadline_stands(flag: RedFlag, today: date) -> bool:
+    """Whether the flag has a deadline that has not passed yet."""
+    return flag.deadline is not None and flag.deadline >= today
 
 
 async def queue_flag_realerts(uow: UnitOfWork, settings: Settings, now: datetime) -> int:
@@ -158,11 +170,12 @@ async def _realert(uow: UnitOfWork, settings: Settings, flag: RedFlag, occasion:
 
 
 async def _flag_for_town_office(uow: UnitOfWork, actor: Actor, flag_id: int) -> RedFlag:
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can acknowledge a red flag or set its deadline."))
+    require(actor, Act.ACKNOWLEDGE_FLAG)
     flag, _household = await readable_flag(uow, actor, flag_id)
     if flag.status == FlagStatus.CLOSED:
         raise Conflict(N_("This red flag is already closed."))
+    if flag.status == FlagStatus.WITHDRAWN:
+        raise Conflict(WITHDRAWN_FLAG)
     return flag
 
 
@@ -186,9 +199,8 @@ async def _record_acknowledgement(uow: UnitOfWork, actor: Actor, flag: RedFlag) 
     await uow.session.refresh(flag)  # the winner's name and time, if it was not us
     if claimed.rowcount != 1:
         return False
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "red_flag",
         flag.id,
         "acknowledge",

@@ -12,29 +12,28 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.core.flags.raising import raise_flag
-from bot.core.policy import Actor
-from bot.core.roster.rows import RowProblem, RowsRejected
+from bot.core.policy import Act, Actor, require
 
 # One reader of .xlsx/.csv (UTF-8 or GBK), and of headers, for every spreadsheet people upload.
-from bot.documents.roster_sheet import ID_NUMBER, NUMBER, _header, _read_table
-from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, Role
+from bot.core.roster.columns import HEADER_SEARCH_ROWS, ID_NUMBER, NUMBER, Table, header_text
+from bot.core.roster.rows import RowProblem, RowsRejected
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource
 from bot.domain.text_rules import SHORT_CODE_MAX_CHARS, clean_text
 from bot.domain.validation import InvalidValue, normalise_id_number
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.storage.batches import rows_in_batches
 from bot.storage.models import Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 REASON_HEADERS = ("预警原因", "原因", "风险原因", "标注原因", "返贫致贫风险")
-HEADER_SEARCH_ROWS = 20
 # A town's monthly list names a few of its 500–3,000 households; more rows is the wrong file
-# (or a workbook inflated to freeze the bot), refused after reading that many.
+# (or a workbook inflated to freeze the bot), refused after reading that many (the reader,
+# bot/documents/roster_sheet.py, is given this bound).
 PLATFORM_LIST_MAX_ROWS = 20_000
 # The platform's list sometimes leaves the reason empty; the flag still says where it came from.
 DEFAULT_REASON = "省扶贫开发信息系统比对预警"
@@ -63,12 +62,12 @@ class _Line:
     reason: str
 
 
-async def import_platform_flags(app: App, actor: Actor, path: Path) -> PlatformImportReport:
-    """Flag the households the platform's list names (see the module's docstring)."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can import the platform's red-flag list."))
-    # Read in a thread: a long file must not hold up every other person's answers meanwhile.
-    lines = await asyncio.to_thread(_read_lines, path, app.settings.note_max_chars)
+async def import_platform_flags(app: App, actor: Actor, table: Table) -> PlatformImportReport:
+    """Flag the households the platform's list names (its rows as read from the file by
+    bot/documents/roster_sheet.py; see the module's docstring)."""
+    require(actor, Act.IMPORT_PLATFORM_LIST)
+    # In a thread: checking a long list must not hold up every other person's answers.
+    lines = await asyncio.to_thread(_read_lines, table, app.settings.note_max_chars)
     report = PlatformImportReport()
     size = app.settings.import_batch_size
     async with app.uow() as uow:
@@ -92,16 +91,15 @@ async def import_platform_flags(app: App, actor: Actor, path: Path) -> PlatformI
     return report
 
 
-def _read_lines(path: Path, reason_limit: int) -> list[_Line]:
+def _read_lines(table: Table, reason_limit: int) -> list[_Line]:
     """The rows naming a household. Every cell is checked by the one text rule first (no
     control characters; a reason at most `reason_limit` characters): one bad cell refuses
     the whole list, with every problem by row number, before anything is flagged."""
-    table = _read_table(path, PLATFORM_LIST_MAX_ROWS)
     header_index = next(
         (
             index
             for index, row in enumerate(table[:HEADER_SEARCH_ROWS])
-            if {NUMBER, ID_NUMBER} & {_header(cell) for cell in row}
+            if {NUMBER, ID_NUMBER} & {header_text(cell) for cell in row}
         ),
         None,
     )
@@ -110,7 +108,7 @@ def _read_lines(path: Path, reason_limit: int) -> list[_Line]:
             N_("No header row found: one of the first rows must have the column {column}."),
             column=f"{NUMBER} / {ID_NUMBER}",
         )
-    headers = [_header(cell) for cell in table[header_index]]
+    headers = [header_text(cell) for cell in table[header_index]]
     position = {header: index for index, header in reversed(list(enumerate(headers)))}
     reason_header = next((h for h in REASON_HEADERS if h in position), None)
     problems: list[RowProblem] = []

@@ -1,0 +1,1 @@
+"""Getting people in (入户邀请): invites, the first start's admin link, pausing code guessers."""

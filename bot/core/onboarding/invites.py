@@ -19,20 +19,16 @@ from sqlalchemy import select, update
 
 from bot.core.free_text import optional_text, required_text
 from bot.core.onboarding.lockout import record_wrong_code, refuse_if_guessing
-from bot.core.policy import CLI_OPERATOR, Actor
-from bot.core.roster.people import DEACTIVATED
+from bot.core.policy import Act, Actor, require
+from bot.core.roster.people import DEACTIVATED, add_person, describe, people_called
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS, PHONE_MAX_CHARS
-from bot.errors import Conflict, Deactivated, DomainError, InvalidInput, NotAllowed
+from bot.errors import Conflict, Deactivated, DomainError, InvalidInput
 from bot.i18n import N_, join_list
-from bot.storage.models import AppState, Invite, Person, Village
+from bot.storage.models import Invite, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
-
-# The person the first-start link is made for; whoever opens it becomes the town office admin.
-FIRST_ADMIN_NAME = "镇扶贫办管理员"
-BOT_USERNAME_KEY = "bot_username"
 
 CODE_BYTES = 16  # 128 bits; token_urlsafe gives 22 characters of [A-Za-z0-9_-]
 CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a Telegram deep-link payload can hold
@@ -88,8 +84,7 @@ async def create_invite(
     `phone` and `village` pick one person among namesakes. A village admin needs a village,
     which is created if the town has none by that name.
     """
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can invite people."))
+    require(actor, Act.INVITE)
     role = _role(role)
     name = required_text(name, NAME_MAX_CHARS, N_("Please give the person's name."), one_line=True)
     phone = optional_text(phone, PHONE_MAX_CHARS, one_line=True)
@@ -98,14 +93,16 @@ async def create_invite(
         raise InvalidInput(N_("A village admin needs a village: add --village."))
 
     async with app.uow() as uow:
-        place, new_village = await _village(uow, actor, village, create=role == Role.VILLAGE_ADMIN)
-        person = await _find_person(uow, name, phone, place)
+        place, new_village = await village_named(
+            uow, actor, village, create=role == Role.VILLAGE_ADMIN
+        )
+        person = await _the_person_called(uow, name, phone, place)
         new_person = person is None
         if person is None:
-            person = await _add_person(uow, actor, name, role, phone, place)
+            person = await add_person(uow, actor, name, role, phone, place)
         else:
             _fill_in(uow, actor, person, phone, place)
-        code, expires_at = await _issue(uow, actor, person, role, app.settings.invite_ttl_days)
+        code, expires_at = await issue_code(uow, actor, person, role, app.settings.invite_ttl_days)
         await uow.commit()
     return IssuedInvite(
         person=person,
@@ -165,54 +162,6 @@ async def withdraw_invites(uow: UnitOfWork, person_id: int) -> None:
     )
 
 
-async def remember_bot_username(app: App, username: str) -> None:
-    """Keep the bot's @username so the CLI can print links while the bot is offline."""
-    async with app.uow() as uow:
-        row = await uow.session.get(AppState, BOT_USERNAME_KEY)
-        if row is None:
-            uow.session.add(AppState(name=BOT_USERNAME_KEY, value=username))
-        else:
-            row.value = username
-        await uow.commit()
-
-
-async def bot_username(app: App) -> str | None:
-    async with app.uow() as uow:
-        row = await uow.session.get(AppState, BOT_USERNAME_KEY)
-        return row.value if row and row.value else None
-
-
-async def first_start_admin_code(app: App) -> str | None:
-    """A fresh town-office invite while nobody at the town office has opened the bot, else None.
-
-    Each start replaces the previous start's link, so only the one printed last works.
-    """
-    async with app.uow() as uow:
-        bound_office = await uow.session.execute(
-            select(Person.id)
-            .where(
-                Person.role == Role.TOWN_OFFICE,
-                Person.telegram_user_id.is_not(None),
-                Person.active.is_(True),
-            )
-            .limit(1)
-        )
-        if bound_office.first() is not None:
-            return None
-        admin = (
-            await uow.session.execute(
-                select(Person).where(Person.name == FIRST_ADMIN_NAME).order_by(Person.id).limit(1)
-            )
-        ).scalar_one_or_none()
-        if admin is None:
-            admin = await _add_person(uow, CLI_OPERATOR, FIRST_ADMIN_NAME, Role.TOWN_OFFICE)
-        code, _expires_at = await _issue(
-            uow, CLI_OPERATOR, admin, Role.TOWN_OFFICE, app.settings.invite_ttl_days
-        )
-        await uow.commit()
-        return code
-
-
 def _role(value: Role | str) -> Role:
     try:
         return Role(value)
@@ -228,11 +177,7 @@ def _actor(person: Person) -> Actor:
     )
 
 
-def _digits(phone: str | None) -> str:
-    return "".join(ch for ch in phone or "" if ch.isdigit())
-
-
-async def _village(
+async def village_named(
     uow: UnitOfWork, actor: Actor, name: str | None, create: bool
 ) -> tuple[Village | None, bool]:
     """The named village; created only for a village admin invite (a new village's first
@@ -254,34 +199,15 @@ async def _village(
     village = Village(name=name)
     uow.session.add(village)
     await uow.session.flush()
-    uow.audit(actor.person_id, actor.label, "village", village.id, "create", {"name": name})
+    uow.audit_by(actor, "village", village.id, "create", {"name": name})
     return village, True
 
 
-async def _find_person(
+async def _the_person_called(
     uow: UnitOfWork, name: str, phone: str | None, village: Village | None
 ) -> Person | None:
-    """The one person with this name that fits the phone and village given.
-
-    A person whose phone or village is not on record fits any given one, but one whose
-    record matches exactly is preferred; more than one fitting person is an error.
-    """
-    namesakes = list(
-        (
-            await uow.session.execute(select(Person).where(Person.name == name).order_by(Person.id))
-        ).scalars()
-    )
-
-    def fits(person: Person, exactly: bool) -> bool:
-        phone_ok = phone is None or _digits(person.phone) == _digits(phone)
-        village_ok = village is None or person.village_id == village.id
-        if not exactly:
-            phone_ok = phone_ok or person.phone is None
-            village_ok = village_ok or person.village_id is None
-        return phone_ok and village_ok
-
-    exact = [person for person in namesakes if fits(person, exactly=True)]
-    candidates = exact or [person for person in namesakes if fits(person, exactly=False)]
+    """The one person with this name that fits the phone and village given, if any."""
+    candidates = await people_called(uow, name, phone, village)
     if len(candidates) > 1:
         raise InvalidInput(
             N_(
@@ -290,43 +216,9 @@ async def _find_person(
             ),
             count=len(candidates),
             name=name,
-            people="; ".join(_describe(person) for person in candidates),
+            people="; ".join(describe(person) for person in candidates),
         )
     return candidates[0] if candidates else None
-
-
-def _describe(person: Person) -> str:
-    village = person.village.name if person.village else "-"
-    return f"{person.name} ({village}, {person.phone or '-'})"
-
-
-async def _add_person(
-    uow: UnitOfWork,
-    actor: Actor,
-    name: str,
-    role: Role,
-    phone: str | None = None,
-    village: Village | None = None,
-) -> Person:
-    person = Person(
-        name=name,
-        phone=phone,
-        role=role,
-        village=village,
-        active=True,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(person)
-    await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
-        "person",
-        person.id,
-        "create",
-        {"name": name, "role": str(role), "phone": phone, "village": village and village.name},
-    )
-    return person
 
 
 def _fill_in(
@@ -341,10 +233,10 @@ def _fill_in(
         person.village = village
         changes["village"] = [None, village.name]
     if changes:
-        uow.audit(actor.person_id, actor.label, "person", person.id, "update", changes)
+        uow.audit_by(actor, "person", person.id, "update", changes)
 
 
-async def _issue(
+async def issue_code(
     uow: UnitOfWork, actor: Actor, person: Person, role: Role, ttl_days: int
 ) -> tuple[str, datetime]:
     """A new code for the person; their older unused invites stop working now."""
@@ -361,9 +253,8 @@ async def _issue(
     )
     uow.session.add(invite)
     await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "invite",
         invite.id,
         "create",

@@ -1,0 +1,1 @@
+"""Reports (报表): the monthly summary as kept when sent, and what the six forms show."""

@@ -1,43 +1,39 @@
-"""The six forms (附件1–6) as print-ready .xlsx files, one per form and village.
+"""The six forms (附件1–6): what they show, for the villages an actor may export. The
+workbooks themselves are written by bot/documents/forms.py.
 
 Who may export: the town office, every village, with full ID numbers (身份证号); a village
 admin, their own village, with ID numbers masked; contact persons not at all.
 
 Where the facts come from: the household row; its current contact person(s); its latest active
 contact (摸底人/摸底日期 and the six guarantees as last found); for households that left the
-monitoring list, their newest meeting record (`household_changes`: reason, meeting date).
+monitoring list, their newest meeting record (`household_changes`: reason, meeting date);
+the roster's 脱贫年度, 低保/特困/残疾 and 原识别时间; the active measures (拟帮扶措施).
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Row, and_, func, select
 
+from bot.core.flags.measures import MeasureType
 from bot.core.households.my_households import mask_id_number
 from bot.core.policy import Actor
 from bot.core.reports.form_layout import (
     FORMS,
     LEFT_MONITORING,
     STATUS_CHANGE_KINDS,
-    FormSpec,
     HouseholdFacts,
     StatusChange,
-    headers,
-    row,
 )
-from bot.documents.spreadsheet import SpreadsheetFile
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.errors import NotAllowed, NotFound
-from bot.i18n import N_
-from bot.private_files import private_folder
+from bot.i18n import N_, use_language
 from bot.storage.models import (
     Assignment,
+    AssistanceMeasure,
     Contact,
     Household,
     HouseholdChange,
@@ -46,59 +42,24 @@ from bot.storage.models import (
 )
 from bot.storage.uow import App, UnitOfWork
 
-UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 SURVEYED_FORMS = (3, 4)  # the 摸底表 show the latest contact
 
 
-async def export_forms(
-    app: App, actor: Actor, village: str | None = None, *, out_dir: Path
-) -> list[Path]:
-    """Write the six forms for each village the actor may export; returns the files written."""
+async def form_facts(
+    app: App, actor: Actor, village: str | None = None
+) -> tuple[dict[int, str], dict[int, list[HouseholdFacts]]]:
+    """What the six forms show, for each village the actor may export: the villages by id,
+    and each village's households; ID numbers in full for the town office only."""
     async with app.uow() as uow:
         villages = await _villages_for(uow, actor, village)
         facts = await _household_facts(uow, villages, full_ids=actor.role == Role.TOWN_OFFICE)
-    # Building and saving workbooks is slow, blocking work: keep the event loop free meanwhile.
-    return await asyncio.to_thread(_write_forms, villages, facts, out_dir)
+    return villages, facts
 
 
 async def exportable_villages(app: App, actor: Actor) -> dict[int, str]:
     """The villages whose forms the actor may export, by id, in name order (to offer them)."""
     async with app.uow() as uow:
         return await _villages_for(uow, actor, None)
-
-
-def _write_forms(
-    villages: dict[int, str], facts: dict[int, list[HouseholdFacts]], out_dir: Path
-) -> list[Path]:
-    private_folder(out_dir)  # the forms hold full ID numbers: 0700, each file 0600
-    written = []
-    for village_id, village_name in villages.items():
-        households = facts.get(village_id, [])
-        for form in FORMS:
-            path = out_dir / form_file_name(village_name, form)
-            write_form(path, form, village_name, [h for h in households if form.lists(h)])
-            written.append(path)
-    return written
-
-
-def form_file_name(village: str, form: FormSpec) -> str:
-    return f"{UNSAFE_IN_FILE_NAMES.sub('_', village)}_附件{form.number}_{form.name}.xlsx"
-
-
-def write_form(
-    path: Path, form: FormSpec, village: str, households: Iterable[HouseholdFacts]
-) -> None:
-    """One form: the title merged over the table, the header repeated on every printed page."""
-    file = SpreadsheetFile(path)
-    sheet = file.sheet(form.name, header_width=10)
-    columns = headers(form)
-    sheet.title(1, form.title(village), len(columns))
-    sheet.header(2, columns)
-    ordered = sorted(households, key=lambda h: (h.group, h.head_name, h.number))
-    sheet.rows(3, [row(form, serial, h) for serial, h in enumerate(ordered, start=1)])
-    sheet.fit_columns()
-    sheet.print_ready(header_row=2)
-    file.close()
 
 
 async def _villages_for(uow: UnitOfWork, actor: Actor, name: str | None) -> dict[int, str]:
@@ -139,10 +100,14 @@ async def _household_facts(
         Household.income,
         Household.income_measured_on,
         Household.risk_types,
+        Household.exit_year,
+        Household.social_support,
+        Household.identified_on,
     )
     rows = (await uow.session.execute(select(*columns).where(in_villages))).all()
     contacts_now = await _current_contact_persons(uow, in_villages)
     surveyed = await _latest_contacts(uow, in_villages)
+    planned = await _planned_measures(uow, in_villages)
     left = [h.id for h in rows if h.status in LEFT_MONITORING]
     changes = await _status_changes(uow, left)
     facts: dict[int, list[HouseholdFacts]] = defaultdict(list)
@@ -162,6 +127,10 @@ async def _household_facts(
                 income=household.income,
                 income_measured_on=household.income_measured_on,
                 risk_types=list(household.risk_types or []),
+                exit_year=household.exit_year,
+                social_support=household.social_support,
+                identified_on=household.identified_on,
+                planned_measures=planned.get(household.id),
                 contact_names=names,
                 contact_phones=phones,
                 last_contact_on=last.occurred_on if last else None,
@@ -224,6 +193,23 @@ async def _latest_contacts(uow: UnitOfWork, in_villages: Any) -> dict[int, Row[A
         .order_by(Contact.id)
     )
     return {found.household_id: found for found in await uow.session.execute(query)}
+
+
+async def _planned_measures(uow: UnitOfWork, in_villages: Any) -> dict[int, str]:
+    """household → its assistance plan's active measures (一户一方案), as 拟帮扶措施: "农村低保：
+    每月300元；危房改造：C级危房加固", in the order they were added. The forms are Chinese
+    documents, whatever language the exporting person reads."""
+    query = (
+        select(AssistanceMeasure.household_id, AssistanceMeasure.kind, AssistanceMeasure.what)
+        .join(Household, Household.id == AssistanceMeasure.household_id)
+        .where(in_villages, AssistanceMeasure.status == "active")
+        .order_by(AssistanceMeasure.created_at, AssistanceMeasure.id)
+    )
+    measures: dict[int, list[str]] = defaultdict(list)
+    with use_language("zh"):
+        for found in await uow.session.execute(query):
+            measures[found.household_id].append(f"{MeasureType(found.kind).label}：{found.what}")
+    return {household_id: "；".join(listed) for household_id, listed in measures.items()}
 
 
 async def _status_changes(uow: UnitOfWork, household_ids: list[int]) -> dict[int, HouseholdChange]:

@@ -28,17 +28,14 @@ from bot.core.coverage.month_summary import (
     summary_from_json,
     summary_to_json,
 )
-from bot.core.policy import Actor
-from bot.domain.model import ContactStatus, Role
-from bot.errors import NotAllowed
-from bot.i18n import N_
+from bot.core.policy import Act, Actor, require
+from bot.domain.model import ContactStatus
 from bot.storage.models import Contact, CoverageSnapshot, Household, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 
 def _require_town_office(actor: Actor) -> None:
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can read the town's monthly summary."))
+    require(actor, Act.READ_TOWN_SUMMARY)
 
 
 async def summary_for_month(app: App, actor: Actor, month: Month) -> MonthCoverage:

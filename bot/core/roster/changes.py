@@ -19,18 +19,19 @@ from sqlalchemy import exists, func, select
 from bot.config import Settings
 from bot.core.free_text import required_text
 from bot.core.onboarding.invites import withdraw_invites
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
+from bot.core.roster.assignments import end_assignments, start_assignments
+from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
+from bot.core.roster.people import people_called
 from bot.core.roster.rows import RosterRow, check_rows
-from bot.documents.roster_sheet import RawRow
 from bot.domain.model import Category, HouseholdStatus, Role
-from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_, join_list
 from bot.storage.models import Assignment, Household, HouseholdChange, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 ASSIGNABLE_ROLES = (Role.CONTACT, Role.VILLAGE_ADMIN)
-TOWN_OFFICE_ONLY = N_("Only the town office can change the roster.")
 
 
 class ChangeKind(StrEnum):
@@ -57,8 +58,7 @@ class Assignable:
 def town_office_only(actor: Actor) -> None:
     """Roster changes are the town office's: every step of one (its buttons, its cancel)
     asks here first, so nobody else's press can even touch the message it was on."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(TOWN_OFFICE_ONLY)
+    require(actor, Act.CHANGE_ROSTER)
 
 
 def meeting_reason(settings: Settings, reason: str | None) -> str:
@@ -100,9 +100,8 @@ def _record(
             at=uow.clock.now(),
         )
     )
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "household",
         household.id,
         str(kind),
@@ -159,16 +158,16 @@ async def adjust_out(
             raise Conflict(N_("This household is no longer on the monitoring list."))
         household.status = HouseholdStatus.ADJUSTED_OUT
         household.updated_at = uow.clock.now()
-        await _end_assignments(uow, actor, Assignment.household_id == household.id)
+        await end_assignments(uow, actor, Assignment.household_id == household.id)
         old, new = HouseholdStatus.MONITORED.value, HouseholdStatus.ADJUSTED_OUT.value
         _record(uow, actor, household, ChangeKind.ADJUSTED_OUT, old, new, meeting)
         await uow.commit()
         return household
 
 
-def check_new_household(cells: dict[str, object]) -> RosterRow:
+def check_new_household(cells: dict[str, object], today: date) -> RosterRow:
     """The roster's own row checks on one typed household; RosterRejected lists every problem."""
-    return check_rows([RawRow(number=1, cells=cells)])[0]
+    return check_rows([RawRow(number=1, cells=cells)], today)[0]
 
 
 async def add_household(
@@ -177,7 +176,7 @@ async def add_household(
     """A newly found household (新发现), given by the roster's columns and checked by the
     roster's own row checks (RosterRejected lists every problem). Its village must exist."""
     town_office_only(actor)
-    row = check_new_household(cells)
+    row = check_new_household(cells, app.clock.today())
     async with app.uow() as uow:
         village = (
             await uow.session.execute(select(Village).where(Village.name == row.village))
@@ -211,15 +210,14 @@ async def add_household(
         )
         uow.session.add(household)
         await uow.session.flush()
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "household",
             household.id,
             "create",
             {"number": row.number, "village": village.name, **_jsonable(fields)},
         )
-        await _assign(uow, actor, household, people.for_row(row))
+        await start_assignments(uow, actor, [(household.id, people.for_row(row).id)])
         _record(uow, actor, household, ChangeKind.ADDED, None, str(row.category), meeting)
         await uow.commit()
         return household
@@ -227,42 +225,6 @@ async def add_household(
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value if value is None else str(value) for key, value in fields.items()}
-
-
-async def _assign(uow: UnitOfWork, actor: Actor, household: Household, person: Person) -> None:
-    assignment = Assignment(
-        household_id=household.id, person_id=person.id, started_at=uow.clock.now()
-    )
-    uow.session.add(assignment)
-    await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
-        "assignment",
-        assignment.id,
-        "create",
-        {"household_id": household.id, "person_id": person.id},
-    )
-
-
-async def _end_assignments(uow: UnitOfWork, actor: Actor, *where: Any) -> list[int]:
-    """End the current assignments matching `where`; returns their households' ids."""
-    found = await uow.session.execute(
-        select(Assignment).where(Assignment.ended_at.is_(None), *where)
-    )
-    ended = []
-    for assignment in found.scalars():
-        assignment.ended_at = uow.clock.now()
-        uow.audit(
-            actor.person_id,
-            actor.label,
-            "assignment",
-            assignment.id,
-            "end",
-            {"household_id": assignment.household_id, "person_id": assignment.person_id},
-        )
-        ended.append(assignment.household_id)
-    return ended
 
 
 async def check_reassignment(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
@@ -276,8 +238,8 @@ async def reassign(app: App, actor: Actor, household_id: int, person_id: int) ->
     """The household's contact person becomes `person_id`; the current assignment ends."""
     async with app.uow() as uow:
         household, person = await _reassignment(uow, actor, household_id, person_id)
-        await _end_assignments(uow, actor, Assignment.household_id == household.id)
-        await _assign(uow, actor, household, person)
+        await end_assignments(uow, actor, Assignment.household_id == household.id)
+        await start_assignments(uow, actor, [(household.id, person.id)])
         await uow.commit()
         return person
 
@@ -305,10 +267,7 @@ async def _reassignment(
 async def find_person(app: App, name: str, phone: str | None = None) -> Person:
     """The one active person by this name (and phone, to tell namesakes apart)."""
     async with app.uow() as uow:
-        query = select(Person).where(Person.name == name.strip(), Person.active.is_(True))
-        if phone:
-            query = query.where(Person.phone == phone.strip())
-        people = list((await uow.session.execute(query)).scalars())
+        people = await people_called(uow, name, phone or None, active_only=True)
     if not people:
         raise NotFound(N_("No active person is called {name}."), name=name)
     if len(people) > 1:
@@ -331,11 +290,9 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
         if not person.active:
             raise Conflict(N_("{name} is already deactivated."), name=person.name)
         person.active = False
-        uow.audit(
-            actor.person_id, actor.label, "person", person.id, "deactivate", {"active": False}
-        )
+        uow.audit_by(actor, "person", person.id, "deactivate", {"active": False})
         await withdraw_invites(uow, person.id)
-        ended = await _end_assignments(uow, actor, Assignment.person_id == person.id)
+        ended = await end_assignments(uow, actor, Assignment.person_id == person.id)
         await uow.commit()
         if not ended:
             return []

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.core.policy import Actor
+from bot.core.roster.people import add_person
 from bot.core.roster.rows import RosterRow
 from bot.domain.model import Role
 from bot.domain.validation import phone_digits
@@ -80,7 +81,9 @@ async def contact_persons_for(
         ):
             result.by_key[(name, digits)] = _new_phone(uow, actor, people[0], row.contact_phone)
         else:
-            person = await _add_contact_person(uow, actor, row, village)
+            person = await add_person(
+                uow, actor, row.contact_name, Role.CONTACT, row.contact_phone, village
+            )
             result.by_key[(name, digits)] = person
             result.created.append(person)
     return result
@@ -97,42 +100,12 @@ def _may_be_contact(person: Person, village: Village) -> bool:
 
 
 def _new_phone(uow: UnitOfWork, actor: Actor, person: Person, phone: str) -> Person:
-    uow.audit(
-        actor.person_id,
-        actor.label,
+    uow.audit_by(
+        actor,
         "person",
         person.id,
         "update",
         {"before": {"phone": person.phone}, "after": {"phone": phone}},
     )
     person.phone = phone
-    return person
-
-
-async def _add_contact_person(
-    uow: UnitOfWork, actor: Actor, row: RosterRow, village: Village
-) -> Person:
-    person = Person(
-        name=row.contact_name,
-        phone=row.contact_phone,
-        role=Role.CONTACT,
-        village=village,
-        active=True,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(person)
-    await uow.session.flush()
-    uow.audit(
-        actor.person_id,
-        actor.label,
-        "person",
-        person.id,
-        "create",
-        {
-            "name": person.name,
-            "role": str(Role.CONTACT),
-            "phone": person.phone,
-            "village": village.name,
-        },
-    )
     return person

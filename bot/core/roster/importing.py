@@ -10,18 +10,18 @@ household whose contact person changed is reassigned. Every change goes to the a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.core.policy import Actor
+from bot.core.policy import Act, Actor, require
+from bot.core.roster.assignments import end_assignment, start_assignments
+from bot.core.roster.columns import ID_NUMBER, RawRow
 from bot.core.roster.contact_persons import ContactPersons, contact_persons_for
 from bot.core.roster.rows import RosterRejected, RosterRow, RowProblem, check_rows
-from bot.documents.roster_sheet import ID_NUMBER, read_roster, write_roster_template
-from bot.domain.model import ContactStatus, HouseholdStatus, Role
-from bot.errors import NotAllowed
+from bot.domain.model import ContactStatus, HouseholdStatus
 from bot.i18n import N_
 from bot.storage.batches import rows_in_batches
 from bot.storage.models import Assignment, Contact, Household, Village
@@ -32,7 +32,6 @@ __all__ = [
     "RosterRejected",
     "RowProblem",
     "import_roster",
-    "write_roster_template",
 ]
 
 
@@ -47,11 +46,11 @@ class RosterImportReport:
     new_contact_persons: list[tuple[str, str]] = field(default_factory=list)  # name, phone
 
 
-async def import_roster(app: App, actor: Actor, path: Path) -> RosterImportReport:
-    """Import the roster file, all or nothing (see the module's docstring)."""
-    if actor.role != Role.TOWN_OFFICE:
-        raise NotAllowed(N_("Only the town office can import the roster."))
-    rows = check_rows(read_roster(path))
+async def import_roster(app: App, actor: Actor, raw_rows: list[RawRow]) -> RosterImportReport:
+    """Import the roster's rows (read from its file by bot/documents/roster_sheet.py), all
+    or nothing (see the module's docstring)."""
+    require(actor, Act.IMPORT_ROSTER)
+    rows = check_rows(raw_rows, app.clock.today())
     report = RosterImportReport()
     size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
     async with app.uow() as uow:
@@ -110,13 +109,16 @@ async def _villages(
             village = villages[name] = Village(name=name)
             uow.session.add(village)
             await uow.session.flush()
-            uow.audit(actor.person_id, actor.label, "village", village.id, "create", {"name": name})
+            uow.audit_by(actor, "village", village.id, "create", {"name": name})
             created += 1
     return villages, created
 
 
 def _jsonable(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+    """A value as the audit trail keeps it: amounts as text, dates as 2019-10-15."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def _households(
@@ -173,9 +175,8 @@ async def _households(
             household.income_measured_on = today
         if after:
             household.updated_at = now
-            uow.audit(
-                actor.person_id,
-                actor.label,
+            uow.audit_by(
+                actor,
                 "household",
                 household.id,
                 "update",
@@ -185,9 +186,8 @@ async def _households(
     await uow.session.flush()
     for household, row in new:
         fields = {key: _jsonable(value) for key, value in row.household_fields().items()}
-        uow.audit(
-            actor.person_id,
-            actor.label,
+        uow.audit_by(
+            actor,
             "household",
             household.id,
             "create",
@@ -230,7 +230,6 @@ async def _assign(
 ) -> set[str]:
     """Each household gets the roster's contact person, and a different current one is ended.
     Returns the 户编号 of the known households whose contact person changed."""
-    now = uow.clock.now()
     ids = [household.id for household in households.values()]
     current: dict[int, list[Assignment]] = {}
     found = await rows_in_batches(
@@ -243,7 +242,7 @@ async def _assign(
     )
     for (assignment,) in found:
         current.setdefault(assignment.household_id, []).append(assignment)
-    started: list[Assignment] = []
+    starting: list[tuple[int, int]] = []
     reassigned: set[str] = set()
     for row in rows:
         household = households[row.number]
@@ -251,31 +250,11 @@ async def _assign(
         assignments = current.get(household.id, [])
         for assignment in assignments:
             if assignment.person_id != person.id:
-                assignment.ended_at = now
-                uow.audit(
-                    actor.person_id,
-                    actor.label,
-                    "assignment",
-                    assignment.id,
-                    "end",
-                    {"household_id": household.id, "person_id": assignment.person_id},
-                )
+                end_assignment(uow, actor, assignment)
                 reassigned.add(row.number)
         if all(assignment.person_id != person.id for assignment in assignments):
-            started.append(
-                Assignment(household_id=household.id, person_id=person.id, started_at=now)
-            )
+            starting.append((household.id, person.id))
             if row.number not in new_numbers:
                 reassigned.add(row.number)
-    uow.session.add_all(started)
-    await uow.session.flush()
-    for assignment in started:
-        uow.audit(
-            actor.person_id,
-            actor.label,
-            "assignment",
-            assignment.id,
-            "create",
-            {"household_id": assignment.household_id, "person_id": assignment.person_id},
-        )
+    await start_assignments(uow, actor, starting)
     return reassigned

@@ -1,4 +1,5 @@
-"""People who use the bot: contact persons, village admins, the town office."""
+"""People who use the bot: contact persons, village admins, the town office; adding one,
+and finding one by name."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from sqlalchemy import select
 
 from bot.core.policy import Actor
 from bot.domain.model import Role
+from bot.domain.validation import phone_digits
 from bot.i18n import N_
-from bot.storage.models import Person
-from bot.storage.uow import App
+from bot.storage.models import Person, Village
+from bot.storage.uow import App, UnitOfWork
 
 # All a deactivated person is told, whatever they send or press: no menu, no data.
 DEACTIVATED = N_(
@@ -56,3 +58,68 @@ async def set_language(app: App, actor: Actor, language: str) -> None:
         if person is not None:
             person.language = language
             await uow.commit()
+
+
+async def add_person(
+    uow: UnitOfWork,
+    actor: Actor,
+    name: str,
+    role: Role,
+    phone: str | None = None,
+    village: Village | None = None,
+) -> Person:
+    """A new person, with its audit entry: the one way people are added (an invite for
+    someone new, a roster naming a new contact person, the first start's admin)."""
+    person = Person(
+        name=name,
+        phone=phone,
+        role=role,
+        village=village,
+        active=True,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(person)
+    await uow.session.flush()
+    uow.audit_by(
+        actor,
+        "person",
+        person.id,
+        "create",
+        {"name": name, "role": str(role), "phone": phone, "village": village and village.name},
+    )
+    return person
+
+
+async def people_called(
+    uow: UnitOfWork,
+    name: str,
+    phone: str | None = None,
+    village: Village | None = None,
+    *,
+    active_only: bool = False,
+) -> list[Person]:
+    """The people with this name that fit the phone (compared by its digits) and village
+    given: the one rule for finding a person by name. A person whose phone or village is not
+    on record fits any given one, but those whose record matches exactly are preferred.
+    The caller decides what none, or more than one, means."""
+    query = select(Person).where(Person.name == name.strip()).order_by(Person.id)
+    if active_only:
+        query = query.where(Person.active.is_(True))
+    namesakes = list((await uow.session.execute(query)).scalars())
+
+    def fits(person: Person, exactly: bool) -> bool:
+        phone_ok = phone is None or phone_digits(person.phone) == phone_digits(phone)
+        village_ok = village is None or person.village_id == village.id
+        if not exactly:
+            phone_ok = phone_ok or person.phone is None
+            village_ok = village_ok or person.village_id is None
+        return phone_ok and village_ok
+
+    exact = [person for person in namesakes if fits(person, exactly=True)]
+    return exact or [person for person in namesakes if fits(person, exactly=False)]
+
+
+def describe(person: Person) -> str:
+    """Name, village and phone: enough to tell namesakes apart."""
+    village = person.village.name if person.village else "-"
+    return f"{person.name} ({village}, {person.phone or '-'})"

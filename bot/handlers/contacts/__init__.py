@@ -1,0 +1,1 @@
+"""✍️ Logging a contact, correcting or withdrawing it, and 📅 this month's progress."""

@@ -13,12 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.contacts import contact_log as contacts
 from bot.domain.model import ContactChannel, ContactEvent
-from bot.handlers.contacts.corrections import already_flagged_line, contact_buttons
+from bot.handlers.contacts.correction_form import already_flagged_line, contact_buttons
+from bot.handlers.dialogs import FORM_FINISHED, drop_buttons, show
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
     DONE,
@@ -30,7 +32,7 @@ from bot.messages.contact_views import (
     guarantees_prompt,
     progress_line,
 )
-from bot.messages.keyboards import HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
 from bot.storage.uow import App
 
 TOKEN_CHARS = 10  # of the draft key, on each button: enough to tell forms apart
@@ -93,6 +95,8 @@ def confirm_view(data: dict[str, Any], today: date) -> tuple[str, InlineKeyboard
         buttons.append((_("📷 Photo"), press("photo")))
     footer = [(_("✖ Cancel"), press("cancel"))]
     text = _("📝 Please check, then tap ✅ Save.") + "\n" + summary
+    if data["problems"]:  # said before saving: a problem alerts the town office at once
+        text += "\n" + _("🚩 Saving reports these problems to the town office as a red flag.")
     return text, inline_grid(buttons, columns=(1, 3, 2), footer=footer)
 
 
@@ -175,5 +179,37 @@ def saved_view(logged: contacts.LoggedContact) -> tuple[str, InlineKeyboardMarku
     if logged.progress.remaining:
         following = logged.progress.remaining[0]
         label = _("➡ Next: {name}").format(name=contacts.household_name(following))
-        buttons.append((label, HouseholdAction(action="log", household_id=following.id)))
+        buttons.append((label, HouseholdAction(action=HouseholdAct.LOG, household_id=following.id)))
     return "\n".join(lines), inline_grid(buttons, columns=(2, 1))
+
+
+async def go_to_step(
+    query: CallbackQuery, state: FSMContext, app: App, step: State, **changes: Any
+) -> None:
+    """Move the form to `step` (saving `changes`) and show it in place of the pressed message."""
+    data = await state.update_data(**changes)
+    await state.set_state(step)
+    await show(query, *step_view(step.state, data, app))
+
+
+async def send_step(
+    message: Message, state: FSMContext, app: App, step: State | str, lead: str = ""
+) -> None:
+    """Show a step as a new message (after something typed), taking the old buttons away."""
+    data = await state.get_data()
+    await state.set_state(step)
+    text, markup = step_view(step.state if isinstance(step, State) else step, data, app)
+    await drop_buttons(message, data.get("message_id"))
+    sent = await message.answer(f"{lead}\n\n{text}" if lead else text, reply_markup=markup)
+    await state.update_data(message_id=sent.message_id)
+
+
+async def form_data(
+    query: CallbackQuery, press: FormPress, state: FSMContext
+) -> dict[str, Any] | None:
+    """The form's data if the press belongs to the form in progress; else says it is finished."""
+    data = await state.get_data()
+    if not press.form or data.get("draft_key", "")[:TOKEN_CHARS] != press.form:
+        await query.answer(_(FORM_FINISHED), show_alert=True)
+        return None
+    return data

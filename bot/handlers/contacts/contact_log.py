@@ -10,7 +10,6 @@ older form is recognised and refused, and saving twice saves once (the service e
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -20,130 +19,33 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.contacts import contact_log as contacts
 from bot.core.contacts import rules as contact_rules
-from bot.core.coverage.progress import progress_this_month
 from bot.core.dates import parse_day
-from bot.core.households.my_households import list_households
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.contacts.contact_form import (
-    TOKEN_CHARS,
     ContactForm,
     FormPress,
     draft_from,
+    form_data,
+    go_to_step,
     new_form,
     saved_view,
+    send_step,
     step_view,
 )
-from bot.handlers.households.my_households import household_label
+from bot.handlers.dialogs import leave_form, show
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.contact_views import (
-    FORM_FINISHED,
-    LEAVING_BUTTONS,
-    TAP_A_BUTTON,
-    drop_buttons,
-    leave_form,
-    progress_line,
-    show,
-)
-from bot.messages.keyboards import LOG_CONTACT, HouseholdAction, inline_grid
+from bot.messages.contact_views import LEAVING_BUTTONS, TAP_A_BUTTON
+from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 
 NO_LONGER_ACTIVE = N_("This button is no longer active.")
 
 
-async def _go(
-    query: CallbackQuery, state: FSMContext, app: App, step: State, **changes: Any
-) -> None:
-    """Move the form to `step` (saving `changes`) and show it in place of the pressed message."""
-    data = await state.update_data(**changes)
-    await state.set_state(step)
-    await show(query, *step_view(step.state, data, app))
-
-
-async def _send_step(
-    message: Message, state: FSMContext, app: App, step: State | str, lead: str = ""
-) -> None:
-    """Show a step as a new message (after something typed), taking the old buttons away."""
-    data = await state.get_data()
-    await state.set_state(step)
-    text, markup = step_view(step.state if isinstance(step, State) else step, data, app)
-    await drop_buttons(message, data.get("message_id"))
-    sent = await message.answer(f"{lead}\n\n{text}" if lead else text, reply_markup=markup)
-    await state.update_data(message_id=sent.message_id)
-
-
-async def _form_data(
-    query: CallbackQuery, press: FormPress, state: FSMContext
-) -> dict[str, Any] | None:
-    """The form's data if the press belongs to the form in progress; else says it is finished."""
-    data = await state.get_data()
-    if not press.form or data.get("draft_key", "")[:TOKEN_CHARS] != press.form:
-        await query.answer(_(FORM_FINISHED), show_alert=True)
-        return None
-    return data
-
-
-# ---- choosing the household ----------------------------------------------------------------
-
-
-async def pick_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    await state.clear()
-    progress = await progress_this_month(app, actor)
-    if progress.total == 0:
-        await message.answer(
-            _("No households are assigned to you yet. Please ask the town office.")
-        )
-        return
-    shown = progress.remaining[: app.settings.households_page_size]
-    lines = ["✍️ " + progress_line(progress)]
-    if shown:
-        lines.append(_("Not contacted yet — tap the household you contacted:"))
-    if len(progress.remaining) > len(shown):
-        lines.append(
-            _("(the first {shown} of {left})").format(
-                shown=len(shown), left=len(progress.remaining)
-            )
-        )
-    lines.append(_("Or type part of a name to find any of your households."))
-    buttons = [
-        (
-            contacts.household_name(household),
-            HouseholdAction(action="log", household_id=household.id),
-        )
-        for household in shown
-    ]
-    sent = await message.answer(
-        "\n".join(lines), reply_markup=inline_grid(buttons) if buttons else None
-    )
-    await state.set_state(ContactForm.household)
-    await state.update_data(picker_id=sent.message_id)
-
-
-async def search_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    page = await list_households(app, actor, search=message.text)
-    if page.total == 1:
-        line = page.lines[0]
-        name = await contacts.contact_target(app, actor, line.household_id)
-        await _begin(message, state, app, line.household_id, name, edit=False)
-        return
-    if page.total == 0:
-        await message.answer(
-            _("None of your households matches “{text}”. Try another part of the name.").format(
-                text=(message.text or "")[:30]
-            )
-        )
-        return
-    buttons = [
-        (household_label(line), HouseholdAction(action="log", household_id=line.household_id))
-        for line in page.lines
-    ]
-    sent = await message.answer(
-        _("Tap the household you contacted:"), reply_markup=inline_grid(buttons)
-    )
-    await state.update_data(picker_id=sent.message_id)
+# ---- the household chosen (bot/handlers/contacts/household_picker.py lists them) -----------
 
 
 async def household_chosen(
@@ -164,7 +66,9 @@ async def household_chosen(
     )
     await query.answer()
     if message is not None:
-        await _begin(message, state, app, callback_data.household_id, name, edit=picked_from_list)
+        await begin_form(
+            message, state, app, callback_data.household_id, name, edit=picked_from_list
+        )
     if unfinished and message is not None:
         # Say so, rather than silently dropping what was filled in for the other household.
         await message.answer(
@@ -172,7 +76,7 @@ async def household_chosen(
         )
 
 
-async def _begin(
+async def begin_form(
     message: Message, state: FSMContext, app: App, household_id: int, name: str, *, edit: bool
 ) -> None:
     """A fresh form for the household, shown in place of the household list or as a new message."""
@@ -193,7 +97,7 @@ async def _begin(
 async def channel_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    data = await _form_data(query, callback_data, state)
+    data = await form_data(query, callback_data, state)
     if data is None:
         return
     if callback_data.value not in set(ContactChannel):
@@ -201,7 +105,7 @@ async def channel_chosen(
         return
     photo = data.get("photo") if callback_data.value == ContactChannel.HOME_VISIT else None
     step = ContactForm.confirm if data["reviewed"] else ContactForm.guarantees
-    await _go(query, state, app, step, channel=callback_data.value, photo=photo)
+    await go_to_step(query, state, app, step, channel=callback_data.value, photo=photo)
 
 
 # A toggle press: its step, the field it switches a value in, and the values it may hold.
@@ -215,7 +119,7 @@ async def value_toggled(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
     """A guarantee with a problem, or an event, switched on or off; the step is shown again."""
-    data = await _form_data(query, callback_data, state)
+    data = await form_data(query, callback_data, state)
     if data is None:
         return
     step, field, kind = TOGGLES[callback_data.step]
@@ -225,7 +129,7 @@ async def value_toggled(
     if callback_data.value not in set(kind):
         await query.answer(_(TAP_A_BUTTON), show_alert=True)
         return
-    await _go(
+    await go_to_step(
         query,
         state,
         app,
@@ -237,11 +141,11 @@ async def value_toggled(
 async def guarantees_answered(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    data = await _form_data(query, callback_data, state)
+    data = await form_data(query, callback_data, state)
     if data is None:
         return
     problems = [] if callback_data.step == "all_fine" else data["problems"]
-    await _go(query, state, app, ContactForm.confirm, problems=problems, reviewed=True)
+    await go_to_step(query, state, app, ContactForm.confirm, problems=problems, reviewed=True)
 
 
 # The confirm screen's extras: each opens its step; typed steps come back with ⬅ Back.
@@ -259,19 +163,19 @@ EXTRAS = {
 async def extra_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    data = await _form_data(query, callback_data, state)
+    data = await form_data(query, callback_data, state)
     if data is None:
         return
     if callback_data.step == "photo" and data["channel"] != ContactChannel.HOME_VISIT:
         await query.answer(_(contact_rules.PHOTO_NOT_HOME_VISIT), show_alert=True)
         return
-    await _go(query, state, app, EXTRAS[callback_data.step])
+    await go_to_step(query, state, app, EXTRAS[callback_data.step])
 
 
 async def day_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    data = await _form_data(query, callback_data, state)
+    data = await form_data(query, callback_data, state)
     if data is None:
         return
     days_back = 1 if callback_data.value == "1" else 0
@@ -281,18 +185,18 @@ async def day_chosen(
     except DomainError as error:
         await query.answer(error.render(), show_alert=True)
         return
-    await _go(query, state, app, ContactForm.confirm, day=day.isoformat())
+    await go_to_step(query, state, app, ContactForm.confirm, day=day.isoformat())
 
 
 async def back_to_confirm(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    if await _form_data(query, callback_data, state) is not None:
-        await _go(query, state, app, ContactForm.confirm)
+    if await form_data(query, callback_data, state) is not None:
+        await go_to_step(query, state, app, ContactForm.confirm)
 
 
 async def cancel(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
-    if await _form_data(query, callback_data, state) is not None:
+    if await form_data(query, callback_data, state) is not None:
         await state.clear()
         await show(query, _("Stopped. Nothing was saved."))
 
@@ -300,7 +204,7 @@ async def cancel(query: CallbackQuery, callback_data: FormPress, state: FSMConte
 async def save(
     query: CallbackQuery, callback_data: FormPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    data = await _form_data(query, callback_data, state)
+    data = await form_data(query, callback_data, state)
     if data is None:
         return
     try:
@@ -325,36 +229,36 @@ async def day_typed(message: Message, app: App, actor: Actor, state: FSMContext)
         day = parse_day(message.text or "", app.clock.today())
         await contacts.validate_contact_day(app, actor, data["household_id"], day)
     except InvalidInput as error:
-        await _send_step(message, state, app, ContactForm.typing_day, lead=error.render())
+        await send_step(message, state, app, ContactForm.typing_day, lead=error.render())
         return
     await state.update_data(day=day.isoformat())
-    await _send_step(message, state, app, ContactForm.confirm)
+    await send_step(message, state, app, ContactForm.confirm)
 
 
 async def income_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         income = contact_rules.parse_income(message.text or "")
     except InvalidInput as error:
-        await _send_step(message, state, app, ContactForm.typing_income, lead=error.render())
+        await send_step(message, state, app, ContactForm.typing_income, lead=error.render())
         return
     await state.update_data(income=str(income))
-    await _send_step(message, state, app, ContactForm.confirm)
+    await send_step(message, state, app, ContactForm.confirm)
 
 
 async def note_typed(message: Message, app: App, state: FSMContext) -> None:
     try:
         note = contact_rules.validate_note(app.settings, message.text)
     except InvalidInput as error:
-        await _send_step(message, state, app, ContactForm.typing_note, lead=error.render())
+        await send_step(message, state, app, ContactForm.typing_note, lead=error.render())
         return
     await state.update_data(note=note)
-    await _send_step(message, state, app, ContactForm.confirm)
+    await send_step(message, state, app, ContactForm.confirm)
 
 
 async def photo_sent(message: Message, app: App, state: FSMContext) -> None:
     largest = message.photo[-1]  # type: ignore[index]
     await state.update_data(photo=largest.file_id)
-    await _send_step(message, state, app, ContactForm.confirm)
+    await send_step(message, state, app, ContactForm.confirm)
 
 
 async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
@@ -366,20 +270,20 @@ async def not_the_expected_input(message: Message, app: App, state: FSMContext) 
         ContactForm.typing_note.state: _("Please type the note as text."),
         ContactForm.sending_photo.state: _("Please send a photo, or tap ⬅ Back."),
     }
-    await _send_step(message, state, app, step or "", lead=hints.get(step or "", _(TAP_A_BUTTON)))
+    await send_step(message, state, app, step or "", lead=hints.get(step or "", _(TAP_A_BUTTON)))
 
 
 async def stale_press(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
     """A button of this form pressed at the wrong step (an older message), or of a finished form."""
-    if await _form_data(query, callback_data, state) is not None:
+    if await form_data(query, callback_data, state) is not None:
         await query.answer(_(NO_LONGER_ACTIVE), show_alert=True)
 
 
 def build_router() -> Router:
     router = Router(name="contact_log")
-    router.message.register(pick_household, MenuButton(LOG_CONTACT))
-    router.message.register(search_household, ContactForm.household, FreeText())
-    router.callback_query.register(household_chosen, HouseholdAction.filter(F.action == "log"))
+    router.callback_query.register(
+        household_chosen, HouseholdAction.filter(F.action == HouseholdAct.LOG)
+    )
     router.callback_query.register(
         channel_chosen, ContactForm.channel, FormPress.filter(F.step == "channel")
     )

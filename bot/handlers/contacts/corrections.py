@@ -1,4 +1,5 @@
-"""Correcting or withdrawing one's own contact within the edit window (24 h by default).
+"""Correcting or withdrawing one's own contact within the edit window (24 h by default);
+the form's steps and texts are in correction_form.py.
 
 Reached from the "saved" message's ↩ Withdraw / ✏️ Correct buttons, or from /recent. The
 contact id on each button is untrusted: the service lets only the contact's author change it,
@@ -7,132 +8,64 @@ and only within the window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.core.contacts import contact_log as contacts
+from bot.core.contacts import corrections as contact_corrections
 from bot.core.contacts import rules as contact_rules
 from bot.core.dates import parse_day
 from bot.core.policy import Actor
-from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.domain.model import ContactChannel
 from bot.errors import DomainError, InvalidInput
+from bot.handlers.contacts.correction_form import (
+    TOGGLES,
+    ContactEdit,
+    CorrectionForm,
+    already_flagged_line,
+    contact_buttons,
+    correct_menu_view,
+    press_for,
+    step_view,
+    summary_text,
+)
+from bot.handlers.dialogs import FORM_FINISHED, drop_buttons, form_finished, leave_form, show
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
-    DONE,
-    FORM_FINISHED,
     LEAVING_BUTTONS,
     TAP_A_BUTTON,
     channel_keyboard,
-    contact_summary,
-    day_buttons,
-    drop_buttons,
-    guarantees_keyboard,
-    guarantees_prompt,
-    leave_form,
+    followed_flags_lines,
     progress_line,
-    show,
 )
-from bot.messages.keyboards import RowId, inline_grid
+from bot.messages.keyboards import inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText, MenuButton
 
 RECENT_SHOWN = 20
 
 
-class ContactEdit(CallbackData, prefix="ce"):
-    action: str
-    contact_id: RowId
-    value: str = ""
-
-
-class CorrectionForm(StatesGroup):
-    guarantees = State()
-    events = State()
-    typing_day = State()
-    typing_income = State()
-    typing_note = State()
-
-
-# The toggle steps: the button's action, the field it switches, the values it may hold.
-TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
-    "guarantee": (CorrectionForm.guarantees, "problems", Guarantee),
-    "event": (CorrectionForm.events, "events", ContactEvent),
-}
-
-
-def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
-    """↩ Withdraw / ✏️ Correct, for a contact just saved or listed."""
-    return [
-        (_("↩ Withdraw"), ContactEdit(action="withdraw", contact_id=contact_id)),
-        (_("✏️ Correct"), ContactEdit(action="correct", contact_id=contact_id)),
-    ]
-
-
-def already_flagged_line(problems: Sequence[str]) -> str:
-    """For problems an open red flag already covers: no second flag, and no second alert."""
-    return _("🚩 Already flagged and still open: {problems}. No new alert was sent.").format(
-        problems=_(", ").join(Guarantee(key).label for key in problems)
-    )
-
-
-def _press(contact_id: int):  # type: ignore[no-untyped-def]
-    return lambda step, value="": ContactEdit(action=step, contact_id=contact_id, value=value)
-
-
-def _summary(line: contacts.ContactLine, app: App) -> str:
-    contact = line.contact
-    return contact_summary(
-        line.household_name,
-        contact.occurred_on,
-        app.clock.today(),
-        contact.channel,
-        contact.problems,
-        events=contact.events,
-        income=contact.income,
-        note=contact.note,
-        photo=bool(contact.photo_file_id),
-    )
-
-
-def _correct_menu(line: contacts.ContactLine, app: App) -> tuple[str, InlineKeyboardMarkup]:
-    press = _press(line.contact.id)
-    buttons = [
-        *day_buttons(press),
-        (_("📞 How"), press("how")),
-        (_("🛡 Six guarantees"), press("guarantees")),
-        (_("💰 Income"), press("income")),
-        (_("⚠️ Events"), press("events")),
-        (_("📝 Note"), press("note")),
-    ]
-    text = _summary(line, app) + "\n\n" + _("What needs correcting?")
-    return text, inline_grid(buttons, columns=(3, 2), footer=[(_("✖ Close"), press("close"))])
-
-
 async def _editable(
     query: CallbackQuery, app: App, actor: Actor, contact_id: int
-) -> contacts.ContactLine | None:
+) -> contact_corrections.ContactLine | None:
     try:
-        return await contacts.editable_contact(app, actor, contact_id)
+        return await contact_corrections.editable_contact(app, actor, contact_id)
     except DomainError as error:
         await query.answer(error.render(), show_alert=True)
         return None
 
 
 async def _apply(
-    app: App, actor: Actor, contact_id: int, correction: contacts.Correction
+    app: App, actor: Actor, contact_id: int, correction: contact_corrections.Correction
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Correct the contact; the reply shows it as it is now. Raises the service's errors."""
-    changed = await contacts.correct_contact(app, actor, contact_id, correction)
-    line = contacts.ContactLine(changed.contact, changed.household_name)
-    lines = [_("Corrected ✅"), _summary(line, app), progress_line(changed.progress)]
+    changed = await contact_corrections.correct_contact(app, actor, contact_id, correction)
+    line = contact_corrections.ContactLine(changed.contact, changed.household_name)
+    lines = [_("Corrected ✅"), summary_text(line, app), progress_line(changed.progress)]
+    lines += followed_flags_lines(changed.flags)
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
     if changed.already_flagged:
@@ -146,7 +79,7 @@ async def _apply(
 async def recent(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()
     hours = app.settings.contact_edit_window_hours
-    lines = (await contacts.recent_own_contacts(app, actor))[:RECENT_SHOWN]
+    lines = (await contact_corrections.recent_own_contacts(app, actor))[:RECENT_SHOWN]
     if not lines:
         await message.answer(
             _(
@@ -181,7 +114,9 @@ async def open_contact(
     if line is None:
         return
     await state.clear()
-    await show(query, _summary(line, app), inline_grid(contact_buttons(line.contact.id), columns=2))
+    await show(
+        query, summary_text(line, app), inline_grid(contact_buttons(line.contact.id), columns=2)
+    )
 
 
 async def close_contact(query: CallbackQuery, state: FSMContext) -> None:
@@ -197,12 +132,16 @@ async def ask_withdraw(
     line = await _editable(query, app, actor, callback_data.contact_id)
     if line is None:
         return
-    press = _press(line.contact.id)
+    press = press_for(line.contact.id)
     text = (
         _("Withdraw this contact? It will no longer count for its month.")
         + "\n"
-        + _summary(line, app)
+        + summary_text(line, app)
     )
+    if line.contact.problems:  # say it before: the town office was alerted about them
+        text += "\n" + _(
+            "🚩 The red flag it raised goes with it (if the town office acted on it, they decide)."
+        )
     buttons = [(_("↩ Yes, withdraw"), press("withdraw_yes")), (_("Keep it"), press("keep"))]
     await show(query, text, inline_grid(buttons, columns=2))
 
@@ -211,14 +150,15 @@ async def withdraw(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
 ) -> None:
     try:
-        changed = await contacts.withdraw_contact(app, actor, callback_data.contact_id)
+        changed = await contact_corrections.withdraw_contact(app, actor, callback_data.contact_id)
     except DomainError as error:
         await query.answer(error.render(), show_alert=True)
         return
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
         name=changed.household_name, day=changed.contact.occurred_on.isoformat()
     )
-    await show(query, text + "\n" + progress_line(changed.progress))
+    lines = [text, progress_line(changed.progress), *followed_flags_lines(changed.flags)]
+    await show(query, "\n".join(lines))
 
 
 # ---- correcting -----------------------------------------------------------------------------
@@ -230,7 +170,7 @@ async def correct_menu(
     line = await _editable(query, app, actor, callback_data.contact_id)
     if line is not None:
         await state.clear()
-        await show(query, *_correct_menu(line, app))
+        await show(query, *correct_menu_view(line, app))
 
 
 async def correction_step(
@@ -239,7 +179,7 @@ async def correction_step(
     line = await _editable(query, app, actor, callback_data.contact_id)
     if line is None:
         return
-    press = _press(line.contact.id)
+    press = press_for(line.contact.id)
     back = [(_("⬅ Back"), press("correct"))]
     if callback_data.action == "how":
         await state.clear()
@@ -262,41 +202,7 @@ async def correction_step(
             "message_id": query.message.message_id if query.message else None,
         }
     )
-    await show(query, *_step_view(step.state, await state.get_data(), app))
-
-
-def _step_view(
-    step: str | None, data: dict[str, Any], app: App
-) -> tuple[str, InlineKeyboardMarkup]:
-    """A correction step: the toggles for guarantees or events, else a prompt with ⬅ Back."""
-    press = _press(data["contact_id"])
-    if step == CorrectionForm.guarantees.state:
-        return guarantees_prompt("✏️ " + data["name"]), guarantees_keyboard(press, data["problems"])
-    if step == CorrectionForm.events.state:
-        toggles = [
-            (("✔ " if event in data["events"] else "☐ ") + event.label, press("event", event))
-            for event in ContactEvent
-        ]
-        text = (
-            "✏️ "
-            + data["name"]
-            + "\n"
-            + _("Anything that happened to the household? Tap all that apply.")
-        )
-        return text, inline_grid([*toggles, (_(DONE), press("events_done"))], columns=(2, 2, 1))
-    return _prompt(step, app), inline_grid([(_("⬅ Back"), press("correct"))])
-
-
-def _prompt(step: str | None, app: App) -> str:
-    if step == CorrectionForm.typing_day.state:
-        return _("Type the day of the contact, e.g. 3-5, 3月5日 or 5日.")
-    if step == CorrectionForm.typing_income.state:
-        return _("Type the yearly income per person in yuan, e.g. 5200.")
-    if step == CorrectionForm.typing_note.state:
-        return _("Type the new note (at most {limit} characters).").format(
-            limit=app.settings.note_max_chars
-        )
-    return _(TAP_A_BUTTON)
+    await show(query, *step_view(step.state, await state.get_data(), app))
 
 
 async def corrected_by_button(
@@ -304,9 +210,11 @@ async def corrected_by_button(
 ) -> None:
     if callback_data.action == "day":
         days_back = 1 if callback_data.value == "1" else 0
-        correction = contacts.Correction(occurred_on=app.clock.today() - timedelta(days=days_back))
+        correction = contact_corrections.Correction(
+            occurred_on=app.clock.today() - timedelta(days=days_back)
+        )
     else:
-        correction = contacts.Correction(channel=callback_data.value)
+        correction = contact_corrections.Correction(channel=callback_data.value)
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
 
@@ -329,18 +237,14 @@ async def toggle_pressed(
         data = await state.update_data(
             {field: contact_rules.toggled(data[field], callback_data.value, kind)}
         )
-        await show(query, *_step_view(step, data, app))
+        await show(query, *step_view(step, data, app))
         return
     if callback_data.action == "events_done":
-        correction = contacts.Correction(events=data["events"])
+        correction = contact_corrections.Correction(events=data["events"])
     else:
         problems = [] if callback_data.action == "all_fine" else data["problems"]
-        correction = contacts.Correction(problems=problems)
+        correction = contact_corrections.Correction(problems=problems)
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
-
-
-async def stale_toggle_press(query: CallbackQuery) -> None:
-    await query.answer(_(FORM_FINISHED), show_alert=True)
 
 
 async def _answer_correction(
@@ -349,7 +253,7 @@ async def _answer_correction(
     actor: Actor,
     state: FSMContext,
     contact_id: int,
-    correction: contacts.Correction,
+    correction: contact_corrections.Correction,
 ) -> None:
     try:
         text, markup = await _apply(app, actor, contact_id, correction)
@@ -366,11 +270,13 @@ async def correction_typed(message: Message, app: App, actor: Actor, state: FSMC
     text = message.text or ""
     try:
         if step == CorrectionForm.typing_day.state:
-            correction = contacts.Correction(occurred_on=parse_day(text, app.clock.today()))
+            correction = contact_corrections.Correction(
+                occurred_on=parse_day(text, app.clock.today())
+            )
         elif step == CorrectionForm.typing_income.state:
-            correction = contacts.Correction(income=contact_rules.parse_income(text))
+            correction = contact_corrections.Correction(income=contact_rules.parse_income(text))
         else:
-            correction = contacts.Correction(note=text)
+            correction = contact_corrections.Correction(note=text)
         reply, markup = await _apply(app, actor, data["contact_id"], correction)
     except InvalidInput as error:
         await _send_prompt(message, state, app, lead=error.render())
@@ -387,7 +293,7 @@ async def correction_typed(message: Message, app: App, actor: Actor, state: FSMC
 async def _send_prompt(message: Message, state: FSMContext, app: App, lead: str) -> None:
     """The current correction step again, as a new message under the hint or error."""
     data = await state.get_data()
-    text, markup = _step_view(await state.get_state(), data, app)
+    text, markup = step_view(await state.get_state(), data, app)
     await drop_buttons(message, data.get("message_id"))
     sent = await message.answer(f"{lead}\n\n{text}", reply_markup=markup)
     await state.update_data(message_id=sent.message_id)
@@ -422,9 +328,7 @@ def build_router() -> Router:
         StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
         ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
     )
-    router.callback_query.register(
-        stale_toggle_press, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS))
-    )
+    router.callback_query.register(form_finished, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)))
     router.message.register(
         correction_typed,
         StateFilter(

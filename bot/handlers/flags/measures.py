@@ -28,13 +28,20 @@ from bot.core.flags.measures import (
     validate_responsible,
     validate_what,
 )
+from bot.core.flags.removal import FlagAct
 from bot.core.policy import Actor
 from bot.errors import DomainError
-from bot.handlers.households.my_households import HOUSEHOLD_HISTORY, edit_in_place
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import (
+    FormButton,
+    begin_in_private,
+    cancel_form,
+    form_finished,
+    replace_pressed,
+)
+from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, HouseholdAction, RowId, inline_grid
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, IN_LIST, preview
@@ -71,12 +78,12 @@ class MeasurePick(CallbackData, prefix="mk"):
 
 
 class MeasureStep(CallbackData, prefix="ms"):
-    action: str  # "skip" | "days" | "save" | "cancel"
+    action: FormButton
     days: RowId = 0
 
 
 def _cancel() -> tuple[str, MeasureStep]:
-    return _("✖️ Cancel"), MeasureStep(action="cancel")
+    return _("✖️ Cancel"), MeasureStep(action=FormButton.CANCEL)
 
 
 def kind_step(household: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -86,15 +93,17 @@ def kind_step(household: str) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def _skip_keyboard() -> InlineKeyboardMarkup:
-    return inline_grid([(_("Skip"), MeasureStep(action="skip")), _cancel()], columns=2)
+    return inline_grid([(_("Skip"), MeasureStep(action=FormButton.SKIP)), _cancel()], columns=2)
 
 
 def _deadline_keyboard() -> InlineKeyboardMarkup:
     buttons = [
-        (_("⏱ {days} days").format(days=days), MeasureStep(action="days", days=days))
+        (_("⏱ {days} days").format(days=days), MeasureStep(action=FormButton.DAYS, days=days))
         for days in DEADLINE_CHOICES
     ]
-    return inline_grid(buttons, columns=3, footer=[(_("No deadline"), MeasureStep(action="skip"))])
+    return inline_grid(
+        buttons, columns=3, footer=[(_("No deadline"), MeasureStep(action=FormButton.SKIP))]
+    )
 
 
 def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
@@ -109,7 +118,7 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     ]
     if data.get("major_event"):
         lines.append(_("Major event: {event}").format(event=preview(data["major_event"], IN_FULL)))
-    buttons = [(_("✅ Save"), MeasureStep(action="save")), _cancel()]
+    buttons = [(_("✅ Save"), MeasureStep(action=FormButton.SAVE)), _cancel()]
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
 
@@ -173,7 +182,7 @@ async def kind_picked(
     await state.update_data(kind=callback_data.kind)
     await state.set_state(MeasureForm.what)
     ask = _(ASK_WHAT).format(limit=app.settings.note_max_chars)
-    await edit_in_place(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
+    await replace_pressed(query, f"{MeasureType(callback_data.kind).label}\n\n{ask}", None)
 
 
 # Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
@@ -214,7 +223,7 @@ async def amount_typed(message: Message, state: FSMContext) -> None:
 async def amount_skipped(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
     await state.set_state(MeasureForm.deadline)
-    await edit_in_place(query, _(ASK_DEADLINE), _deadline_keyboard())
+    await replace_pressed(query, _(ASK_DEADLINE), _deadline_keyboard())
 
 
 async def deadline_typed(message: Message, app: App, state: FSMContext) -> None:
@@ -231,7 +240,7 @@ async def deadline_picked(
 ) -> None:
     await query.answer()
     day = None
-    if callback_data.action == "days" and callback_data.days in DEADLINE_CHOICES:
+    if callback_data.action == FormButton.DAYS and callback_data.days in DEADLINE_CHOICES:
         day = (app.clock.today() + timedelta(days=callback_data.days)).isoformat()
     if isinstance(query.message, Message):
         await _after_deadline(query.message, app, state, day)
@@ -278,51 +287,51 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
         )
     except DomainError as error:
         await query.answer()
-        await edit_in_place(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
         return
     await query.answer(_("Saved."))
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("✅ Measure added to the plan of {household}.").format(household=data["household"]),
         inline_grid(
             [
                 (
                     _(HOUSEHOLD_HISTORY),
-                    HouseholdAction(action="history", household_id=data["household_id"]),
+                    HouseholdAction(action=HouseholdAct.HISTORY, household_id=data["household_id"]),
                 )
             ]
         ),
     )
 
 
-async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
-
-
 def build_router() -> Router:
     router = Router(name="measure_form")
-    router.callback_query.register(from_flag, FlagAction.filter(F.action == "measure"))
-    router.callback_query.register(from_household, HouseholdAction.filter(F.action == "measure"))
+    router.callback_query.register(from_flag, FlagAction.filter(F.action == FlagAct.ADD_MEASURE))
+    router.callback_query.register(
+        from_household, HouseholdAction.filter(F.action == HouseholdAct.MEASURE)
+    )
     router.callback_query.register(kind_picked, StateFilter(MeasureForm.kind), MeasurePick.filter())
     router.message.register(what_typed, StateFilter(MeasureForm.what), FreeText())
     router.message.register(responsible_typed, StateFilter(MeasureForm.responsible), FreeText())
     router.message.register(amount_typed, StateFilter(MeasureForm.amount), FreeText())
     router.callback_query.register(
-        amount_skipped, StateFilter(MeasureForm.amount), MeasureStep.filter(F.action == "skip")
+        amount_skipped,
+        StateFilter(MeasureForm.amount),
+        MeasureStep.filter(F.action == FormButton.SKIP),
     )
     router.message.register(deadline_typed, StateFilter(MeasureForm.deadline), FreeText())
     router.callback_query.register(
         deadline_picked,
         StateFilter(MeasureForm.deadline),
-        MeasureStep.filter(F.action.in_({"days", "skip"})),
+        MeasureStep.filter(F.action.in_({FormButton.DAYS, FormButton.SKIP})),
     )
     router.message.register(event_typed, StateFilter(MeasureForm.event), FreeText())
     router.callback_query.register(
-        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == "save")
+        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == FormButton.SAVE)
     )
     router.callback_query.register(
-        cancelled, StateFilter(MeasureForm), MeasureStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == FormButton.CANCEL)
     )
+    router.callback_query.register(form_finished, MeasureStep.filter())
+    router.callback_query.register(form_finished, MeasurePick.filter())
     return router

@@ -18,11 +18,10 @@ from bot.core.households.my_households import household_line, household_name
 from bot.core.policy import Actor
 from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
 from bot.errors import DomainError
-from bot.handlers.households.my_households import edit_in_place
+from bot.handlers.dialogs import FORM_FINISHED, FormButton, form_finished, replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.contact_views import FORM_FINISHED
-from bot.messages.keyboards import HouseholdAction, RowId, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -66,11 +65,11 @@ class RiskReason(CallbackData, prefix="rr"):
 
 class RiskStep(CallbackData, prefix="rs"):
     household_id: RowId
-    action: str  # "report" | "cancel"
+    action: FormButton
 
 
 def _cancel_button(household_id: int) -> tuple[str, RiskStep]:
-    return _("✖️ Cancel"), RiskStep(household_id=household_id, action="cancel")
+    return _("✖️ Cancel"), RiskStep(household_id=household_id, action=FormButton.CANCEL)
 
 
 def reason_step(household_id: int, household: str, limit: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -105,7 +104,7 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     ).format(household=household, reason=reason)
     household_id = data["household_id"]
     buttons = [
-        (_("✅ Report it"), RiskStep(household_id=household_id, action="report")),
+        (_("✅ Report it"), RiskStep(household_id=household_id, action=FormButton.REPORT)),
         _cancel_button(household_id),
     ]
     return text, inline_grid(buttons, columns=2)
@@ -162,7 +161,7 @@ async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: 
         return
     data = await state.update_data(risk_code=callback_data.code, reason=None)
     await state.set_state(ReportRisk.confirm)
-    await edit_in_place(query, *confirm_step(data))
+    await replace_pressed(query, *confirm_step(data))
 
 
 async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
@@ -204,7 +203,7 @@ async def report_confirmed(
         return
     await state.clear()
     await query.answer()
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("🚩 Reported for {household}: {reason}\nThe town office has been alerted.").format(
             household=data["household"], reason=_shown_reason(data)
@@ -220,17 +219,14 @@ async def report_cancelled(
         return
     await state.clear()
     await query.answer()
-    await edit_in_place(query, _("Cancelled. No risk was reported."), None)
-
-
-async def finished_report_pressed(query: CallbackQuery) -> None:
-    """A button of a report already sent or cancelled, or pressed at the wrong step."""
-    await query.answer(_(FORM_FINISHED), show_alert=True)
+    await replace_pressed(query, _("Cancelled. No risk was reported."), None)
 
 
 def build_router() -> Router:
     router = Router(name="risk")
-    router.callback_query.register(start_report, HouseholdAction.filter(F.action == "risk"))
+    router.callback_query.register(
+        start_report, HouseholdAction.filter(F.action == HouseholdAct.RISK)
+    )
     router.callback_query.register(
         reason_picked, StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter()
     )
@@ -240,14 +236,14 @@ def build_router() -> Router:
         confirm_expected, StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None))
     )
     router.callback_query.register(
-        report_confirmed, StateFilter(ReportRisk.confirm), RiskStep.filter(F.action == "report")
+        report_confirmed,
+        StateFilter(ReportRisk.confirm),
+        RiskStep.filter(F.action == FormButton.REPORT),
     )
     router.callback_query.register(
         report_cancelled,
         StateFilter(ReportRisk.reason, ReportRisk.confirm),
-        RiskStep.filter(F.action == "cancel"),
+        RiskStep.filter(F.action == FormButton.CANCEL),
     )
-    router.callback_query.register(
-        finished_report_pressed, or_f(RiskReason.filter(), RiskStep.filter())
-    )
+    router.callback_query.register(form_finished, or_f(RiskReason.filter(), RiskStep.filter()))
     return router

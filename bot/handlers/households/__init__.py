@@ -1,0 +1,1 @@
+"""🏠 My households (list, search, card) and a household's 📜 history."""

@@ -4,6 +4,8 @@ the reader's role may do (flags, measures; for the town office, roster changes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -17,18 +19,24 @@ from bot.domain.model import (
     Category,
     ContactChannel,
     FlagStatus,
-    Guarantee,
     HouseholdStatus,
     Role,
 )
+from bot.domain.problems import problem_wording
 from bot.errors import DomainError
 from bot.handlers.households.my_households import listing
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import day, flag_lines
-from bot.messages.keyboards import FlagAction, HouseholdAction, inline_grid
+from bot.messages.keyboards import (
+    FlagAction,
+    FlagButton,
+    HouseholdAct,
+    HouseholdAction,
+    inline_grid,
+)
 from bot.messages.rendering import split_text
-from bot.storage.models import AssistanceMeasure, HouseholdChange
+from bot.storage.models import AssistanceMeasure, Household, HouseholdChange
 from bot.storage.uow import App
 from bot.text_preview import IN_LIST, preview
 
@@ -115,7 +123,7 @@ def render_history(
         contact = line.contact
         found = (
             _("problems found ({guarantees})").format(
-                guarantees=listing(Guarantee(key).label for key in contact.problems)
+                guarantees=listing(problem_wording(key) for key in contact.problems)
             )
             if contact.problems
             else _("all six fine")
@@ -136,13 +144,18 @@ def _buttons(history: HouseholdHistory, actor: Actor) -> InlineKeyboardMarkup | 
     for panel in history.flags:
         if panel.flag.status != FlagStatus.CLOSED:
             reason = preview(panel.flag.reason, REASON_BUTTON_UNITS, one_line=True)
-            buttons.append((f"🚩 {reason}", FlagAction(action="open", flag_id=panel.flag.id)))
+            buttons.append(
+                (f"🚩 {reason}", FlagAction(action=FlagButton.OPEN, flag_id=panel.flag.id))
+            )
     plans = actor.role == Role.TOWN_OFFICE or (
         actor.role == Role.VILLAGE_ADMIN and actor.village_id == history.household.village_id
     )
     if plans:
         buttons.append(
-            (_("➕ Add a measure"), HouseholdAction(action="measure", household_id=household_id))
+            (
+                _("➕ Add a measure"),
+                HouseholdAction(action=HouseholdAct.MEASURE, household_id=household_id),
+            )
         )
     if history.may_change_roster and history.household.status == HouseholdStatus.MONITORED:
         buttons += [
@@ -156,6 +169,24 @@ async def send_history(message: Message, app: App, actor: Actor, household_id: i
     history = await household_history(app, actor, household_id)
     for text, markup in render_history(history, actor, app):
         await message.answer(text, reply_markup=markup)
+
+
+async def offer_found(message: Message, app: App, actor: Actor, found: Sequence[Household]) -> None:
+    """Households found by a search: the one's history at once, or a button for each."""
+    if len(found) == 1:
+        await send_history(message, app, actor, found[0].id)
+        return
+    buttons = [
+        (
+            f"{household.village.name} {household_name(household)}",
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id),
+        )
+        for household in found
+    ]
+    await message.answer(
+        _("Households found: {count}. Tap one.").format(count=len(found)),
+        reply_markup=inline_grid(buttons, columns=2),
+    )
 
 
 async def open_history(
@@ -176,5 +207,7 @@ async def open_history(
 
 def build_router() -> Router:
     router = Router(name="household_history")
-    router.callback_query.register(open_history, HouseholdAction.filter(F.action == "history"))
+    router.callback_query.register(
+        open_history, HouseholdAction.filter(F.action == HouseholdAct.HISTORY)
+    )
     return router

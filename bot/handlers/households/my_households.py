@@ -7,8 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -20,14 +18,25 @@ from bot.core.households.my_households import (
     household_name,
     list_households,
 )
-from bot.core.policy import Actor
-from bot.domain.model import HouseholdStatus
+from bot.core.policy import Actor, duties_of
+from bot.domain.model import HouseholdStatus, Role
+from bot.domain.problems import problem_wording
 from bot.errors import DomainError
+from bot.handlers.dialogs import replace_pressed
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import LOG_CONTACT, MY_HOUSEHOLDS, HouseholdAction, Page, inline_grid
+from bot.messages.keyboards import (
+    LOG_CONTACT,
+    MY_HOUSEHOLDS,
+    HouseholdAct,
+    HouseholdAction,
+    Page,
+    inline_grid,
+    main_menu,
+    pager,
+)
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText, MenuButton
+from bot.telegram.filters import MenuButton
 from bot.text_preview import IN_LIST, preview
 
 # A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
@@ -50,6 +59,18 @@ def no_households_text() -> str:
     )
 
 
+async def tell_no_households(message: Message, app: App, actor: Actor) -> None:
+    """No households of one's own: a contact person asks the town office; the town office
+    or a village admin (with an old keyboard, or typing) is shown their own buttons."""
+    if actor.role == Role.CONTACT:
+        await message.answer(no_households_text())
+        return
+    await message.answer(
+        _("You have no households of your own to contact. Your work is on the buttons below."),
+        reply_markup=main_menu(await duties_of(app, actor)),
+    )
+
+
 def _echo(search: str) -> str:
     return search if len(search) <= SEARCH_ECHO_CHARS else search[:SEARCH_ECHO_CHARS] + "…"
 
@@ -69,15 +90,14 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
         )
     )
     buttons = [
-        (household_label(line), HouseholdAction(action="card", household_id=line.household_id))
+        (
+            household_label(line),
+            HouseholdAction(action=HouseholdAct.CARD, household_id=line.household_id),
+        )
         for line in page.lines
     ]
     search = page.search or ""
-    footer = []
-    if page.has_previous:
-        footer.append((_("◀ Previous"), Page(page=page.page - 1, search=search)))
-    if page.has_next:
-        footer.append((_("Next ▶"), Page(page=page.page + 1, search=search)))
+    footer = pager(page.page, page.pages, lambda number: Page(page=number, search=search))
     return text, inline_grid(buttons, footer=footer)
 
 
@@ -133,7 +153,7 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
         for contact in card.recent_contacts:
             found = (
                 _("problems found ({guarantees})").format(
-                    guarantees=listing(problem.label for problem in contact.problems)
+                    guarantees=listing(problem_wording(problem) for problem in contact.problems)
                 )
                 if contact.problems
                 else _("all six fine")
@@ -161,27 +181,22 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
     buttons = []
     if card.actor_is_contact_person:
         buttons.append(
-            (_(LOG_CONTACT), HouseholdAction(action="log", household_id=card.household_id))
+            (
+                _(LOG_CONTACT),
+                HouseholdAction(action=HouseholdAct.LOG, household_id=card.household_id),
+            )
         )
-    buttons.append((_(REPORT_RISK), HouseholdAction(action="risk", household_id=card.household_id)))
-    # Every flag with its steps, the assistance plan, roster changes (handlers/town_office.py).
     buttons.append(
-        (_(HOUSEHOLD_HISTORY), HouseholdAction(action="history", household_id=card.household_id))
+        (_(REPORT_RISK), HouseholdAction(action=HouseholdAct.RISK, household_id=card.household_id))
+    )
+    # Every flag with its steps, the assistance plan, roster changes (households/history.py).
+    buttons.append(
+        (
+            _(HOUSEHOLD_HISTORY),
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=card.household_id),
+        )
     )
     return "\n".join(lines), inline_grid(buttons, columns=2)
-
-
-async def edit_in_place(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    """Replace the pressed message; a press that changes nothing is not an error."""
-    if not isinstance(query.message, Message):
-        return
-    try:
-        await query.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "message is not modified" not in str(error):
-            raise
 
 
 async def show_card(message: Message, app: App, actor: Actor, household_id: int) -> None:
@@ -193,7 +208,7 @@ async def my_households(message: Message, app: App, actor: Actor, state: FSMCont
     await state.clear()  # a menu press leaves any form
     page = await list_households(app, actor)
     if page.total == 0:
-        await message.answer(no_households_text())
+        await tell_no_households(message, app, actor)
         return
     text, markup = render_page(page)
     await message.answer(text, reply_markup=markup)
@@ -205,9 +220,9 @@ async def turn_page(query: CallbackQuery, callback_data: Page, app: App, actor: 
     )
     await query.answer()
     if page.total == 0:
-        await edit_in_place(query, no_households_text(), None)
+        await replace_pressed(query, no_households_text(), None)
         return
-    await edit_in_place(query, *render_page(page))
+    await replace_pressed(query, *render_page(page))
 
 
 async def open_card(
@@ -223,33 +238,9 @@ async def open_card(
         await query.message.answer(text, reply_markup=markup)
 
 
-async def search_households(message: Message, app: App, actor: Actor) -> None:
-    """Text typed outside any form searches the person's own households."""
-    search = (message.text or "").strip()
-    searchable = len(search.encode()) <= SEARCH_MAX_BYTES and ":" not in search
-    page = await list_households(app, actor, search=search) if searchable else None
-    if page is None or page.total == 0:
-        await message.answer(
-            _(
-                "No household of yours matches “{search}”.\n"
-                "Type part of the head's name (for example 桂英) or the last digits of the "
-                "household number, or tap 🏠 My households for the whole list."
-            ).format(search=_echo(search))
-        )
-        return
-    if page.total == 1:
-        await show_card(message, app, actor, page.lines[0].household_id)
-        return
-    text, markup = render_page(page)
-    await message.answer(text, reply_markup=markup)
-
-
 def build_router() -> Router:
     router = Router(name="households")
     router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
     router.callback_query.register(turn_page, Page.filter())
-    router.callback_query.register(open_card, HouseholdAction.filter(F.action == "card"))
-    router.message.register(
-        search_households, F.chat.type == "private", StateFilter(None), FreeText()
-    )
+    router.callback_query.register(open_card, HouseholdAction.filter(F.action == HouseholdAct.CARD))
     return router

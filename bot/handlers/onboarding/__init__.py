@@ -1,0 +1,1 @@
+"""Getting in and around: /start with an invite, the menu and /help, the gate for strangers."""

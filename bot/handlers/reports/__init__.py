@@ -1,0 +1,1 @@
+"""The town office's /summary and /export."""

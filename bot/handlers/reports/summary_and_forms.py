@@ -28,8 +28,9 @@ from bot.clock import Clock, Month
 from bot.core.dates import parse_month
 from bot.core.policy import Actor
 from bot.core.reports.form_layout import FORMS, FormSpec
-from bot.core.reports.forms import export_forms, exportable_villages, form_file_name
+from bot.core.reports.forms import exportable_villages
 from bot.core.reports.summaries import summary_for_month
+from bot.documents.forms import export_forms, form_file_name
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _

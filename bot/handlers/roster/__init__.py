@@ -1,0 +1,1 @@
+"""Roster changes decided at a meeting (会议记录), in the chat."""

@@ -18,16 +18,21 @@ from bot.core.dates import parse_day
 from bot.core.households.my_households import household_line, household_name
 from bot.core.policy import Actor
 from bot.core.roster import changes as roster_changes
+from bot.core.roster.columns import COLUMNS
 from bot.core.roster.rows import RosterRejected
-from bot.documents.roster_sheet import COLUMNS
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.domain.text_rules import NAME_MAX_CHARS, SHORT_CODE_MAX_CHARS
 from bot.errors import DomainError
-from bot.handlers.households.my_households import edit_in_place
-from bot.handlers.private_forms import begin_in_private
+from bot.handlers.dialogs import (
+    FormButton,
+    begin_in_private,
+    cancel_form,
+    form_finished,
+    replace_pressed,
+)
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, RowId, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -57,7 +62,7 @@ class CategoryPick(CallbackData, prefix="cp"):
 
 
 class MeetingStep(CallbackData, prefix="mt"):
-    action: str  # "save" | "cancel"
+    action: FormButton
 
 
 def _change(data: dict[str, Any]) -> str:
@@ -77,8 +82,8 @@ def confirm_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
         ]
     )
     buttons = [
-        (_("✅ Save"), MeetingStep(action="save")),
-        (_("✖️ Cancel"), MeetingStep(action="cancel")),
+        (_("✅ Save"), MeetingStep(action=FormButton.SAVE)),
+        (_("✖️ Cancel"), MeetingStep(action=FormButton.CANCEL)),
     ]
     return text, inline_grid(buttons, columns=2)
 
@@ -171,14 +176,14 @@ async def new_household(message: Message, actor: Actor, state: FSMContext) -> No
     await message.answer(template)
 
 
-async def cells_typed(message: Message, state: FSMContext) -> None:
+async def cells_typed(message: Message, state: FSMContext, app: App) -> None:
     cells: dict[str, object] = {}
     for line in (message.text or "").splitlines():
         header, colon, value = line.replace(":", "：").partition("：")
         if colon:
             cells["".join(header.split())] = value.strip() or None
     try:  # checked now, so nobody types a meeting record for a row that cannot be saved
-        roster_changes.check_new_household(cells)
+        roster_changes.check_new_household(cells, app.clock.today())
     except RosterRejected as rejected:
         problems = [f"{p.column}: {p.render()}" for p in rejected.problems]
         await message.answer(
@@ -234,16 +239,16 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
             await roster_changes.add_household(app, actor, data["cells"], meeting)
     except RosterRejected as rejected:
         problems = [f"{p.column}: {p.render()}" for p in rejected.problems]
-        await edit_in_place(
+        await replace_pressed(
             query,
             "\n".join([_("Not saved. Please fix these and use /newhousehold again:"), *problems]),
             None,
         )
         return
     except DomainError as error:
-        await edit_in_place(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
         return
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("✅ Saved: {change}: {household}.").format(
             change=_change(data), household=data["household"]
@@ -252,25 +257,24 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
     )
 
 
-async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was saved."), None)
-
-
 def build_router() -> Router:
     router = Router(name="roster_forms")
-    router.callback_query.register(choose_category, HouseholdAction.filter(F.action == "category"))
+    router.callback_query.register(
+        choose_category, HouseholdAction.filter(F.action == HouseholdAct.CATEGORY)
+    )
     router.callback_query.register(category_picked, CategoryPick.filter())
-    router.callback_query.register(adjust_out, HouseholdAction.filter(F.action == "adjust"))
+    router.callback_query.register(
+        adjust_out, HouseholdAction.filter(F.action == HouseholdAct.ADJUST)
+    )
     router.message.register(new_household, Command("newhousehold"))
     router.message.register(cells_typed, StateFilter(MeetingForm.cells), FreeText())
     router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())
     router.message.register(reason_typed, StateFilter(MeetingForm.reason), FreeText())
     router.callback_query.register(
-        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == "save")
+        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == FormButton.SAVE)
     )
     router.callback_query.register(
-        cancelled, StateFilter(MeetingForm), MeetingStep.filter(F.action == "cancel")
+        cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == FormButton.CANCEL)
     )
+    router.callback_query.register(form_finished, MeetingStep.filter())
     return router

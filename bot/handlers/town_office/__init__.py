@@ -1,0 +1,1 @@
+"""The town office's desk: /office, the platform list, /find, /unassigned, /deactivate."""

@@ -4,6 +4,7 @@ list sent as a document; /find any household; /unassigned households and reassig
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from pathlib import Path
@@ -14,19 +15,24 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
+from bot.core.delivery import office_group
 from bot.core.flags.platform_list import PlatformImportReport, PlatformRow, import_platform_flags
 from bot.core.households.history import find_households
 from bot.core.households.my_households import household_name
-from bot.core.policy import Actor
+from bot.core.policy import Actor, Duty, duties_of
 from bot.core.roster import changes as roster_changes
+from bot.core.roster.columns import Table
 from bot.core.roster.rows import RowsRejected
+from bot.documents.roster_sheet import read_platform_list
 from bot.domain.model import Role
 from bot.errors import DomainError
-from bot.handlers.households.history import send_history
-from bot.handlers.households.my_households import edit_in_place
+from bot.handlers.dialogs import replace_pressed
+from bot.handlers.households.history import offer_found
+from bot.handlers.town_office.invites import invite_all_button
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAction, RowId, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
+from bot.messages.menus import office_text
 from bot.messages.rendering import split_text
 from bot.ops.backup import human_size
 from bot.storage.uow import App
@@ -52,23 +58,19 @@ class OfficeCancel(CallbackData, prefix="oc"):
     pass
 
 
-async def office_help(message: Message, actor: Actor) -> None:
-    if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
+async def office_help(message: Message, app: App, actor: Actor) -> None:
+    duties = await duties_of(app, actor)
+    text = office_text(duties)
+    if text is None:
         await message.answer(_("These commands are for the town office and village admins."))
         return
-    await message.answer(
-        _(
-            "🏛 Town office\n"
-            "/flags: open red flags; tap one to add a measure, request or review removal, "
-            "record the county's decision.\n"
-            "/find NAME: any household's history (name, or last digits of its number).\n"
-            "/unassigned: households without a contact person, to reassign.\n"
-            "/newhousehold: add a newly found household (with the meeting record).\n"
-            "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
-            "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
-            "and 原因) here as a file to flag those households."
-        )
-    )
+    if Duty.TOWN_OFFICE not in duties:
+        await message.answer(text)
+        return
+    # The town office also sees which group is its desk and where that was set, and invites
+    # everyone not yet joined with one button.
+    group = office_group.describe(await office_group.resolve_now(app), app.settings.tz)
+    await message.answer(f"{text}\n\n{group}", reply_markup=inline_grid([invite_all_button()]))
 
 
 async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> None:
@@ -89,9 +91,12 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / _local_name(name)
         try:
-            if actor.role == Role.TOWN_OFFICE:  # others are refused by the service, unread
+            table: Table = []  # others are refused by the service, their file unread
+            if actor.role == Role.TOWN_OFFICE:
                 await bot.download(document, destination=path)
-            report = await import_platform_flags(app, actor, path)
+                # In a thread: a long file must not hold up everyone else's answers meanwhile.
+                table = await asyncio.to_thread(read_platform_list, path)
+            report = await import_platform_flags(app, actor, table)
         except TelegramAPIError:
             await message.answer(
                 _("The file could not be downloaded from Telegram. Please send it again.")
@@ -148,20 +153,7 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
             _("No household found. Type /find and part of a name or of the household number.")
         )
         return
-    if len(found) == 1:
-        await send_history(message, app, actor, found[0].id)
-        return
-    buttons = [
-        (
-            f"{household.village.name} {household_name(household)}",
-            HouseholdAction(action="history", household_id=household.id),
-        )
-        for household in found
-    ]
-    await message.answer(
-        _("Households found: {count}. Tap one.").format(count=len(found)),
-        reply_markup=inline_grid(buttons, columns=2),
-    )
+    await offer_found(message, app, actor, found)
 
 
 async def unassigned(message: Message, app: App, actor: Actor) -> None:
@@ -176,7 +168,7 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
     buttons = [
         (
             f"👤 {household.village.name} {household_name(household)}",
-            HouseholdAction(action="reassign", household_id=household.id),
+            HouseholdAction(action=HouseholdAct.REASSIGN, household_id=household.id),
         )
         for household in households[:LIST_LIMIT]
     ]
@@ -230,7 +222,7 @@ async def confirm_reassign(
         (_("✅ Reassign"), ReassignPick(**{**callback_data.model_dump(), "confirmed": True})),
         (_("✖️ Cancel"), OfficeCancel()),
     ]
-    await edit_in_place(
+    await replace_pressed(
         query,
         _("Reassign the household to this contact person? The current assignment ends now."),
         inline_grid(buttons, columns=2),
@@ -248,7 +240,7 @@ async def reassign(
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(
+    await replace_pressed(
         query, _("✅ Reassigned: {name} is now the contact person.").format(name=person.name), None
     )
 
@@ -294,7 +286,7 @@ async def deactivate(
         ).format(count=len(freed), names=names)
     else:
         text = _("✅ Deactivated. They held no households: nothing to reassign.")
-    await edit_in_place(query, text, None)
+    await replace_pressed(query, text, None)
 
 
 async def cancelled(query: CallbackQuery, actor: Actor) -> None:
@@ -304,7 +296,7 @@ async def cancelled(query: CallbackQuery, actor: Actor) -> None:
         await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    await edit_in_place(query, _("Cancelled. Nothing was changed."), None)
+    await replace_pressed(query, _("Cancelled. Nothing was changed."), None)
 
 
 def build_router() -> Router:
@@ -313,7 +305,9 @@ def build_router() -> Router:
     router.message.register(platform_list, F.document)
     router.message.register(find, Command("find"))
     router.message.register(unassigned, Command("unassigned"))
-    router.callback_query.register(choose_person, HouseholdAction.filter(F.action == "reassign"))
+    router.callback_query.register(
+        choose_person, HouseholdAction.filter(F.action == HouseholdAct.REASSIGN)
+    )
     router.callback_query.register(confirm_reassign, ReassignPick.filter(~F.confirmed))
     router.callback_query.register(reassign, ReassignPick.filter(F.confirmed))
     router.message.register(ask_deactivate, Command("deactivate"))
