@@ -186,9 +186,10 @@ async def _county_typed(
         return
     if not data.get("document"):
         await message.answer(
-            _("Decision date {day}. Now type the document number, e.g. 霍政〔2026〕12号.").format(
-                day=data["day"]
-            )
+            _(
+                "Decision date {day}. Now type the document number (at most {limit} "
+                "characters), e.g. 霍政〔2026〕12号."
+            ).format(day=data["day"], limit=DOCUMENT_MAX_CHARS)
         )
         return
     decided_on = date.fromisoformat(data["day"])
