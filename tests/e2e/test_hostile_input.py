@@ -202,6 +202,18 @@ HUGE = "99999999999999999999"  # beyond 64 bits, let alone PostgreSQL's integer
         f"dp:{HUGE}",
         f"ce:open:{HUGE}",
         "hh:card:-1",
+        f"hh:reassign:{HUGE}",
+        f"flag:retract:{HUGE}:0",
+        f"flag:keep:{HUGE}:0",
+        f"lg:{HUGE}:",
+        f"bl:{HUGE}:0:0",
+        f"bl:1:{HUGE}:1",
+        f"rn:{HUGE}",
+        f"ni:{HUGE}",
+        f"ia:{HUGE}:0",
+        f"cty:{HUGE}:record",
+        f"ms:save:{HUGE}",
+        f"rs:{HUGE}:cancel",
     ],
 )
 async def test_a_forged_button_with_an_id_out_of_range_is_an_outdated_button(
