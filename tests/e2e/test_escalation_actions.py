@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from bot.clock import FrozenClock
 from bot.core.coverage.reminders import queue_people_to_reassign
 from bot.domain.model import Role
-from bot.storage.models import AuditEntry, Household, Person
+from bot.storage.models import AuditEntry, Household, Invite, Person
 from bot.storage.uow import App
 from bot.telegram.session import pacer_of
 from scheduler.catchup import catch_up
@@ -197,3 +197,53 @@ async def test_a_clerk_sends_a_new_invitation_link_from_the_never_opened_notice(
         assert (
             await uow.session.execute(select(Household.id).where(Household.head_name == "吴长林"))
         ).scalar_one()
+
+
+async def test_a_new_link_pressed_in_the_office_group_goes_only_to_the_clerks_private_chat(
+    app: App, clock: FrozenClock, town: Town, telegram, town_office_group
+) -> None:  # type: ignore[no-untyped-def]
+    group = town_office_group
+    async with app.uow() as uow:
+        await uow.session.execute(
+            update(Person)
+            .where(Person.id == town.li_person.id)
+            .values(unreachable_since=clock.now())
+        )
+        await queue_people_to_reassign(uow, app.settings, uow.clock.this_month(), clock.now())
+        await uow.commit()
+    await town.sender.drain_once()
+    notice = await group.expect("李秀英（东冲村）还没有打开邀请链接")
+
+    # A clerk who never opened a private chat with the bot: no link anywhere, none replaced.
+    before = await invites_of(app, town.li_person)
+    telegram.block(town.clerk.id)
+    refused = await town.clerk.press("🔗 生成新邀请链接", notice, chat=group)
+    assert refused is not None and refused.show_alert and "没法私聊您" in (refused.text or "")
+    said = await group.next_message()
+    assert said.text.startswith("周主任：我没法私聊您") and "/start" in said.text
+    assert await invites_of(app, town.li_person) == before
+
+    telegram.unblock(town.clerk.id)
+    town.clerk.read_all()
+    await town.clerk.press("🔗 生成新邀请链接", notice, chat=group)
+    sent = await group.next_message()
+    assert sent.text == (
+        "周主任：给 李秀英 的新邀请链接已经私聊发给您了（链接是该联系人自己的，不要发在群里）。"
+    )
+    assert not any("t.me/" in message.text for message in group.messages)
+    await town.clerk.expect("已为 李秀英 生成新的邀请链接")
+    forward = await town.clerk.expect("李秀英，您好！")
+    code = re.search(r"https://t\.me/\w+\?start=(\S+)", forward.text)
+    assert code is not None
+    assert len(await invites_of(app, town.li_person)) == len(before) + 1
+
+    # A contact person in the group gets no link for someone else.
+    denied = await town.wang.press("🔗 生成新邀请链接", notice, chat=group)
+    assert denied is not None and denied.show_alert
+    await group.expect_no_message()
+
+
+async def invites_of(app: App, person: Person) -> list[int]:
+    async with app.uow() as uow:
+        found = await uow.session.execute(select(Invite.id).where(Invite.person_id == person.id))
+        return list(found.scalars())
