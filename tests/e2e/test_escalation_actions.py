@@ -103,7 +103,8 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
 
     answer = await town.admin.press("🔔 提醒王建国", listing)
     assert answer is not None and "已提醒 王建国" in (answer.text or "")
-    await town.admin.expect("已提醒 王建国：会收到一条私信，列出还没联系的 3 户")
+    said = await town.admin.expect("已提醒 王建国：会收到一条私信，列出还没联系的 3 户")
+    assert "免打扰" not in said.text  # 09:00 is not the quiet hours
     await town.sender.drain_once()
     nudge = await town.wang.expect("🔔 孙书记 提醒您：")
     assert "本月还有 3 户没有联系" in nudge.text
@@ -241,6 +242,23 @@ async def test_a_new_link_pressed_in_the_office_group_goes_only_to_the_clerks_pr
     denied = await town.wang.press("🔗 生成新邀请链接", notice, chat=group)
     assert denied is not None and denied.show_alert
     await group.expect_no_message()
+
+
+async def test_a_reminder_pressed_at_night_says_it_waits_for_the_morning(
+    app: App, clock: FrozenClock, town: Town
+) -> None:
+    await wake(app, clock, town, at(27))
+    listing = await town.admin.expect("东冲村：本月还有 6 户没有联系")
+    town.wang.read_all()
+    clock.set(at(27, 22))
+    answer = await town.admin.press("🔔 提醒王建国", listing)
+    assert answer is not None and (answer.text or "").endswith(
+        "现在是夜里免打扰的时段，等到早上 08:00 再发。"
+    )
+    await town.sender.drain_once()
+    await town.wang.expect_no_message()
+    await wake(app, clock, town, at(28, 8))
+    await town.wang.expect("🔔 孙书记 提醒您：")
 
 
 async def invites_of(app: App, person: Person) -> list[int]:

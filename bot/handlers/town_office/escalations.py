@@ -115,6 +115,10 @@ async def remind(query: CallbackQuery, callback_data: RemindNow, app: App, actor
     text = _(
         "🔔 {name} will get a reminder now, listing the {count} households still to contact."
     ).format(name=backlog.person.name, count=len(backlog.households))
+    if backlog.waits_for_morning:
+        text += _(" It is the quiet hours now: it goes out at {hour}:00.").format(
+            hour=f"{app.settings.quiet_hours_end:02d}"
+        )
     await query.answer(text)
     if isinstance(query.message, Message):
         # In the office's group, colleagues see who was reminded, and by whom.
