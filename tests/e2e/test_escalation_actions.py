@@ -95,7 +95,7 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
     assert "👤 李秀英：还剩 2 户" in listing.text
     assert "👤 未分配帮扶联系人：还剩 1 户\n    钱多多（一组）" in listing.text
     assert listing.button_texts == [
-        "🔔 提醒李秀英", "📋 李秀英（2 户）",
+        "📋 李秀英（2 户）",  # never opened the bot: no 🔔, the 🔗 notice covers her
         "🔔 提醒王建国", "📋 王建国（3 户）",
         "📋 未分配帮扶联系人（1 户）",
     ]  # fmt: skip
@@ -118,8 +118,8 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
     await town.sender.drain_once()
     await town.wang.expect_no_message()
 
-    # Reminding someone who never opened the bot says what to do instead.
-    refused = await town.admin.press("🔔 提醒李秀英", listing)
+    # A forged 🔔 for someone who never opened the bot says what to do instead.
+    refused = await town.admin.press_data(f"rn:{town.li_person.id}", listing)
     assert refused is not None and "该联系人还没有打开邀请链接" in (refused.text or "")
     # A forged press for a contact person of another village: nothing sent, nothing said.
     forged = await town.admin.press_data(f"rn:{town.zhao_person.id}", listing)
@@ -131,8 +131,12 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
         assert [(a.actor_label, a.entity_id) for a in audited] == [("孙书记", town.wang_person.id)]
 
     # 📋 opens the person's households left; a village admin opens, but does not reassign.
+    await town.admin.press("📋 李秀英（2 户）", listing)
+    hers = await town.admin.expect("👤 李秀英：本月还有 2 户没有联系")
+    assert not any(label.startswith("🔔") for label in hers.button_texts)
     await town.admin.press("📋 王建国（3 户）", listing)
     households = await town.admin.expect("👤 王建国：本月还有 3 户没有联系")
+    assert "🔔 提醒王建国" in households.button_texts
     assert "🏠 张桂英（一组）" in households.button_texts
     assert "👤 改派" not in households.button_texts
     await town.admin.press("🏠 张桂英（一组）", households)

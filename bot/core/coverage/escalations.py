@@ -38,6 +38,14 @@ class PersonBacklog:
     waits_for_morning: bool = False  # a reminder asked for in the quiet hours goes out at their end
 
 
+def can_be_reminded(person: Person) -> bool:
+    """Whether the bot can write to this contact person: on the roster, opened their
+    invitation, and not found blocked since. The others get no 🔔 (a 🔗 new link, or a call)."""
+    return (
+        person.active and person.telegram_user_id is not None and person.unreachable_since is None
+    )
+
+
 def scope_village(actor: Actor) -> int | None:
     """The village the actor escalates for (None: the whole town); NotAllowed otherwise."""
     require(actor, Act.ESCALATE)

@@ -80,7 +80,7 @@ def backlog_view(
     footer = pager(
         shown.page, shown.pages, lambda number: Backlog(person_id=person_id, page=number, turn=True)
     )
-    if person is not None:
+    if person is not None and escalations.can_be_reminded(person):
         footer.append((_("🔔 Remind {name}").format(name=name), RemindNow(person_id=person_id)))
     return "\n".join(lines), inline_grid(buttons, columns=2 if office else 1, footer=footer)
 
