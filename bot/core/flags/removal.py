@@ -214,6 +214,12 @@ async def check_county_decision(
     return document
 
 
+async def check_county_decision_day(app: App, actor: Actor, flag_id: int, decided_on: date) -> None:
+    """The decision day alone, checked as soon as it is typed (before the document number)."""
+    async with app.uow() as uow:
+        await _county_decision_due(uow, actor, flag_id, decided_on)
+
+
 def _county_document(document: str) -> str:
     return required_text(
         document,
