@@ -242,7 +242,12 @@ async def test_a_new_link_pressed_in_the_office_group_goes_only_to_the_clerks_pr
     assert code is not None
     assert len(await invites_of(app, town.li_person)) == len(before) + 1
 
-    # A contact person in the group gets no link for someone else.
+    # A contact person in the group gets no link for someone else, whether or not the bot
+    # can write to them, and the group hears nothing of it.
+    telegram.block(town.wang.id)
+    denied = await town.wang.press("🔗 生成新邀请链接", notice, chat=group)
+    assert denied is not None and denied.show_alert and "没法私聊" not in (denied.text or "")
+    telegram.unblock(town.wang.id)
     denied = await town.wang.press("🔗 生成新邀请链接", notice, chat=group)
     assert denied is not None and denied.show_alert
     await group.expect_no_message()

@@ -133,7 +133,8 @@ def deadline_can_be_set(flag: RedFlag, today: date) -> bool:
 async def queue_flag_realerts(uow: UnitOfWork, settings: Settings, now: datetime) -> int:
     """Alert the town office again about flags unacknowledged for `flag_ack_hours`, and about
     flags past their deadline whose removal nobody has asked for yet (once asked, the town
-    office's review is the next step, not the deadline). Each occasion is alerted once, whenever this runs."""
+    office's review is the next step, not the deadline). Each occasion is alerted once,
+    whenever this runs."""
     today = now.astimezone(settings.tz).date()
     unacknowledged_since = now - timedelta(hours=settings.flag_ack_hours)
     query = (

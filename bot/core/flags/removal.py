@@ -29,7 +29,6 @@ from bot.i18n import N_
 from bot.storage.models import Assignment, FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
-
 WAIT_FOR_SIGN_OFF = N_(
     "Next: the town office signs for (acknowledges) this red flag. After that you can request "
     "its removal here; meanwhile, add the measures taken."

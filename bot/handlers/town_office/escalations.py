@@ -14,7 +14,7 @@ from bot.core.coverage import escalations
 from bot.core.coverage.escalations import PersonBacklog
 from bot.core.households.my_households import household_name
 from bot.core.onboarding.invites import invite_link
-from bot.core.onboarding.reinvite import reissue_invite
+from bot.core.onboarding.reinvite import check_reissue, reissue_invite
 from bot.core.paging import page_of
 from bot.core.policy import Actor
 from bot.domain.model import Role
@@ -132,6 +132,11 @@ async def new_invite(
     pressed in the office's group, where village cadres and contact persons read along."""
     private_chat = query.from_user.id  # a person's private chat with the bot has their id
     asked_in = query.message.chat.id if isinstance(query.message, Message) else private_chat
+    try:
+        await check_reissue(app, actor, callback_data.person_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
     if not await _can_write_privately(bot, private_chat):
         # Checked before a new link replaces the old one, so a refusal changes nothing.
         await query.answer(_(CANNOT_WRITE_PRIVATELY), show_alert=True)
