@@ -77,6 +77,19 @@ def find(user: TelegramUser, contains: str) -> BotMessage:
     return found[0]
 
 
+async def tell_office_li_never_opened(app: App, clock: FrozenClock, town: Town) -> None:
+    """The people check finds 李秀英 unreachable: the office gets the "never opened" notice."""
+    async with app.uow() as uow:
+        await uow.session.execute(
+            update(Person)
+            .where(Person.id == town.li_person.id)
+            .values(unreachable_since=clock.now())
+        )
+        await queue_people_to_reassign(uow, app.settings, uow.clock.this_month(), clock.now())
+        await uow.commit()
+    await town.sender.drain_once()
+
+
 async def wake(app: App, clock: FrozenClock, town: Town, moment: datetime) -> None:
     clock.set(moment)
     await catch_up(app)
@@ -174,15 +187,7 @@ async def test_town_office_reassigns_from_the_last_days_list_and_reads_it_in_eng
 async def test_a_clerk_sends_a_new_invitation_link_from_the_never_opened_notice(
     app: App, clock: FrozenClock, town: Town, make_user
 ) -> None:  # type: ignore[no-untyped-def]
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(Person)
-            .where(Person.id == town.li_person.id)
-            .values(unreachable_since=clock.now())
-        )
-        await queue_people_to_reassign(uow, app.settings, uow.clock.this_month(), clock.now())
-        await uow.commit()
-    await town.sender.drain_once()
+    await tell_office_li_never_opened(app, clock, town)
     notice = await town.clerk.expect("李秀英（东冲村）还没有打开邀请链接")
     assert "bangfu" not in notice.text and "他" not in notice.text and "她" not in notice.text
     assert "该联系人" in notice.text
@@ -208,15 +213,7 @@ async def test_a_new_link_pressed_in_the_office_group_goes_only_to_the_clerks_pr
     app: App, clock: FrozenClock, town: Town, telegram, town_office_group
 ) -> None:  # type: ignore[no-untyped-def]
     group = town_office_group
-    async with app.uow() as uow:
-        await uow.session.execute(
-            update(Person)
-            .where(Person.id == town.li_person.id)
-            .values(unreachable_since=clock.now())
-        )
-        await queue_people_to_reassign(uow, app.settings, uow.clock.this_month(), clock.now())
-        await uow.commit()
-    await town.sender.drain_once()
+    await tell_office_li_never_opened(app, clock, town)
     notice = await group.expect("李秀英（东冲村）还没有打开邀请链接")
 
     # A clerk who never opened a private chat with the bot: no link anywhere, none replaced.

@@ -209,12 +209,17 @@ async def test_a_passed_deadline_sends_the_alert_again_marked_as_a_repeat(
     assert repeat.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
 
 
-async def test_a_flag_whose_removal_is_asked_for_is_not_chased_by_its_deadline(
-    app: App, office: Office, clock
-) -> None:  # type: ignore[no-untyped-def]
+async def seven_days_to_remove_the_risk(office: Office) -> None:
+    """The alert arrives in the group and 周主任 gives the village 7 days (to 03-17)."""
     await office.deliver()
     alert = await office.group.expect("🚩 红色预警")
     await office.director.press("⏱ 7 天", alert, chat=office.group)
+
+
+async def test_a_flag_whose_removal_is_asked_for_is_not_chased_by_its_deadline(
+    app: App, office: Office, clock
+) -> None:  # type: ignore[no-untyped-def]
+    await seven_days_to_remove_the_risk(office)
     office.group.read_all()
     clock.advance(days=8)  # 18 March: the deadline of the 17th has passed
     await run_if_due(app, JOBS["flag_realerts"])
@@ -243,9 +248,7 @@ async def test_a_flag_whose_removal_is_asked_for_is_not_chased_by_its_deadline(
 async def test_no_deadline_reminder_once_the_village_asked_for_removal(
     app: App, office: Office, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    await office.deliver()
-    alert = await office.group.expect("🚩 红色预警")
-    await office.director.press("⏱ 7 天", alert, chat=office.group)
+    await seven_days_to_remove_the_risk(office)
     clock.advance(days=2)
     await request_removal(app, actor(office.people["孙书记"]), office.flag_id, "已经解决")
     await office.deliver()
