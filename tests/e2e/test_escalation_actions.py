@@ -154,6 +154,7 @@ async def test_town_office_reassigns_from_the_last_days_list_and_reads_it_in_eng
     assert "下面" not in listing.text
     assert "🏘 东冲村（6 户）" in listing.text and "🏘 河口村（1 户）" in listing.text
     assert "🔔 提醒赵六" in listing.button_texts
+    assert "没有联系人的农户，请今天就指定联系人" in listing.text  # 钱多多 has nobody
 
     await town.clerk.press("📋 王建国（3 户）", listing)
     households = await town.clerk.expect("👤 王建国：本月还有 3 户没有联系")
@@ -164,6 +165,21 @@ async def test_town_office_reassigns_from_the_last_days_list_and_reads_it_in_eng
     english = find(tom, "Town: households not contacted yet this month: 7")
     assert "👤 王建国: 3 left" in english.text
     assert "🔔 Remind 王建国" in english.button_texts and "below" not in english.text
+
+
+async def test_the_last_days_list_asks_for_contact_persons_only_when_some_are_missing(
+    app: App, clock: FrozenClock, town: Town, assign
+) -> None:  # type: ignore[no-untyped-def]
+    async with app.uow() as uow:
+        nobodys = await uow.session.scalar(select(Household).where(Household.head_name == "钱多多"))
+    assert nobodys is not None
+    await assign(nobodys, town.wang_person)
+
+    await wake(app, clock, town, at(31))
+
+    listing = find(town.clerk, "全镇本月还有 7 户没有联系")
+    assert "未分配帮扶联系人" not in listing.text
+    assert "指定联系人" not in listing.text
 
 
 async def test_a_clerk_sends_a_new_invitation_link_from_the_never_opened_notice(
