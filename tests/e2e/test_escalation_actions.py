@@ -160,7 +160,12 @@ async def test_town_office_reassigns_from_the_last_days_list_and_reads_it_in_eng
     households = await town.clerk.expect("👤 王建国：本月还有 3 户没有联系")
     assert households.button_texts[:2] == ["🏠 陈德明（一组）", "👤 改派"]
     await town.clerk.press("👤 改派", households)
-    await town.clerk.expect("由谁来做这户的帮扶联系人？")
+    await town.clerk.expect("由谁来做 东冲村 陈德明（一组） 的帮扶联系人？现在的联系人：王建国。")
+    confirm = await town.clerk.press("李秀英（2 户）")
+    assert confirm is not None
+    await town.clerk.expect(
+        "把 东冲村 陈德明（一组） 交给 李秀英 联系？原来的联系人 王建国 从现在起不再负责这户。"
+    )
 
     english = find(tom, "Town: households not contacted yet this month: 7")
     assert "👤 王建国: 3 left" in english.text
