@@ -187,6 +187,26 @@ async def test_the_last_days_list_asks_for_contact_persons_only_when_some_are_mi
     assert "指定联系人" not in listing.text
 
 
+async def test_on_the_20th_people_who_never_opened_their_link_come_in_one_message(
+    app: App, clock: FrozenClock, town: Town, register_person, add_household, assign
+) -> None:  # type: ignore[no-untyped-def]
+    for name, head in (("刘芳", "何大林"), ("陈国庆", "郑小梅")):
+        await assign(await add_household(head), await register_person(name, village="东冲村"))
+
+    await wake(app, clock, town, at(20))
+
+    notices = [m for m in town.clerk.read_all() if "还没有打开邀请链接" in m.text]
+    assert len(notices) == 1, [m.text for m in notices]
+    [notice] = notices
+    assert "这 3 位帮扶联系人还没有打开邀请链接" in notice.text
+    assert "• 李秀英（东冲村）：名下 2 户" in notice.text
+    assert "• 刘芳（东冲村）：名下 1 户" in notice.text and "陈国庆（东冲村）" in notice.text
+    assert sorted(notice.button_texts) == sorted(["🔗 李秀英", "🔗 刘芳", "🔗 陈国庆"])
+    # Each button is the usual new-link button for its own person.
+    await town.clerk.press("🔗 刘芳", notice)
+    await town.clerk.expect("已为 刘芳 生成新的邀请链接")
+
+
 async def test_a_clerk_sends_a_new_invitation_link_from_the_never_opened_notice(
     app: App, clock: FrozenClock, town: Town, make_user
 ) -> None:  # type: ignore[no-untyped-def]
