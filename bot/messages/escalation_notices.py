@@ -152,5 +152,6 @@ async def town_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[
         blocks.append(Block(["", heading], []))
         blocks += _people_blocks(village_rows, seen)
     foot = _how_to()
-    foot.append(_("Households without a contact person need one assigned today."))
+    if any(entry.person is None for entry in rows):
+        foot.append(_("Households without a contact person need one assigned today."))
     return _messages(head, blocks, foot)

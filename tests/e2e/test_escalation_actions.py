@@ -172,16 +172,57 @@ async def test_town_office_reassigns_from_the_last_days_list_and_reads_it_in_eng
     assert "下面" not in listing.text
     assert "🏘 东冲村（6 户）" in listing.text and "🏘 河口村（1 户）" in listing.text
     assert "🔔 提醒赵六" in listing.button_texts
+    assert "没有联系人的农户，请今天就指定联系人" in listing.text  # 钱多多 has nobody
 
     await town.clerk.press("📋 王建国（3 户）", listing)
     households = await town.clerk.expect("👤 王建国：本月还有 3 户没有联系")
     assert households.button_texts[:2] == ["🏠 陈德明（一组）", "👤 改派"]
     await town.clerk.press("👤 改派", households)
-    await town.clerk.expect("由谁来做这户的帮扶联系人？")
+    await town.clerk.expect("由谁来做 东冲村 陈德明（一组） 的帮扶联系人？现在的联系人：王建国。")
+    confirm = await town.clerk.press("李秀英（2 户）")
+    assert confirm is not None
+    await town.clerk.expect(
+        "把 东冲村 陈德明（一组） 交给 李秀英 联系？原来的联系人 王建国 从现在起不再负责这户。"
+    )
 
     english = find(tom, "Town: households not contacted yet this month: 7")
     assert "👤 王建国: 3 left" in english.text
     assert "🔔 Remind 王建国" in english.button_texts and "below" not in english.text
+
+
+async def test_the_last_days_list_asks_for_contact_persons_only_when_some_are_missing(
+    app: App, clock: FrozenClock, town: Town, assign
+) -> None:  # type: ignore[no-untyped-def]
+    async with app.uow() as uow:
+        nobodys = await uow.session.scalar(select(Household).where(Household.head_name == "钱多多"))
+    assert nobodys is not None
+    await assign(nobodys, town.wang_person)
+
+    await wake(app, clock, town, at(31))
+
+    listing = find(town.clerk, "全镇本月还有 7 户没有联系")
+    assert "未分配帮扶联系人" not in listing.text
+    assert "指定联系人" not in listing.text
+
+
+async def test_on_the_20th_people_who_never_opened_their_link_come_in_one_message(
+    app: App, clock: FrozenClock, town: Town, register_person, add_household, assign
+) -> None:  # type: ignore[no-untyped-def]
+    for name, head in (("刘芳", "何大林"), ("陈国庆", "郑小梅")):
+        await assign(await add_household(head), await register_person(name, village="东冲村"))
+
+    await wake(app, clock, town, at(20))
+
+    notices = [m for m in town.clerk.read_all() if "还没有打开邀请链接" in m.text]
+    assert len(notices) == 1, [m.text for m in notices]
+    [notice] = notices
+    assert "这 3 位帮扶联系人还没有打开邀请链接" in notice.text
+    assert "• 李秀英（东冲村）：名下 2 户" in notice.text
+    assert "• 刘芳（东冲村）：名下 1 户" in notice.text and "陈国庆（东冲村）" in notice.text
+    assert sorted(notice.button_texts) == sorted(["🔗 李秀英", "🔗 刘芳", "🔗 陈国庆"])
+    # Each button is the usual new-link button for its own person.
+    await town.clerk.press("🔗 刘芳", notice)
+    await town.clerk.expect("已为 刘芳 生成新的邀请链接")
 
 
 async def test_a_clerk_sends_a_new_invitation_link_from_the_never_opened_notice(
