@@ -129,14 +129,10 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
                 raise
             return saved
         uow.audit_by(actor, "contact", contact.id, "create", snapshot(contact))
-        if contact.income is not None:
-            update_income(uow, actor, household, contact, contact.income)
         covered = await flagged_problems(uow, household.id)
-        flagged = await flag_uncovered(
-            uow, app, actor, household, contact, contact.problems, covered
+        flagged, progress = await settle(
+            uow, app, actor, household, contact, contact.problems, covered, income_changed=True
         )
-        progress = await month_progress(uow, actor)
-        await uow.commit()
     return LoggedContact(
         contact,
         household_name(household),
@@ -145,6 +141,28 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
         already_saved=False,
         already_flagged=[key for key in contact.problems if key in covered],
     )
+
+
+async def settle(
+    uow: UnitOfWork,
+    app: App,
+    actor: Actor,
+    household: Household,
+    contact: Contact,
+    problems: Sequence[str],
+    covered: set[str],
+    *,
+    income_changed: bool,
+) -> tuple[bool, MonthProgress]:
+    """What follows a contact saved or corrected, in its transaction, which it commits: the
+    household's income, a red flag for `problems` no open flag `covered`, and the person's
+    month. Whether a flag was raised, and the month."""
+    if income_changed and contact.income is not None:
+        update_income(uow, actor, household, contact, contact.income)
+    flagged = await flag_uncovered(uow, app, actor, household, contact, problems, covered)
+    progress = await month_progress(uow, actor)
+    await uow.commit()
+    return flagged, progress
 
 
 async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
