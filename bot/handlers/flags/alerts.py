@@ -17,7 +17,7 @@ from bot.core.flags.acknowledgement import FlagView
 from bot.core.flags.removal import FlagAct
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
-from bot.errors import DomainError
+from bot.handlers.dialogs import unless_refused
 from bot.i18n import gettext as _
 from bot.messages.keyboards import FlagAction, FlagButton, flag_alert_keyboard
 from bot.storage.uow import App
@@ -28,10 +28,8 @@ log = logging.getLogger(__name__)
 async def acknowledge(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
-    try:
-        view = await flag_workflow.acknowledge(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    view = await unless_refused(query, flag_workflow.acknowledge(app, actor, callback_data.flag_id))
+    if view is None:
         return
     await query.answer(_("Acknowledged. Thank you."))
     await _show_in_chat(
@@ -46,12 +44,10 @@ async def acknowledge(
 async def set_deadline(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
-    try:
-        view = await flag_workflow.set_deadline(
-            app, actor, callback_data.flag_id, callback_data.days
-        )
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    view = await unless_refused(
+        query, flag_workflow.set_deadline(app, actor, callback_data.flag_id, callback_data.days)
+    )
+    if view is None:
         return
     deadline = view.flag.deadline.isoformat() if view.flag.deadline else "—"
     await query.answer(_("Deadline set: {deadline}.").format(deadline=deadline))

@@ -18,7 +18,7 @@ from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError, InvalidInput
-from bot.handlers.dialogs import begin_in_private
+from bot.handlers.dialogs import TYPE_AS_TEXT, Dialog, begin_in_private, guard, unless_refused
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
@@ -74,10 +74,10 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
 async def open_flag(
     query: CallbackQuery, callback_data: FlagAction, app: App, actor: Actor
 ) -> None:
-    try:
-        panel = await flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    panel = await unless_refused(
+        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
+    )
+    if panel is None:
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -113,10 +113,10 @@ async def ask_for_text(
     bot: Bot,
 ) -> None:
     act = FlagAct(callback_data.action)
-    try:
-        panel = await flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    panel = await unless_refused(
+        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
+    )
+    if panel is None:
         return
     if act not in panel.acts:
         await query.answer(_("You cannot do that with this red flag now."), show_alert=True)
@@ -164,6 +164,20 @@ def _county_decision(app: App, typed: str) -> tuple[date, str]:
     return parse_day(day_text, app.clock.today()), document.strip()
 
 
+async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    data = await state.get_data()
+    prompt = _(PROMPTS[FlagAct(data["act"])]).format(household=data["household"])
+    await message.answer(f"{lead}\n\n{prompt}")
+
+
+DIALOG = Dialog(
+    states=FlagStepForm,
+    buttons=(),
+    show_again=step_again,
+    hints={FlagStepForm.text.state: TYPE_AS_TEXT},
+)
+
+
 def build_router() -> Router:
     router = Router(name="flag_steps")
     router.message.register(list_open_flags, Command("flags"))
@@ -178,4 +192,5 @@ def build_router() -> Router:
         ),
     )
     router.message.register(text_typed, StateFilter(FlagStepForm.text), FreeText())
+    guard(router, DIALOG)
     return router

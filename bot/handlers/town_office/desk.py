@@ -24,7 +24,7 @@ from bot.core.roster.rows import RowsRejected
 from bot.documents.roster_sheet import read_table
 from bot.domain.model import Role
 from bot.errors import DomainError
-from bot.handlers.dialogs import replace_pressed
+from bot.handlers.dialogs import replace_pressed, unless_refused
 from bot.handlers.households.history import send_history
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
@@ -189,10 +189,10 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
 async def choose_person(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
-    try:
-        people = await roster_changes.assignable_people(app, actor, callback_data.household_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    people = await unless_refused(
+        query, roster_changes.assignable_people(app, actor, callback_data.household_id)
+    )
+    if people is None:
         return
     await query.answer()
     if not isinstance(query.message, Message):
@@ -238,12 +238,11 @@ async def confirm_reassign(
 async def reassign(
     query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
 ) -> None:
-    try:
-        person = await roster_changes.reassign(
-            app, actor, callback_data.household_id, callback_data.person_id
-        )
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    person = await unless_refused(
+        query,
+        roster_changes.reassign(app, actor, callback_data.household_id, callback_data.person_id),
+    )
+    if person is None:
         return
     await query.answer()
     await replace_pressed(
@@ -278,10 +277,10 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
 async def deactivate(
     query: CallbackQuery, callback_data: DeactivatePick, app: App, actor: Actor
 ) -> None:
-    try:
-        freed = await roster_changes.deactivate_person(app, actor, callback_data.person_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    freed = await unless_refused(
+        query, roster_changes.deactivate_person(app, actor, callback_data.person_id)
+    )
+    if freed is None:
         return
     await query.answer()
     names = join_list(household_name(household) for household in freed) or "—"
