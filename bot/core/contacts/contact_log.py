@@ -159,10 +159,13 @@ async def settle(
     month. Whether a flag was raised, and the month."""
     if income_changed and contact.income is not None:
         update_income(uow, actor, household, contact, contact.income)
-    flagged = await flag_uncovered(uow, app, actor, household, contact, problems, covered)
+    uncovered = [key for key in problems if key not in covered]
+    if uncovered:  # one red flag (and alert) for them all
+        reason = _flag_reason(app, uncovered, contact.note)
+        await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
     progress = await month_progress(uow, actor)
     await uow.commit()
-    return flagged, progress
+    return bool(uncovered), progress
 
 
 async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
@@ -178,24 +181,6 @@ async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
         )
     )
     return {key for (problems,) in rows for key in problems}
-
-
-async def flag_uncovered(
-    uow: UnitOfWork,
-    app: App,
-    actor: Actor,
-    household: Household,
-    contact: Contact,
-    problems: Sequence[str],
-    covered: set[str],
-) -> bool:
-    """One red flag (and alert) for the contact's problems no open flag covers yet."""
-    uncovered = [key for key in problems if key not in covered]
-    if not uncovered:
-        return False
-    reason = _flag_reason(app, uncovered, contact.note)
-    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
-    return True
 
 
 async def _new_contact(
