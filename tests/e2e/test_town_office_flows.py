@@ -26,6 +26,7 @@ from bot.storage.models import (
 )
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot
+from tests.e2e.conversations import fill_in_measure, find_household
 from tests.e2e.hekou import hekou, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
@@ -99,16 +100,9 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     answer = await town.director.press("➕ 添加帮扶措施", card, chat=town.group)
     assert answer is not None and "私聊" in answer.text
     await town.director.expect("为 张桂英（一组） 添加帮扶措施")
-    await town.director.press("医保/医疗救助")
-    await town.director.expect("具体做什么")
-    await town.director.send("申请大病医疗救助")
-    await town.director.expect("谁负责")
-    await town.director.send("镇民政办 李干事")
-    await town.director.expect("金额")
-    await town.director.send("3000")
-    await town.director.expect("什么时候前完成")
-    await town.director.press("⏱ 15 天")
-    confirm = await town.director.expect("添加这项措施？")
+    confirm = await fill_in_measure(
+        town.director, what="申请大病医疗救助", responsible="镇民政办 李干事", amount="3000"
+    )
     assert "2026-03-25" in confirm.text and "3000" in confirm.text
     await town.director.press("✅ 保存")
     await town.director.expect("✅ 已加入 张桂英（一组） 的帮扶方案")
@@ -269,8 +263,7 @@ async def test_a_contact_person_is_refused_the_town_offices_commands(app: App, t
 async def test_the_town_office_changes_a_category_with_its_meeting_record(
     app: App, town: Town
 ) -> None:
-    await town.director.send("/find 桂英")
-    history = await town.director.expect("📜 河口村 张桂英（一组）")
+    history = await find_household(town.director, "桂英", "📜 河口村 张桂英（一组）")
     assert "🔁 调整类别" in history.button_texts
     await town.director.press("🔁 调整类别", history)
     await town.director.expect("调整为哪一类")
@@ -300,8 +293,7 @@ async def test_the_town_office_changes_a_category_with_its_meeting_record(
 async def test_a_sticker_or_photo_inside_the_measure_form_gets_the_steps_hint_and_question(
     app: App, town: Town
 ) -> None:
-    await town.director.send("/find 桂英")
-    history = await town.director.expect("📜 河口村 张桂英（一组）")
+    history = await find_household(town.director, "桂英", "📜 河口村 张桂英（一组）")
     await town.director.press("➕ 添加帮扶措施", history)
     await town.director.expect("为 张桂英（一组） 添加帮扶措施")
     await town.director.send("医保")  # text where a kind button is expected
@@ -335,8 +327,7 @@ async def test_a_sticker_or_photo_inside_the_measure_form_gets_the_steps_hint_an
 async def test_a_sticker_inside_a_roster_change_gets_the_steps_hint_and_question(
     app: App, town: Town
 ) -> None:
-    await town.director.send("/find 桂英")
-    history = await town.director.expect("📜 河口村 张桂英（一组）")
+    history = await find_household(town.director, "桂英", "📜 河口村 张桂英（一组）")
     await town.director.press("➖ 调整出列", history)
     await town.director.expect("哪天开会研究决定的")
     await town.director.send_sticker()
