@@ -14,8 +14,7 @@ from bot.config import Settings
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.raising import raise_flag, report_risk
-from bot.core.policy import Actor
-from bot.domain.model import FlagSource, FlagStatus, Role
+from bot.domain.model import FlagSource, FlagStatus
 from bot.storage.models import (
     Assignment,
     AssistanceMeasure,
@@ -27,7 +26,7 @@ from bot.storage.models import (
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot
 from tests.e2e.conversations import fill_in_measure, find_household
-from tests.e2e.hekou import hekou, unpaced_delivery
+from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
@@ -37,10 +36,6 @@ HOUSEHOLD = "张桂英（一组）"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
-
-
-def actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
 
 
 @dataclass
@@ -59,13 +54,10 @@ async def town(
     app: App,
     telegram: FakeTelegram,
     running_bot: RunningBot,
-    make_user,  # type: ignore[no-untyped-def]
-    register_person,  # type: ignore[no-untyped-def]
-    add_household,  # type: ignore[no-untyped-def]
-    assign,  # type: ignore[no-untyped-def]
+    hekou_town: Hekou,
 ) -> Town:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    town = await hekou(make_user, register_person, add_household, assign)
+    town = hekou_town
     users = town.users
     return Town(
         group,
