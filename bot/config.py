@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # the Bot API where api.telegram.org is blocked.
     telegram_proxy: str | None = None
     town_office_chat_id: int | None = None
+    # The town's name (佛子岭镇), printed before the village as 填报单位 on the six forms.
+    town_name: str = ""
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh"
     locales_dir: Path = LOCALES_DIR

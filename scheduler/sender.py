@@ -42,7 +42,13 @@ from sqlalchemy import select, update
 
 from bot.config import Settings
 from bot.core.delivery import reachability
-from bot.core.delivery.outbox import OutboxStatus, Recipient, addressee, fan_out_town_office
+from bot.core.delivery.outbox import (
+    OutboxStatus,
+    Recipient,
+    addressee,
+    fan_out_town_office,
+    redirect_to_moved_group,
+)
 from bot.core.delivery.timing import in_quiet_hours, retry_delay
 from bot.messages.renderers import RENDERERS, NoRenderer, Renderer, render
 from bot.messages.rendering import OutgoingMessage, fit_for_telegram, refit_stored
@@ -74,6 +80,7 @@ class Outcome(StrEnum):
     HELD = "held"  # a town-office row with nobody to reach yet
     INTERRUPTED = "interrupted"  # the sender stopped; the row is still queued
     GONE = "gone"  # no longer queued when its turn came
+    REDIRECTED = "redirected"  # the office group moved: queued again for its new id, now
 
     @property
     def settled(self) -> bool:
@@ -90,6 +97,7 @@ class Failure:
     outcome: Outcome
     error: str
     too_long: bool = False  # Telegram refused the part for its length: split it smaller
+    migrated_to: int | None = None  # the group became this supergroup
 
 
 @dataclass(frozen=True)
@@ -322,8 +330,8 @@ class OutboxSender:
         except TelegramMigrateToChat as error:
             return Failure(
                 Outcome.FAILED,
-                f"the group became a supergroup: set TOWN_OFFICE_CHAT_ID="
-                f"{error.migrate_to_chat_id}",
+                f"the group became the supergroup {error.migrate_to_chat_id}",
+                migrated_to=error.migrate_to_chat_id,
             )
         except TelegramBadRequest as error:
             if CHAT_NOT_FOUND in error.message.lower():
@@ -360,6 +368,9 @@ class OutboxSender:
             await uow.commit()
 
     async def _record_failure(self, delivery: Delivery, failure: Failure) -> Outcome:
+        moved_to = failure.migrated_to
+        if moved_to and await redirect_to_moved_group(self.app, delivery.row_id, moved_to):
+            return Outcome.REDIRECTED
         if failure.outcome == Outcome.RETRY:
             await self._retry_later(delivery.row_id, failure.error)
             return Outcome.RETRY

@@ -9,14 +9,17 @@ from __future__ import annotations
 import argparse
 
 from aiogram.utils.token import TokenValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.output import say
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.delivery import office_group
+from bot.core.delivery.office_group import ResolvedGroup
 from bot.i18n import gettext as _
 from bot.ops import doctor, doctor_telegram
 from bot.ops.doctor import Finding, Status
-from bot.telegram.app import build_bot
+from bot.telegram.app import build_app, build_bot
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️ ", Status.FAIL: "❌"}
 
@@ -66,7 +69,7 @@ async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list
     findings += database_findings
     if database.reachable:
         findings.append(await doctor.check_running(settings, required=quick))
-    findings += await _telegram(settings, clock, quick)
+    findings += await _telegram(settings, clock, quick, database.set_up)
     if quick:
         return findings
     findings.append(doctor.check_time_zone(settings, now))
@@ -77,7 +80,21 @@ async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list
     return findings
 
 
-async def _telegram(settings: Settings, clock: Clock, quick: bool) -> list[Finding]:
+async def _office_group(settings: Settings, set_up: bool) -> ResolvedGroup | None:
+    """The office's group as the bot resolves it; the setting alone while the database is
+    not set up or its schema predates the stored group."""
+    if not set_up or settings.town_office_chat_id is not None:
+        return office_group.from_setting(settings)
+    app = build_app(settings)
+    try:
+        return await office_group.resolve_now(app)
+    except SQLAlchemyError:  # no office_group table yet: `bangfu run` upgrades the schema
+        return None
+    finally:
+        await app.close()
+
+
+async def _telegram(settings: Settings, clock: Clock, quick: bool, set_up: bool) -> list[Finding]:
     if not settings.bot_token:
         return [
             doctor.fail(
@@ -102,7 +119,8 @@ async def _telegram(settings: Settings, clock: Clock, quick: bool) -> list[Findi
         if me is None or quick:
             return findings
         findings.append(await doctor_telegram.check_clock(settings, bot, clock.now()))
-        findings += await doctor_telegram.check_office_group(settings, bot, me)
+        group = await _office_group(settings, set_up)
+        findings += await doctor_telegram.check_office_group(settings, bot, me, group)
     finally:
         await bot.session.close()
     return findings

@@ -1,10 +1,12 @@
-"""`bangfu invite`: a one-time link that registers a person in the bot."""
+"""`bangfu invite`: a one-time link that registers a person in the bot; `--all`: links for
+everyone not yet joined, as a workbook to paste into WeChat or print as slips."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
@@ -12,11 +14,13 @@ from aiohttp import ClientError
 from bot.cli.output import say
 from bot.clock import local_minute
 from bot.config import Settings
-from bot.core.onboarding import first_start
+from bot.core.onboarding import bulk_invites, first_start
 from bot.core.onboarding import invites as onboarding
 from bot.core.policy import CLI_OPERATOR
+from bot.documents.invite_sheet import invite_workbook
 from bot.domain.model import Role
 from bot.i18n import gettext as _
+from bot.private_files import private_folder
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
 from bot.telegram.app import build_app, build_bot
@@ -30,18 +34,41 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="print a one-time link that registers a person in the bot",
         description="Prints https://t.me/<bot>?start=<code> on its own line. The link works once "
         "and expires after INVITE_TTL_DAYS (7) days; a new invite replaces the person's older "
-        "unused link.",
+        "unused link. With --all: a link for every person of the role (contact persons by "
+        "default) not yet joined, written to --out as a workbook (a list with a message to "
+        "paste into WeChat, and slips to print). Run again, it gives new links only to those "
+        "whose link expired or who had none; a still valid unused link is kept (listed "
+        "without the link, which is stored only as a hash) unless --renew.",
     )
-    invite.add_argument("--name", required=True, help="the person's name, as in the roster")
+    who = invite.add_mutually_exclusive_group(required=True)
+    who.add_argument("--name", help="the person's name, as in the roster")
+    who.add_argument(
+        "--all", action="store_true", help="everyone of the role not yet joined (bulk)"
+    )
     invite.add_argument(
-        "--role", required=True, choices=[role.value for role in Role], help="what they may do"
+        "--role",
+        choices=[role.value for role in Role],
+        help="what they may do (required with --name; with --all: contact by default)",
     )
-    invite.add_argument("--village", help="their village (required for village_admin)")
+    invite.add_argument(
+        "--village", help="their village (required for village_admin; with --all: only there)"
+    )
     invite.add_argument("--phone", help="their phone, to tell namesakes apart")
-    invite.set_defaults(handler=invite_person)
+    invite.add_argument(
+        "--out", type=Path, default=Path("invites.xlsx"), help="with --all: the workbook to write"
+    )
+    invite.add_argument(
+        "--renew",
+        action="store_true",
+        help="with --all: replace still valid unused links too (the earlier sheet was lost)",
+    )
+    invite.set_defaults(handler=invite_people)
 
 
-async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
+async def invite_people(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.all and args.role is None:
+        say(_("Add --role: contact, village_admin or town_office."), file=sys.stderr)
+        return 2
     upgrade(settings.database_url)
     app = build_app(settings)
     try:
@@ -55,17 +82,58 @@ async def invite_person(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        issued = await onboarding.create_invite(
-            app, CLI_OPERATOR, args.name, args.role, village=args.village, phone=args.phone
-        )
+        if args.all:
+            return await _invite_all(app, username, args)
+        return await _invite_one(app, username, args)
     finally:
         await app.close()
 
+
+async def _invite_all(app: App, username: str, args: argparse.Namespace) -> int:
+    invites = await bulk_invites.invite_everyone_not_joined(
+        app,
+        CLI_OPERATOR,
+        username,
+        role=args.role or Role.CONTACT,
+        village=args.village,
+        renew=args.renew,
+    )
+    if not invites.rows:
+        say(_("Everyone ({role}) has joined: nobody to invite.").format(role=invites.role.label))
+        return 0
+    out: Path = args.out
+    private_folder(out.parent)
+    invite_workbook(invites, app.settings.tz, out)
+    if invites.kept:
+        said = _(
+            "{count} people not yet joined: {issued} new link(s), {kept} still valid "
+            "link(s) kept. Written to {path} (readable only by you: the links are keys)."
+        )
+    else:
+        said = _(
+            "{count} people not yet joined, each with a new link. Written to {path} (readable "
+            "only by you: the links are keys)."
+        )
+    say(said.format(count=len(invites.rows), issued=invites.issued, kept=invites.kept, path=out))
+    if invites.kept:
+        say(
+            _(
+                "The {kept} kept link(s) were handed out before and still work. If that "
+                "sheet was lost, run this again with --renew to replace them."
+            ).format(kept=invites.kept)
+        )
+    return 0
+
+
+async def _invite_one(app: App, username: str, args: argparse.Namespace) -> int:
+    issued = await onboarding.create_invite(
+        app, CLI_OPERATOR, args.name, args.role, village=args.village, phone=args.phone
+    )
     if issued.new_village:
         say(_("New village added: {village}.").format(village=issued.village_name))
     if issued.new_person:
         say(_("{name} was not in the roster and has been added.").format(name=issued.person.name))
-    expires = local_minute(issued.expires_at, settings.tz)
+    expires = local_minute(issued.expires_at, app.settings.tz)
     say(
         _("One-time link for {name} ({role}), valid until {expires}:").format(
             name=issued.person.name, role=issued.role.label, expires=expires

@@ -117,6 +117,7 @@ def _print_report(report: RosterImportReport) -> None:
         for name, phone in report.new_contact_persons:
             invite = ["bangfu", "invite", "--name", name, "--role", "contact", "--phone", phone]
             say("  " + shell_command(*invite))
+        say_invite_all()
 
 
 def say_rejected(rejected: RowsRejected) -> None:
@@ -156,4 +157,10 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
                 "bangfu", "invite", "--name", town.contact_names[0], "--role", "contact"
             )
         )
+        say_invite_all()
     return 0
+
+
+def say_invite_all() -> None:
+    say(_("Or invite them all at once, as a sheet:"))
+    say("  " + shell_command("bangfu", "invite", "--all", "--out", "invites.xlsx"))

@@ -175,9 +175,26 @@ def _roster_rows(rng: random.Random) -> list[dict[str, str]]:
                     "风险类型": "、".join(_risk_types(rng, category)),
                     "帮扶联系人": contact_name,
                     "帮扶联系人电话": contact_phone,
+                    **_form_columns(category, index),
                 }
             )
     return rows
+
+
+def _form_columns(category: Category, index: int) -> dict[str, str]:
+    """脱贫年度, 低保/特困/残疾 and 原识别时间, from the household's place in the list (not the
+    random generator, so the rest of the demo town stays as it was)."""
+    marginal = category == Category.MARGINAL
+    identified = date(2019 if marginal else 2014, 1 + index % 12, 1 + index % 28)
+    support = ("低保", "", "残疾", "", "低保、残疾", "", "特困", "")[index % 8]
+    return {
+        "脱贫年度": "" if marginal else str(2014 + index % 6),
+        "低保/特困/残疾": support if category in SURVEYED else "",
+        "原识别时间": identified.isoformat(),
+    }
+
+
+SURVEYED = (Category.MARGINAL, Category.LIFTED_MONITORED)  # the 摸底表 ask for 低保/特困/残疾
 
 
 def _unique_name(rng: random.Random, male: bool, used: set[str]) -> str:

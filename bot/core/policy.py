@@ -18,11 +18,11 @@ from enum import StrEnum
 
 from sqlalchemy import Select, and_, exists, select
 
-from bot.domain.model import Role
+from bot.domain.model import HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.storage.models import Assignment, Household, RedFlag
-from bot.storage.uow import UnitOfWork
+from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ class Act(StrEnum):
     DECIDE_REMOVAL = "decide_removal"  # review a 销号 request, record the county's decision
     IMPORT_PLATFORM_LIST = "import_platform_list"
     READ_TOWN_SUMMARY = "read_town_summary"
+    SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
+    ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
 
 
 TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
@@ -93,6 +95,14 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         TOWN_OFFICE,
         N_("Only the town office can read the town's monthly summary."),
     ),
+    Act.SET_OFFICE_GROUP: (
+        TOWN_OFFICE,
+        N_("Only a town office person can confirm the town office group."),
+    ),
+    Act.ESCALATE: (
+        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the town office, or the village's admin for their village, can do this."),
+    ),
 }
 
 
@@ -107,11 +117,39 @@ def require(actor: Actor, act: Act) -> None:
         raise NotAllowed(refusal)
 
 
+class Duty(StrEnum):
+    """A part of the work a person does with the bot; their menu, help and command list are
+    made of the parts they have. A clerk or a village admin who also has households
+    assigned (帮扶) does both."""
+
+    OWN_HOUSEHOLDS = "own_households"  # 帮扶联系人: the households assigned to them
+    VILLAGE = "village"  # 村两委: their village's red flags, uncontacted list and forms
+    TOWN_OFFICE = "town_office"  # 镇扶贫办: the whole town's work
+
+
+async def duties_of(app: App, actor: Actor) -> tuple[Duty, ...]:
+    """The actor's duties, their role's own first."""
+    if actor.role == Role.CONTACT:
+        return (Duty.OWN_HOUSEHOLDS,)
+    desk = Duty.TOWN_OFFICE if actor.role == Role.TOWN_OFFICE else Duty.VILLAGE
+    async with app.uow() as uow:
+        query = select(
+            exists().where(
+                Assignment.person_id == (actor.person_id or -1),
+                Assignment.ended_at.is_(None),
+                Assignment.household_id == Household.id,
+                Household.status == HouseholdStatus.MONITORED,
+            )
+        )
+        has_households = bool((await uow.session.execute(query)).scalar_one())
+    return (desk, Duty.OWN_HOUSEHOLDS) if has_households else (desk,)
+
+
 class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 
     PRIVATE = "private"  # the person and the bot
-    OFFICE_GROUP = "office_group"  # the town office's group (TOWN_OFFICE_CHAT_ID)
+    OFFICE_GROUP = "office_group"  # the town office's group (core/delivery/office_group.py)
     OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
 
 

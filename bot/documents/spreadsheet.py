@@ -38,13 +38,31 @@ WORKBOOK_OPTIONS = {
 }
 PERCENT = "0.0%"
 A4 = 9
+# How wide a column prints: XlsxWriter's (and Excel's) pixels for a width in characters of the
+# default font (Calibri 11: 7 pixels a digit, 5 of padding), at 96 pixels an inch.
+DIGIT_PIXELS, CELL_PADDING, PIXELS_PER_INCH = 7, 5, 96
+A4_LONG_SIDE_INCHES = 297 / 25.4
+SIDE_MARGIN_INCHES = 0.3
+# LibreOffice draws a column about 6 % wider than Excel does (measured from its PDFs): pages
+# are planned for the wider one, with a little to spare for rounding.
+WIDEST_RENDERING = 1.06
+PAGE_WIDTH_SLACK = 0.98
+# A wrapped Chinese text column may be narrowed to this to save a printed page (5 characters).
+NARROWEST_WRAPPED = 12
+# Printed at 90 %: the 11 pt text prints at 9.9 pt, at least the 9 pt a form filled in by hand
+# needs, and a page holds a tenth more columns.
+PRINT_SCALE = 90
+# A wrapped row's height in points: a line of 11 pt Chinese text, and the cell's margin.
+LINE_POINTS, ROW_PADDING_POINTS = 16, 4
 INVALID_SHEET_CHARS = str.maketrans({char: "_" for char in "[]:*?/\\"})
 _LOOKS: dict[str, dict[str, Any]] = {
     "cell": {"border": 1},
+    "wrapped": {"border": 1, "text_wrap": True, "valign": "vcenter"},
+    "centred": {"border": 1, "align": "center", "valign": "vcenter"},
     "bold": {"border": 1, "bold": True},
     "percent": {"border": 1, "num_format": PERCENT},
     "bold_percent": {"border": 1, "num_format": PERCENT, "bold": True},
-    "date": {"border": 1, "num_format": "yyyy-mm-dd"},
+    "date": {"border": 1, "num_format": "yyyy-mm-dd", "valign": "vcenter"},
     "header": {
         "border": 1,
         "bold": True,
@@ -119,6 +137,12 @@ class SheetWriter:
         self.looks = file.looks
         self.header_width = header_width  # a longer header wraps instead of widening
         self.widths: dict[int, int] = defaultdict(int)
+        # Columns whose widest text is Chinese: a Chinese character is a little wider than
+        # two digits, so they get a character more of room.
+        self.chinese: set[int] = set()
+        # Rows written with `wrap`: 0-based row → the widest text of each of its columns.
+        self.wrapped: dict[int, dict[int, int]] = {}
+        self.wrappable: set[int] = set()  # columns of wrapped Chinese text (it breaks anywhere)
 
     def title(self, row: int, text: str, columns: int, size: int = 16) -> None:
         """A title across the table's columns (merged), centred and large."""
@@ -145,7 +169,7 @@ class SheetWriter:
         for column, text in enumerate(headers):
             self.ws.write_string(row - 1, column, safe_text(text), look)
             width = min(display_width(text), self.header_width)
-            self.widths[column] = max(self.widths[column], width)
+            self._widest(column, width, text)
         if any(display_width(text) > self.header_width for text in headers):
             self.ws.set_row(row - 1, 48)  # room for three wrapped lines
 
@@ -155,16 +179,22 @@ class SheetWriter:
         rows: Iterable[Sequence[Any]],
         percent_columns: Collection[int] = (),
         bold: bool = False,
+        wrap: bool = False,
+        centred_columns: Collection[int] = (),
     ) -> int:
-        """Bordered rows from `first_row`; `percent_columns` are 0-based. Returns the next
-        free row."""
-        plain = self.looks["bold" if bold else "cell"]
+        """Bordered rows from `first_row`; `percent_columns` and `centred_columns` are 0-based;
+        `wrap`: long texts wrap inside their column (see `fit_columns`) instead of widening
+        it. Returns the next free row."""
+        plain = self.looks["wrapped" if wrap else "bold" if bold else "cell"]
         percent = self.looks["bold_percent" if bold else "percent"]
-        dated, ws, widths = self.looks["date"], self.ws, self.widths
+        centred = self.looks["centred"]
+        dated, ws = self.looks["date"], self.ws
         row = first_row - 1
         for values in rows:
             for column, value in enumerate(values):
                 look = percent if column in percent_columns else plain
+                if column in centred_columns:
+                    look = centred
                 if value is None:
                     ws.write_blank(row, column, None, look)
                     continue
@@ -185,13 +215,43 @@ class SheetWriter:
                     text = safe_text(str(value))
                     ws.write_string(row, column, text, look)
                     width = display_width(text)
-                widths[column] = max(widths[column], width)
+                self._widest(column, width, value)
+                if wrap:
+                    self.wrapped.setdefault(row, {})[column] = width
+                    if isinstance(value, str) and not value.isascii() and look is plain:
+                        self.wrappable.add(column)
             row += 1
         return row + 1
 
-    def fit_columns(self, minimum: int = 6, maximum: int = 40) -> None:
-        for column, width in self.widths.items():
-            self.ws.set_column(column, column, max(minimum, min(maximum, width + 2)))
+    def _widest(self, column: int, width: int, value: object) -> None:
+        if width >= self.widths[column]:
+            chinese = isinstance(value, str) and not value.isascii()
+            if chinese:
+                self.chinese.add(column)
+            elif width > self.widths[column]:
+                self.chinese.discard(column)
+            self.widths[column] = width
+
+    def fit_columns(self, minimum: int = 6, maximum: int = 40) -> list[int]:
+        """Set each column's width to its widest text, within bounds; returns the widths."""
+        fitted = [
+            max(minimum, min(maximum, self.widths[column] + 1 + (column in self.chinese)))
+            for column in range(max(self.widths, default=-1) + 1)
+        ]
+        self._set_widths(fitted)
+        return fitted
+
+    def _set_widths(self, widths: list[int]) -> None:
+        """Column widths, and rows high enough for their wrapped lines: spreadsheet programs
+        do not all size them when they open a file, and a cut text would print cut."""
+        for column, width in enumerate(widths):
+            self.ws.set_column(column, column, width)
+        room = [width - 1 - (column in self.chinese) for column, width in enumerate(widths)]
+        for row, texts in self.wrapped.items():
+            lines = max(
+                (-(-width // max(1, room[column])) for column, width in texts.items()), default=1
+            )
+            self.ws.set_row(row, max(1, lines) * LINE_POINTS + ROW_PADDING_POINTS)
 
     def print_ready(self, header_row: int | None = None) -> None:
         """A4 landscape, one page wide; a single table's header is repeated on every page and
@@ -205,6 +265,87 @@ class SheetWriter:
         if header_row is not None:
             ws.repeat_rows(header_row - 1)
             ws.freeze_panes(header_row, 0)
+
+    def print_in_pages(
+        self,
+        *,
+        rows: tuple[int, int],
+        widths: Sequence[int],
+        repeat_columns: int,
+        keep_with_previous: Sequence[bool],
+        page_header: str,
+        page_footer: str,
+    ) -> None:
+        """A4 landscape at full size, never shrunk to fit: the columns are split into pages
+        that each fit the paper's width (a column marked in `keep_with_previous` stays with the
+        one before it), and every page repeats the table's header row (`rows[0]`) and its
+        first `repeat_columns` columns. Only `rows` (first, last) print; the page header and
+        footer (`&P`, `&N`: this page, all pages) carry what is above and below the table."""
+        ws = self.ws
+        ws.set_paper(A4)
+        ws.set_landscape()
+        ws.set_print_scale(PRINT_SCALE)
+        ws.set_margins(left=SIDE_MARGIN_INCHES, right=SIDE_MARGIN_INCHES, top=1.0, bottom=0.8)
+        ws.set_header(page_header, {"margin": 0.3})
+        ws.set_footer(page_footer, {"margin": 0.3})
+        ws.print_area(rows[0] - 1, 0, rows[1] - 1, len(widths) - 1)
+        ws.repeat_rows(rows[0] - 1)
+        if repeat_columns:
+            ws.repeat_columns(0, repeat_columns - 1)
+        ws.set_v_pagebreaks(self._fewest_pages(list(widths), repeat_columns, keep_with_previous))
+        ws.freeze_panes(rows[0], repeat_columns)
+
+    def _fewest_pages(
+        self, widths: list[int], repeated: int, keep_with_previous: Sequence[bool]
+    ) -> list[int]:
+        """The columns that start a page. When the wrapped Chinese text columns, narrowed (to
+        NARROWEST_WRAPPED at most), would need a page less, they are narrowed as little as
+        that takes: a short 备注 alone on a page is a sheet wasted."""
+        starts = page_starts(widths, repeated, keep_with_previous)
+        for cap in range(max(widths, default=0) - 1, NARROWEST_WRAPPED - 1, -1):
+            narrowed = [
+                min(width, cap) if column in self.wrappable else width
+                for column, width in enumerate(widths)
+            ]
+            fewer = page_starts(narrowed, repeated, keep_with_previous)
+            if len(fewer) < len(starts):
+                self._set_widths(narrowed)
+                return fewer
+        return starts
+
+
+def column_pixels(width: float) -> int:
+    """The pixels a column of `width` characters takes (XlsxWriter's own rounding)."""
+    return int(width * DIGIT_PIXELS + 0.5) + CELL_PADDING
+
+
+def page_starts(
+    widths: Sequence[int], repeated: int, keep_with_previous: Sequence[bool]
+) -> list[int]:
+    """The 0-based columns that start a new printed page when each page repeats the first
+    `repeated` columns: as many columns on a page as fit the width of A4 landscape."""
+    paper = (A4_LONG_SIDE_INCHES - 2 * SIDE_MARGIN_INCHES) * PIXELS_PER_INCH * 100 / PRINT_SCALE
+    paper *= PAGE_WIDTH_SLACK / WIDEST_RENDERING
+    fixed = sum(column_pixels(width) for width in widths[:repeated])
+    starts: list[int] = []
+    used, page_start = fixed, repeated
+    column = repeated
+    while column < len(widths):
+        end = column + 1  # the block of columns printed together
+        while end < len(widths) and keep_with_previous[end]:
+            end += 1
+        block = sum(column_pixels(width) for width in widths[column:end])
+        if used + block > paper and column > page_start:
+            starts.append(column)
+            used, page_start = fixed, column
+        used += block
+        column = end
+    return starts
+
+
+def header_text(text: str) -> str:
+    """User text for a page header or footer, where "&" starts a code."""
+    return text.replace("&", "&&")
 
 
 def _naive(value: date) -> date:

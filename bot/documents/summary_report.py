@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Month
 from bot.core.coverage.month_summary import HouseholdLine, MonthCoverage, PersonCoverage, Tally
+from bot.core.households.my_households import household_name
+from bot.core.households.ordering import by_group_and_pinyin
 from bot.documents.spreadsheet import SheetWriter, SpreadsheetFile
 from bot.documents.summary_chart import coverage_chart_png
 from bot.domain.model import ContactChannel
@@ -20,6 +23,7 @@ from bot.private_files import private_folder, write_private
 
 TEXT_VILLAGES = 20  # a town has 10–20; a longer list belongs in the workbook
 TEXT_PERSONS = 5
+UNCONTACTED_IN_TEXT = 60  # households named in the message: about one phone screen
 CHANNELS = list(ContactChannel)
 COUNT_HEADERS = (
     N_("Households to contact"),
@@ -59,12 +63,15 @@ class SummaryReport:
         ]
 
 
-def render_report(summary: MonthCoverage, tz: ZoneInfo) -> SummaryReport:
-    """Text, chart and workbook, in the current language; dates shown in the town's zone."""
+def render_report(
+    summary: MonthCoverage, tz: ZoneInfo, so_far: date | None = None
+) -> SummaryReport:
+    """Text, chart and workbook, in the current language; dates shown in the town's zone.
+    `so_far`: the month is still running (the chart's colours follow its pace)."""
     return SummaryReport(
         month=summary.month,
         text=summary_text(summary),
-        chart_png=coverage_chart_png(summary, chart_title(summary)),
+        chart_png=coverage_chart_png(summary, chart_title(summary, so_far), so_far),
         workbook_xlsx=summary_workbook(summary, tz),
     )
 
@@ -73,8 +80,11 @@ def month_label(month: Month) -> str:
     return _("{month}/{year}").format(year=month.year, month=month.month)
 
 
-def chart_title(summary: MonthCoverage) -> str:
-    return _("Contact coverage, {month}").format(month=month_label(summary.month))
+def chart_title(summary: MonthCoverage, so_far: date | None = None) -> str:
+    title = _("Contact coverage, {month}").format(month=month_label(summary.month))
+    if so_far is None:
+        return title
+    return _("{title} (up to {day})").format(title=title, day=so_far.isoformat())
 
 
 def percent(share: float | None) -> str:
@@ -121,11 +131,7 @@ def _action_lines(summary: MonthCoverage) -> list[str]:
     town = summary.town
     lines = []
     if town.uncontacted:
-        lines.append(
-            _("⚠️ {count} households were not contacted; the list is in the spreadsheet.").format(
-                count=town.uncontacted
-            )
-        )
+        lines += _uncontacted_lines(summary)
     else:
         lines.append(_("✅ Every household was contacted in the month."))
     if summary.unassigned:
@@ -159,6 +165,47 @@ def _action_lines(summary: MonthCoverage) -> list[str]:
             ).format(count=len(summary.late_entries))
         )
     return lines
+
+
+def _uncontacted_lines(summary: MonthCoverage) -> list[str]:
+    """The households not contacted, by village and group, up to about one phone screen;
+    the workbook has them all."""
+    lines = [_("⚠️ {count} households were not contacted:").format(count=summary.town.uncontacted)]
+    named = 0
+    for village in summary.villages:
+        if not village.uncontacted or named >= UNCONTACTED_IN_TEXT:
+            continue
+        shown = by_group_and_pinyin(_Named(line) for line in village.uncontacted)
+        shown = shown[: UNCONTACTED_IN_TEXT - named]
+        named += len(shown)
+        names = join_list(household_name(entry) for entry in shown)
+        lines.append(
+            _("🏘 {village} ({count}): {households}").format(
+                village=village.name, count=len(village.uncontacted), households=names
+            )
+        )
+    if summary.uncontacted_count > named:
+        lines.append(
+            _("… and {count} more, see the spreadsheet.").format(
+                count=summary.uncontacted_count - named
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A summary's household line under the names the ordering and labels read."""
+
+    line: HouseholdLine
+
+    @property
+    def head_name(self) -> str:
+        return self.line.head_name
+
+    @property
+    def group_name(self) -> str:
+        return self.line.group
 
 
 def _tally_line(name: str, tally: Tally) -> str:

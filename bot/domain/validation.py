@@ -225,3 +225,60 @@ def allowed_risk_types() -> str:
     """The accepted names with their codes, as a clerk would read them in a message."""
     coded = [f"{name}({code})" for code, name in RISK_TYPE_BY_CODE.items()]
     return "、".join([*coded, COVID_RISK])
+
+
+# 低保/特困/残疾: whether the household receives the rural minimum living allowance (低保),
+# is supported as extremely poor (特困, formerly 五保), or has a disabled member (残疾).
+SOCIAL_SUPPORT: tuple[str, ...] = ("低保", "特困", "残疾")
+SOCIAL_SUPPORT_SYNONYMS: dict[str, str] = {
+    "低保户": "低保",
+    "农村低保": "低保",
+    "五保": "特困",
+    "五保户": "特困",
+    "特困户": "特困",
+    "特困供养": "特困",
+    "特困人员": "特困",
+    "残疾人": "残疾",
+    "残疾户": "残疾",
+    "残疾人户": "残疾",
+}
+NOTHING = frozenset({"无", "否", "没有", "-", "—"})
+
+
+def normalise_social_support(value: str) -> str | None:
+    """低保/特困/残疾 as a roster gives it ("低保、残疾", "五保户", "无"): the ones that apply,
+    in that order, 、-separated; None for none."""
+    found: set[str] = set()
+    unknown: list[str] = []
+    for part in RISK_SEPARATORS.split(unicodedata.normalize("NFKC", value).strip()):
+        if not part or part in NOTHING:
+            continue
+        name = part if part in SOCIAL_SUPPORT else SOCIAL_SUPPORT_SYNONYMS.get(part)
+        if name is None:
+            unknown.append(part)
+        else:
+            found.add(name)
+    if unknown:
+        raise InvalidValue(
+            N_("Unknown entry {value}. Write 低保, 特困 or 残疾 (several separated by 、), or 无."),
+            value="、".join(unknown),
+        )
+    return "、".join(name for name in SOCIAL_SUPPORT if name in found) or None
+
+
+FIRST_EXIT_YEAR = 2013  # 精准扶贫: households were registered from 2014, the earliest lifted then
+
+
+def parse_exit_year(value: str, this_year: int) -> int:
+    """脱贫年度, the year the household was lifted out of poverty: "2018" or "2018年"."""
+    text = unicodedata.normalize("NFKC", value).strip().removesuffix("年").strip()
+    if not (text.isdigit() and FIRST_EXIT_YEAR <= int(text) <= this_year):
+        raise InvalidValue(
+            N_(
+                "The year lifted out of poverty must be a year from {first} to {last}, not {value}."
+            ),
+            first=FIRST_EXIT_YEAR,
+            last=this_year,
+            value=value,
+        )
+    return int(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from bot.handlers.contacts import contact_log, corrections
+from bot.handlers.contacts import contact_log, corrections, household_picker
 from bot.handlers.contacts import progress as month
 from bot.handlers.flags import alerts as flag_alerts
 from bot.handlers.flags import measures as measure_form
@@ -18,11 +18,14 @@ from bot.handlers.flags import removal as flag_steps
 from bot.handlers.flags import risk_report as risk
 from bot.handlers.households import history as household_history
 from bot.handlers.households import my_households as households
+from bot.handlers.households import search as household_search
 from bot.handlers.onboarding import gate, menu
 from bot.handlers.onboarding import start as onboarding
 from bot.handlers.reports import summary_and_forms as reports
 from bot.handlers.roster import changes as roster_forms
+from bot.handlers.town_office import buttons as desk_buttons
 from bot.handlers.town_office import desk as town_office
+from bot.handlers.town_office import escalations, invites, office_group
 from bot.telegram.chat_scope import OfficeChatsOnly
 from bot.telegram.filters import Registered
 
@@ -32,6 +35,8 @@ PRESSED_IN_PRIVATE = F.message.chat.type == "private"
 
 def build_router() -> Router:
     root = Router(name="root")
+    # Setting the office's group is answered for anyone: the service decides who may.
+    root.include_router(office_group.build_router())
     root.include_router(onboarding.build_router())
 
     members = Router(name="members")
@@ -44,11 +49,13 @@ def build_router() -> Router:
     personal.callback_query.filter(PRESSED_IN_PRIVATE)
     # Order matters: forms first, so text typed inside a form reaches the form's step.
     personal.include_routers(
+        household_picker.build_router(),
         contact_log.build_router(),
         risk.build_router(),
         corrections.build_router(),
         households.build_router(),
         month.build_router(),
+        household_search.build_router(),  # last: typed text no form or button took
     )
 
     # The town office's work, in its group as well as in private: alert buttons, flag removal,
@@ -64,7 +71,10 @@ def build_router() -> Router:
         flag_steps.build_router(),
         household_history.build_router(),
         town_office.build_router(),
+        escalations.build_router(),
         reports.build_router(),
+        invites.build_router(),
+        desk_buttons.build_router(),
     )
 
     # Help, language and the reply keyboard are the person's own; its catch-all for stale

@@ -15,11 +15,8 @@ from bot.core.coverage.progress import MonthProgress
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HELP, MY_HOUSEHOLDS, THIS_MONTH, inline_grid
+from bot.messages.keyboards import inline_grid
 from bot.text_preview import IN_FULL, preview
-
-# Menu buttons that lead out of a form to another task (✍️ Log a contact restarts the form).
-LEAVING_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, HELP)
 
 ALL_FINE = N_("✅ All six fine")
 DONE = N_("Done ➡")

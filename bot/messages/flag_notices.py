@@ -140,6 +140,35 @@ def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup
     return "\n".join(lines), inline_grid(buttons, columns=2)
 
 
+async def village_flag(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
+    """A village admin told of a flag in their village: what it is, and their part in it."""
+    view = await flag_view(uow, row.payload["flag_id"])
+    if view is None or not view.is_open:
+        return []  # withdrawn or closed before it could be sent: nothing to act on
+    household = view.household
+    source = FlagSource(view.flag.source).label
+    text = "\n".join(
+        [
+            _("🚩 A household in your village was red-flagged: {village} {household}").format(
+                village=household.village.name, household=household_name(household)
+            ),
+            _("Reason: {reason}").format(reason=preview(view.flag.reason, IN_FULL)),
+            _("Source: {source}").format(
+                source=f"{source} · {preview(view.raised_by, NAME)}" if view.raised_by else source
+            ),
+            "",
+            _(
+                "The town office has been alerted and will set a deadline. Please help the "
+                "household; once the risk is gone, open the flag and request its removal."
+            ),
+        ]
+    )
+    keyboard = inline_grid(
+        [(_(DETAILS_BUTTON), FlagAction(action=FlagButton.OPEN, flag_id=view.flag.id))]
+    )
+    return [OutgoingMessage(text, keyboard)]
+
+
 StepNotice = Callable[[FlagPanel, FlagStep, ZoneInfo], list[OutgoingMessage]]
 
 

@@ -6,16 +6,18 @@ and is never trusted: the services check every id it carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView
+from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView, deadline_stands
 from bot.core.flags.removal import FlagAct
-from bot.domain.model import FlagStatus, Role
+from bot.core.policy import Duty
+from bot.domain.model import FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
 
@@ -23,7 +25,30 @@ MY_HOUSEHOLDS = N_("🏠 My households")
 THIS_MONTH = N_("📅 This month")
 LOG_CONTACT = N_("✍️ Log a contact")
 HELP = N_("❓ Help")
-MENU_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, LOG_CONTACT, HELP)
+# The village's and the town office's desk (their /commands do the same).
+RED_FLAGS = N_("🚩 Red flags")
+NOT_CONTACTED = N_("📋 Not contacted")
+SUMMARY = N_("📊 Monthly summary")
+FORMS = N_("📤 Six forms")
+ROSTER_CHANGES = N_("🗂 Roster changes")
+FIND = N_("🔍 Find a household")
+MENU_BUTTONS = (
+    MY_HOUSEHOLDS,
+    THIS_MONTH,
+    LOG_CONTACT,
+    HELP,
+    RED_FLAGS,
+    NOT_CONTACTED,
+    SUMMARY,
+    FORMS,
+    ROSTER_CHANGES,
+    FIND,
+)
+BUTTONS_BY_DUTY: dict[Duty, tuple[str, ...]] = {
+    Duty.OWN_HOUSEHOLDS: (MY_HOUSEHOLDS, LOG_CONTACT, THIS_MONTH),
+    Duty.VILLAGE: (RED_FLAGS, NOT_CONTACTED, FORMS),
+    Duty.TOWN_OFFICE: (RED_FLAGS, NOT_CONTACTED, SUMMARY, FORMS, ROSTER_CHANGES, FIND),
+}
 
 
 class HouseholdAct(StrEnum):
@@ -54,11 +79,54 @@ class Page(CallbackData, prefix="pg"):
     search: str = ""
 
 
-def main_menu(role: Role) -> ReplyKeyboardMarkup:
-    rows = [
-        [KeyboardButton(text=_(MY_HOUSEHOLDS)), KeyboardButton(text=_(LOG_CONTACT))],
-        [KeyboardButton(text=_(THIS_MONTH)), KeyboardButton(text=_(HELP))],
-    ]
+class LogPage(CallbackData, prefix="lg"):
+    """A page of the ✍️ picker: the person's households not yet contacted this month, or
+    those matching a search typed in it (kept short enough for 64 bytes by the handler)."""
+
+    page: int
+    search: str = ""
+
+
+class Backlog(CallbackData, prefix="bl"):
+    """From an escalation: one contact person's households left this month (0: nobody's)."""
+
+    person_id: int
+    page: int = 0
+    turn: bool = False  # ◀ ▶ (edit the list in place), not the first press (a new message)
+
+
+class RemindNow(CallbackData, prefix="rn"):
+    """From an escalation: one private reminder to this contact person, now."""
+
+    person_id: int
+
+
+class NewInvite(CallbackData, prefix="ni"):
+    """From a "never opened the invitation" notice: issue a new link to forward."""
+
+    person_id: int
+
+
+def pager(
+    page: int, pages: int, turn: Callable[[int], CallbackData]
+) -> list[tuple[str, CallbackData | str]]:
+    """The ◀ ▶ buttons of a paged list (none on a single page), with where the reader is."""
+    if pages <= 1:
+        return []
+    buttons: list[tuple[str, CallbackData | str]] = []
+    if page > 0:
+        buttons.append((_("◀ Previous"), turn(page - 1)))
+    if page + 1 < pages:
+        buttons.append((_("Next ▶"), turn(page + 1)))
+    return buttons
+
+
+def main_menu(duties: Iterable[Duty]) -> ReplyKeyboardMarkup:
+    """The person's reply keyboard: the buttons of each of their duties, two to a row, then
+    ❓ Help."""
+    labels = [label for duty in duties for label in BUTTONS_BY_DUTY[duty]] + [HELP]
+    buttons = [KeyboardButton(text=_(label)) for label in labels]
+    rows = [buttons[start : start + 2] for start in range(0, len(buttons), 2)]
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 
@@ -101,21 +169,24 @@ class FlagAction(CallbackData, prefix="flag"):
     days: int = 0
 
 
-def flag_alert_keyboard(view: FlagView) -> InlineKeyboardMarkup:
-    """The "✅ Acknowledge" button while nobody has, and the deadline choices in one row."""
+def flag_alert_keyboard(view: FlagView, today: date) -> InlineKeyboardMarkup:
+    """Only what can still be done: "✅ Acknowledge" while nobody has, the deadline choices
+    while there is no deadline (or it has passed), and always 📋 Details."""
     flag_id = view.flag.id
     acknowledge: list[tuple[str, CallbackData | str]] = []
     if view.flag.status == FlagStatus.RAISED:
         acknowledge.append(
             (_("✅ Acknowledge"), FlagAction(action=FlagAct.ACKNOWLEDGE, flag_id=flag_id))
         )
-    deadlines: list[tuple[str, CallbackData | str]] = [
-        (
-            _("⏱ {days} days").format(days=days),
-            FlagAction(action=FlagButton.DEADLINE, flag_id=flag_id, days=days),
-        )
-        for days in DEADLINE_CHOICES
-    ]
+    deadlines: list[tuple[str, CallbackData | str]] = []
+    if not deadline_stands(view.flag, today):
+        deadlines = [
+            (
+                _("⏱ {days} days").format(days=days),
+                FlagAction(action=FlagButton.DEADLINE, flag_id=flag_id, days=days),
+            )
+            for days in DEADLINE_CHOICES
+        ]
     # The card: measures, the household's history, and the way to removal (销号).
     acknowledge.append((_("📋 Details"), FlagAction(action=FlagButton.OPEN, flag_id=flag_id)))
     return inline_grid(acknowledge, footer=deadlines)

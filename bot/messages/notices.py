@@ -7,35 +7,43 @@ queueing and sending is left out, and a message with nothing left to say is not 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
+
 from bot.clock import Month, days_left_in_month, local_minute
 from bot.core.coverage import reminders
 from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
-from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView
-from bot.core.households.my_households import household_name
+from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView, deadline_stands
+from bot.core.households.my_households import NamedHousehold, household_name
+from bot.core.households.ordering import by_group_and_pinyin
 from bot.domain.model import Category, FlagSource, FlagStatus, LabelledEnum
 from bot.i18n import N_, join_list, use_language
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAct, HouseholdAction, flag_alert_keyboard, inline_grid
-from bot.messages.rendering import OutgoingMessage, split_text
-from bot.storage.models import OutboxMessage, Person, Village
+from bot.messages.keyboards import (
+    HouseholdAct,
+    HouseholdAction,
+    LogPage,
+    NewInvite,
+    flag_alert_keyboard,
+    inline_grid,
+)
+from bot.messages.rendering import OutgoingMessage
+from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import UnitOfWork
 from bot.text_preview import IN_FULL, preview
 
 RULE = N_("Contact each household at least once a month. Days left this month: {days}.")
-NO_CONTACT_PERSON = N_("No contact person")
-# Telegram shows at most about 100 inline buttons per message; a digest stays well under.
-BUTTONS_PER_MESSAGE = 40
-NAMES_PER_LINE = 6
+NEW_INVITE = N_("🔗 New invitation link")
+ALL_LEFT = N_("📋 All {total}")  # the button to the whole list, a page at a time
+FIRST_FEW = 6  # households named in a digest; the rest are a button away
 
 
-def _current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
+def current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
     """The payload's month while it is still this month: once the month is over its
     reminders are moot (the monthly summary takes over)."""
     month = Month.parse(row.payload["month"])
@@ -45,119 +53,58 @@ def _current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
 async def contact_digest(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:
-    month = _current_month(uow, row)
+    """Under one phone screen whatever the caseload: the count, the count per group, the
+    first few households as buttons, and a button to the whole list (a page at a time)."""
+    month = current_month(uow, row)
     if month is None:
         return []
     person_id = row.payload["person_id"]
     rows = await reminders.uncontacted(uow, month, household_ids=row.payload["household_ids"])
     # Households contacted, or reassigned to someone else, since this was queued are left out.
-    households = [r.household for r in rows if r.person is not None and r.person.id == person_id]
+    households = by_group_and_pinyin(
+        r.household for r in rows if r.person is not None and r.person.id == person_id
+    )
     if not households:
         return []
     with use_language(language):
-        header = [
+        lines = []
+        if row.payload.get("nudged_by"):
+            lines.append(_("🔔 {name} reminds you:").format(name=row.payload["nudged_by"]))
+        lines += [
             _("📋 Households not contacted yet this month: {count}").format(count=len(households)),
             _(RULE).format(days=days_left_in_month(uow.clock.today())),
-            "",
         ]
-        footer = ["", _("Tap a household below to log a contact now.")]
-        messages: list[OutgoingMessage] = []
-        batches = [
-            households[start : start + BUTTONS_PER_MESSAGE]
-            for start in range(0, len(households), BUTTONS_PER_MESSAGE)
+        if len({household.group_name for household in households}) > 1:
+            lines.append(_("By group: {groups}").format(groups=group_counts(households)))
+        first = households[:FIRST_FEW]
+        buttons: list[tuple[str, CallbackData | str]] = [
+            ("✍️ " + household_name(h), HouseholdAction(action=HouseholdAct.LOG, household_id=h.id))
+            for h in first
         ]
-        for number, batch in enumerate(batches):
-            lines = [f"· {household_name(household)}" for household in batch]
-            if number == 0:
-                lines = header + lines
-            if number == len(batches) - 1:
-                lines = lines + footer
-            keyboard = inline_grid(
-                [
-                    (
-                        "✍️ " + household_name(h),
-                        HouseholdAction(action=HouseholdAct.LOG, household_id=h.id),
-                    )
-                    for h in batch
-                ],
-                columns=2,
+        # The households are the buttons: named once, not listed above them again.
+        footer: list[tuple[str, CallbackData | str]] = []
+        if len(households) > len(first):
+            lines.append(
+                _(
+                    "Tap a household to log a contact now, or “All {total}” for the whole list."
+                ).format(total=len(households))
             )
-            *leading, last = split_text(lines)
-            messages.extend(OutgoingMessage(text, None) for text in leading)
-            messages.append(OutgoingMessage(last, keyboard))
-        return messages
+            footer.append((_(ALL_LEFT).format(total=len(households)), LogPage(page=0)))
+        else:
+            lines.append(_("Tap a household to log a contact now."))
+        keyboard = inline_grid(buttons, columns=2, footer=footer)
+        return [OutgoingMessage("\n".join(lines), keyboard)]
 
 
-def _person_lines(rows: Sequence[reminders.Uncontacted]) -> list[str]:
-    lines = []
-    for person, households in reminders.by_person(list(rows)).items():
-        name = person.name if person is not None else _(NO_CONTACT_PERSON)
-        lines.append(f"👤 {name} ({len(households)})")
-        labels = [household_name(household) for household in households]
-        # A few names per line, so a long list splits between lines and is never cut.
-        lines += [
-            "    " + join_list(labels[start : start + NAMES_PER_LINE])
-            for start in range(0, len(labels), NAMES_PER_LINE)
-        ]
-    return lines
-
-
-async def village_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
-    month = _current_month(uow, row)
-    village = await uow.session.get(Village, row.payload["village_id"])
-    if month is None or village is None:
-        return []
-    rows = await reminders.uncontacted(
-        uow, month, village_id=village.id, household_ids=row.payload["household_ids"]
+def group_counts(households: Sequence[NamedHousehold]) -> str:
+    """一组 12 户、二组 8 户: how many households in each group (组), in register order."""
+    counts: dict[str, int] = {}
+    for household in by_group_and_pinyin(households):
+        counts[household.group_name] = counts.get(household.group_name, 0) + 1
+    return join_list(
+        _("{group} {count}").format(group=group or _("no group"), count=count)
+        for group, count in counts.items()
     )
-    if not rows:
-        return []
-    with use_language(language):
-        lines = [
-            _("📋 {village}: households not contacted yet this month: {count}").format(
-                village=village.name, count=reminders.household_count(rows)
-            ),
-            _(RULE).format(days=days_left_in_month(uow.clock.today())),
-            "",
-            *_person_lines(rows),
-            "",
-            _(
-                "Please remind these contact persons to reach every household "
-                "before the month ends."
-            ),
-        ]
-        return [OutgoingMessage(text, None) for text in split_text(lines)]
-
-
-async def town_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
-    month = _current_month(uow, row)
-    if month is None:
-        return []
-    rows = await reminders.uncontacted(uow, month, household_ids=row.payload["household_ids"])
-    if not rows:
-        return []
-    by_village: dict[int, list[reminders.Uncontacted]] = {}
-    for entry in rows:
-        by_village.setdefault(entry.household.village_id, []).append(entry)
-    with use_language(language):
-        lines = [
-            _(
-                "📋 Town: households not contacted yet this month: {count}, in {villages} villages"
-            ).format(count=reminders.household_count(rows), villages=len(by_village)),
-            _(RULE).format(days=days_left_in_month(uow.clock.today())),
-        ]
-        for village_rows in by_village.values():
-            village = village_rows[0].household.village
-            count = reminders.household_count(village_rows)
-            lines += ["", f"🏘 {village.name} ({count})", *_person_lines(village_rows)]
-        lines += [
-            "",
-            _(
-                "Please have the villages reach these households today, and assign a "
-                "contact person to any household without one."
-            ),
-        ]
-        return [OutgoingMessage(text, None) for text in split_text(lines)]
 
 
 async def flag_alert(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
@@ -166,8 +113,9 @@ async def flag_alert(uow: UnitOfWork, row: OutboxMessage, language: str) -> list
     if view is None or not view.is_open or not _still_true(view, occasion):
         return []
     with use_language(language):
-        text = flag_alert_text(view, row.payload, uow.clock.tz)
-        return [OutgoingMessage(text, flag_alert_keyboard(view))]
+        today = uow.clock.today()
+        text = flag_alert_text(view, row.payload, uow.clock.tz, today)
+        return [OutgoingMessage(text, flag_alert_keyboard(view, today))]
 
 
 def _still_true(view: FlagView, occasion: str | None) -> bool:
@@ -179,8 +127,9 @@ def _still_true(view: FlagView, occasion: str | None) -> bool:
     return True
 
 
-def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> str:
-    """The alert as the town office reads it; `payload` says whether it is a repeat, and why."""
+def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo, today: date) -> str:
+    """The alert as the town office reads it; `payload` says whether it is a repeat, and why
+    (empty: the alert edited to the flag's state now). It ends with what to do next."""
     flag, household = view.flag, view.household
     repeat, occasion = int(payload.get("repeat", 0)), payload.get("occasion")
     lines = [_("🚩 Red flag")]
@@ -221,8 +170,10 @@ def flag_alert_text(view: FlagView, payload: dict[str, Any], tz: ZoneInfo) -> st
     lines.append("")
     if flag.status == FlagStatus.RAISED:
         lines.append(_("Please acknowledge it, then set a deadline to remove the risk."))
+    elif not deadline_stands(flag, today):
+        lines.append(_("Please set a deadline to remove the risk."))
     else:
-        lines.append(_("Set or change the deadline to remove the risk."))
+        lines.append(_("Measures and the way to removal: 📋 Details."))
     return "\n".join(lines)
 
 
@@ -238,18 +189,15 @@ async def person_to_reassign(
     with use_language(language):
         village = person.village.name if person.village else "—"
         count = row.payload["households"]
+        keyboard = None
         if unreachable and person.telegram_user_id is None:
             text = _(
                 "⚠️ Contact person {name} ({village}) has not opened their invitation link yet, "
                 "so the bot cannot remind them. They hold {count} households.\n"
-                "Please send them an invitation link ({command}), "
+                "Tap “🔗 New invitation link” and forward the link to this contact person, "
                 "or reassign these households."
-            ).format(
-                name=person.name,
-                village=village,
-                count=count,
-                command=shlex.join(["bangfu", "invite", "--name", person.name]),  # pasteable
-            )
+            ).format(name=person.name, village=village, count=count)
+            keyboard = inline_grid([(_(NEW_INVITE), NewInvite(person_id=person.id))])
         elif unreachable:
             text = _(
                 "⚠️ Contact person {name} ({village}) cannot get messages from the bot: they "
@@ -271,7 +219,7 @@ async def person_to_reassign(
                 else _("never"),
                 count=count,
             )
-        return [OutgoingMessage(text, None)]
+        return [OutgoingMessage(text, keyboard)]
 
 
 def _label(kind: type[LabelledEnum], code: str) -> str:

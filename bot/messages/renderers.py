@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.core.delivery.kinds import MessageKind
 from bot.i18n import use_language
-from bot.messages import flag_notices, notices, summary_notices
+from bot.messages import escalation_notices, flag_notices, notices, summary_notices
 from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import UnitOfWork
@@ -16,11 +16,12 @@ Renderer = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[list[OutgoingMes
 
 RENDERERS: Mapping[str, Renderer] = {
     MessageKind.CONTACT_DIGEST: notices.contact_digest,
-    MessageKind.VILLAGE_LIST: notices.village_list,
-    MessageKind.TOWN_LIST: notices.town_list,
+    MessageKind.VILLAGE_LIST: escalation_notices.village_list,
+    MessageKind.TOWN_LIST: escalation_notices.town_list,
     MessageKind.PERSON_UNREACHABLE: notices.person_to_reassign,
     MessageKind.PERSON_INACTIVE: notices.person_to_reassign,
     MessageKind.FLAG_ALERT: notices.flag_alert,
+    MessageKind.VILLAGE_FLAG: flag_notices.village_flag,
     MessageKind.FLAG_REMOVAL_REQUEST: flag_notices.removal_request,
     MessageKind.FLAG_DECISION: flag_notices.flag_decision,
     MessageKind.MONTHLY_SUMMARY: summary_notices.monthly_summary,

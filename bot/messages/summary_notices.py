@@ -46,7 +46,7 @@ async def summary_messages(
     still running and these are its numbers up to that day."""
     # Drawing and building the workbook take a moment of CPU: keep the event loop free.
     # (The thread inherits the current language: asyncio.to_thread copies context variables.)
-    report = await asyncio.to_thread(_render, summary, tz)
+    report = await asyncio.to_thread(_render, summary, tz, so_far)
     lines = [] if so_far is None else [_so_far_line(summary.month, so_far), ""]
     lines += [report.text, *_late_entry_lines(summary.late_entries, tz)]
     texts = [OutgoingMessage(text) for text in split_text(lines)]
@@ -54,7 +54,7 @@ async def summary_messages(
     workbook = Attachment(FileKind.DOCUMENT, workbook_name(summary.month), report.workbook_xlsx)
     return [
         *texts,
-        OutgoingMessage(chart_title(summary), attachment=chart),
+        OutgoingMessage(chart_title(summary, so_far), attachment=chart),
         OutgoingMessage(
             _("📎 The spreadsheet: the whole town, then a sheet for each village."),
             attachment=workbook,
@@ -62,9 +62,9 @@ async def summary_messages(
     ]
 
 
-def _render(summary: MonthCoverage, tz: ZoneInfo) -> SummaryReport:
+def _render(summary: MonthCoverage, tz: ZoneInfo, so_far: date | None) -> SummaryReport:
     with _DRAWING:
-        return render_report(summary, tz)
+        return render_report(summary, tz, so_far)
 
 
 def _so_far_line(month: Month, today: date) -> str:

@@ -21,6 +21,8 @@ from aiogram.types import ChatMemberRestricted, User
 from aiohttp import ClientTimeout
 
 from bot.config import Settings
+from bot.core.delivery import office_group
+from bot.core.delivery.office_group import ResolvedGroup
 from bot.i18n import gettext as _
 from bot.ops.doctor import Finding, Status, fail, ok, short_error, warn
 from bot.proxy_url import shown_proxy
@@ -106,50 +108,64 @@ async def check_clock(settings: Settings, bot: Bot, now: datetime) -> Finding:
     return ok(_("The server's clock agrees with Telegram's."))
 
 
-async def check_office_group(settings: Settings, bot: Bot, me: User) -> list[Finding]:
-    """The town office's group: set, the bot in it, allowed to send, and reading what it
-    needs (commands always; a spreadsheet sent there only without privacy mode, or as an
-    administrator)."""
-    chat_id = settings.town_office_chat_id
-    if chat_id is None:
+async def check_office_group(
+    settings: Settings, bot: Bot, me: User, group: ResolvedGroup | None
+) -> list[Finding]:
+    """The town office's group (`office_group.resolve`): set, and where that came from; the
+    bot in it, allowed to send, and reading what it needs (commands always; a spreadsheet
+    sent there only without privacy mode, or as an administrator)."""
+    if group is None:
         return [
             warn(
+                _("No town office group is set: alerts go to each town office person privately."),
                 _(
-                    "No town office group is set (TOWN_OFFICE_CHAT_ID): alerts go to each town "
-                    "office person privately."
+                    "To use a group: a town office person adds the bot to the office's group "
+                    "and taps “Yes” under the bot's question there (or set TOWN_OFFICE_CHAT_ID)."
                 ),
-                _("To use a group: add the bot to it, then set its id (see the guide)."),
             )
         ]
+    chat_id = group.chat_id
+    by_setting = group.source == office_group.Source.SETTING
     try:
         chat = await bot.get_chat(chat_id, request_timeout=CHECK_TIMEOUT)
         member = await bot.get_chat_member(chat_id, me.id, request_timeout=CHECK_TIMEOUT)
     except TelegramMigrateToChat as error:
+        fix = (
+            _("Set TOWN_OFFICE_CHAT_ID={chat_id} in .env and restart bangfu.")
+            if by_setting
+            else _(
+                "Nothing to set: bangfu moves to the new id ({chat_id}) with its next message "
+                "to the group."
+            )
+        )
         return [
+            _where_set(group, settings),
             fail(
                 _("The town office group became a supergroup with a new id."),
-                _("Set TOWN_OFFICE_CHAT_ID={chat_id} in .env and restart bangfu.").format(
-                    chat_id=error.migrate_to_chat_id
-                ),
-            )
+                fix.format(chat_id=error.migrate_to_chat_id),
+            ),
         ]
     except TelegramForbiddenError:
         return [
+            _where_set(group, settings),
             fail(
                 _("The bot was removed from the town office group ({chat_id}).").format(
                     chat_id=chat_id
                 ),
                 _("Add the bot to the group again (group info → Add members)."),
-            )
+            ),
         ]
     except AiogramError as error:  # TelegramAPIError, or an answer aiogram cannot read
         return [
+            _where_set(group, settings),
             fail(
                 _("The bot cannot see the town office group {chat_id}: {error}").format(
                     chat_id=chat_id, error=short_error(error)
                 ),
-                _("Add the bot to the group, and check TOWN_OFFICE_CHAT_ID."),
-            )
+                _("Add the bot to the group, and check TOWN_OFFICE_CHAT_ID.")
+                if by_setting
+                else _("Add the bot to the group again; a town office person confirms there."),
+            ),
         ]
     if chat.type == ChatType.PRIVATE:
         return [
@@ -162,8 +178,13 @@ async def check_office_group(settings: Settings, bot: Bot, me: User) -> list[Fin
         ]
     membership = _membership(chat.title or str(chat_id), member)
     if membership.status == Status.FAIL:
-        return [membership]
-    return [membership, _privacy(me, member)]
+        return [_where_set(group, settings), membership]
+    return [_where_set(group, settings), membership, _privacy(me, member)]
+
+
+def _where_set(group: ResolvedGroup, settings: Settings) -> Finding:
+    """Which group is the office's and where that came from, as `/office` says it too."""
+    return ok(office_group.describe(group, settings.tz))
 
 
 def _membership(title: str, member: object) -> Finding:

@@ -125,6 +125,10 @@ class Household(Base):
     income: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 年人均纯收入, yuan
     income_measured_on: Mapped[date | None] = mapped_column(Date)
     risk_types: Mapped[list[str]] = mapped_column(default=list)  # 风险类型
+    # For the six forms, from the roster: 脱贫年度, 低保/特困/残疾 ("低保、残疾"), 原识别时间.
+    exit_year: Mapped[int | None] = mapped_column(Integer)
+    social_support: Mapped[str | None] = mapped_column(String(20))
+    identified_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="monitored")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -269,6 +273,19 @@ class AppState(Base):
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class OfficeGroup(Base):
+    """The town office's group (镇办工作群), as a town office person confirmed it in the group.
+    One row at most (id 1); the TOWN_OFFICE_CHAT_ID setting, when set, overrides it."""
+
+    __tablename__ = "office_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    title: Mapped[str] = mapped_column(String(255))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[datetime]
 
 
 class JobRun(Base):

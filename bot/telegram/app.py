@@ -20,7 +20,12 @@ from bot.storage.db import create_engine, create_session_factory
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
 from bot.telegram.commands import publish_commands
-from bot.telegram.middlewares import OnceOnlyUpdates, RefuseControlCharacters, WhoIsTalking
+from bot.telegram.middlewares import (
+    OnceOnlyUpdates,
+    OwnCommandMenu,
+    RefuseControlCharacters,
+    WhoIsTalking,
+)
 from bot.telegram.pacing import Pacer
 from bot.telegram.proxy import bot_api_session
 from bot.telegram.session import install
@@ -63,9 +68,11 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)
     dispatcher.callback_query.outer_middleware(who)
+    dispatcher.my_chat_member.outer_middleware(who)  # who added the bot to a group
     at_the_door = RefuseControlCharacters()
     dispatcher.message.outer_middleware(at_the_door)
     dispatcher.callback_query.outer_middleware(at_the_door)
+    dispatcher.message.outer_middleware(OwnCommandMenu(app))
     dispatcher.include_router(build_router())
     return dispatcher
 
@@ -83,7 +90,7 @@ async def serve(app: App, bot: Bot, stop: asyncio.Event | None = None) -> None:
     polling = asyncio.Event()
     dispatcher.startup.register(_set_when_called(polling))
     with stop_on_signals(stop):
-        await publish_commands(bot, app.settings.default_language)
+        await publish_commands(bot, app.settings)
         scheduler = await start_scheduler(app, bot)
         stopper = asyncio.create_task(_stop_polling_when(stop, polling, dispatcher))
         try:

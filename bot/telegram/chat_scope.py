@@ -14,19 +14,21 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 
-from bot.config import Settings
+from bot.core.delivery import office_group
 from bot.core.policy import Actor, ChatKind, check_office_chat
 from bot.errors import NotAllowed
 from bot.storage.uow import App
 from bot.telegram.middlewares import Handler
 
 
-def chat_kind(chat: Chat | None, settings: Settings) -> ChatKind:
+async def chat_kind(chat: Chat | None, app: App) -> ChatKind:
     """Which kind of chat this is; a press that comes without its chat counts as any group."""
     if chat is not None and chat.type == "private":
         return ChatKind.PRIVATE
-    if chat is not None and chat.id == settings.town_office_chat_id:
-        return ChatKind.OFFICE_GROUP
+    if chat is not None:
+        async with app.uow() as uow:
+            if chat.id == await office_group.office_chat_id(uow, app.settings):
+                return ChatKind.OFFICE_GROUP
     return ChatKind.OTHER_GROUP
 
 
@@ -42,7 +44,7 @@ class OfficeChatsOnly(BaseMiddleware):
             assert isinstance(event, Message)
             chat = event.chat
         try:
-            check_office_chat(actor, chat_kind(chat, app.settings))
+            check_office_chat(actor, await chat_kind(chat, app))
         except NotAllowed as refused:
             await _say_where_to_ask(event, refused.render())
             return None

@@ -1,5 +1,5 @@
 """Middlewares: drop replayed updates, know who is talking, speak their language, refuse text
-no stored text may hold."""
+no stored text may hold, give each person their own "/" menu."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.policy import duties_of
 from bot.core.roster import people
 from bot.domain.text_rules import CONTROL_CHARACTER, control_character
-from bot.i18n import gettext, language_for, set_language
+from bot.i18n import current_language, gettext, language_for, set_language
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
+from bot.telegram.commands import show_own_commands
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
@@ -92,4 +94,24 @@ class RefuseControlCharacters(BaseMiddleware):
         elif isinstance(event, CallbackQuery) and control_character(event.data or ""):
             await event.answer()  # no button of the bot's carries one: a forged press
             return None
+        return await handler(event, data)
+
+
+class OwnCommandMenu(BaseMiddleware):
+    """Sets a registered person's "/" menu in their private chat the first time this process
+    hears from them there: people registered before menus by role get theirs without asking.
+    Before the handler, so that what the handler sets (a new role, /language, /help) wins."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.shown: set[int] = set()  # person ids; a few bytes each, even for a province
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        actor = data.get("actor")
+        chat = data.get("event_chat")
+        first_time = actor is not None and actor.person_id not in self.shown
+        if first_time and chat is not None and chat.type == "private":
+            self.shown.add(actor.person_id)
+            duties = await duties_of(self.app, actor)
+            await show_own_commands(data["bot"], chat.id, duties, current_language())
         return await handler(event, data)

@@ -64,7 +64,7 @@ class RunningBot:
     async def start(self) -> None:
         self.bot = build_bot(self.app.settings)
         self.dispatcher = build_dispatcher(self.app)
-        await publish_commands(self.bot, self.app.settings.default_language)
+        await publish_commands(self.bot, self.app.settings)
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,
@@ -196,12 +196,13 @@ def add_household(town_builder: TownBuilder) -> Callable[..., Awaitable[Househol
         members: int = 3,
         income: Decimal | None = Decimal("5200"),
         phone: str | None = None,
+        group: str = "一组",
     ) -> Household:
         serial = next(serials)
         return await town_builder.household(
             await town_builder.village(village),
             head_name,
-            group_name="一组",
+            group_name=group,
             category=category,
             number=f"E2E{serial:06d}",
             id_number=id_number(serial),

@@ -168,9 +168,10 @@ async def test_people_the_bot_cannot_reach_are_marked_and_the_town_office_told_o
     for name in ("王建华", "孙志强"):
         [notice] = [text for text in told if name in text]
         assert "收不到机器人的消息" in notice and "名下有 1 户" in notice
-    # Without a Telegram account the town office is asked to send the invitation link.
-    [notice] = [text for text in told if "钱春花" in text]
-    assert "还没有打开邀请链接" in notice and "bangfu invite --name '钱春花'" in notice
+    # Without a Telegram account the town office is offered a new link to forward.
+    [notice] = [m for m in town_office_group.messages if "钱春花" in m.text]
+    assert "还没有打开邀请链接" in notice.text and "bangfu" not in notice.text
+    assert notice.button_texts == ["🔗 生成新邀请链接"]
 
     # The daily people check finds the same people, and tells nobody again.
     async with app.uow() as uow:

@@ -289,7 +289,7 @@ async def test_starting_the_service_catches_up_then_schedules_every_job(
         assert {job.id for job in running.jobs.get_jobs()} == {*JOBS, "nightly_backup"}
         assert all(job.next_run_time is not None for job in running.jobs.get_jobs())
         digest = await wang.phone.expect("本月还有 1 户没有联系")
-        assert "张桂英" in digest.text
+        assert digest.button_texts == ["✍️ 张桂英（一组）"]
     finally:
         await running.stop()
     assert not running.jobs.running

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.core.flags.raising import report_risk
-from bot.domain.model import FlagStatus
+from bot.domain.model import FlagStatus, Role
 from bot.storage.models import AuditEntry, Person, RedFlag
 from bot.storage.uow import App
 from scheduler.catchup import run_if_due
@@ -77,6 +77,9 @@ async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_re
     edited = await office.group.next_message()
     assert edited.edited and edited.message_id == alert.message_id
     assert edited.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]  # no ✅ now
+    # The alert itself now says who acknowledged it and what is next, not "请先点签收".
+    assert "✅ 已签收：周主任" in edited.text and "请设定消除风险的期限" in edited.text
+    assert "请先点“签收”" not in edited.text and "张桂英" in edited.text
     note = await office.group.expect("周主任 已签收")
     assert "张桂英" in note.text
     flag = await stored_flag(app, office.flag_id)
@@ -90,6 +93,50 @@ async def test_the_town_office_acknowledges_the_alert_in_its_group_and_who_is_re
         ).scalar_one()
     assert flag.acknowledged_by_id == director.id == audit.actor_id
     assert flag.acknowledged_at == app.clock.now()
+
+
+async def test_a_deadline_edits_the_alert_and_its_buttons_post_nothing_twice(
+    app: App, office: Office
+) -> None:
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+
+    await office.director.press("⏱ 15 天", alert, chat=office.group)
+
+    edited = await office.group.next_message()
+    assert edited.edited and edited.message_id == alert.message_id
+    assert "✅ 已签收：周主任" in edited.text and "⏱ 消除风险期限：2026-03-25" in edited.text
+    assert "请设定" not in edited.text and "📋 详情" in edited.text
+    assert edited.button_texts == ["📋 详情"]  # nothing left to press here but the card
+    await office.group.expect("2026-03-25 前消除风险")
+
+    # A press that raced the edit (the old buttons, as first sent) changes and posts nothing.
+    for label in ("⏱ 7 天", "⏱ 15 天", "✅ 签收"):
+        data = alert.button_data(label)
+        assert data is not None
+        answer = await office.director.press_data(data, alert)
+        assert answer is not None and answer.show_alert, label
+        assert "已经设定" in answer.text or "确认过了" in answer.text, label
+    await office.group.expect_no_message()
+    assert (await stored_flag(app, office.flag_id)).deadline == date(2026, 3, 25)
+
+
+async def test_the_alert_edited_in_english_reads_as_the_flags_state(
+    app: App,
+    office: Office,
+    make_user,
+    register_person,  # type: ignore[no-untyped-def]
+) -> None:
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+    clerk = make_user("Li Na", language_code="en")
+    await register_person("Li Na", Role.TOWN_OFFICE, telegram_user=clerk, language="en")
+
+    await clerk.press("✅ 签收", alert, chat=office.group)
+
+    edited = await office.group.next_message()
+    assert "✅ Acknowledged by Li Na" in edited.text
+    assert "Please set a deadline to remove the risk." in edited.text
 
 
 async def test_a_contact_person_pressing_the_alert_is_refused_and_nothing_changes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiogram.types import KeyboardButton
 
+from bot.core.policy import Duty
 from bot.domain.model import Role
 from bot.handlers.onboarding.gate import NOT_REGISTERED
 from bot.i18n import gettext as _
@@ -17,9 +18,10 @@ def in_language(language: str, msgid: str) -> str:
         return _(msgid)
 
 
-def menu_labels(language: str, role: Role = Role.CONTACT) -> list[str]:
+def menu_labels(language: str, *duties: Duty) -> list[str]:
+    """The reply keyboard's labels for these duties (a contact person's by default)."""
     with use_language(language):
-        rows: list[list[KeyboardButton]] = main_menu(role).keyboard
+        rows: list[list[KeyboardButton]] = main_menu(duties or (Duty.OWN_HOUSEHOLDS,)).keyboard
         return [button.text for row in rows for button in row]
 
 
@@ -96,7 +98,7 @@ async def test_registered_english_speaker_gets_help_in_english(
 
     reply = await user.expect("Hello Tom")
     assert "Village admin" in reply.text
-    assert await user.reply_keyboard_texts() == menu_labels("en", Role.VILLAGE_ADMIN)
+    assert await user.reply_keyboard_texts() == menu_labels("en", Duty.VILLAGE)
 
 
 async def test_the_same_update_delivered_twice_is_handled_once(

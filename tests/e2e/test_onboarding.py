@@ -13,7 +13,7 @@ from bot.cli import main as bangfu
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.core.onboarding import invites as onboarding
-from bot.core.policy import CLI_OPERATOR
+from bot.core.policy import CLI_OPERATOR, Duty
 from bot.domain.model import Role
 from bot.handlers.onboarding.gate import NOT_REGISTERED
 from bot.i18n import gettext as _
@@ -27,9 +27,10 @@ def in_language(language: str, msgid: str) -> str:
         return _(msgid)
 
 
-def menu_labels(language: str, role: Role = Role.CONTACT) -> list[str]:
+def menu_labels(language: str, *duties: Duty) -> list[str]:
+    """The reply keyboard's labels for these duties (a contact person's by default)."""
     with use_language(language):
-        rows: list[list[KeyboardButton]] = main_menu(role).keyboard
+        rows: list[list[KeyboardButton]] = main_menu(duties or (Duty.OWN_HOUSEHOLDS,)).keyboard
         return [button.text for row in rows for button in row]
 
 
@@ -66,7 +67,7 @@ async def test_english_telegram_user_is_welcomed_in_english(
     await phone.send(f"/start {code}")
 
     await phone.expect("Welcome, 李明! You are now registered as Village admin.")
-    assert await phone.reply_keyboard_texts() == menu_labels("en", Role.VILLAGE_ADMIN)
+    assert await phone.reply_keyboard_texts() == menu_labels("en", Duty.VILLAGE)
 
 
 async def test_opening_the_link_again_welcomes_again_and_a_replayed_start_is_answered_once(

@@ -27,6 +27,7 @@ from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS, run_job
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
+from tests.form_tables import form_rows
 from tests.telegram_api import BotMessage, FakeTelegram, StoredFile, TelegramGroup, TelegramUser
 from tests.town_builder import TownBuilder
 
@@ -183,11 +184,10 @@ async def test_town_office_exports_a_villages_six_forms_as_documents(town: Town)
     for message in documents:
         assert message.document is not None and "大河村" in message.document.filename
     roster = workbook_of(documents[2].document).active  # type: ignore[arg-type]
-    assert roster["A1"].value == "《大河村边缘户摸底表》"
-    heads = {row[2] for row in roster.iter_rows(min_row=3, values_only=True)}
-    assert heads == {"张桂英", "陈德明", "周玉珍"}
-    id_numbers = [row[3] for row in roster.iter_rows(min_row=3, values_only=True)]
-    assert all("*" not in number for number in id_numbers)  # full IDs for the town office
+    assert (roster["A1"].value, roster["A2"].value) == ("附件3", "大河村边缘户摸底表")
+    rows = form_rows(roster)
+    assert {row["户主姓名"] for row in rows} == {"张桂英", "陈德明", "周玉珍"}
+    assert all("*" not in str(row["身份证号"]) for row in rows)  # full IDs for the town office
 
 
 async def test_export_without_a_village_offers_buttons_and_an_unknown_village_lists_them(
@@ -213,7 +213,7 @@ async def test_a_village_admin_exports_only_their_own_village_with_ids_masked(
     documents = [await town.admin.next_message() for _ in FORM_TITLES]
     assert [message.text for message in documents] == FORM_TITLES
     roster = workbook_of(documents[2].document).active  # type: ignore[arg-type]
-    assert all("*" in row[3] for row in roster.iter_rows(min_row=3, values_only=True))
+    assert all("*" in str(row["身份证号"]) for row in form_rows(roster))
 
     await town.admin.send("/export forms 柳树村")
     await town.admin.expect("您只能导出本村的表格")  # forms.py: own village only

@@ -99,7 +99,8 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     await town.director.press("✅ 保存")
     await town.director.expect("✅ 已加入 张桂英（一组） 的帮扶方案")
 
-    # The village admin asks to remove the risk.
+    # The village admin, told of the flag when it was raised, asks to remove the risk.
+    await town.admin.expect("本村有农户被标注红色预警：河口村 张桂英（一组）")
     await town.admin.send("/flags")
     listed = await town.admin.expect("未销号的红色预警：1 条")
     await town.admin.press(listed.button_texts[0])
@@ -162,6 +163,7 @@ async def test_a_rejected_removal_is_told_to_the_village_and_the_flag_stays_open
     await town.director.expect("已退回")
     await town.deliver()
 
+    await town.admin.expect("本村有农户被标注红色预警：河口村 张桂英（一组）")
     told = await town.admin.expect("镇扶贫办没有同意 河口村 张桂英（一组） 销号")
     assert "还没有住房安全鉴定" in told.text
     assert (await flag_of(app, flag.id)).status == FlagStatus.ACKNOWLEDGED

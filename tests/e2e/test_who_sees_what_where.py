@@ -189,6 +189,7 @@ async def test_village_admins_and_contact_persons_are_sent_from_the_office_group
     await town.director.send("/find 桂英", chat=group)
     history = await group.expect(f"📜 河口村 {HOUSEHOLD}")
     assert REASON in history.text
+    await town.admin.expect("本村有农户被标注红色预警：河口村 张桂英")  # told at once
     await town.admin.send("/flags")
     await town.admin.expect("未销号的红色预警：1 条")
     await town.contact.send("/find 桂英")
@@ -246,6 +247,7 @@ async def test_forged_roster_buttons_in_a_private_chat_are_refused_by_role(
 ) -> None:
     li = town.people["李春华"]
     for person in (town.contact, town.admin):
+        person.read_all()  # the village admin was told of the flag
         await person.send("/help")
         help_message = await person.next_message()
         for data in (

@@ -16,6 +16,16 @@ Buttons = tuple[tuple[tuple[str, str | None], ...], ...]
 
 
 @dataclass(frozen=True)
+class CommandsKey:
+    """Where a command list was set: its scope, the scope's chat and member, the language."""
+
+    scope: str
+    chat_id: int | None
+    user_id: int | None
+    language: str
+
+
+@dataclass(frozen=True)
 class StoredFile:
     file_id: str
     file_unique_id: str

@@ -1,4 +1,6 @@
-"""Groups as the bot sees them: `getChat` and `getChatMember`, for `bangfu doctor`.
+"""Groups as the bot sees them: `getChat` and `getChatMember`, for `bangfu doctor`; the
+`my_chat_member` update when someone adds the bot to a group or removes it, and the two
+service messages of a group's move to a supergroup.
 
 A group created by a test has the bot as a plain member. A test changes that with
 `group.chat.bot_member = {"status": "administrator"}` (or "restricted" with rights such as
@@ -8,6 +10,7 @@ group that became a supergroup. Only the bot's own membership is known here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -70,7 +73,40 @@ class MigratedGroup(BotApiError):
         return super().payload() | {"parameters": {"migrate_to_chat_id": self.new_id}}
 
 
-def _group_reachable(chat: Chat) -> None:
+def bot_membership_update(
+    tg: FakeTelegram, chat: Chat, by: dict[str, Any], old: str, new: str
+) -> dict[str, Any]:
+    """The `my_chat_member` update Telegram sends when `by` changes the bot's membership
+    (e.g. "left" → "member" when added); the chat's state follows."""
+    chat.bot_member = None if new == "member" else {"status": new}
+    bot = tg.bot_user
+    return {
+        "my_chat_member": {
+            "chat": chat.to_api(),
+            "from": by,
+            "date": int(tg.now().timestamp()),
+            "old_chat_member": {"status": old, "user": bot} | _until(old),
+            "new_chat_member": {"status": new, "user": bot} | _until(new),
+        }
+    }
+
+
+def _until(status: str) -> dict[str, Any]:
+    return {"until_date": 0} if status == "kicked" else {}
+
+
+def migration_messages(old: Chat, new: Chat, by: dict[str, Any], when: int) -> list[dict[str, Any]]:
+    """The two service messages of a move: in the old group (migrate_to_chat_id) and in
+    the new supergroup (migrate_from_chat_id); the old group answers as moved from now on."""
+    old.migrated_to = new.id
+    moved_to = old.add(by, datetime.fromtimestamp(when, UTC), extra={"migrate_to_chat_id": new.id})
+    moved_from = new.add(
+        by, datetime.fromtimestamp(when, UTC), extra={"migrate_from_chat_id": old.id}
+    )
+    return [{"message": moved_to.to_api()}, {"message": moved_from.to_api()}]
+
+
+def group_reachable(chat: Chat) -> None:
     """As Telegram answers for a group the bot is no longer in, or that moved."""
     if chat.migrated_to is not None:
         raise MigratedGroup(chat.migrated_to)
@@ -83,9 +119,7 @@ def _group_reachable(chat: Chat) -> None:
 
 @method("getChat")
 async def get_chat(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
-    chat = tg.chat_for(call)
-    if chat.type != "private":
-        _group_reachable(chat)
+    chat = tg.chat_for(call)  # a group the bot left, or that moved, refuses here
     return chat.to_api() | {
         "accent_color_id": 0,
         "max_reaction_count": 11,
@@ -101,9 +135,7 @@ async def get_chat(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
 
 @method("getChatMember")
 async def get_chat_member(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
-    chat = tg.chat_for(call)
-    if chat.type != "private":
-        _group_reachable(chat)
+    chat = tg.chat_for(call)  # a group the bot left, or that moved, refuses here
     if call.params.get("user_id") != tg.bot_id:
         raise bad_request("user not found")
     member = dict(chat.bot_member or {"status": "member"})

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.telegram_api.chats import CallbackAnswer, Chat, StoredFile, StoredMessage
+from tests.telegram_api.chats import CallbackAnswer, Chat, CommandsKey, StoredFile, StoredMessage
 from tests.telegram_api.validation import (
     BotApiError,
     bad_request,
@@ -74,24 +74,47 @@ async def set_my_commands(tg: FakeTelegram, call: Call, request: web.Request) ->
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(str(command.get("description", ""))) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-    tg.commands[_commands_key(call)] = commands
+    tg.commands[_commands_key(tg, call)] = commands
     return True
 
 
 @method("getMyCommands")
 async def get_my_commands(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
-    return tg.commands.get(_commands_key(call), [])
+    return tg.commands.get(_commands_key(tg, call), [])
 
 
 @method("deleteMyCommands")
 async def delete_my_commands(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
-    tg.commands.pop(_commands_key(call), None)
+    tg.commands.pop(_commands_key(tg, call), None)
     return True
 
 
-def _commands_key(call: Call) -> tuple[str, str]:
+CHAT_SCOPES = ("chat", "chat_administrators", "chat_member")
+SCOPES = (
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    *CHAT_SCOPES,
+)
+
+
+def _commands_key(tg: FakeTelegram, call: Call) -> CommandsKey:
+    """(scope type, chat id, user id, language): a chat scope names its chat, a chat-member
+    scope its chat and member, as Telegram requires."""
     scope = call.params.get("scope") or {"type": "default"}
-    return scope.get("type", "default"), call.params.get("language_code") or ""
+    kind = scope.get("type", "default")
+    if kind not in SCOPES:
+        raise bad_request("BOT_COMMAND_SCOPE_INVALID")
+    chat_id = scope.get("chat_id") if kind in CHAT_SCOPES else None
+    user_id = scope.get("user_id") if kind == "chat_member" else None
+    if kind in CHAT_SCOPES and (
+        not isinstance(chat_id, int) or (chat_id not in tg.chats and tg.unknown_chat_error)
+    ):
+        raise bad_request("chat not found")  # as for a group the bot was never added to
+    if kind == "chat_member" and not isinstance(user_id, int):
+        raise bad_request("user not found")
+    return CommandsKey(kind, chat_id, user_id, call.params.get("language_code") or "")
 
 
 @method("setMyDescription")

@@ -20,9 +20,10 @@ from typing import Any
 from aiohttp import web
 
 import tests.telegram_api.membership  # noqa: F401 (registers getChat and getChatMember)
-from tests.telegram_api.chats import BotMessage, Chat, FileStore
+from tests.telegram_api.chats import BotMessage, Chat, CommandsKey, FileStore
 from tests.telegram_api.faults import FaultInjection
 from tests.telegram_api.limits import FloodControl
+from tests.telegram_api.membership import group_reachable
 from tests.telegram_api.methods import METHODS
 from tests.telegram_api.updates import Changes, UpdateQueue
 from tests.telegram_api.validation import BotApiError, bad_request
@@ -87,7 +88,7 @@ class FakeTelegram(FaultInjection):
         self.files = FileStore()
         self.flood = FloodControl(enforce=enforce_limits)
         self.requests: list[Call] = []
-        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.commands: dict[CommandsKey, list[dict[str, Any]]] = {}
         self.callback_queries: dict[str, int] = {}  # open query id -> chat id
         self.changes = Changes()
         self.updates = UpdateQueue(self.changes)
@@ -137,6 +138,27 @@ class FakeTelegram(FaultInjection):
         chat = Chat(id=chat_id, type="supergroup" if chat_id < -1e12 else "group", title=title)
         self.chats[chat.id] = chat
         return chat
+
+    def command_menu(self, chat_id: int, user_id: int, language_code: str | None) -> dict[str, str]:
+        """The commands a user's app lists in that chat, by Telegram's rule: the narrowest
+        scope with a list wins, and within a scope the user's language before none."""
+        chat = self.chats[chat_id]
+        languages = [(language_code or "")[:2], ""] if language_code else [""]
+        if chat.type == "private":
+            scopes = [("chat", chat_id, None), ("all_private_chats", None, None)]
+        else:
+            scopes = [
+                ("chat_member", chat_id, user_id),
+                ("chat", chat_id, None),
+                ("all_group_chats", None, None),
+            ]
+        scopes.append(("default", None, None))
+        for kind, in_chat, member in scopes:
+            for language in languages:
+                listed = self.commands.get(CommandsKey(kind, in_chat, member, language))
+                if listed is not None:
+                    return {f"/{item['command']}": item["description"] for item in listed}
+        return {}
 
     def messages_to(self, chat_id: int) -> list[BotMessage]:
         """Current state of every bot message in that chat (empty for an unknown chat)."""
@@ -301,6 +323,8 @@ class FakeTelegram(FaultInjection):
                 raise bad_request("chat not found")
             person = {"id": chat_id, "is_bot": False, "first_name": f"user{chat_id}"}
             chat = self.add_private_chat(person) if chat_id > 0 else self.add_group(str(chat_id))
+        if chat.type != "private":
+            group_reachable(chat)  # a group the bot left, or that moved, refuses everything
         return chat
 
     def check_flood(self, chat: Chat) -> None:

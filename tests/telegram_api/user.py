@@ -16,6 +16,7 @@ import itertools
 from typing import Any
 
 from tests.telegram_api.chats import BotMessage, CallbackAnswer, Chat, StoredMessage
+from tests.telegram_api.membership import bot_membership_update, migration_messages
 from tests.telegram_api.server import FakeTelegram
 
 # A 1×1 PNG: the smallest photo a person can send.
@@ -105,6 +106,28 @@ class TelegramGroup(ChatView):
     @property
     def id(self) -> int:
         return self.chat.id
+
+    async def add_bot(self, by: TelegramUser) -> None:
+        """`by` adds the bot to this group (Telegram's my_chat_member update)."""
+        await self._membership(by, "left", "member")
+
+    async def remove_bot(self, by: TelegramUser) -> None:
+        """`by` removes the bot from this group."""
+        await self._membership(by, "member", "kicked")
+
+    async def upgrade_to_supergroup(self, by: TelegramUser) -> TelegramGroup:
+        """Telegram makes this group a supergroup with a new id, as when someone turns on a
+        setting only supergroups have; returns the new chat."""
+        new = TelegramGroup(self.telegram, self.chat.title or "", -1_009_000_000_000 + self.id)
+        when = int(self.telegram.now().timestamp())
+        for update in migration_messages(self.chat, new.chat, by.person, when):
+            self.telegram.push(update)
+        await self.telegram.settled()
+        return new
+
+    async def _membership(self, by: TelegramUser, old: str, new: str) -> None:
+        self.telegram.push(bot_membership_update(self.telegram, self.chat, by.person, old, new))
+        await self.telegram.settled()
 
 
 class TelegramUser(ChatView):
@@ -252,6 +275,12 @@ class TelegramUser(ChatView):
     def reply_keyboard(self) -> list[list[str]] | None:
         rows = self.chat.reply_keyboard()
         return [list(row) for row in rows] if rows is not None else None
+
+    async def command_menu(self, chat: ChatView | None = None) -> dict[str, str]:
+        """The "/" commands this person's app lists in their private chat (or in `chat`), in
+        order, each with its description: {"/help": "使用说明和菜单", ...}."""
+        await self.telegram.settled()
+        return self.telegram.command_menu((chat or self).chat_id, self.id, self.language_code)
 
     async def reply_keyboard_texts(self) -> list[str]:
         """The labels of the reply keyboard shown now (empty when there is none)."""

@@ -168,3 +168,34 @@ async def test_village_admin_reads_only_their_village_and_contact_person_is_refu
 async def test_summary_survives_a_round_trip_through_json(february) -> None:
     summary, _expected = february
     assert summary_from_json(summary_to_json(summary)) == summary
+
+
+async def test_red_flags_still_open_at_the_months_end_are_counted(app: App, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from bot.storage.models import RedFlag
+    from tests.town_builder import TownBuilder
+
+    def day(month: int, number: int) -> datetime:
+        return datetime(2026, month, number, 10, tzinfo=clock.tz)
+
+    builder = TownBuilder(app)
+    clock.set(day(1, 20))
+    village = await builder.village("大河村")
+    wang = await builder.person("王建国", Role.CONTACT, village)
+    homes = [
+        await builder.household(village, name, wang) for name in ("张桂英", "陈德明", "周玉珍")
+    ]
+    flags = [await builder.flag(home, "因病") for home in homes]
+    async with app.uow() as uow:
+        for flag, closed_on in ((flags[1], day(2, 10)), (flags[2], day(3, 5))):
+            row = await uow.session.get(RedFlag, flag.id)
+            assert row is not None
+            row.status, row.closed_at = "closed", closed_on
+        await uow.commit()
+    clock.set(day(3, 10))
+
+    february = await coverage_for_month(app, CLI_OPERATOR, FEBRUARY)
+    assert february.town.flags_open == 2  # 张桂英's, and 周玉珍's closed only in March
+    march = await coverage_for_month(app, CLI_OPERATOR, MARCH)
+    assert (march.town.flags_open, march.town.flags_raised) == (1, 0)

@@ -139,6 +139,27 @@ async def test_a_deadline_counts_from_today_and_acknowledges_an_unseen_flag(
         await flag_workflow.set_deadline(app, flagged.office, flagged.flag_id, 10)
 
 
+async def test_a_deadline_stands_until_it_has_passed_then_a_new_one_may_be_set(
+    app: App, flagged: Flagged, clock: FrozenClock
+) -> None:
+    await flag_workflow.set_deadline(app, flagged.office, flagged.flag_id, 7)  # by 17 March
+    with pytest.raises(Conflict):  # a second press, or a colleague's, changes nothing
+        await flag_workflow.set_deadline(app, flagged.office, flagged.flag_id, 30)
+    clock.advance(days=7)  # 17 March: the last day
+    with pytest.raises(Conflict):
+        await flag_workflow.set_deadline(app, flagged.office, flagged.flag_id, 15)
+
+    clock.advance(days=1)  # 18 March: passed
+    view = await flag_workflow.set_deadline(app, flagged.office, flagged.flag_id, 15)
+
+    assert view.flag.deadline == date(2026, 4, 2)
+    async with app.uow() as uow:
+        changes = (
+            await uow.session.execute(select(AuditEntry).where(AuditEntry.action == "set_deadline"))
+        ).scalars()
+        assert len(list(changes)) == 2
+
+
 async def test_an_unacknowledged_flag_is_alerted_once_more_after_24_hours(
     app: App, flagged: Flagged, clock: FrozenClock
 ) -> None:

@@ -15,9 +15,12 @@ from bot.domain.model import Category, ContactChannel, Role
 from bot.errors import NotAllowed, NotFound
 from bot.storage.models import HouseholdChange
 from bot.storage.uow import App
+from tests.form_tables import form_rows
 from tests.town_builder import TownBuilder
 
+# The identifying columns first (each printed page repeats them), then the person's details.
 COMMON = ["序号", "组", "户主姓名", "身份证号", "联系电话", "家庭人口数"]
+NUMBERED = ["序号", "组", "户主姓名", "户编号", "身份证号", "联系电话", "家庭人口数"]
 
 
 @pytest.fixture
@@ -80,10 +83,7 @@ def _sheet(path: Path) -> Worksheet:
 
 
 def _rows(ws: Worksheet) -> list[dict[str, object]]:
-    headers = [cell.value for cell in ws[2]]
-    return [
-        dict(zip(headers, row, strict=True)) for row in ws.iter_rows(min_row=3, values_only=True)
-    ]
+    return form_rows(ws)
 
 
 def _by_name(paths: list[Path], village: str, number: int) -> Path:
@@ -96,19 +96,27 @@ async def test_town_office_exports_six_print_ready_forms_per_village(
     paths = await export_forms(app, CLI_OPERATOR, out_dir=tmp_path)
     assert len(paths) == 12 and all(path.exists() for path in paths)
     ws = _sheet(_by_name(paths, "大河村", 3))
-    assert ws["A1"].value == "《大河村边缘户摸底表》"
-    assert any(str(merged).startswith("A1:") for merged in ws.merged_cells.ranges)
-    headers = [cell.value for cell in ws[2]]
+    assert (ws["A1"].value, ws["A2"].value) == ("附件3", "大河村边缘户摸底表")
+    assert ws["A3"].value == "填报单位：大河村　　填报日期：2026年3月10日"
+    assert any(str(merged).startswith("A2:") for merged in ws.merged_cells.ranges)
+    headers = [cell.value for cell in ws[4]]
     assert headers[:6] == COMMON
+    assert [cell.value for cell in _sheet(_by_name(paths, "大河村", 4))[4]][:7] == NUMBERED
     assert {"年人均纯收入（元）", "致贫风险1", "两不愁三保障一安全问题", "低保/特困/残疾"} <= set(
         headers
     )
     assert {"帮扶联系人", "联系人电话", "摸底人", "摸底日期", "备注"} <= set(headers)
-    assert ws["A2"].font.b and ws["A3"].border.left.style == "thin"
+    assert ws["A4"].font.b and ws["A5"].border.left.style == "thin"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert ws.print_title_rows == "$2:$2"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0  # 1 page wide
+    # Printed at full size over several pages, each repeating the header row and the
+    # identifying columns; above and below the table, the page header and footer.
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 90
+    assert ws.print_title_rows == "$4:$4" and ws.print_title_cols == "$A:$C"
+    assert len(ws.col_breaks.brk) == 1
+    assert "第 &P 页 共 &N 页" in ws.oddFooter.center.text
+    assert ws.oddFooter.left.text.startswith("填表人")
+    assert ws.oddFooter.right.text.startswith("审核人")
+    assert ws.oddHeader.center.text == "大河村边缘户摸底表"
     assert ws.column_dimensions["D"].width >= 18  # a whole 身份证号 shows
 
     rows = _rows(ws)
@@ -128,7 +136,7 @@ async def test_town_office_exports_six_print_ready_forms_per_village(
 async def test_text_from_users_never_becomes_a_formula(app: App, town, tmp_path: Path) -> None:
     paths = await export_forms(app, CLI_OPERATOR, "大河村", out_dir=tmp_path)
     ws = _sheet(_by_name(paths, "大河村", 3))
-    tricky = next(row for row in ws.iter_rows(min_row=3) if "HYPERLINK" in str(row[2].value))
+    tricky = next(row for row in ws.iter_rows(min_row=5) if "HYPERLINK" in str(row[2].value))
     assert tricky[2].value == '\'=HYPERLINK("http://evil","点我")'
     assert tricky[2].data_type == "s"
     assert tricky[4].value == "'+8613855640001"
@@ -163,7 +171,7 @@ async def test_each_form_lists_its_own_households(app: App, town, tmp_path: Path
     assert no_policy["是否监测对象"] == "是" and no_policy["帮扶联系人"] == "王建国"
     policy = _rows(_sheet(_by_name(paths, "大河村", 6)))[0]
     assert policy["帮扶责任人"] == "王建国" and policy["电话"].startswith("1390564")
-    assert _sheet(_by_name(paths, "大河村", 6))["A1"].value == "《大河村享受政策脱贫户花名册》"
+    assert _sheet(_by_name(paths, "大河村", 6))["A2"].value == "大河村享受政策脱贫户花名册"
 
 
 async def test_village_admin_exports_own_village_with_masked_id_numbers(

@@ -10,6 +10,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.core.coverage.progress import progress_this_month
 from bot.core.households.my_households import household_card, list_households, mask_id_number
+from bot.core.households.ordering import by_group_and_pinyin, group_number
 from bot.domain.model import Category, ContactChannel, Guarantee, Role
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder
@@ -40,8 +41,8 @@ async def test_list_puts_uncontacted_first_then_red_flags_then_names(
 
     page = await list_households(app, wang)
 
-    # Names sort as the database sorts them (by code point), which is stable if not pinyin.
-    not_yet = sorted(["白玉珍", "曹德明", "邓志强"])
+    # Names sort by pinyin (bai, cao, deng), as a register does.
+    not_yet = ["白玉珍", "曹德明", "邓志强"]
     assert [line.head_name for line in page.lines] == ["钟长林", *not_yet, "艾春花"]
     assert [line.status_marks for line in page.lines] == ["⏳🚩", "⏳", "⏳", "⏳", "✅"]
     assert page.lines[0].village_name == "河口村"
@@ -203,3 +204,20 @@ async def test_a_card_lists_at_most_five_open_flags_and_counts_the_rest(
 
     assert [flag.reason[:4] for flag in card.open_flags] == [f"风险 {n}" for n in range(5)]
     assert card.more_open_flags == 3
+
+
+def test_households_sort_by_group_number_then_pinyin_not_by_code_point() -> None:
+    class Row:
+        def __init__(self, head_name: str, group_name: str) -> None:
+            self.head_name, self.group_name = head_name, group_name
+
+    rows = [
+        Row("何春", "十二组"), Row("储平", "2组"), Row("刘明", "二组"), Row("艾华", "12组"),
+        Row("何秀", "三组"), Row("储兰", ""), Row("周一", "1组"), Row("阿杰", "一组"),
+    ]  # fmt: skip
+    ordered = [(row.group_name, row.head_name) for row in by_group_and_pinyin(rows)]
+    assert ordered == [
+        ("1组", "周一"), ("一组", "阿杰"), ("2组", "储平"), ("二组", "刘明"),
+        ("三组", "何秀"), ("12组", "艾华"), ("十二组", "何春"), ("", "储兰"),
+    ]  # fmt: skip
+    assert group_number("第十二组") == 12 and group_number("二十组") == 20

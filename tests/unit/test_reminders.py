@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock, Month
 from bot.core.coverage import reminders
+from bot.core.households.ordering import by_group_and_pinyin
 from bot.core.policy import Actor
 from bot.domain.model import Role
-from bot.messages import notices
+from bot.messages import escalation_notices, notices
 from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
@@ -86,7 +87,7 @@ async def test_each_contact_person_gets_one_digest_of_only_their_uncontacted_hou
     digests = {row.payload["person_id"]: row.payload for row in await queued(app, "contact_digest")}
     assert set(digests) == {town.wang.person_id, town.zhao.person_id}
     assert digests[town.wang.person_id]["household_ids"] == [
-        h.id for h in sorted(town.wang_households[1:], key=lambda h: h.head_name)
+        h.id for h in by_group_and_pinyin(town.wang_households[1:])
     ]
     assert digests[town.zhao.person_id]["household_ids"] == [town.zhao_household.id]
     assert digests[town.wang.person_id]["step"] == "d20"
@@ -156,7 +157,8 @@ async def test_digest_reads_the_rule_and_offers_a_log_button_per_household(
     async with app.uow() as uow:
         [message] = await notices.contact_digest(uow, row, "zh")
     assert "每月至少联系一次，本月还剩 12 天" in message.text
-    assert "陈长林（1组）" in message.text and "张桂英" not in message.text
+    # The households are buttons only: named once, not listed above the buttons again.
+    assert "陈长林" not in message.text and "张桂英" not in message.text
     pressed = [
         HouseholdAction.unpack(button.callback_data)
         for line in message.reply_markup.inline_keyboard
@@ -164,7 +166,7 @@ async def test_digest_reads_the_rule_and_offers_a_log_button_per_household(
     ]
     assert pressed == [
         HouseholdAction(action=HouseholdAct.LOG, household_id=h.id)
-        for h in sorted(town.wang_households[1:], key=lambda h: h.head_name)
+        for h in by_group_and_pinyin(town.wang_households[1:])
     ]
 
     async with app.uow() as uow:
@@ -199,12 +201,12 @@ async def test_a_long_town_list_is_split_under_telegrams_limit_and_never_cut(
     [row] = await queued(app, "town_list")
 
     async with app.uow() as uow:
-        messages = await notices.town_list(uow, row, "zh")
+        messages = await escalation_notices.town_list(uow, row, "zh")
     assert len(messages) > 1
     assert all(utf16_len(message.text) <= 4096 for message in messages)
     whole = "\n".join(message.text for message in messages)
     assert all(f"长名字农户{number:03d}号" in whole for number in range(400))
-    assert "🏘 河口村 (5)" in whole and "👤 王建华 (3)" in whole
+    assert "🏘 河口村（5 户）" in whole and "👤 王建华：还剩 3 户" in whole
 
 
 async def test_village_list_groups_households_by_contact_person(app: App, town: Town) -> None:
@@ -213,12 +215,17 @@ async def test_village_list_groups_households_by_contact_person(app: App, town: 
         r for r in await queued(app, "village_list") if r.payload["village_id"] == town.hekou.id
     )
     async with app.uow() as uow:
-        [message] = await notices.village_list(uow, hekou, "zh")
+        [message] = await escalation_notices.village_list(uow, hekou, "zh")
     lines = message.text.splitlines()
     assert "河口村" in lines[0] and "5" in lines[0]
-    wang_at = lines.index("👤 王建华 (3)")
+    wang_at = lines.index("👤 王建华：还剩 3 户")
     assert "张桂英（1组）" in lines[wang_at + 1] and "杨金山" not in lines[wang_at + 1]
-    assert "👤 李秀兰 (2)" in lines
+    assert "👤 李秀兰：还剩 2 户" in lines
+    # Each contact person's buttons: remind now, and their households.
+    assert [b.text for row in message.reply_markup.inline_keyboard for b in row][:2] == [
+        "🔔 提醒李秀兰",
+        "📋 李秀兰（2 户）",
+    ]
 
 
 async def test_town_office_hears_of_people_who_blocked_the_bot_or_went_quiet(

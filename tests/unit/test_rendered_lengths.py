@@ -75,7 +75,9 @@ def test_a_flag_card_fits_one_message_whatever_is_stored(language: str, steps: i
 def test_a_flag_alert_fits_one_message_whatever_is_stored(language: str) -> None:
     panel = worst_panel(0)
     with use_language(language):
-        text = flag_alert_text(panel.view, {"repeat": 3, "occasion": "unacknowledged"}, TZ)
+        text = flag_alert_text(
+            panel.view, {"repeat": 3, "occasion": "unacknowledged"}, TZ, date(2026, 3, 1)
+        )
     assert utf16_len(text) <= TEXT_LIMIT and text.count("🏥") < 600
 
 

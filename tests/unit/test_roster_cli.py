@@ -35,6 +35,7 @@ def test_clerk_writes_the_template_fills_it_and_imports_it(
     out = capsys.readouterr().out
     assert "新增 1 户" in out
     assert "bangfu invite --name '李春华' --role contact --phone 13905641268" in out
+    assert "bangfu invite --all --out invites.xlsx" in out
     assert main(["import", "roster", "花名册.xlsx"]) == 0
     assert "新增 0 户" in capsys.readouterr().out
 
@@ -58,7 +59,8 @@ def test_demo_data_fills_an_empty_database_once(
     console: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["demo-data"]) == 0
-    assert "3 个村" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "3 个村" in out and "bangfu invite --all --out invites.xlsx" in out
 
     assert main(["demo-data"]) == 1
     assert "60" in capsys.readouterr().err

@@ -296,16 +296,20 @@ async def test_the_template_reads_well_and_imports_as_it_is(app: App, tmp_path: 
     roster, help_sheet = workbook.worksheets
     assert help_sheet.title == "说明"
     headers = [cell.value for cell in roster[1]]
-    assert headers[:3] == ["村", "组", "户编号"] and len(headers) == 12
+    assert headers[:3] == ["村", "组", "户编号"] and len(headers) == 15
+    assert headers[12:] == ["脱贫年度", "低保/特困/残疾", "原识别时间"]  # optional, for the forms
     assert all(cell.font.bold for cell in roster[1])
     assert roster.column_dimensions["E"].width >= 20  # 身份证号 fits
     explained = " ".join(str(cell.value) for row in help_sheet.iter_rows() for cell in row)
-    for word in ("边缘户", "不享受政策脱贫户", "因病（01）", "受新冠疫情影响", "文本"):
+    for word in ("边缘户", "不享受政策脱贫户", "因病（01）", "受新冠疫情影响", "文本", "旧表格"):
         assert word in explained
 
     report = await import_roster(app, CLI_OPERATOR, read_roster(path))
 
     assert (report.created, report.contact_persons_created) == (1, 1)
+    (example,) = await all_of(app, Household)
+    assert (example.exit_year, example.social_support) == (2017, "低保")
+    assert example.identified_on.isoformat() == "2014-10-15"
 
 
 async def add_person(

@@ -45,7 +45,10 @@ async def test_town_office_reads_a_short_chinese_message_with_every_village(
             f"{village.name} {share}（{village.tally.contacted}/{village.tally.households}）"
             in text
         )
-    assert f"{town.uncontacted} 户当月没有联系" in text
+    assert f"⚠️ {town.uncontacted} 户没有联系：" in text and "名单见表格" not in text
+    for village in february.villages:  # every uncontacted household named (31: one screen)
+        for line in village.uncontacted:
+            assert f"{line.head_name}（{line.group}）" in text
     assert f"{len(february.unassigned)} 户没有帮扶联系人" in text
     assert "刘玉珍" in text  # unreachable
     assert utf16_len(text) < 4096  # one Telegram message

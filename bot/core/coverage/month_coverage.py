@@ -48,7 +48,14 @@ from bot.core.coverage.month_summary import (
     VillageCoverage,
 )
 from bot.core.policy import Actor
-from bot.domain.model import ContactChannel, ContactStatus, HouseholdStatus, Role
+from bot.domain.model import (
+    OPEN_FLAG_STATUSES,
+    ContactChannel,
+    ContactStatus,
+    FlagStatus,
+    HouseholdStatus,
+    Role,
+)
 from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.storage.models import Assignment, Contact, Household, Person, RedFlag, Village
@@ -103,13 +110,14 @@ async def month_coverage(
             uncontacted[household.village_id].append(line)
 
     village_flags: dict[int, Tally] = defaultdict(Tally)  # flags of households no one counts
-    for household_id, village_id, raised, acknowledged, closed, overdue in rows.flags:
+    for household_id, village_id, raised, acknowledged, closed, overdue, still in rows.flags:
         person_id = counted_for.get(household_id)
         target = village_flags[village_id] if person_id is None else cells[village_id, person_id]
         target.flags_raised += raised
         target.flags_acknowledged += acknowledged
         target.flags_closed += closed
         target.flags_past_deadline += overdue
+        target.flags_open += still
 
     unassigned: dict[int, list[HouseholdLine]] = defaultdict(list)
     for household in rows.households.values():
@@ -227,7 +235,8 @@ async def _flag_counts(
     tz: ZoneInfo,
     in_scope: list[ColumnElement[bool]],
 ) -> Iterable[Row[Any]]:
-    """Per household with any flag activity: raised, acknowledged, closed, past deadline."""
+    """Per household with any flag activity: raised, acknowledged, closed, past deadline,
+    and still open at `as_of` (the month's end, or now while it runs)."""
 
     def within(column: Any) -> ColumnElement[bool]:
         return and_(column >= start, column < end)
@@ -238,11 +247,21 @@ async def _flag_counts(
         RedFlag.raised_at < as_of,
         or_(RedFlag.closed_at.is_(None), RedFlag.closed_at >= as_of),
     )
+    # Open then: raised before, not closed by then (a flag ended another way, e.g. withdrawn,
+    # has a status outside these and is not counted).
+    # (While the month runs, as_of is now: a flag raised this very instant is open.)
+    raised_by_then = RedFlag.raised_at < as_of if as_of == end else RedFlag.raised_at <= as_of
+    still_open = and_(
+        raised_by_then,
+        RedFlag.status.in_([*OPEN_FLAG_STATUSES, FlagStatus.CLOSED]),
+        or_(RedFlag.closed_at.is_(None), RedFlag.closed_at >= as_of),
+    )
     conditions = (
         within(RedFlag.raised_at),
         within(RedFlag.acknowledged_at),
         within(RedFlag.closed_at),
         overdue,
+        still_open,
     )
     query = (
         select(

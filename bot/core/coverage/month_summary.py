@@ -25,6 +25,7 @@ class Tally:
     flags_acknowledged: int = 0
     flags_closed: int = 0
     flags_past_deadline: int = 0
+    flags_open: int = 0  # open at the month's end (or now, while it runs)
 
     @property
     def uncontacted(self) -> int:
@@ -54,6 +55,7 @@ class Tally:
         self.flags_acknowledged += other.flags_acknowledged
         self.flags_closed += other.flags_closed
         self.flags_past_deadline += other.flags_past_deadline
+        self.flags_open += other.flags_open
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import exists, select
 
 from bot.clock import Month
+from bot.core.households.ordering import by_group_and_pinyin
 from bot.core.policy import Actor, assigned_to
 from bot.domain.model import ContactStatus, HouseholdStatus
 from bot.storage.models import Contact, Household
@@ -41,16 +42,12 @@ async def month_progress(
 ) -> MonthProgress:
     """Progress over the monitored households assigned to the actor now."""
     month = month or uow.clock.this_month()
-    query = (
-        select(Household, contacted_in(month).label("contacted"))
-        .where(
-            Household.id.in_(assigned_to(actor.person_id or -1)),
-            Household.status == HouseholdStatus.MONITORED,
-        )
-        .order_by(Household.village_id, Household.group_name, Household.head_name)
+    query = select(Household, contacted_in(month).label("contacted")).where(
+        Household.id.in_(assigned_to(actor.person_id or -1)),
+        Household.status == HouseholdStatus.MONITORED,
     )
     rows = (await uow.session.execute(query)).all()
-    remaining = [household for household, contacted in rows if not contacted]
+    remaining = by_group_and_pinyin(household for household, contacted in rows if not contacted)
     return MonthProgress(month, len(rows) - len(remaining), len(rows), remaining)
 
 

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.core.coverage.progress import contacted_in
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
+from bot.core.households.ordering import household_key, person_key
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.storage.models import Assignment, Contact, Household, Person
 from bot.storage.uow import UnitOfWork
@@ -39,7 +40,7 @@ async def uncontacted(
     household_ids: list[int] | None = None,
 ) -> list[Uncontacted]:
     """Monitored households not contacted in the month, once per current contact person,
-    ordered by village, contact person, group and head's name."""
+    ordered by village, contact person (pinyin), group and head's name (pinyin)."""
     query = (
         select(Household, Person)
         .outerjoin(
@@ -48,14 +49,22 @@ async def uncontacted(
         )
         .outerjoin(Person, Person.id == Assignment.person_id)
         .where(Household.status == HouseholdStatus.MONITORED, ~contacted_in(month))
-        .order_by(Household.village_id, Person.name, Household.group_name, Household.head_name)
     )
     if village_id is not None:
         query = query.where(Household.village_id == village_id)
     if household_ids is not None:
         query = query.where(Household.id.in_(household_ids))
     rows = (await uow.session.execute(query)).unique().all()
-    return [Uncontacted(household, person) for household, person in rows]
+    found = [Uncontacted(household, person) for household, person in rows]
+    found.sort(
+        key=lambda row: (
+            row.household.village_id,
+            person_key(row.person.name if row.person else None),
+            row.person.id if row.person else 0,
+            household_key(row.household),
+        )
+    )
+    return found
 
 
 def by_person(rows: list[Uncontacted]) -> dict[Person | None, list[Household]]:

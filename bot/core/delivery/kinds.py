@@ -14,6 +14,7 @@ class MessageKind(StrEnum):
     PERSON_UNREACHABLE = "person_unreachable"  # the town office: reassign, the bot cannot reach
     PERSON_INACTIVE = "person_inactive"  # the town office: reassign, no contact for weeks
     FLAG_ALERT = "flag_alert"  # the town office: a red flag (红色预警), and its reminders
+    VILLAGE_FLAG = "village_flag"  # village admins: a household of the village was red-flagged
     FLAG_REMOVAL_REQUEST = "flag_removal_request"  # the town office: a village asks 销号
     FLAG_DECISION = "flag_decision"  # village admins and contact persons: a removal decided
     MONTHLY_SUMMARY = "monthly_summary"  # the town office: last month's coverage summary

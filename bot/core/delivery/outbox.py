@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import case, exists, func, select
 
 from bot.config import Settings
+from bot.core.delivery import office_group
 from bot.domain.model import Role
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
@@ -50,7 +51,8 @@ RETRYING = "retrying"  # queued rows that failed at least once (a count, not a s
 
 @dataclass(frozen=True)
 class TownOffice:
-    """The group TOWN_OFFICE_CHAT_ID when set, else every town-office person on Telegram."""
+    """The town office's group (office_group.resolve) when there is one, else every
+    town-office person on Telegram."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,11 @@ class PersonAudience:
 
 @dataclass(frozen=True)
 class VillageAdmins:
-    """The village's admins on Telegram; the town office when the village has none."""
+    """The village's admins on Telegram; the town office when the village has none, unless
+    `or_town_office` is False (news the town office has had already)."""
 
     village_id: int
+    or_town_office: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,10 +141,12 @@ async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audie
             return [person_recipient(person_id)]
         case ChatAudience(chat_id):
             return [chat_recipient(chat_id)]
-        case VillageAdmins(village_id):
+        case VillageAdmins(village_id, or_town_office):
             admins = await _reachable_people(uow, Role.VILLAGE_ADMIN, village_id)
             if admins:
                 return [person_recipient(person_id) for person_id in admins]
+            if not or_town_office:
+                return []
             return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
         case TownOffice():
             return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
@@ -149,8 +155,9 @@ async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audie
 
 async def town_office_recipients(uow: UnitOfWork, settings: Settings | None) -> list[str]:
     """The town office as recipients now; empty when nobody can be reached yet."""
-    if settings is not None and settings.town_office_chat_id is not None:
-        return [chat_recipient(settings.town_office_chat_id)]
+    group = await office_group.office_chat_id(uow, settings)
+    if group is not None:
+        return [chat_recipient(group)]
     people = await _reachable_people(uow, Role.TOWN_OFFICE)
     return [person_recipient(person_id) for person_id in people]
 
@@ -242,3 +249,24 @@ async def addressee(uow: UnitOfWork, recipient: Recipient) -> tuple[Person | Non
     assert recipient.person_id is not None
     person = await uow.session.get(Person, recipient.person_id)
     return person, person.telegram_user_id if person else None
+
+
+async def redirect_to_moved_group(app: App, row_id: int, new_chat_id: int) -> bool:
+    """The row's group became the supergroup `new_chat_id`. When that group is the town
+    office's confirmed one (not the TOWN_OFFICE_CHAT_ID setting, which only the operator
+    changes), follow it there: the stored group and this row now point to the new chat, due
+    at once. False when the group is not the office's."""
+    if app.settings.town_office_chat_id is not None:
+        return False
+    async with app.uow() as uow:
+        row = await uow.session.get(OutboxMessage, row_id)
+        recipient = Recipient.parse(row.recipient) if row is not None else None
+        if row is None or recipient is None or recipient.chat_id is None:
+            return False
+        moved = await office_group.follow_migration(app, recipient.chat_id, new_chat_id)
+        if moved is office_group.Migration.NOT_OFFICE:
+            return False
+        row.recipient = chat_recipient(new_chat_id)
+        row.not_before = uow.clock.now()
+        await uow.commit()
+    return True

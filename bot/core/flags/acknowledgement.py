@@ -77,11 +77,18 @@ async def acknowledge(app: App, actor: Actor, flag_id: int) -> FlagView:
 
 async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagView:
     """The town office gives the village `days` to remove the risk. Setting a deadline also
-    acknowledges a flag nobody had acknowledged yet."""
+    acknowledges a flag nobody had acknowledged yet. A deadline stands until it has passed
+    (then a new one may be set): a second press, or a colleague's, changes nothing."""
     if days not in DEADLINE_CHOICES:
         raise InvalidInput(N_("A deadline is 7, 15 or 30 days."))
     async with app.uow() as uow:
         flag = await _flag_for_town_office(uow, actor, flag_id)
+        if deadline_stands(flag, uow.clock.today()):
+            assert flag.deadline is not None
+            raise Conflict(
+                N_("The deadline is already set: remove the risk by {deadline}."),
+                deadline=flag.deadline.isoformat(),
+            )
         # Acknowledges it unless someone already did (perhaps a moment ago).
         await _record_acknowledgement(uow, actor, flag)
         old = flag.deadline
@@ -95,6 +102,11 @@ async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagV
         )
         await uow.commit()
         return await _fresh_view(uow, flag_id)
+
+
+def deadline_stands(flag: RedFlag, today: date) -> bool:
+    """Whether the flag has a deadline that has not passed yet."""
+    return flag.deadline is not None and flag.deadline >= today
 
 
 async def queue_flag_realerts(uow: UnitOfWork, settings: Settings, now: datetime) -> int:

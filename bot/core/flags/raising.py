@@ -1,7 +1,8 @@
 """Red flags (红色标注): raised by a contact person, a guarantee problem, a rule or the platform.
 
-Raising a flag writes the town office's alert to the outbox in the same transaction, so an
-alert exists exactly when the flag does.
+Raising a flag writes the town office's alert, and the notice to the village's admins (who
+help the household and later request the removal), to the outbox in the same transaction,
+so they exist exactly when the flag does.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.delivery.outbox import TownOffice, VillageAdmins, queue
 from bot.core.free_text import required_text
 from bot.core.policy import Actor, readable_household
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, FlagStatus
@@ -53,6 +54,15 @@ async def raise_flag(
         MessageKind.FLAG_ALERT,
         {"flag_id": flag.id, "repeat": 0},
         urgent=True,
+    )
+    await queue(
+        uow,
+        uow.settings,
+        VillageAdmins(household.village_id, or_town_office=False),
+        f"flag:{flag.id}:village",
+        MessageKind.VILLAGE_FLAG,
+        {"flag_id": flag.id},
+        # The village helps in the morning: unlike the office's alert, it waits out quiet hours.
     )
     return flag
 

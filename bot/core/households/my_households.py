@@ -6,17 +6,18 @@ assigned households; the card follows the role rules (own / village / town).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, exists, or_, select
 
 from bot.clock import Month
 from bot.core.coverage.progress import contacted_in
 from bot.core.flags.raising import open_flags
+from bot.core.households.ordering import household_key
+from bot.core.paging import page_of
 from bot.core.policy import Actor, assigned_to, readable_household
 from bot.domain.model import (
     OPEN_FLAG_STATUSES,
@@ -161,34 +162,21 @@ async def list_households(
     app: App, actor: Actor, page: int = 0, search: str | None = None
 ) -> HouseholdPage:
     """The actor's own monitored households: not yet contacted this month first, then those
-    with an open red flag, then by name. `search` narrows to heads whose name contains it or
-    whose 户编号 ends with it."""
+    with an open red flag, then by group (组) and the pinyin of the head's name. `search`
+    narrows to heads whose name contains it or whose 户编号 ends with it."""
     search = (search or "").strip() or None
-    size = app.settings.households_page_size
     async with app.uow() as uow:
         month = uow.clock.this_month()
-        base = _own_monitored(actor, search)
-        total = (
-            await uow.session.execute(select(func.count()).select_from(base.subquery()))
-        ).scalar_one()
-        pages = max(1, math.ceil(total / size))
-        page = min(max(page, 0), pages - 1)
-        contacted = contacted_in(month)
-        flagged = _has_open_flag()
-        query = (
-            base.add_columns(contacted.label("contacted"), flagged.label("flagged"))
-            .order_by(
-                case((contacted, 1), else_=0),
-                case((flagged, 0), else_=1),
-                Household.head_name,
-                Household.id,
-            )
-            .offset(page * size)
-            .limit(size)
+        query = _own_monitored(actor, search).add_columns(
+            contacted_in(month).label("contacted"), _has_open_flag().label("flagged")
         )
         rows = (await uow.session.execute(query)).all()
-        lines = [_line(household, was, red) for household, was, red in rows]
-    return HouseholdPage(lines=lines, page=page, pages=pages, total=total, search=search)
+        rows.sort(key=lambda row: (bool(row[1]), not row[2], household_key(row[0]), row[0].id))
+        found = page_of(rows, page, app.settings.households_page_size)
+        lines = [_line(household, was, red) for household, was, red in found.items]
+    return HouseholdPage(
+        lines=lines, page=found.page, pages=found.pages, total=found.total, search=search
+    )
 
 
 async def household_line(app: App, actor: Actor, household_id: int) -> HouseholdLine:

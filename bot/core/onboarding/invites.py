@@ -93,7 +93,9 @@ async def create_invite(
         raise InvalidInput(N_("A village admin needs a village: add --village."))
 
     async with app.uow() as uow:
-        place, new_village = await _village(uow, actor, village, create=role == Role.VILLAGE_ADMIN)
+        place, new_village = await village_named(
+            uow, actor, village, create=role == Role.VILLAGE_ADMIN
+        )
         person = await _the_person_called(uow, name, phone, place)
         new_person = person is None
         if person is None:
@@ -175,7 +177,7 @@ def _actor(person: Person) -> Actor:
     )
 
 
-async def _village(
+async def village_named(
     uow: UnitOfWork, actor: Actor, name: str | None, create: bool
 ) -> tuple[Village | None, bool]:
     """The named village; created only for a village admin invite (a new village's first

@@ -2,8 +2,9 @@
 
 The forms are official Chinese documents filed upward to the county, so their titles and
 headers are fixed Chinese text, not translated for the reader. Columns rebuilt from DOMAIN.md
-"The six forms". A column the database has no data for yet (脱贫年度, 低保/特困/残疾, measures …)
-is present and left empty: the village fills it in by hand rather than reading a guess.
+"The six forms". 脱贫年度, 低保/特困/残疾 and 原识别时间 come from the roster, 拟帮扶措施 from the
+household's assistance plan; a column bangfu keeps no data for (乡镇审核, 单位 …) is present and
+left empty: the village fills it in by hand rather than reading a guess.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class HouseholdFacts:
     income: Decimal | None
     income_measured_on: date | None
     risk_types: list[str]
+    exit_year: int | None = None  # 脱贫年度
+    social_support: str | None = None  # 低保/特困/残疾, e.g. "低保、残疾"
+    identified_on: date | None = None  # 原识别时间
+    planned_measures: str | None = None  # 拟帮扶措施: the assistance plan's active measures
     contact_names: str | None = None  # current contact person(s), 、-separated
     contact_phones: str | None = None
     last_contact_on: date | None = None
@@ -60,6 +65,8 @@ Value = Callable[[HouseholdFacts], Any]
 class Column:
     header: str
     value: Value | None = None  # None: no data for it yet, left for the village to fill
+    # Printed on the same page as the column before it (致贫风险1–3, a name and its phone).
+    with_previous: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,28 @@ class FormSpec:
     columns: tuple[Column, ...]  # after the common ones
 
     def title(self, village: str) -> str:
+        """The title as the notice cites it: 《XX村边缘户摸底表》."""
         return f"《{village}{self.name}》"
+
+    def heading(self, village: str) -> str:
+        """The title printed over the form: the notice's, without the quotation marks."""
+        return f"{village}{self.name}"
+
+    @property
+    def numbered(self) -> bool:
+        return NUMBER in self.columns
+
+    @property
+    def layout(self) -> tuple[Column, ...]:
+        """Every column after 序号, in print order. The identifying columns come first so
+        that every printed page repeats them: 户编号 moves up beside 户主姓名."""
+        rest = tuple(column for column in self.columns if column is not NUMBER)
+        return (*LEADING, *((NUMBER,) if self.numbered else ()), *PERSONAL, *rest)
+
+    @property
+    def identifying(self) -> int:
+        """How many leading columns (序号, 组, 户主姓名, 户编号) each printed page repeats."""
+        return 1 + len(LEADING) + self.numbered
 
     def lists(self, facts: HouseholdFacts) -> bool:
         return facts.category == self.category and facts.status in self.statuses
@@ -103,6 +131,11 @@ def nth_risk(n: int) -> Value:
     return lambda h: risk_name(h.risk_types[n]) if len(h.risk_types) > n else None
 
 
+def risks(prefix: str) -> tuple[Column, ...]:
+    """致贫风险1–3 (or 返贫风险1–3), kept together on one printed page."""
+    return tuple(Column(f"{prefix}{n + 1}", nth_risk(n), with_previous=n > 0) for n in range(3))
+
+
 def problems(h: HouseholdFacts) -> str | None:
     """The six guarantees as last found: the problems, "无" when all were fine, empty if never
     contacted."""
@@ -115,20 +148,29 @@ def change(attribute: str) -> Value:
     return lambda h: getattr(h.change, attribute) if h.change else None
 
 
-COMMON_HEADERS = ("序号", "组", "户主姓名", "身份证号", "联系电话", "家庭人口数")
+SERIAL = "序号"
+LEADING = (Column("组", lambda h: h.group), Column("户主姓名", lambda h: h.head_name))
+PERSONAL = (
+    Column("身份证号", lambda h: h.id_number),
+    Column("联系电话", lambda h: h.phone),
+    Column("家庭人口数", lambda h: h.members),
+)
 NUMBER = Column("户编号", lambda h: h.number)
 INCOME = Column("年人均纯收入（元）", lambda h: h.income)
-INCOME_DATE = Column("收入测算日期", lambda h: h.income_measured_on)
+INCOME_DATE = Column("收入测算日期", lambda h: h.income_measured_on, with_previous=True)
 PROBLEMS = Column("两不愁三保障一安全问题", problems)
 CONTACT = Column("帮扶联系人", lambda h: h.contact_names)
-CONTACT_PHONE = Column("联系人电话", lambda h: h.contact_phones)
+CONTACT_PHONE = Column("联系人电话", lambda h: h.contact_phones, with_previous=True)
 SURVEY = (
     Column("摸底人", lambda h: h.last_contact_by),
-    Column("摸底日期", lambda h: h.last_contact_on),
+    Column("摸底日期", lambda h: h.last_contact_on, with_previous=True),
 )
 NOTE = Column("备注")
+EXIT_YEAR = Column("脱贫年度", lambda h: h.exit_year)
+SOCIAL_SUPPORT = Column("低保/特困/残疾", lambda h: h.social_support)
+PLANNED_MEASURES = Column("拟帮扶措施", lambda h: h.planned_measures)
 ADJUSTMENT = (
-    Column("原识别时间"),
+    Column("原识别时间", lambda h: h.identified_on),
     Column("调整类型", change("kind")),
     Column("调整原因", change("reason")),
     INCOME,
@@ -162,10 +204,10 @@ FORMS: tuple[FormSpec, ...] = (
         (
             INCOME,
             INCOME_DATE,
-            *(Column(f"致贫风险{n + 1}", nth_risk(n)) for n in range(3)),
+            *risks("致贫风险"),
             PROBLEMS,
-            Column("低保/特困/残疾"),
-            Column("拟帮扶措施"),
+            SOCIAL_SUPPORT,
+            PLANNED_MEASURES,
             CONTACT,
             CONTACT_PHONE,
             *SURVEY,
@@ -179,15 +221,15 @@ FORMS: tuple[FormSpec, ...] = (
         (HouseholdStatus.MONITORED,),
         (
             NUMBER,
-            Column("脱贫年度"),
+            EXIT_YEAR,
             Column("原致贫原因"),
             INCOME,
             INCOME_DATE,
-            *(Column(f"返贫风险{n + 1}", nth_risk(n)) for n in range(3)),
+            *risks("返贫风险"),
             PROBLEMS,
-            Column("低保/特困/残疾"),
+            SOCIAL_SUPPORT,
             Column("已享受帮扶措施"),
-            Column("拟帮扶措施"),
+            PLANNED_MEASURES,
             CONTACT,
             CONTACT_PHONE,
             *SURVEY,
@@ -201,7 +243,7 @@ FORMS: tuple[FormSpec, ...] = (
         ON_ROSTER,
         (
             NUMBER,
-            Column("脱贫年度"),
+            EXIT_YEAR,
             Column("不享受政策年度"),
             INCOME,
             Column(
@@ -218,12 +260,12 @@ FORMS: tuple[FormSpec, ...] = (
         ON_ROSTER,
         (
             NUMBER,
-            Column("脱贫年度"),
+            EXIT_YEAR,
             INCOME,
             Column("享受政策明细"),
             Column("帮扶责任人", lambda h: h.contact_names),
             Column("单位"),
-            Column("电话", lambda h: h.contact_phones),
+            Column("电话", lambda h: h.contact_phones, with_previous=True),
             NOTE,
         ),
     ),
@@ -231,9 +273,21 @@ FORMS: tuple[FormSpec, ...] = (
 
 
 def headers(form: FormSpec) -> list[str]:
-    return [*COMMON_HEADERS, *(column.header for column in form.columns)]
+    return [SERIAL, *(column.header for column in form.layout)]
 
 
 def row(form: FormSpec, serial: int, h: HouseholdFacts) -> list[Any]:
-    common = [serial, h.group, h.head_name, h.id_number, h.phone, h.members]
-    return common + [column.value(h) if column.value else None for column in form.columns]
+    return [serial, *(column.value(h) if column.value else None for column in form.layout)]
+
+
+CENTRED = ("组", "家庭人口数", "脱贫年度", "是否监测对象")  # short values, centred like 序号
+
+
+def centred_columns(form: FormSpec) -> list[int]:
+    """The 0-based columns whose short values print centred: 序号 and CENTRED."""
+    return [0, *(n for n, column in enumerate(form.layout, start=1) if column.header in CENTRED)]
+
+
+def keeps_with_previous(form: FormSpec) -> list[bool]:
+    """Per printed column (序号 first): whether it must share a page with the one before."""
+    return [False, *(column.with_previous for column in form.layout)]

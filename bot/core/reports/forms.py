@@ -6,7 +6,8 @@ admin, their own village, with ID numbers masked; contact persons not at all.
 
 Where the facts come from: the household row; its current contact person(s); its latest active
 contact (摸底人/摸底日期 and the six guarantees as last found); for households that left the
-monitoring list, their newest meeting record (`household_changes`: reason, meeting date).
+monitoring list, their newest meeting record (`household_changes`: reason, meeting date);
+the roster's 脱贫年度, 低保/特困/残疾 and 原识别时间; the active measures (拟帮扶措施).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, func, select
 
+from bot.core.flags.measures import MeasureType
 from bot.core.households.my_households import mask_id_number
 from bot.core.policy import Actor
 from bot.core.reports.form_layout import (
@@ -28,9 +30,10 @@ from bot.core.reports.form_layout import (
 )
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.errors import NotAllowed, NotFound
-from bot.i18n import N_
+from bot.i18n import N_, use_language
 from bot.storage.models import (
     Assignment,
+    AssistanceMeasure,
     Contact,
     Household,
     HouseholdChange,
@@ -97,10 +100,14 @@ async def _household_facts(
         Household.income,
         Household.income_measured_on,
         Household.risk_types,
+        Household.exit_year,
+        Household.social_support,
+        Household.identified_on,
     )
     rows = (await uow.session.execute(select(*columns).where(in_villages))).all()
     contacts_now = await _current_contact_persons(uow, in_villages)
     surveyed = await _latest_contacts(uow, in_villages)
+    planned = await _planned_measures(uow, in_villages)
     left = [h.id for h in rows if h.status in LEFT_MONITORING]
     changes = await _status_changes(uow, left)
     facts: dict[int, list[HouseholdFacts]] = defaultdict(list)
@@ -120,6 +127,10 @@ async def _household_facts(
                 income=household.income,
                 income_measured_on=household.income_measured_on,
                 risk_types=list(household.risk_types or []),
+                exit_year=household.exit_year,
+                social_support=household.social_support,
+                identified_on=household.identified_on,
+                planned_measures=planned.get(household.id),
                 contact_names=names,
                 contact_phones=phones,
                 last_contact_on=last.occurred_on if last else None,
@@ -182,6 +193,23 @@ async def _latest_contacts(uow: UnitOfWork, in_villages: Any) -> dict[int, Row[A
         .order_by(Contact.id)
     )
     return {found.household_id: found for found in await uow.session.execute(query)}
+
+
+async def _planned_measures(uow: UnitOfWork, in_villages: Any) -> dict[int, str]:
+    """household → its assistance plan's active measures (一户一方案), as 拟帮扶措施: "农村低保：
+    每月300元；危房改造：C级危房加固", in the order they were added. The forms are Chinese
+    documents, whatever language the exporting person reads."""
+    query = (
+        select(AssistanceMeasure.household_id, AssistanceMeasure.kind, AssistanceMeasure.what)
+        .join(Household, Household.id == AssistanceMeasure.household_id)
+        .where(in_villages, AssistanceMeasure.status == "active")
+        .order_by(AssistanceMeasure.created_at, AssistanceMeasure.id)
+    )
+    measures: dict[int, list[str]] = defaultdict(list)
+    with use_language("zh"):
+        for found in await uow.session.execute(query):
+            measures[found.household_id].append(f"{MeasureType(found.kind).label}：{found.what}")
+    return {household_id: "；".join(listed) for household_id, listed in measures.items()}
 
 
 async def _status_changes(uow: UnitOfWork, household_ids: list[int]) -> dict[int, HouseholdChange]:

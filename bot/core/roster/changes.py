@@ -165,9 +165,9 @@ async def adjust_out(
         return household
 
 
-def check_new_household(cells: dict[str, object]) -> RosterRow:
+def check_new_household(cells: dict[str, object], today: date) -> RosterRow:
     """The roster's own row checks on one typed household; RosterRejected lists every problem."""
-    return check_rows([RawRow(number=1, cells=cells)])[0]
+    return check_rows([RawRow(number=1, cells=cells)], today)[0]
 
 
 async def add_household(
@@ -176,7 +176,7 @@ async def add_household(
     """A newly found household (新发现), given by the roster's columns and checked by the
     roster's own row checks (RosterRejected lists every problem). Its village must exist."""
     town_office_only(actor)
-    row = check_new_household(cells)
+    row = check_new_household(cells, app.clock.today())
     async with app.uow() as uow:
         village = (
             await uow.session.execute(select(Village).where(Village.name == row.village))

@@ -31,6 +31,9 @@ INCOME = "年人均纯收入"
 RISK_TYPES = "风险类型"
 CONTACT_NAME = "帮扶联系人"
 CONTACT_PHONE = "帮扶联系人电话"
+EXIT_YEAR = "脱贫年度"
+SOCIAL_SUPPORT = "低保/特困/残疾"
+IDENTIFIED_ON = "原识别时间"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class RosterColumn:
     width: int  # in Excel's character units; a Chinese character takes about two
     explanation: str  # for the 说明 sheet, in Chinese: the clerks read it
     text_format: bool = False  # long digit strings: typed as numbers they lose digits
+    # Added later for the six forms: a roster without the column still imports, and leaves
+    # what the households have in it as it was.
+    may_be_absent: bool = False
 
 
 COLUMNS: tuple[RosterColumn, ...] = (
@@ -79,8 +85,34 @@ COLUMNS: tuple[RosterColumn, ...] = (
     RosterColumn(
         CONTACT_PHONE, True, 16, "帮扶联系人的手机号。同一个号码只能对应一个联系人。", True
     ),
+    RosterColumn(
+        EXIT_YEAR,
+        False,
+        10,
+        "脱贫户的脱贫年份，如“2018”，填在附件4、5、6的“脱贫年度”里；边缘户不填。"
+        "旧表格没有这一列也能导入，系统里原有的内容不变。",
+        may_be_absent=True,
+    ),
+    RosterColumn(
+        SOCIAL_SUPPORT,
+        False,
+        14,
+        "享受低保、特困供养（五保）或家中有残疾人的，填“低保”“特困”“残疾”，"
+        "几项都有用顿号“、”隔开；都没有填“无”或空着。填在附件3、4里。"
+        "旧表格没有这一列也能导入，系统里原有的内容不变。",
+        may_be_absent=True,
+    ),
+    RosterColumn(
+        IDENTIFIED_ON,
+        False,
+        14,
+        "这户最初被识别为边缘户或贫困户的日期，如“2019-10-15”，不能晚于今天；"
+        "填在附件1、2的“原识别时间”里。旧表格没有这一列也能导入，系统里原有的内容不变。",
+        may_be_absent=True,
+    ),
 )
 HEADERS = tuple(column.header for column in COLUMNS)
+OPTIONAL_COLUMNS = frozenset(column.header for column in COLUMNS if column.may_be_absent)
 REQUIRED = tuple(column.header for column in COLUMNS if column.required)
 
 # Headers other rosters use for the same column (from the six forms and older templates).
@@ -100,6 +132,12 @@ HEADER_ALIASES: dict[str, str] = {
     "帮扶责任人": CONTACT_NAME,
     "联系人电话": CONTACT_PHONE,
     "帮扶责任人电话": CONTACT_PHONE,
+    "脱贫年份": EXIT_YEAR,
+    "脱贫时间": EXIT_YEAR,
+    "低保特困残疾": SOCIAL_SUPPORT,
+    "低保/特困/残疾人": SOCIAL_SUPPORT,
+    "识别时间": IDENTIFIED_ON,
+    "识别日期": IDENTIFIED_ON,
 }
 HEADER_SEARCH_ROWS = 20
 
@@ -119,6 +157,9 @@ EXAMPLE_ROW: dict[str, str | int] = {
     RISK_TYPES: "因病、缺劳动力",
     CONTACT_NAME: "李春华",
     CONTACT_PHONE: "13905641268",
+    EXIT_YEAR: 2017,
+    SOCIAL_SUPPORT: "低保",
+    IDENTIFIED_ON: "2014-10-15",
 }
 
 
@@ -146,7 +187,7 @@ def roster_rows(table: Table) -> list[RawRow]:
         header = HEADER_ALIASES.get(header, header)
         if header in HEADERS:
             positions.setdefault(header, position)
-    missing = [header for header in HEADERS if header not in positions]
+    missing = [h for h in HEADERS if h not in positions and h not in OPTIONAL_COLUMNS]
     if missing:
         raise InvalidInput(
             N_("The header row (row {row}) lacks these columns: {columns}."),

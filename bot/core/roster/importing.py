@@ -10,6 +10,7 @@ household whose contact person changed is reassigned. Every change goes to the a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +50,7 @@ async def import_roster(app: App, actor: Actor, raw_rows: list[RawRow]) -> Roste
     """Import the roster's rows (read from its file by bot/documents/roster_sheet.py), all
     or nothing (see the module's docstring)."""
     require(actor, Act.IMPORT_ROSTER)
-    rows = check_rows(raw_rows)
+    rows = check_rows(raw_rows, app.clock.today())
     report = RosterImportReport()
     size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
     async with app.uow() as uow:
@@ -113,7 +114,10 @@ async def _villages(
 
 
 def _jsonable(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+    """A value as the audit trail keeps it: amounts as text, dates as 2019-10-15."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def _households(

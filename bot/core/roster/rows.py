@@ -7,22 +7,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from bot.core.dates import parse_day
 from bot.core.roster.columns import (
     CATEGORY,
     CONTACT_NAME,
     CONTACT_PHONE,
+    EXIT_YEAR,
     GROUP,
     HEAD_NAME,
     HEADERS,
     ID_NUMBER,
+    IDENTIFIED_ON,
     INCOME,
     MEMBERS,
     NUMBER,
+    OPTIONAL_COLUMNS,
     PHONE,
     RISK_TYPES,
+    SOCIAL_SUPPORT,
     VILLAGE,
     RawRow,
 )
@@ -38,10 +44,12 @@ from bot.domain.validation import (
     normalise_id_number,
     normalise_phone,
     normalise_risk_types,
+    normalise_social_support,
+    parse_exit_year,
     parse_income,
     parse_members,
 )
-from bot.errors import DomainError, render_message
+from bot.errors import DomainError, InvalidInput, render_message
 from bot.i18n import N_, gettext
 
 T = TypeVar("T")
@@ -65,6 +73,13 @@ TYPED_AS_NUMBER = N_(
 
 
 ROW_PROBLEM = N_("Row {row}, {column}: {reason}")
+FUTURE_DATE = N_("The date {day} is later than today.")
+# The household's column for each column a roster may leave out (the six forms' data).
+OPTIONAL_FIELDS = {
+    EXIT_YEAR: "exit_year",
+    SOCIAL_SUPPORT: "social_support",
+    IDENTIFIED_ON: "identified_on",
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,9 @@ class RosterRow:
     risk_types: list[str]
     contact_name: str
     contact_phone: str
+    # The optional columns the roster has (OPTIONAL_FIELDS), by the household's field name;
+    # a column it lacks is not here, and leaves the household's value as it was.
+    optional: dict[str, Any] = field(default_factory=dict)
 
     def household_fields(self) -> dict[str, Any]:
         """The household's columns as the roster gives them (the village aside)."""
@@ -136,13 +154,15 @@ class RosterRow:
             "category": str(self.category),
             "income": self.income,
             "risk_types": self.risk_types,
+            **self.optional,
         }
 
 
-def check_rows(raw_rows: list[RawRow]) -> list[RosterRow]:
-    """Every row checked, or RosterRejected listing every problem in the file."""
+def check_rows(raw_rows: list[RawRow], today: date) -> list[RosterRow]:
+    """Every row checked (`today`: the town's date, no date may be later), or
+    RosterRejected listing every problem in the file."""
     problems: list[RowProblem] = []
-    checked = [_check_row(raw, problems) for raw in raw_rows]
+    checked = [_check_row(raw, problems, today) for raw in raw_rows]
     problems += _clashes_between_rows([keys for _row, keys in checked])
     if problems:
         raise RosterRejected(problems)
@@ -205,6 +225,43 @@ class _Cells:
             return None
         return self.text(column, required)
 
+    def day(self, column: str, today: date) -> date | None:
+        """A date: a spreadsheet's date cell, or typed as the one date parser reads it; not
+        later than `today`."""
+        value = self.raw.cells.get(column)
+        if isinstance(value, datetime | date):
+            day = value.date() if isinstance(value, datetime) else value
+        else:
+            text = self.text(column)
+            if text is None:
+                return None
+            try:
+                day = parse_day(text, today)
+            except InvalidInput as problem:
+                self.note(column, problem.msgid, **problem.params)
+                return None
+        if day > today:
+            self.note(column, FUTURE_DATE, day=day.isoformat())
+            return None
+        return day
+
+    def optional(self, today: date) -> dict[str, Any]:
+        """The optional columns present in the roster, by the household's field name."""
+        read = {
+            EXIT_YEAR: lambda: self.convert(
+                EXIT_YEAR, self.text(EXIT_YEAR), lambda text: parse_exit_year(text, today.year)
+            ),
+            SOCIAL_SUPPORT: lambda: self.convert(
+                SOCIAL_SUPPORT, self.text(SOCIAL_SUPPORT), normalise_social_support
+            ),
+            IDENTIFIED_ON: lambda: self.day(IDENTIFIED_ON, today),
+        }
+        return {
+            OPTIONAL_FIELDS[column]: read[column]()
+            for column in OPTIONAL_COLUMNS
+            if column in self.raw.cells
+        }
+
     def convert(self, column: str, text: str | None, converter: Callable[[str], T]) -> T | None:
         if text is None:
             return None
@@ -215,7 +272,9 @@ class _Cells:
             return None
 
 
-def _check_row(raw: RawRow, problems: list[RowProblem]) -> tuple[RosterRow | None, _RowKeys]:
+def _check_row(
+    raw: RawRow, problems: list[RowProblem], today: date
+) -> tuple[RosterRow | None, _RowKeys]:
     cells = _Cells(raw, problems)
     before = len(problems)
     village = cells.text(VILLAGE, required=True)
@@ -234,6 +293,7 @@ def _check_row(raw: RawRow, problems: list[RowProblem]) -> tuple[RosterRow | Non
     contact_phone = cells.convert(
         CONTACT_PHONE, cells.text(CONTACT_PHONE, required=True), normalise_phone
     )
+    optional = cells.optional(today)
     keys = _RowKeys(raw.number, number, id_number, contact_name, contact_phone)
     if len(problems) > before:
         return None, keys
@@ -253,6 +313,7 @@ def _check_row(raw: RawRow, problems: list[RowProblem]) -> tuple[RosterRow | Non
         risk_types=risk_types,
         contact_name=contact_name,
         contact_phone=contact_phone,
+        optional=optional,
     )
     return row, keys
 

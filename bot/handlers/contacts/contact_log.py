@@ -19,9 +19,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.contacts import contact_log as contacts
 from bot.core.contacts import rules as contact_rules
-from bot.core.coverage.progress import progress_this_month
 from bot.core.dates import parse_day
-from bot.core.households.my_households import list_households
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.errors import DomainError, InvalidInput
@@ -37,75 +35,14 @@ from bot.handlers.contacts.contact_form import (
     step_view,
 )
 from bot.handlers.dialogs import TYPE_A_DAY, TYPE_YUAN, Dialog, OfTheOpenForm, guard, show
-from bot.handlers.households.my_households import household_label
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.contact_views import TAP_A_BUTTON, ContactStep, progress_line
-from bot.messages.keyboards import LOG_CONTACT, HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.contact_views import TAP_A_BUTTON, ContactStep
+from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText, MenuButton
+from bot.telegram.filters import FreeText
 
-# ---- choosing the household ----------------------------------------------------------------
-
-
-async def pick_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    await state.clear()
-    progress = await progress_this_month(app, actor)
-    if progress.total == 0:
-        await message.answer(
-            _("No households are assigned to you yet. Please ask the town office.")
-        )
-        return
-    shown = progress.remaining[: app.settings.households_page_size]
-    lines = ["✍️ " + progress_line(progress)]
-    if shown:
-        lines.append(_("Not contacted yet — tap the household you contacted:"))
-    if len(progress.remaining) > len(shown):
-        lines.append(
-            _("(the first {shown} of {left})").format(
-                shown=len(shown), left=len(progress.remaining)
-            )
-        )
-    lines.append(_("Or type part of a name to find any of your households."))
-    buttons = [
-        (
-            contacts.household_name(household),
-            HouseholdAction(action=HouseholdAct.LOG, household_id=household.id),
-        )
-        for household in shown
-    ]
-    sent = await message.answer(
-        "\n".join(lines), reply_markup=inline_grid(buttons) if buttons else None
-    )
-    await state.set_state(ContactForm.household)
-    await state.update_data(picker_id=sent.message_id)
-
-
-async def search_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    page = await list_households(app, actor, search=message.text)
-    if page.total == 1:
-        line = page.lines[0]
-        name = await contacts.contact_target(app, actor, line.household_id)
-        await _begin(message, state, app, line.household_id, name, edit=False)
-        return
-    if page.total == 0:
-        await message.answer(
-            _("None of your households matches “{text}”. Try another part of the name.").format(
-                text=(message.text or "")[:30]
-            )
-        )
-        return
-    buttons = [
-        (
-            household_label(line),
-            HouseholdAction(action=HouseholdAct.LOG, household_id=line.household_id),
-        )
-        for line in page.lines
-    ]
-    sent = await message.answer(
-        _("Tap the household you contacted:"), reply_markup=inline_grid(buttons)
-    )
-    await state.update_data(picker_id=sent.message_id)
+# ---- the household chosen (bot/handlers/contacts/household_picker.py lists them) -----------
 
 
 async def household_chosen(
@@ -126,7 +63,9 @@ async def household_chosen(
     )
     await query.answer()
     if message is not None:
-        await _begin(message, state, app, callback_data.household_id, name, edit=picked_from_list)
+        await begin_form(
+            message, state, app, callback_data.household_id, name, edit=picked_from_list
+        )
     if unfinished and message is not None:
         # Say so, rather than silently dropping what was filled in for the other household.
         await message.answer(
@@ -134,7 +73,7 @@ async def household_chosen(
         )
 
 
-async def _begin(
+async def begin_form(
     message: Message, state: FSMContext, app: App, household_id: int, name: str, *, edit: bool
 ) -> None:
     """A fresh form for the household, shown in place of the household list or as a new message."""
@@ -324,8 +263,6 @@ THIS_FORM = OfTheOpenForm("form", "draft_key", TOKEN_CHARS)
 
 def build_router() -> Router:
     router = Router(name="contact_log")
-    router.message.register(pick_household, MenuButton(LOG_CONTACT))
-    router.message.register(search_household, ContactForm.household, FreeText())
     router.callback_query.register(
         household_chosen, HouseholdAction.filter(F.action == HouseholdAct.LOG)
     )

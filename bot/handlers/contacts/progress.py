@@ -4,20 +4,22 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.coverage.progress import MonthProgress, progress_this_month
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
-from bot.handlers.households.my_households import no_households_text
+from bot.handlers.households.my_households import tell_no_households
 from bot.i18n import gettext as _
-from bot.messages.keyboards import THIS_MONTH, HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.keyboards import THIS_MONTH, HouseholdAct, HouseholdAction, LogPage, inline_grid
+from bot.messages.notices import ALL_LEFT, FIRST_FEW
 from bot.storage.uow import App
 from bot.telegram.filters import MenuButton
 
-# Buttons shown for the households still to contact; a longer list is in 🏠 My households.
-MAX_REMAINING_BUTTONS = 20
+# Buttons shown for the households still to contact; "📋 All" pages through the rest.
+MAX_REMAINING_BUTTONS = FIRST_FEW
 
 
 def progress_text(progress: MonthProgress, days_left: int) -> str:
@@ -38,9 +40,6 @@ def progress_text(progress: MonthProgress, days_left: int) -> str:
             )
         )
     lines.append(_("Not contacted yet: tap one to log a contact."))
-    hidden = len(progress.remaining) - MAX_REMAINING_BUTTONS
-    if hidden > 0:
-        lines.append(_("…and {count} more: see 🏠 My households.").format(count=hidden))
     return "\n".join(lines)
 
 
@@ -48,7 +47,7 @@ async def this_month(message: Message, app: App, actor: Actor, state: FSMContext
     await state.clear()  # a menu press leaves any form
     progress = await progress_this_month(app, actor)
     if progress.total == 0:
-        await message.answer(no_households_text())
+        await tell_no_households(message, app, actor)
         return
     buttons = [
         (
@@ -57,8 +56,12 @@ async def this_month(message: Message, app: App, actor: Actor, state: FSMContext
         )
         for household in progress.remaining[:MAX_REMAINING_BUTTONS]
     ]
+    footer: list[tuple[str, CallbackData | str]] = []
+    if len(progress.remaining) > MAX_REMAINING_BUTTONS:
+        footer.append((_(ALL_LEFT).format(total=len(progress.remaining)), LogPage(page=0)))
     text = progress_text(progress, progress.days_left(app.clock.today()))
-    await message.answer(text, reply_markup=inline_grid(buttons) if buttons else None)
+    markup = inline_grid(buttons, columns=2, footer=footer) if buttons else None
+    await message.answer(text, reply_markup=markup)
 
 
 def build_router() -> Router:

@@ -1,7 +1,10 @@
 """The buttons under a red-flag alert: "✅ Acknowledge" and "⏱ 7 / 15 / 30 days".
 
 Alerts often land in the town office's group chat, so whoever presses is the actor (their
-role is checked by the service), and the answer is posted in the chat for everyone to see.
+role is checked by the service). The alert is edited to the flag's state (acknowledged by
+whom, the deadline) with only the buttons still of use, and a short note under it tells the
+group what changed; a press that changes nothing (a second one, a colleague's at the same
+moment) is answered to the presser alone.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from bot.core.policy import Actor
 from bot.handlers.dialogs import unless_refused
 from bot.i18n import gettext as _
 from bot.messages.keyboards import FlagAction, FlagButton, flag_alert_keyboard
+from bot.messages.notices import flag_alert_text
 from bot.storage.uow import App
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,7 @@ async def acknowledge(
     await query.answer(_("Acknowledged. Thank you."))
     await _show_in_chat(
         query,
+        app,
         view,
         _("✅ {name} acknowledged the red flag on {household}, {village}.").format(
             name=actor.name, household=household_name(view.household), village=_village(view)
@@ -53,6 +58,7 @@ async def set_deadline(
     await query.answer(_("Deadline set: {deadline}.").format(deadline=deadline))
     await _show_in_chat(
         query,
+        app,
         view,
         _(
             "⏱ {name} set the deadline for {household}, {village}: remove the risk by {deadline}."
@@ -65,14 +71,18 @@ async def set_deadline(
     )
 
 
-async def _show_in_chat(query: CallbackQuery, view: FlagView, note: str) -> None:
-    """Refresh the alert's buttons to the flag's state and post who did what under it."""
+async def _show_in_chat(query: CallbackQuery, app: App, view: FlagView, note: str) -> None:
+    """Edit the alert to the flag's state now and post who did what under it."""
     if not isinstance(query.message, Message):
         return  # too old for Telegram to let the bot touch it
+    today = app.clock.today()
     try:
-        await query.message.edit_reply_markup(reply_markup=flag_alert_keyboard(view))
-    except TelegramBadRequest as error:  # e.g. "message is not modified" on a second press
-        log.info("alert buttons left as they were: %s", error.message)
+        await query.message.edit_text(
+            flag_alert_text(view, {}, app.settings.tz, today),
+            reply_markup=flag_alert_keyboard(view, today),
+        )
+    except TelegramBadRequest as error:  # e.g. "message is not modified"
+        log.info("alert left as it was: %s", error.message)
     await query.message.reply(note)
 
 

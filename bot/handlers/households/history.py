@@ -4,6 +4,8 @@ the reader's role may do (flags, measures; for the town office, roster changes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -34,7 +36,7 @@ from bot.messages.keyboards import (
     inline_grid,
 )
 from bot.messages.rendering import split_text
-from bot.storage.models import AssistanceMeasure, HouseholdChange
+from bot.storage.models import AssistanceMeasure, Household, HouseholdChange
 from bot.storage.uow import App
 from bot.text_preview import IN_LIST, preview
 
@@ -167,6 +169,24 @@ async def send_history(message: Message, app: App, actor: Actor, household_id: i
     history = await household_history(app, actor, household_id)
     for text, markup in render_history(history, actor, app):
         await message.answer(text, reply_markup=markup)
+
+
+async def offer_found(message: Message, app: App, actor: Actor, found: Sequence[Household]) -> None:
+    """Households found by a search: the one's history at once, or a button for each."""
+    if len(found) == 1:
+        await send_history(message, app, actor, found[0].id)
+        return
+    buttons = [
+        (
+            f"{household.village.name} {household_name(household)}",
+            HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id),
+        )
+        for household in found
+    ]
+    await message.answer(
+        _("Households found: {count}. Tap one.").format(count=len(found)),
+        reply_markup=inline_grid(buttons, columns=2),
+    )
 
 
 async def open_history(

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -19,8 +18,8 @@ from bot.core.households.my_households import (
     household_name,
     list_households,
 )
-from bot.core.policy import Actor
-from bot.domain.model import HouseholdStatus
+from bot.core.policy import Actor, duties_of
+from bot.domain.model import HouseholdStatus, Role
 from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed
 from bot.i18n import N_
@@ -32,9 +31,11 @@ from bot.messages.keyboards import (
     HouseholdAction,
     Page,
     inline_grid,
+    main_menu,
+    pager,
 )
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText, MenuButton
+from bot.telegram.filters import MenuButton
 from bot.text_preview import IN_LIST, preview
 
 # A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
@@ -54,6 +55,18 @@ def no_households_text() -> str:
     return _(
         "No households are assigned to you yet. The town office assigns them; "
         "please ask them if this is wrong."
+    )
+
+
+async def tell_no_households(message: Message, app: App, actor: Actor) -> None:
+    """No households of one's own: a contact person asks the town office; the town office
+    or a village admin (with an old keyboard, or typing) is shown their own buttons."""
+    if actor.role == Role.CONTACT:
+        await message.answer(no_households_text())
+        return
+    await message.answer(
+        _("You have no households of your own to contact. Your work is on the buttons below."),
+        reply_markup=main_menu(await duties_of(app, actor)),
     )
 
 
@@ -83,11 +96,7 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
         for line in page.lines
     ]
     search = page.search or ""
-    footer = []
-    if page.has_previous:
-        footer.append((_("◀ Previous"), Page(page=page.page - 1, search=search)))
-    if page.has_next:
-        footer.append((_("Next ▶"), Page(page=page.page + 1, search=search)))
+    footer = pager(page.page, page.pages, lambda number: Page(page=number, search=search))
     return text, inline_grid(buttons, footer=footer)
 
 
@@ -198,7 +207,7 @@ async def my_households(message: Message, app: App, actor: Actor, state: FSMCont
     await state.clear()  # a menu press leaves any form
     page = await list_households(app, actor)
     if page.total == 0:
-        await message.answer(no_households_text())
+        await tell_no_households(message, app, actor)
         return
     text, markup = render_page(page)
     await message.answer(text, reply_markup=markup)
@@ -228,33 +237,9 @@ async def open_card(
         await query.message.answer(text, reply_markup=markup)
 
 
-async def search_households(message: Message, app: App, actor: Actor) -> None:
-    """Text typed outside any form searches the person's own households."""
-    search = (message.text or "").strip()
-    searchable = len(search.encode()) <= SEARCH_MAX_BYTES and ":" not in search
-    page = await list_households(app, actor, search=search) if searchable else None
-    if page is None or page.total == 0:
-        await message.answer(
-            _(
-                "No household of yours matches “{search}”.\n"
-                "Type part of the head's name (for example 桂英) or the last digits of the "
-                "household number, or tap 🏠 My households for the whole list."
-            ).format(search=_echo(search))
-        )
-        return
-    if page.total == 1:
-        await show_card(message, app, actor, page.lines[0].household_id)
-        return
-    text, markup = render_page(page)
-    await message.answer(text, reply_markup=markup)
-
-
 def build_router() -> Router:
     router = Router(name="households")
     router.message.register(my_households, MenuButton(MY_HOUSEHOLDS))
     router.callback_query.register(turn_page, Page.filter())
     router.callback_query.register(open_card, HouseholdAction.filter(F.action == HouseholdAct.CARD))
-    router.message.register(
-        search_households, F.chat.type == "private", StateFilter(None), FreeText()
-    )
     return router

@@ -2,78 +2,58 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.config import Settings
-from bot.core.policy import Actor
+from bot.core.policy import Actor, duties_of
 from bot.core.roster import people
-from bot.domain.model import Role
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_, current_language, use_language
 from bot.i18n import gettext as _
 from bot.i18n import set_language as set_current_language
 from bot.messages.keyboards import HELP, inline_grid, main_menu
+from bot.messages.menus import help_text
 from bot.storage.uow import App
+from bot.telegram.commands import show_own_commands
 from bot.telegram.filters import MenuButton
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+CHOOSE_LANGUAGE = N_("Choose your language:")
 
 
 class LanguageChoice(CallbackData, prefix="lang"):
     code: str
 
 
-def help_text(actor: Actor, settings: Settings) -> str:
-    return _(
-        "Hello {name} ({role}).\n"
-        "Every household on your list needs at least one contact each month: "
-        "a home visit, a phone call, an SMS, WeChat or a video call.\n\n"
-        "🏠 My households: your list, not yet contacted first. Type part of a name to search.\n"
-        "✍️ Log a contact: pick the household, how you contacted it, and whether all six "
-        "guarantees are fine.\n"
-        "📅 This month: how many you have contacted, and who is left.\n"
-        "/recent: correct or withdraw a contact you logged in the last {hours} hours.\n"
-        "/language: switch between Chinese and English.\n"
-        "/cancel: stop the form you are filling in."
-    ).format(
-        name=actor.name, role=actor.role.label, hours=settings.contact_edit_window_hours
-    ) + _role_help().get(actor.role, "")
+async def answer_with_menu(message: Message, app: App, actor: Actor, text: str) -> None:
+    """Answer with the person's own reply keyboard (their duties' buttons)."""
+    duties = await duties_of(app, actor)
+    await message.answer(text, reply_markup=main_menu(duties))
 
 
-def _role_help() -> dict[Role, str]:
-    return {
-        Role.VILLAGE_ADMIN: _(
-            "\n\nFor your village:\n"
-            "/flags: open red flags, and asking for a flag's removal.\n"
-            "/export: your village's six forms as spreadsheets."
-        ),
-        Role.TOWN_OFFICE: _(
-            "\n\nFor the town office (/office lists them all):\n"
-            "/flags: open red flags.\n"
-            "/summary: last month's contact coverage (text, chart, spreadsheet).\n"
-            "/export: a village's six forms as spreadsheets.\n"
-            "/unassigned: households without a contact person.\n"
-            "Send the provincial platform's red-flag list as a spreadsheet to import it."
-        ),
-    }
-
-
-async def show_help(message: Message, actor: Actor, state: FSMContext, app: App) -> None:
+async def show_help(message: Message, actor: Actor, state: FSMContext, app: App, bot: Bot) -> None:
     await state.clear()
-    await message.answer(help_text(actor, app.settings), reply_markup=main_menu(actor.role))
+    duties = await duties_of(app, actor)
+    await message.answer(help_text(actor, duties, app.settings), reply_markup=main_menu(duties))
+    # Their households or role may have changed since: the "/" menu follows.
+    await show_own_commands(bot, message.chat.id, duties, current_language())
 
 
 async def choose_language(message: Message) -> None:
+    """Asked in every language: someone who cannot read the current one must find theirs."""
+    question = []
+    for code in LANGUAGES:
+        with use_language(code):
+            question.append(_(CHOOSE_LANGUAGE))
     buttons = [(LANGUAGE_NAMES[code], LanguageChoice(code=code)) for code in LANGUAGES]
-    await message.answer(_("Choose your language:"), reply_markup=inline_grid(buttons, columns=2))
+    await message.answer("\n".join(question), reply_markup=inline_grid(buttons, columns=2))
 
 
 # Pressed (or forged) in a group, it would post the menu keyboard there: private only.
 async def language_chosen(
-    query: CallbackQuery, callback_data: LanguageChoice, actor: Actor, app: App
+    query: CallbackQuery, callback_data: LanguageChoice, actor: Actor, app: App, bot: Bot
 ) -> None:
     if callback_data.code not in LANGUAGES:
         await query.answer()
@@ -81,21 +61,23 @@ async def language_chosen(
     await people.set_language(app, actor, callback_data.code)
     set_current_language(callback_data.code)
     await query.answer()
-    if query.message is not None:
-        await query.message.answer(
-            _("Language set to English."), reply_markup=main_menu(actor.role)
-        )
+    if isinstance(query.message, Message):
+        duties = await duties_of(app, actor)
+        await query.message.answer(_("Language set to English."), reply_markup=main_menu(duties))
+        await show_own_commands(bot, query.message.chat.id, duties, callback_data.code)
 
 
-async def cancel(message: Message, actor: Actor, state: FSMContext) -> None:
+async def cancel(message: Message, actor: Actor, state: FSMContext, app: App) -> None:
     await state.clear()
-    await message.answer(_("Stopped. Nothing was saved."), reply_markup=main_menu(actor.role))
+    await answer_with_menu(message, app, actor, _("Stopped. Nothing was saved."))
 
 
-async def not_understood(message: Message, actor: Actor) -> None:
-    await message.answer(
+async def not_understood(message: Message, actor: Actor, app: App) -> None:
+    await answer_with_menu(
+        message,
+        app,
+        actor,
         _("Sorry, I did not understand that. Please use the menu buttons below."),
-        reply_markup=main_menu(actor.role),
     )
 
 

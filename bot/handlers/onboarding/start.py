@@ -6,19 +6,20 @@ everyone else the polite gate.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.core.onboarding import invites as onboarding
-from bot.core.policy import Actor
+from bot.core.policy import Actor, duties_of
 from bot.errors import Deactivated, DomainError
-from bot.handlers.onboarding.menu import help_text
+from bot.i18n import current_language, language_for, set_language
 from bot.i18n import gettext as _
-from bot.i18n import language_for, set_language
 from bot.messages.keyboards import main_menu
+from bot.messages.menus import help_text
 from bot.storage.uow import App
+from bot.telegram.commands import show_own_commands
 
 # Invite links open a private chat; a code typed into a group would give it away.
 
@@ -27,6 +28,7 @@ async def open_invite(
     message: Message,
     command: CommandObject,
     app: App,
+    bot: Bot,
     state: FSMContext,
     actor: Actor | None = None,
 ) -> None:
@@ -49,9 +51,12 @@ async def open_invite(
     welcome = _("Welcome, {name}! You are now registered as {role}.").format(
         name=actor.name, role=actor.role.label
     )
+    duties = await duties_of(app, actor)
     await message.answer(
-        f"{welcome}\n\n{help_text(actor, app.settings)}", reply_markup=main_menu(actor.role)
+        f"{welcome}\n\n{help_text(actor, duties, app.settings)}", reply_markup=main_menu(duties)
     )
+    # A new invite may bring a new role: the "/" menu is set to it whenever one is opened.
+    await show_own_commands(bot, message.chat.id, duties, current_language())
 
 
 def build_router() -> Router:

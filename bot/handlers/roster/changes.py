@@ -171,14 +171,14 @@ async def new_household(message: Message, actor: Actor, state: FSMContext) -> No
     await message.answer(template)
 
 
-async def cells_typed(message: Message, state: FSMContext) -> None:
+async def cells_typed(message: Message, state: FSMContext, app: App) -> None:
     cells: dict[str, object] = {}
     for line in (message.text or "").splitlines():
         header, colon, value = line.replace(":", "：").partition("：")
         if colon:
             cells["".join(header.split())] = value.strip() or None
     try:  # checked now, so nobody types a meeting record for a row that cannot be saved
-        roster_changes.check_new_household(cells)
+        roster_changes.check_new_household(cells, app.clock.today())
     except RosterRejected as rejected:
         problems = [f"{p.column}: {p.render()}" for p in rejected.problems]
         await message.answer(

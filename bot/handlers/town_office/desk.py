@@ -14,10 +14,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
+from bot.core.delivery import office_group
 from bot.core.flags.platform_list import PlatformImportReport, PlatformRow, import_platform_flags
 from bot.core.households.history import find_households
 from bot.core.households.my_households import household_name
-from bot.core.policy import Actor
+from bot.core.policy import Actor, Duty, duties_of
 from bot.core.roster import changes as roster_changes
 from bot.core.roster.columns import Table
 from bot.core.roster.rows import RowsRejected
@@ -25,10 +26,12 @@ from bot.documents.roster_sheet import read_table
 from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed, unless_refused
-from bot.handlers.households.history import send_history
+from bot.handlers.households.history import offer_found
+from bot.handlers.town_office.invites import invite_all_button
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.menus import office_text
 from bot.messages.rendering import split_text
 from bot.storage.uow import App
 
@@ -53,23 +56,19 @@ class OfficeCancel(CallbackData, prefix="oc"):
     pass
 
 
-async def office_help(message: Message, actor: Actor) -> None:
-    if actor.role not in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN):
+async def office_help(message: Message, app: App, actor: Actor) -> None:
+    duties = await duties_of(app, actor)
+    text = office_text(duties)
+    if text is None:
         await message.answer(_("These commands are for the town office and village admins."))
         return
-    await message.answer(
-        _(
-            "🏛 Town office\n"
-            "/flags: open red flags; tap one to add a measure, request or review removal, "
-            "record the county's decision.\n"
-            "/find NAME: any household's history (name, or last digits of its number).\n"
-            "/unassigned: households without a contact person, to reassign.\n"
-            "/newhousehold: add a newly found household (with the meeting record).\n"
-            "/deactivate NAME: a contact person who leaves; their households become unassigned.\n"
-            "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or 身份证号 "
-            "and 原因) here as a file to flag those households."
-        )
-    )
+    if Duty.TOWN_OFFICE not in duties:
+        await message.answer(text)
+        return
+    # The town office also sees which group is its desk and where that was set, and invites
+    # everyone not yet joined with one button.
+    group = office_group.describe(await office_group.resolve_now(app), app.settings.tz)
+    await message.answer(f"{text}\n\n{group}", reply_markup=inline_grid([invite_all_button()]))
 
 
 async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> None:
@@ -146,20 +145,7 @@ async def find(message: Message, command: CommandObject, app: App, actor: Actor)
             _("No household found. Type /find and part of a name or of the household number.")
         )
         return
-    if len(found) == 1:
-        await send_history(message, app, actor, found[0].id)
-        return
-    buttons = [
-        (
-            f"{household.village.name} {household_name(household)}",
-            HouseholdAction(action=HouseholdAct.HISTORY, household_id=household.id),
-        )
-        for household in found
-    ]
-    await message.answer(
-        _("Households found: {count}. Tap one.").format(count=len(found)),
-        reply_markup=inline_grid(buttons, columns=2),
-    )
+    await offer_found(message, app, actor, found)
 
 
 async def unassigned(message: Message, app: App, actor: Actor) -> None:

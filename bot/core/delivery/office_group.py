@@ -1,0 +1,206 @@
+"""The town office's group (镇办工作群): which chat it is, and how it is set.
+
+A town office person adds the bot to a group; the bot asks there whether this is the
+office's group, and a town office person confirms with a button. The group's id is kept in
+the database (`OfficeGroup`). The `TOWN_OFFICE_CHAT_ID` setting, when set, overrides it (an
+installation that already had it keeps working). Everything that reads the office's chat
+(alerts and escalations, the chat-scope check, `bangfu doctor`, `/office`) asks `resolve`,
+so there is one answer.
+
+A group that Telegram upgraded to a supergroup gets a new id: `follow_migration` moves the
+stored id along, so nothing needs setting by hand. The bot removed from the stored group
+forgets it, so alerts go to each town office person privately again instead of nowhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.core.policy import ALLOWED, Act, Actor, require
+from bot.domain.text_rules import control_character
+from bot.errors import NotAllowed
+from bot.i18n import gettext as _
+from bot.storage.models import OfficeGroup, Person
+from bot.storage.uow import App, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ROW_ID = 1  # the one row
+TITLE_MAX_CHARS = 255  # OfficeGroup.title
+ONLY_TOWN_OFFICE = ALLOWED[Act.SET_OFFICE_GROUP][1]  # also for a presser not registered
+
+
+class Source(StrEnum):
+    SETTING = "setting"  # TOWN_OFFICE_CHAT_ID in .env or the environment
+    DATABASE = "database"  # confirmed in the group by a town office person
+
+
+class Migration(StrEnum):
+    """What a group's move to a supergroup meant for the stored office group."""
+
+    NOT_OFFICE = "not_office"  # another group (or the setting decides)
+    MOVED = "moved"  # the stored office group moved now
+    ALREADY = "already"  # the same move, reported before: it is the new id already
+
+
+@dataclass(frozen=True)
+class ResolvedGroup:
+    """The office's group and where that answer came from."""
+
+    chat_id: int
+    source: Source
+    title: str | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """What confirming changed: the group replaced (if another one was set) and the
+    setting that still overrides the database (if TOWN_OFFICE_CHAT_ID names another chat)."""
+
+    chat_id: int
+    replaced: ResolvedGroup | None
+    overridden_by: int | None
+
+
+async def resolve(uow: UnitOfWork, settings: Settings | None) -> ResolvedGroup | None:
+    """The town office's group: the setting if set, else the confirmed one, else None."""
+    return from_setting(settings) or await _stored(uow)
+
+
+def from_setting(settings: Settings | None) -> ResolvedGroup | None:
+    """The TOWN_OFFICE_CHAT_ID override, when set."""
+    if settings is None or settings.town_office_chat_id is None:
+        return None
+    return ResolvedGroup(settings.town_office_chat_id, Source.SETTING)
+
+
+async def office_chat_id(uow: UnitOfWork, settings: Settings | None) -> int | None:
+    group = await resolve(uow, settings)
+    return group.chat_id if group else None
+
+
+async def resolve_now(app: App) -> ResolvedGroup | None:
+    async with app.uow() as uow:
+        return await resolve(uow, app.settings)
+
+
+async def confirm(app: App, actor: Actor | None, chat_id: int, title: str) -> Confirmed:
+    """Make `chat_id` the office's group, as the town office person `actor` confirmed in it.
+    Anyone else is refused (NotAllowed); confirming the group already set changes nothing."""
+    if actor is None or actor.person_id is None:
+        raise NotAllowed(ONLY_TOWN_OFFICE)
+    require(actor, Act.SET_OFFICE_GROUP)
+    title = _shown_title(title) or str(chat_id)
+    async with app.uow() as uow:
+        before = await _stored(uow)
+        row = await uow.session.get(OfficeGroup, ROW_ID)
+        now = uow.clock.now()
+        if row is None:
+            row = OfficeGroup(id=ROW_ID, chat_id=chat_id, title=title, confirmed_at=now)
+            uow.session.add(row)
+        elif row.chat_id != chat_id:
+            row.chat_id, row.confirmed_at = chat_id, now
+        row.title, row.confirmed_by_id = title, actor.person_id
+        uow.audit(
+            actor.person_id,
+            actor.name,
+            "office_group",
+            ROW_ID,
+            "confirmed",
+            {"chat_id": chat_id, "before": before.chat_id if before else None},
+        )
+        await uow.commit()
+    setting = app.settings.town_office_chat_id
+    return Confirmed(
+        chat_id=chat_id,
+        replaced=before if before is not None and before.chat_id != chat_id else None,
+        overridden_by=setting if setting is not None and setting != chat_id else None,
+    )
+
+
+async def follow_migration(app: App, old_chat_id: int, new_chat_id: int) -> Migration:
+    """The group `old_chat_id` became the supergroup `new_chat_id`: when it is the stored
+    office group, store the new id (several messages and failed sends report one move)."""
+    async with app.uow() as uow:
+        row = await uow.session.get(OfficeGroup, ROW_ID)
+        if row is None or row.chat_id not in (old_chat_id, new_chat_id):
+            return Migration.NOT_OFFICE
+        if row.chat_id == new_chat_id:
+            return Migration.ALREADY
+        row.chat_id = new_chat_id
+        uow.audit(
+            None,
+            "telegram",
+            "office_group",
+            ROW_ID,
+            "migrated",
+            {"from": old_chat_id, "to": new_chat_id},
+        )
+        await uow.commit()
+    log.info("the town office group %s is now supergroup %s", old_chat_id, new_chat_id)
+    return Migration.MOVED
+
+
+async def forget_if_removed(app: App, chat_id: int) -> bool:
+    """The bot was removed from `chat_id`: if it was the stored office group, forget it, so
+    the town office gets its messages privately again. True when it was forgotten."""
+    async with app.uow() as uow:
+        row = await uow.session.get(OfficeGroup, ROW_ID)
+        if row is None or row.chat_id != chat_id:
+            return False
+        uow.audit(None, "telegram", "office_group", ROW_ID, "removed", {"chat_id": chat_id})
+        await uow.session.delete(row)
+        await uow.commit()
+    log.warning("the bot was removed from the town office group %s; forgotten", chat_id)
+    return True
+
+
+async def _stored(uow: UnitOfWork) -> ResolvedGroup | None:
+    query = (
+        select(OfficeGroup, Person.name)
+        .outerjoin(Person, Person.id == OfficeGroup.confirmed_by_id)
+        .where(OfficeGroup.id == ROW_ID)
+    )
+    found = (await uow.session.execute(query)).first()
+    if found is None:
+        return None
+    row, name = found
+    return ResolvedGroup(row.chat_id, Source.DATABASE, row.title, name, row.confirmed_at)
+
+
+def describe(group: ResolvedGroup | None, tz: tzinfo) -> str:
+    """Which group is the office's and where that came from, in the reader's language (for
+    `/office` and `bangfu doctor`)."""
+    if group is None:
+        return _(
+            "No town office group is set: alerts go to each town office person privately. "
+            "To set one, a town office person adds me to the office's group and taps “Yes” "
+            "under my question there."
+        )
+    if group.source == Source.SETTING:
+        return _("Town office group: {chat_id}, set by TOWN_OFFICE_CHAT_ID.").format(
+            chat_id=group.chat_id
+        )
+    return _(
+        "Town office group: “{title}” ({chat_id}), confirmed in the group by {name} on {date}."
+    ).format(
+        title=group.title,
+        chat_id=group.chat_id,
+        name=group.confirmed_by or "?",
+        date=f"{group.confirmed_at.astimezone(tz):%Y-%m-%d}" if group.confirmed_at else "?",
+    )
+
+
+def _shown_title(title: str) -> str:
+    """The group's title as Telegram gave it, on one line, without characters no stored text
+    may hold (a title is not typed into the bot, so it is cleaned rather than refused)."""
+    kept = "".join(ch for ch in title if control_character(ch) is None)
+    return " ".join(kept.split())[:TITLE_MAX_CHARS]
