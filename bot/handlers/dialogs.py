@@ -229,12 +229,13 @@ def guard(router: Router, dialog: Dialog) -> None:
     step again; a button of the form that no step took (finished, cancelled, older, another
     step's) gets the one "finished" answer."""
     router.message.register(leave_form, StateFilter(dialog.states), MenuButton(*MENU_BUTTONS))
-    router.message.register(
-        dialog.not_the_expected_input,
+    unexpected = [
         StateFilter(dialog.states),
-        ~StateFilter(*dialog.elsewhere) if dialog.elsewhere else StateFilter("*"),
         ~MenuButton(*MENU_BUTTONS),  # the state was read before leave_form cleared it
-        F.func(lambda message: not (message.text or "").startswith("/")),
-    )
+        F.func(lambda message: not (message.text or "").startswith("/")),  # /cancel, /help …
+    ]
+    if dialog.elsewhere:
+        unexpected.append(~StateFilter(*dialog.elsewhere))
+    router.message.register(dialog.not_the_expected_input, *unexpected)
     for buttons in dialog.buttons:
         router.callback_query.register(form_finished, buttons.filter())
