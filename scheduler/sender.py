@@ -252,9 +252,9 @@ class OutboxSender:
         parts, index = prepared.parts, prepared.parts_sent
         while index < len(parts):
             failure = await self._send(prepared.chat_id, parts[index])
-            if failure is None:
+            if isinstance(failure, int):  # Telegram accepted it: the message's id
                 index += 1
-                await self._record_part(prepared, index, len(parts))
+                await self._record_part(prepared, index, len(parts), failure)
                 continue
             smaller = parts[index].smaller() if failure.too_long else []
             if not smaller:
@@ -318,13 +318,12 @@ class OutboxSender:
         await uow.commit()
         return outcome
 
-    async def _send(self, chat_id: int, message: OutgoingMessage) -> Failure | None:
-        """Send one part; None once Telegram accepted it. The bot's session paces it behind
-        the replies and waits out a 429."""
+    async def _send(self, chat_id: int, message: OutgoingMessage) -> Failure | int:
+        """Send one part; the sent message's id once Telegram accepted it. The bot's session
+        paces it behind the replies and waits out a 429."""
         try:
             with background_sends():
-                await message.send(self.bot, chat_id)  # text, photo or document: one call
-            return None
+                return await message.send(self.bot, chat_id)  # text, photo or document
         except TelegramForbiddenError as error:
             return Failure(Outcome.UNDELIVERABLE, error.message)
         except TelegramMigrateToChat as error:
@@ -350,10 +349,12 @@ class OutboxSender:
             )
             await uow.commit()
 
-    async def _record_part(self, delivery: Delivery, parts_sent: int, parts: int) -> None:
+    async def _record_part(
+        self, delivery: Delivery, parts_sent: int, parts: int, message_id: int
+    ) -> None:
         finished = parts_sent == parts
         async with self.app.uow() as uow:
-            values: dict[str, object] = {"parts_sent": parts_sent}
+            values: dict[str, object] = {"parts_sent": parts_sent, "message_id": message_id}
             if finished:
                 values |= {
                     "status": OutboxStatus.SENT,

@@ -67,6 +67,7 @@ class Act(StrEnum):
     INVITE = "invite"
     ACKNOWLEDGE_FLAG = "acknowledge_flag"  # and set its deadline
     DECIDE_REMOVAL = "decide_removal"  # review a 销号 request, record the county's decision
+    DECIDE_RETRACTION = "decide_retraction"  # keep or withdraw a flag whose contact went back
     IMPORT_PLATFORM_LIST = "import_platform_list"
     READ_TOWN_SUMMARY = "read_town_summary"
     SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
@@ -86,6 +87,10 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
     Act.DECIDE_REMOVAL: (
         TOWN_OFFICE,
         N_("Only the town office can review a removal or record the county's decision."),
+    ),
+    Act.DECIDE_RETRACTION: (
+        TOWN_OFFICE,
+        N_("Only the town office can decide whether to keep or withdraw a red flag."),
     ),
     Act.IMPORT_PLATFORM_LIST: (
         TOWN_OFFICE,

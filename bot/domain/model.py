@@ -100,6 +100,9 @@ class FlagStatus(LabelledEnum):
     ACKNOWLEDGED = "acknowledged"
     REMOVAL_REQUESTED = "removal_requested"
     CLOSED = "closed"  # 销号
+    # Retracted: raised by a contact that its author corrected or withdrew (a mis-tap), or
+    # withdrawn by the town office when asked. Kept on record, never counted.
+    WITHDRAWN = "withdrawn"
 
 
 OPEN_FLAG_STATUSES = (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED, FlagStatus.REMOVAL_REQUESTED)
@@ -142,4 +145,5 @@ _LABELS: dict[StrEnum, str] = {
     FlagStatus.ACKNOWLEDGED: N_("Acknowledged"),
     FlagStatus.REMOVAL_REQUESTED: N_("Removal requested"),
     FlagStatus.CLOSED: N_("Closed"),
+    FlagStatus.WITHDRAWN: N_("Withdrawn (retracted)"),
 }

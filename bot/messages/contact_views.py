@@ -12,7 +12,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.core.coverage.progress import MonthProgress
+from bot.core.flags.retraction import FlagsFollowed
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
+from bot.domain.problems import item_name, problem_list
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import inline_grid
@@ -58,9 +60,10 @@ def day_label(day: date, today: date) -> str:
 
 
 def problems_label(problems: Sequence[str]) -> str:
+    """The six guarantees on a summary: all fine, or each problem named as a problem."""
     if not problems:
         return _("✅ all fine")
-    return "❌ " + _(", ").join(Guarantee(key).label for key in problems)
+    return "❌ " + problem_list(problems)
 
 
 def contact_summary(
@@ -94,6 +97,23 @@ def contact_summary(
     return "\n".join(lines)
 
 
+def followed_flags_lines(flags: FlagsFollowed) -> list[str]:
+    """What became of the red flags a corrected or withdrawn contact had raised."""
+    lines = []
+    if flags.withdrawn:
+        lines.append(_("↩️ The red flag it raised is withdrawn; the town office has been told."))
+    if flags.narrowed:
+        lines.append(_("🚩 The red flag it raised now names only the problems still reported."))
+    if flags.asked:
+        lines.append(
+            _(
+                "🚩 The town office has already acted on the red flag it raised, so it stays "
+                "until they decide; they have been asked."
+            )
+        )
+    return lines
+
+
 def progress_line(progress: MonthProgress) -> str:
     line = _("This month: {contacted}/{total} contacted").format(
         contacted=progress.contacted, total=progress.total
@@ -110,10 +130,18 @@ def channel_keyboard(
     return inline_grid(buttons, columns=(1, 2), footer=footer)
 
 
+def guarantee_toggle_label(key: Guarantee, problems: Sequence[str]) -> str:
+    """The item and its state side by side ("住房安全 ✅ 有保障" / "住房安全 ❌ 有问题"): a
+    bare ✔ beside "住房安全有保障" read as "fine" while it was the button to mark a problem."""
+    if key in problems:
+        return _("{item} ❌ problem").format(item=item_name(key))
+    return _("{item} ✅ fine").format(item=item_name(key))
+
+
 def guarantees_keyboard(press: Press, problems: Sequence[str]) -> InlineKeyboardMarkup:
-    """One big "all six fine" button, a ✔/❌ toggle per guarantee, and Done."""
+    """One big "all six fine" button, a toggle per guarantee showing its state, and Done."""
     toggles = [
-        (("❌ " if key in problems else "✔ ") + key.label, press(ContactStep.GUARANTEE, key))
+        (guarantee_toggle_label(key, problems), press(ContactStep.GUARANTEE, key))
         for key in Guarantee
     ]
     buttons = [
@@ -129,8 +157,8 @@ def guarantees_prompt(header: str) -> str:
         header
         + "\n"
         + _(
-            "The six guarantees (两不愁三保障一安全): tap ✅ All six fine, "
-            "or tap each one that has a problem (❌), then Done."
+            "The six guarantees (两不愁三保障一安全): tap ✅ All six fine, or tap an item "
+            "to switch it between ✅ fine and ❌ problem, then Done."
         )
     )
 

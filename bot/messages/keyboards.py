@@ -157,6 +157,9 @@ class FlagButton(StrEnum):
 
     OPEN = "open"  # 📋 open the flag's card
     DEADLINE = "deadline"  # ⏱ set the deadline to `days`
+    # The office's answer when a flag's contact was taken back after it acted on the flag.
+    KEEP = "keep"  # 🚩 keep the flag open
+    RETRACT = "retract"  # ↩️ withdraw it
 
 
 class FlagAction(CallbackData, prefix="flag"):

@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.core.delivery.kinds import MessageKind
 from bot.i18n import use_language
-from bot.messages import escalation_notices, flag_notices, notices, summary_notices
+from bot.messages import (
+    escalation_notices,
+    flag_notices,
+    notices,
+    retraction_notices,
+    summary_notices,
+)
 from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import OutboxMessage
 from bot.storage.uow import UnitOfWork
@@ -25,6 +31,8 @@ RENDERERS: Mapping[str, Renderer] = {
     MessageKind.FLAG_REMOVAL_REQUEST: flag_notices.removal_request,
     MessageKind.FLAG_DECISION: flag_notices.flag_decision,
     MessageKind.MONTHLY_SUMMARY: summary_notices.monthly_summary,
+    MessageKind.FLAG_RETRACTED: retraction_notices.flag_retracted,
+    MessageKind.FLAG_RETRACTION_QUESTION: retraction_notices.retraction_question,
 }
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyParameters
 
 from bot.telegram.limits import CAPTION_LIMIT, TEXT_LIMIT
 from bot.telegram.parts import split_caption, split_text
@@ -61,6 +61,9 @@ class OutgoingMessage:
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
     attachment: Attachment | None = None  # then `text` is its caption (at most 1,024 units)
+    # A message in the same chat this one answers (a retraction under its alert); sent
+    # anyway if that message is gone.
+    reply_to: int | None = None
 
     def stored(self) -> dict[str, Any]:
         """JSON kept on the row, so a retry sends the very parts the first try rendered."""
@@ -73,6 +76,8 @@ class OutgoingMessage:
         }
         if self.attachment is not None:
             stored["attachment"] = self.attachment.stored()
+        if self.reply_to is not None:
+            stored["reply_to"] = self.reply_to
         return stored
 
     @classmethod
@@ -83,6 +88,7 @@ class OutgoingMessage:
             stored["text"],
             None if markup is None else InlineKeyboardMarkup.model_validate(markup),
             None if attachment is None else Attachment.from_stored(attachment),
+            stored.get("reply_to"),
         )
 
     def fits(self) -> bool:
@@ -104,7 +110,10 @@ class OutgoingMessage:
         parts = [OutgoingMessage(text) for text in texts]
         if parts:
             parts[-1] = OutgoingMessage(texts[-1], self.reply_markup)
-        return ([head] if head else []) + parts
+        parts = ([head] if head else []) + parts
+        if parts and self.reply_to is not None:  # the first part answers; the rest follow it
+            parts[0] = replace(parts[0], reply_to=self.reply_to)
+        return parts
 
     def smaller(self) -> list[OutgoingMessage]:
         """Telegram refused this part as too long, though it fits as counted here: the same
@@ -114,20 +123,39 @@ class OutgoingMessage:
             return []
         return self.split(min(limit, TEXT_LIMIT), min(limit, CAPTION_LIMIT))
 
-    async def send(self, bot: Bot, chat_id: int) -> None:
-        """One Telegram call: sendMessage, or sendPhoto/sendDocument with the text as caption."""
+    async def send(self, bot: Bot, chat_id: int) -> int:
+        """One Telegram call: sendMessage, or sendPhoto/sendDocument with the text as caption.
+        Returns the sent message's id."""
         file = self.attachment
+        reply = (
+            None
+            if self.reply_to is None
+            else ReplyParameters(message_id=self.reply_to, allow_sending_without_reply=True)
+        )
         if file is None:
-            await bot.send_message(chat_id, self.text, reply_markup=self.reply_markup)
-            return
+            sent = await bot.send_message(
+                chat_id, self.text, reply_markup=self.reply_markup, reply_parameters=reply
+            )
+            return sent.message_id
         upload = BufferedInputFile(file.data, file.filename)
         caption = self.text or None
         if file.kind is FileKind.PHOTO:
-            await bot.send_photo(chat_id, upload, caption=caption, reply_markup=self.reply_markup)
-        else:
-            await bot.send_document(
-                chat_id, upload, caption=caption, reply_markup=self.reply_markup
+            sent = await bot.send_photo(
+                chat_id,
+                upload,
+                caption=caption,
+                reply_markup=self.reply_markup,
+                reply_parameters=reply,
             )
+        else:
+            sent = await bot.send_document(
+                chat_id,
+                upload,
+                caption=caption,
+                reply_markup=self.reply_markup,
+                reply_parameters=reply,
+            )
+        return sent.message_id
 
 
 def refit_stored(parts: list[dict[str, Any]], sent: int) -> list[dict[str, Any]] | None:

@@ -193,6 +193,11 @@ class RedFlag(Base):
     removal_approved_at: Mapped[datetime | None]
     county_decided_on: Mapped[date | None] = mapped_column(Date)  # 县级审定 date
     county_document: Mapped[str | None] = mapped_column(String(100))  # its 文号
+    # The guarantees whose problems raised it (source "guarantee"): correcting the contact
+    # that raised it can only take back what it raised.
+    problems: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    # Retracted: the contact that raised it was corrected or withdrawn (status "withdrawn").
+    withdrawn_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):
@@ -226,6 +231,8 @@ class OutboxMessage(Base):
     # sends only the rest, and sends exactly what the first try began.
     parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Telegram's id of the last part sent: a later notice about the same thing replies to it.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AuditEntry(Base):

@@ -19,14 +19,14 @@ async def log_contact(
     save: bool = True,
 ) -> None:
     """✍️ Log a contact: the household's button, the channel (电话, 微信, 入户走访…), each of
-    the six guarantees with a problem (its Chinese label, e.g. "住房安全有保障") or ✅ all six
-    fine, then ✅ Save; with `save=False` the confirm screen is the last message."""
+    the six guarantees with a problem (its item as the toggle names it, e.g. "住房安全") or ✅
+    all six fine, then ✅ Save; with `save=False` the confirm screen is the last message."""
     await phone.tap("✍️ 记录联系")
     await phone.press(household)
     await phone.press(channel)
     if problems:
         for problem in problems:
-            await phone.press("✔ " + problem)
+            await phone.press(f"{problem} ✅ 有保障")
         await phone.press("好了 ➡")
     else:
         await phone.press("✅ 六项都没问题")

@@ -78,10 +78,10 @@ async def test_a_housing_problem_with_a_typed_note_raises_a_red_flag_and_alerts_
     await phone.tap("✍️ 记录联系")
     await phone.press("张桂英（一组）")
     await phone.press("入户走访")
-    await phone.press("✔ 住房安全有保障")
-    assert "❌ 住房安全有保障" in phone.last_message.button_texts
+    await phone.press("住房安全 ✅ 有保障")
+    assert "住房安全 ❌ 有问题" in phone.last_message.button_texts
     await phone.press("好了 ➡")
-    assert "❌ 住房安全有保障" in phone.last_message.text
+    assert "两不愁三保障一安全：❌ 住房安全无保障" in phone.last_message.text
     await phone.press("📝 备注")
     assert "请输入备注" in phone.last_message.text
     await phone.send("屋顶漏雨，墙有裂缝，需要危房改造")
@@ -96,7 +96,8 @@ async def test_a_housing_problem_with_a_typed_note_raises_a_red_flag_and_alerts_
         flag = (await uow.session.execute(select(RedFlag))).scalar_one()
         alert = (await uow.session.execute(select(OutboxMessage))).scalar_one()
     assert (flag.source, flag.contact_id) == (FlagSource.GUARANTEE, contact.id)
-    assert "住房安全有保障" in flag.reason and "屋顶漏雨" in flag.reason
+    assert "住房安全无保障" in flag.reason and "屋顶漏雨" in flag.reason
+    assert "有保障" not in flag.reason and flag.problems == ["housing"]
     assert (alert.kind, alert.recipient, alert.payload["flag_id"]) == (
         "flag_alert",
         "town_office",
@@ -341,7 +342,7 @@ async def test_a_guarantee_problem_already_flagged_and_open_alerts_the_town_only
         await phone.tap("✍️ 记录联系")
         await phone.send("张桂英")  # contacted already this month the second time: search
         await phone.press("电话")
-        await phone.press("✔ 住房安全有保障")
+        await phone.press("住房安全 ✅ 有保障")
         await phone.press("好了 ➡")
         await phone.press("✅ 保存")
 

@@ -93,10 +93,10 @@ async def test_a_water_problem_added_by_correction_raises_a_red_flag(contact_per
     await log_contact(phone, "张桂英（一组）")
 
     await correct(phone, "🛡 保障情况")
-    await phone.press("✔ 饮水安全有保障")
+    await phone.press("饮水安全 ✅ 有保障")
     await phone.press("好了 ➡")
 
-    assert "❌ 饮水安全有保障" in phone.last_message.text
+    assert "❌ 饮水安全无保障" in phone.last_message.text
     assert "🚩 已红色标注，并已通知镇扶贫办" in phone.last_message.text
     [contact] = await saved_contacts(app)
     assert contact.problems == ["water"]

@@ -124,10 +124,12 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
 
     await town.director.press("🏛 录入县级审定", approved_card, chat=town.group)
     await town.director.expect("县级审定结果")
-    await town.director.send("3月9日 霍政〔2026〕12号")
+    await town.director.send("3月10日 霍政〔2026〕12号")
+    await town.director.expect("请核对 河口村 张桂英（一组） 的县级审定结果")
+    await town.director.press("✅ 确认录入并销号")
     await town.director.expect("✅ 河口村 张桂英（一组） 的红色预警已销号")
     await town.deliver()
-    await town.admin.expect("已销号：县级审定 2026-03-09，霍政〔2026〕12号")
+    await town.admin.expect("已销号：县级审定 2026-03-10，霍政〔2026〕12号")
     await town.contact.expect("已销号")
 
     closed = await flag_of(app, flag.id)

@@ -113,6 +113,7 @@ class BotMessage:
     document: StoredFile | None = None
     photo: StoredFile | None = None
     edited: bool = False
+    reply_to: int | None = None  # the message this one replies to
 
     @property
     def button_texts(self) -> list[str]:
@@ -165,6 +166,7 @@ class StoredMessage:
     photo: StoredFile | None = None
     edit_date: datetime | None = None
     deleted: bool = False
+    reply_to: int | None = None  # reply_parameters.message_id (or reply_to_message_id)
     history: list[BotMessage] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # entities, etc. as received
 
@@ -195,6 +197,7 @@ class StoredMessage:
             document=self.document,
             photo=self.photo,
             edited=self.edit_date is not None,
+            reply_to=self.reply_to,
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -216,6 +219,11 @@ class StoredMessage:
             body["photo"] = self.photo.as_photo()
         if self.edit_date is not None:
             body["edit_date"] = int(self.edit_date.timestamp())
+        replied = self.chat.messages.get(self.reply_to) if self.reply_to else None
+        if replied is not None:
+            body["reply_to_message"] = {
+                key: value for key, value in replied.to_api().items() if key != "reply_to_message"
+            }
         # Telegram only echoes inline keyboards back on a message.
         if self.reply_markup:
             body["reply_markup"] = self.reply_markup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -163,9 +164,31 @@ def _sent(
     if inline is not None and not inline["inline_keyboard"]:
         inline = None
     keyboard = reply_markup if reply_markup and "inline_keyboard" not in reply_markup else None
-    message = chat.add(tg.bot_user, tg.now(), reply_markup=inline, keyboard=keyboard, **content)
+    message = chat.add(
+        tg.bot_user,
+        tg.now(),
+        reply_markup=inline,
+        keyboard=keyboard,
+        reply_to=_replied_to(chat, call),
+        **content,
+    )
     tg.flood.record(chat.id, call.method)
     return message.to_api()
+
+
+def _replied_to(chat: Chat, call: Call) -> int | None:
+    """The message a send replies to; a missing one is refused unless the bot allowed it."""
+    parameters = call.params.get("reply_parameters") or {}
+    if isinstance(parameters, str):
+        parameters = json.loads(parameters)
+    message_id = parameters.get("message_id") or call.params.get("reply_to_message_id")
+    if not message_id:
+        return None
+    if int(message_id) not in chat.messages:
+        if parameters.get("allow_sending_without_reply"):
+            return None
+        raise bad_request("message to be replied not found")
+    return int(message_id)
 
 
 def _input_file(tg: FakeTelegram, call: Call, field: str, limit: int) -> StoredFile:

@@ -48,6 +48,11 @@ class Town:
 
 @pytest.fixture
 async def town(app: App) -> Town:
+    return await build_town(app)
+
+
+async def build_town(app: App) -> Town:
+    """Wang with two households, Li with one, in 大河村 (also used by test_flag_retraction)."""
     build = TownBuilder(app)
     village = await build.village("大河村")
     wang = await build.person("王建国")
@@ -171,7 +176,8 @@ async def test_a_guarantee_problem_raises_one_red_flag_and_queues_the_town_offic
         alert = (await uow.session.execute(select(OutboxMessage))).scalar_one()
     assert flag.source == FlagSource.GUARANTEE
     assert flag.contact_id == logged.contact.id
-    assert "住房安全有保障、饮水安全有保障" in flag.reason
+    assert "住房安全无保障、饮水安全无保障" in flag.reason
+    assert flag.problems == ["housing", "water"]
     assert "屋顶漏雨" in flag.reason
     assert alert.recipient == "town_office"
     assert alert.payload["flag_id"] == flag.id

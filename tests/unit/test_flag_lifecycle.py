@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from bot.clock import FrozenClock
 from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import removal as flag_lifecycle
@@ -78,12 +79,12 @@ async def test_village_admin_requests_removal_town_approves_county_decides_and_f
     assert panel.awaiting_county and panel.acts == [FlagAct.ADD_MEASURE, FlagAct.COUNTY_DECISION]
 
     await flag_lifecycle.record_county_decision(
-        app, flagged.office, flagged.flag_id, date(2026, 3, 9), "霍政〔2026〕12号"
+        app, flagged.office, flagged.flag_id, date(2026, 3, 10), "霍政〔2026〕12号"
     )
     flag = await stored(app, flagged.flag_id)
     assert flag.status == FlagStatus.CLOSED
     assert flag.closed_at == app.clock.now()
-    assert (flag.county_decided_on, flag.county_document) == (date(2026, 3, 9), "霍政〔2026〕12号")
+    assert (flag.county_decided_on, flag.county_document) == (date(2026, 3, 10), "霍政〔2026〕12号")
 
     history = await household_history(app, flagged.contact, flagged.household.id)
     kinds = [step.kind for step in history.flags[0].steps]
@@ -193,3 +194,41 @@ async def test_the_village_admin_sees_only_the_flags_of_their_village(
     assert await flag_lifecycle.open_flag_panels(app, flagged.other_admin) == []
     panel = (await flag_lifecycle.open_flag_panels(app, flagged.admin))[0]
     assert panel.acts == [FlagAct.ADD_MEASURE, FlagAct.REQUEST_REMOVAL]
+
+
+async def test_a_county_decision_dated_before_the_flag_or_the_towns_approval_is_refused(
+    app: App, flagged: Flagged, clock: FrozenClock
+) -> None:
+    """Raised on 03-10, approved by the town on 03-14: the county cannot have decided on the
+    9th or the 12th, nor tomorrow; and a decision needs its document number."""
+    await flag_lifecycle.request_removal(app, flagged.admin, flagged.flag_id, "风险已消除")
+    clock.advance(days=4)
+    await flag_lifecycle.review_removal(app, flagged.office, flagged.flag_id, approve=True)
+    clock.advance(days=2)  # today is 03-16
+
+    refusals = {
+        date(2026, 3, 9): "早于这条红色预警的标注日期（2026-03-10）",
+        date(2026, 3, 12): "早于镇里同意销号的日期（2026-03-14）",
+        date(2026, 3, 17): "2026-03-17",
+    }
+    for day, why in refusals.items():
+        with pytest.raises(InvalidInput) as refused:
+            await flag_lifecycle.check_county_decision(
+                app, flagged.office, flagged.flag_id, day, "霍政〔2026〕12号"
+            )
+        assert why in refused.value.render()
+        with pytest.raises(InvalidInput):
+            await flag_lifecycle.record_county_decision(
+                app, flagged.office, flagged.flag_id, day, "霍政〔2026〕12号"
+            )
+    with pytest.raises(InvalidInput):
+        await flag_lifecycle.check_county_decision(
+            app, flagged.office, flagged.flag_id, date(2026, 3, 15), "  "
+        )
+    assert (await stored(app, flagged.flag_id)).status == FlagStatus.REMOVAL_REQUESTED
+    assert (
+        await flag_lifecycle.check_county_decision(
+            app, flagged.office, flagged.flag_id, date(2026, 3, 14), " 霍政〔2026〕12号 "
+        )
+        == "霍政〔2026〕12号"
+    )

@@ -128,7 +128,7 @@ async def test_town_office_exports_six_print_ready_forms_per_village(
     assert zhang["帮扶联系人"] == "王建国" and zhang["摸底人"] == "王建国"
     # The latest active contact; the withdrawn one of 8 March does not count.
     assert zhang["摸底日期"].date() == date(2026, 3, 5)
-    assert zhang["两不愁三保障一安全问题"] == "住房安全、饮水安全"
+    assert zhang["两不愁三保障一安全问题"] == "住房安全无保障、饮水安全无保障"
     assert zhang["年人均纯收入（元）"] == 5200
     assert zhang["低保/特困/残疾"] is None  # no data yet: left for the village to fill
 

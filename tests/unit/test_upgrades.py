@@ -6,6 +6,7 @@ models read every row back. A new migration is covered as soon as it is added.""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -163,3 +164,33 @@ async def read_with_the_models(url: str) -> None:
                 assert len(rows) in (0, ROWS), f"{table}: {len(rows)} rows"
     finally:
         await engine.dispose()
+
+
+async def test_guarantee_flags_take_their_problems_from_the_contact_that_raised_them(
+    empty_url: str,
+) -> None:
+    """0008: a flag a contact's guarantee problem raised learns which problems
+    it was raised for (its contact's); any other flag has none."""
+    await asyncio.to_thread(upgrade, empty_url, "0005")
+    await fill(empty_url)
+    await _run(
+        empty_url,
+        """UPDATE contacts SET problems = '["housing"]' WHERE id = 1""",
+        "UPDATE red_flags SET source = 'guarantee', contact_id = 1 WHERE id = 1",
+        "UPDATE red_flags SET source = 'platform' WHERE id = 2",
+    )
+
+    await asyncio.to_thread(upgrade, empty_url, "0008")
+
+    engine = create_async_engine(empty_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT id, problems, withdrawn_at FROM red_flags ORDER BY id")
+            )
+            found = {row.id: (row.problems, row.withdrawn_at) for row in rows}
+    finally:
+        await engine.dispose()
+    as_list = {key: json.loads(p) if isinstance(p, str) else p for key, (p, _w) in found.items()}
+    assert as_list[1] == ["housing"] and as_list[2] == []
+    assert {withdrawn for _p, withdrawn in found.values()} == {None}

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.core.contacts import rules
 from bot.core.contacts.income import audit_text, update_income
 from bot.core.coverage.progress import MonthProgress, month_progress
-from bot.core.flags.raising import raise_flag
+from bot.core.flags.raising import problem_reason, raise_flag
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor, own_household
 from bot.domain.model import (
@@ -35,16 +35,13 @@ from bot.domain.model import (
     Guarantee,
 )
 from bot.errors import InvalidInput, NotAllowed
-from bot.i18n import N_, use_language
-from bot.i18n import gettext as _
+from bot.i18n import N_
 from bot.storage.models import Assignment, Contact, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 NOT_YOUR_CONTACT = N_("That contact is not one of yours.")
-FLAG_REASON = N_("Problem found at a contact: {problems}.")
-FLAG_REASON_NOTE = N_("Note: {note}")
 
 
 def new_draft_key() -> str:
@@ -161,20 +158,18 @@ async def settle(
         update_income(uow, actor, household, contact, contact.income)
     uncovered = [key for key in problems if key not in covered]
     if uncovered:  # one red flag (and alert) for them all
-        reason = _flag_reason(app, uncovered, contact.note)
-        await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id)
+        reason = problem_reason(app.settings, uncovered, contact.note)
+        await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id, uncovered)
     progress = await month_progress(uow, actor)
     await uow.commit()
     return bool(uncovered), progress
 
 
 async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
-    """The guarantee problems an open guarantee flag on the household already covers: those of
-    the contacts that raised them. Reporting one again must not alert the town office again."""
+    """The guarantee problems an open guarantee flag on the household already covers: those
+    each was raised for. Reporting one again must not alert the town office again."""
     rows = await uow.session.execute(
-        select(Contact.problems)
-        .join(RedFlag, RedFlag.contact_id == Contact.id)
-        .where(
+        select(RedFlag.problems).where(
             RedFlag.household_id == household_id,
             RedFlag.source == FlagSource.GUARANTEE,
             RedFlag.status.in_(OPEN_FLAG_STATUSES),
@@ -233,19 +228,6 @@ async def _saved_draft(uow: UnitOfWork, actor: Actor, draft_key: str) -> LoggedC
         flag_raised=flags.scalar_one() > 0,
         already_saved=True,
     )
-
-
-def _flag_reason(app: App, problems: Sequence[str], note: str | None) -> str:
-    """The flag's reason, in the town's language: the town office reads it."""
-    with use_language(app.settings.default_language):
-        labels = _(", ").join(Guarantee(key).label for key in problems)
-        reason = _(FLAG_REASON).format(problems=labels)
-        if note:
-            reason += " " + _(FLAG_REASON_NOTE).format(note=note)
-    return reason
-
-
-# ---- correcting and withdrawing one's own contact -------------------------------------------
 
 
 def snapshot(contact: Contact) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -22,6 +22,7 @@ from bot.core.contacts.contact_log import (
 )
 from bot.core.contacts.income import restore_income
 from bot.core.coverage.progress import MonthProgress, month_progress
+from bot.core.flags.retraction import FlagsFollowed, follow_contact
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, ContactEvent, ContactStatus, Guarantee
@@ -53,6 +54,7 @@ class ChangedContact:
     progress: MonthProgress
     flag_raised: bool = False
     already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers
+    flags: FlagsFollowed = field(default_factory=FlagsFollowed)  # its flags, as they followed
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,8 @@ async def editable_contact(app: App, actor: Actor, contact_id: int) -> ContactLi
 
 
 async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedContact:
-    """Withdraw one's own contact; it no longer counts for its month. Flags it raised stay:
-    the town office closes flags."""
+    """Withdraw one's own contact; it no longer counts for its month. The red flags it raised
+    are taken back with it (or, once the town office acted on them, the office is asked)."""
     async with app.uow() as uow:
         contact, household = await _own_editable(uow, app.settings, actor, contact_id)
         contact.status = ContactStatus.WITHDRAWN
@@ -110,9 +112,10 @@ async def withdraw_contact(app: App, actor: Actor, contact_id: int) -> ChangedCo
                 "after": {"status": str(ContactStatus.WITHDRAWN)},
             },
         )
+        flags = await follow_contact(uow, actor, contact)
         progress = await month_progress(uow, actor)
         await uow.commit()
-    return ChangedContact(contact, household_name(household), progress)
+    return ChangedContact(contact, household_name(household), progress, flags=flags)
 
 
 async def correct_contact(
@@ -120,7 +123,8 @@ async def correct_contact(
 ) -> ChangedContact:
     """Change the date, channel, guarantees, events, income or note of one's own contact, by
     the same rules as logging it. A guarantee problem that was not there before raises a red
-    flag, unless an open guarantee flag on the household covers it already."""
+    flag, unless an open guarantee flag on the household covers it already; a problem taken
+    away takes back the flag it raised (see bot/core/flags/retraction.py)."""
     async with app.uow() as uow:
         contact, household = await _own_editable(uow, app.settings, actor, contact_id)
         covered = await flagged_problems(uow, household.id)
@@ -155,6 +159,7 @@ async def correct_contact(
                 "correct",
                 {"before": {key: before[key] for key in changed}, "after": changed},
             )
+        flags = await follow_contact(uow, actor, contact)
         flagged, progress = await settle(
             uow,
             app,
@@ -171,6 +176,7 @@ async def correct_contact(
         progress,
         flagged,
         already_flagged=[key for key in new_problems if key in covered],
+        flags=flags,
     )
 
 

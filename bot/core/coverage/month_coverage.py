@@ -270,7 +270,8 @@ async def _flag_counts(
             *(func.sum(case((condition, 1), else_=0)) for condition in conditions),
         )
         .join(Household, Household.id == RedFlag.household_id)
-        .where(*in_scope, or_(*conditions))
+        # A withdrawn flag was a mistake taken back: it is kept on record, never counted.
+        .where(*in_scope, RedFlag.status != FlagStatus.WITHDRAWN, or_(*conditions))
         .group_by(RedFlag.household_id, Household.village_id)
     )
     return (await uow.session.execute(query)).all()

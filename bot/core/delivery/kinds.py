@@ -18,3 +18,5 @@ class MessageKind(StrEnum):
     FLAG_REMOVAL_REQUEST = "flag_removal_request"  # the town office: a village asks 销号
     FLAG_DECISION = "flag_decision"  # village admins and contact persons: a removal decided
     MONTHLY_SUMMARY = "monthly_summary"  # the town office: last month's coverage summary
+    FLAG_RETRACTED = "flag_retracted"  # the town office: a flag taken back with its contact
+    FLAG_RETRACTION_QUESTION = "flag_retraction_question"  # the town office: keep or withdraw?

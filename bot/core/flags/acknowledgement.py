@@ -24,6 +24,7 @@ from bot.i18n import N_
 from bot.storage.models import Household, OutboxMessage, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
+WITHDRAWN_FLAG = N_("This red flag was withdrawn: there is nothing to do with it.")
 DEADLINE_CHOICES = (7, 15, 30)  # the buttons under an alert; a deadline is one of these
 
 # Why an alert was sent again; kept in the outbox payload so each occasion is alerted once.
@@ -173,6 +174,8 @@ async def _flag_for_town_office(uow: UnitOfWork, actor: Actor, flag_id: int) -> 
     flag, _household = await readable_flag(uow, actor, flag_id)
     if flag.status == FlagStatus.CLOSED:
         raise Conflict(N_("This red flag is already closed."))
+    if flag.status == FlagStatus.WITHDRAWN:
+        raise Conflict(WITHDRAWN_FLAG)
     return flag
 
 

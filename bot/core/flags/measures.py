@@ -16,12 +16,13 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.core.flags.acknowledgement import WITHDRAWN_FLAG
 from bot.core.free_text import optional_text, required_text
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor, readable_household
-from bot.domain.model import Category, Role
+from bot.domain.model import Category, FlagStatus, Role
 from bot.domain.text_rules import NAME_MAX_CHARS
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_, gettext
 from bot.storage.models import AssistanceMeasure, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -173,6 +174,8 @@ async def add_measure(
             flag = await uow.session.get(RedFlag, flag_id)
             if flag is None or flag.household_id != household.id:
                 raise NotAllowed(N_("That red flag is not on this household."))
+            if flag.status == FlagStatus.WITHDRAWN:
+                raise Conflict(WITHDRAWN_FLAG)
         measure = AssistanceMeasure(
             household_id=household.id,
             flag_id=flag_id,

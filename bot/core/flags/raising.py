@@ -7,6 +7,8 @@ so they exist exactly when the flag does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -15,11 +17,15 @@ from bot.core.delivery.outbox import TownOffice, VillageAdmins, queue
 from bot.core.free_text import required_text
 from bot.core.policy import Actor, readable_household
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, FlagStatus
-from bot.i18n import N_
+from bot.domain.problems import problem_list
+from bot.i18n import N_, use_language
+from bot.i18n import gettext as _
 from bot.storage.models import Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 TOWN_OFFICE = "town_office"
+FLAG_REASON = N_("Problem found at a contact: {problems}.")
+FLAG_REASON_NOTE = N_("Note: {note}")
 
 
 async def raise_flag(
@@ -29,12 +35,15 @@ async def raise_flag(
     source: FlagSource,
     reason: str,
     contact_id: int | None = None,
+    problems: Sequence[str] = (),
 ) -> RedFlag:
-    """Add a flag and queue its alert; the caller commits."""
+    """Add a flag and queue its alert; the caller commits. `problems`: the guarantees whose
+    problems raised it (a contact's flag)."""
     flag = RedFlag(
         household_id=household.id,
         source=source,
         reason=reason,
+        problems=list(problems),
         status=FlagStatus.RAISED,
         raised_by_id=actor.person_id,
         contact_id=contact_id,
@@ -65,6 +74,16 @@ async def raise_flag(
         # The village helps in the morning: unlike the office's alert, it waits out quiet hours.
     )
     return flag
+
+
+def problem_reason(settings: Settings, problems: Sequence[str], note: str | None) -> str:
+    """A contact's flag's reason, in the town's language (the town office reads it), each
+    problem named as a problem: "联系时发现问题：住房安全无保障。"."""
+    with use_language(settings.default_language):
+        reason = _(FLAG_REASON).format(problems=problem_list(problems))
+        if note:
+            reason += " " + _(FLAG_REASON_NOTE).format(note=note)
+    return reason
 
 
 async def open_flags(uow: UnitOfWork, household_id: int) -> list[RedFlag]:

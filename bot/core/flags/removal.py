@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
-from bot.core.flags.acknowledgement import FlagView, flag_view
+from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
@@ -188,20 +188,9 @@ async def record_county_decision(
     app: App, actor: Actor, flag_id: int, decided_on: date, document: str
 ) -> FlagStep:
     """The county's decision (date, document number) closes the flag (销号)."""
-    document = required_text(
-        document,
-        DOCUMENT_MAX_CHARS,
-        N_("Please give the county's document number."),
-        one_line=True,
-    )
+    document = _county_document(document)
     async with app.uow() as uow:
-        flag, household = await _town_office_flag(uow, actor, flag_id)
-        if flag.status != FlagStatus.REMOVAL_REQUESTED or flag.removal_approved_at is None:
-            raise Conflict(
-                N_("The town office must approve the removal before the county's decision.")
-            )
-        if decided_on > uow.clock.today():
-            raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
+        flag, household = await _county_decision_due(uow, actor, flag_id, decided_on)
         flag.status = FlagStatus.CLOSED
         flag.closed_at = uow.clock.now()
         flag.county_decided_on = decided_on
@@ -214,6 +203,53 @@ async def record_county_decision(
         return step
 
 
+async def check_county_decision(
+    app: App, actor: Actor, flag_id: int, decided_on: date, document: str
+) -> str:
+    """The county's decision checked as `record_county_decision` will check it, before the
+    confirm screen shows it; returns the document number as it will be recorded."""
+    document = _county_document(document)
+    async with app.uow() as uow:
+        await _county_decision_due(uow, actor, flag_id, decided_on)
+    return document
+
+
+def _county_document(document: str) -> str:
+    return required_text(
+        document,
+        DOCUMENT_MAX_CHARS,
+        N_("Please give the county's document number."),
+        one_line=True,
+    )
+
+
+async def _county_decision_due(
+    uow: UnitOfWork, actor: Actor, flag_id: int, decided_on: date
+) -> tuple[RedFlag, Household]:
+    """The flag, awaiting the county, and a decision day that can be true: not before the flag
+    was raised or the town approved its removal, not after today."""
+    flag, household = await _town_office_flag(uow, actor, flag_id)
+    if flag.status != FlagStatus.REMOVAL_REQUESTED or flag.removal_approved_at is None:
+        raise Conflict(N_("The town office must approve the removal before the county's decision."))
+    if decided_on > uow.clock.today():
+        raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
+    raised_on = uow.clock.local_date(flag.raised_at)
+    if decided_on < raised_on:
+        raise InvalidInput(
+            N_("The decision date {day} is before the red flag was raised ({raised})."),
+            day=decided_on,
+            raised=raised_on,
+        )
+    approved_on = uow.clock.local_date(flag.removal_approved_at)
+    if decided_on < approved_on:
+        raise InvalidInput(
+            N_("The decision date {day} is before the town approved the removal ({approved})."),
+            day=decided_on,
+            approved=approved_on,
+        )
+    return flag, household
+
+
 async def _town_office_flag(
     uow: UnitOfWork, actor: Actor, flag_id: int
 ) -> tuple[RedFlag, Household]:
@@ -224,6 +260,8 @@ async def _town_office_flag(
 def _state_problem(flag: RedFlag) -> str:
     if flag.status == FlagStatus.CLOSED:
         return N_("This red flag is already closed.")
+    if flag.status == FlagStatus.WITHDRAWN:
+        return WITHDRAWN_FLAG
     if flag.status == FlagStatus.REMOVAL_REQUESTED and flag.removal_approved_at is not None:
         return N_("The town office has approved the removal; the county's decision is awaited.")
     if flag.status == FlagStatus.REMOVAL_REQUESTED:

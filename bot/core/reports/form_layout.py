@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.model import Category, HouseholdStatus
+from bot.domain.problems import official_problem_list
 from bot.domain.validation import RISK_TYPE_BY_CODE  # 02xx are the kinds of disaster
 
 
@@ -105,14 +106,6 @@ class FormSpec:
         return facts.category == self.category and facts.status in self.statuses
 
 
-PROBLEM_NAMES = {
-    "food": "吃饭",
-    "clothing": "穿衣",
-    "education": "义务教育",
-    "medical": "基本医疗",
-    "housing": "住房安全",
-    "water": "饮水安全",
-}
 STATUS_CHANGE_KINDS = {
     HouseholdStatus.RISK_REMOVED: "风险消除",
     HouseholdStatus.ADJUSTED_OUT: "动态调整掉",
@@ -141,7 +134,7 @@ def problems(h: HouseholdFacts) -> str | None:
     contacted."""
     if h.last_problems is None:
         return None
-    return "、".join(PROBLEM_NAMES.get(key, key) for key in h.last_problems) or "无"
+    return official_problem_list(h.last_problems) or "无"
 
 
 def change(attribute: str) -> Value:

@@ -96,6 +96,8 @@ def confirm_view(data: dict[str, Any], today: date) -> tuple[str, InlineKeyboard
         buttons.append((_("📷 Photo"), press(ContactStep.PHOTO)))
     footer = [(_("✖ Cancel"), press(ContactStep.CANCEL))]
     text = _("📝 Please check, then tap ✅ Save.") + "\n" + summary
+    if data["problems"]:  # said before saving: a problem alerts the town office at once
+        text += "\n" + _("🚩 Saving reports these problems to the town office as a red flag.")
     return text, inline_grid(buttons, columns=(1, 3, 2), footer=footer)
 
 

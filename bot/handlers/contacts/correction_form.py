@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.core.contacts import corrections as contact_corrections
 from bot.domain.model import ContactEvent, Guarantee
+from bot.domain.problems import problem_list
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
     DONE,
@@ -71,7 +72,7 @@ def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
 def already_flagged_line(problems: Sequence[str]) -> str:
     """For problems an open red flag already covers: no second flag, and no second alert."""
     return _("🚩 Already flagged and still open: {problems}. No new alert was sent.").format(
-        problems=_(", ").join(Guarantee(key).label for key in problems)
+        problems=problem_list(problems)
     )
 
 

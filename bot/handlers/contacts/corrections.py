@@ -43,7 +43,13 @@ from bot.handlers.dialogs import (
     unless_refused,
 )
 from bot.i18n import gettext as _
-from bot.messages.contact_views import TAP_A_BUTTON, ContactStep, channel_keyboard, progress_line
+from bot.messages.contact_views import (
+    TAP_A_BUTTON,
+    ContactStep,
+    channel_keyboard,
+    followed_flags_lines,
+    progress_line,
+)
 from bot.messages.keyboards import inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
@@ -68,6 +74,7 @@ async def _apply(
     changed = await contact_corrections.correct_contact(app, actor, contact_id, correction)
     line = contact_corrections.ContactLine(changed.contact, changed.household_name)
     lines = [_("Corrected ✅"), summary_text(line, app), progress_line(changed.progress)]
+    lines += followed_flags_lines(changed.flags)
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
     if changed.already_flagged:
@@ -140,6 +147,10 @@ async def ask_withdraw(
         + "\n"
         + summary_text(line, app)
     )
+    if line.contact.problems:  # say it before: the town office was alerted about them
+        text += "\n" + _(
+            "🚩 The red flag it raised goes with it (if the town office acted on it, they decide)."
+        )
     buttons = [
         (_("↩ Yes, withdraw"), press(EditAct.WITHDRAW_YES)),
         (_("Keep it"), press(EditAct.KEEP)),
@@ -158,7 +169,8 @@ async def withdraw(
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
         name=changed.household_name, day=changed.contact.occurred_on.isoformat()
     )
-    await show(query, text + "\n" + progress_line(changed.progress))
+    lines = [text, progress_line(changed.progress), *followed_flags_lines(changed.flags)]
+    await show(query, "\n".join(lines))
 
 
 # ---- correcting -----------------------------------------------------------------------------

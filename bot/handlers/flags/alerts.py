@@ -16,6 +16,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags import retraction
 from bot.core.flags.acknowledgement import FlagView
 from bot.core.flags.removal import FlagAct
 from bot.core.households.my_households import household_name
@@ -86,6 +87,32 @@ async def _show_in_chat(query: CallbackQuery, app: App, view: FlagView, note: st
     await query.message.reply(note)
 
 
+async def decide_retraction(
+    query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
+) -> None:
+    """🚩 Keep / ↩️ Withdraw under the question about a flag whose contact was taken back."""
+    withdraw = callback_data.action == FlagButton.RETRACT
+    view = await unless_refused(
+        query, retraction.decide_retraction(app, actor, callback_data.flag_id, withdraw)
+    )
+    if view is None:
+        return
+    if withdraw:
+        note = _("↩️ {name} withdrew the red flag on {household}, {village}.")
+    else:
+        note = _("🚩 {name} kept the red flag on {household}, {village}; it stays open.")
+    await query.answer()
+    text = note.format(
+        name=actor.name, household=household_name(view.household), village=_village(view)
+    )
+    if isinstance(query.message, Message):
+        try:  # the question is answered: its buttons go, the answer takes their place
+            await query.message.edit_text(text, reply_markup=None)
+        except TelegramBadRequest as error:
+            log.info("question left as it was: %s", error.message)
+            await query.message.reply(text)
+
+
 def _village(view: FlagView) -> str:
     return view.household.village.name
 
@@ -94,4 +121,8 @@ def build_router() -> Router:
     router = Router(name="flag_alerts")
     router.callback_query.register(acknowledge, FlagAction.filter(F.action == FlagAct.ACKNOWLEDGE))
     router.callback_query.register(set_deadline, FlagAction.filter(F.action == FlagButton.DEADLINE))
+    router.callback_query.register(
+        decide_retraction,
+        FlagAction.filter(F.action.in_({FlagButton.KEEP, FlagButton.RETRACT})),
+    )
     return router

@@ -8,6 +8,7 @@ from datetime import date
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -18,7 +19,15 @@ from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.errors import DomainError, InvalidInput
-from bot.handlers.dialogs import TYPE_AS_TEXT, Dialog, begin_in_private, guard, unless_refused
+from bot.handlers.dialogs import (
+    TYPE_AS_TEXT,
+    Dialog,
+    FormButton,
+    OfTheOpenForm,
+    begin_in_private,
+    guard,
+    unless_refused,
+)
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
@@ -46,6 +55,14 @@ PROMPTS = {
 
 class FlagStepForm(StatesGroup):
     text = State()
+    county_confirm = State()  # the county's decision as it will be recorded, before closing
+
+
+class CountyPress(CallbackData, prefix="cty"):
+    """The buttons under the county decision's confirm screen."""
+
+    flag_id: int
+    step: FormButton  # SAVE records it and closes the flag, CANCEL stops
 
 
 def _name(panel: FlagPanel) -> str:
@@ -137,9 +154,8 @@ async def text_typed(message: Message, app: App, actor: Actor, state: FSMContext
             await flag_lifecycle.review_removal(app, actor, flag_id, approve=False, reason=typed)
             done = _("↩️ Removal rejected for {household}; the flag is open again.")
         else:
-            decided_on, document = _county_decision(app, typed)
-            await flag_lifecycle.record_county_decision(app, actor, flag_id, decided_on, document)
-            done = _("✅ The red flag on {household} is closed (销号).")
+            await _county_typed(message, app, actor, state, typed)
+            return
     except InvalidInput as error:
         await message.answer(error.render() + "\n" + _("Please type it again, or /cancel."))
         return
@@ -154,14 +170,106 @@ async def text_typed(message: Message, app: App, actor: Actor, state: FSMContext
     await message.answer(text, reply_markup=markup)
 
 
-def _county_decision(app: App, typed: str) -> tuple[date, str]:
-    """ "3月9日 霍政〔2026〕12号": the decision day first, then the document number."""
-    day_text, _space, document = typed.strip().partition(" ")
-    if not document.strip():
-        raise InvalidInput(
-            N_("Please give both the date and the document number, like: 3月9日 霍政〔2026〕12号")
+async def _county_typed(
+    message: Message, app: App, actor: Actor, state: FSMContext, typed: str
+) -> None:
+    """A line of the county's decision: the date, the document number, or both. What is
+    still missing is asked for, what was typed before is kept, and once both are there the
+    confirm screen shows what will be recorded. Typed again at the confirm screen, a line
+    replaces what it names."""
+    data = await state.get_data()
+    day_text, document = _split_decision(typed, app)
+    if day_text is not None:
+        data["day"] = day_text
+    if document:
+        data["document"] = document
+    await state.update_data(day=data.get("day"), document=data.get("document"))
+    if not data.get("day"):
+        await message.answer(
+            _("Please type the decision date first, e.g. 3月20日, then the document number.")
         )
-    return parse_day(day_text, app.clock.today()), document.strip()
+        return
+    if not data.get("document"):
+        await message.answer(
+            _("Decision date {day}. Now type the document number, e.g. 霍政〔2026〕12号.").format(
+                day=data["day"]
+            )
+        )
+        return
+    decided_on = date.fromisoformat(data["day"])
+    try:
+        shown = await flag_lifecycle.check_county_decision(
+            app, actor, data["flag_id"], decided_on, data["document"]
+        )
+    except InvalidInput as error:
+        await state.update_data(day=None)  # the date is what the rules refuse
+        await message.answer(error.render() + "\n" + _("Please type the date again, or /cancel."))
+        return
+    await state.set_state(FlagStepForm.county_confirm)
+    text = "\n".join(
+        [
+            _("🏛 Please check the county's decision for {household}:").format(
+                household=data["household"]
+            ),
+            _("Decision date: {day}").format(day=decided_on.isoformat()),
+            _("Document number: {document}").format(document=shown),
+            _("Recording it closes the red flag (销号). To change something, type it again."),
+        ]
+    )
+    buttons = [
+        (_("✅ Record and close"), CountyPress(flag_id=data["flag_id"], step=FormButton.SAVE)),
+        (_("✖ Cancel"), CountyPress(flag_id=data["flag_id"], step=FormButton.CANCEL)),
+    ]
+    await message.answer(text, reply_markup=inline_grid(buttons, columns=2))
+
+
+def _split_decision(typed: str, app: App) -> tuple[str | None, str]:
+    """(the day as ISO, if the line starts with one; the rest, the document number). A line
+    that is not a date at all is all document number: "霍政〔2026〕12号" typed on its own."""
+    first, *rest = typed.split(maxsplit=1) or [""]  # a space or a new line between them
+    try:
+        day = parse_day(first, app.clock.today())
+    except InvalidInput:
+        return None, typed.strip()
+    return day.isoformat(), " ".join(rest).strip()
+
+
+async def county_confirm_typed(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
+    """Typed at the confirm screen: a correction of the date or number, never a search."""
+    await state.set_state(FlagStepForm.text)
+    await _county_typed(message, app, actor, state, message.text or "")
+
+
+async def county_pressed(
+    query: CallbackQuery, callback_data: CountyPress, app: App, actor: Actor, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    message = query.message if isinstance(query.message, Message) else None
+    if callback_data.step == FormButton.CANCEL:
+        await state.clear()
+        await query.answer()
+        if message is not None:
+            await message.edit_text(_("Stopped. Nothing was recorded."), reply_markup=None)
+        return
+    try:
+        await flag_lifecycle.record_county_decision(
+            app, actor, data["flag_id"], date.fromisoformat(data["day"]), data["document"]
+        )
+    except InvalidInput as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    except DomainError as error:
+        await state.clear()
+        await query.answer(error.render(), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    if message is not None:
+        done = _("✅ The red flag on {household} is closed (销号).")
+        await message.edit_text(done.format(household=data["household"]), reply_markup=None)
+        panel = await flag_lifecycle.flag_panel(app, actor, data["flag_id"])
+        text, markup = flag_card(panel, app.settings.tz)
+        await message.answer(text, reply_markup=markup)
 
 
 async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
@@ -172,7 +280,7 @@ async def step_again(message: Message, state: FSMContext, app: App, lead: str) -
 
 DIALOG = Dialog(
     states=FlagStepForm,
-    buttons=(),
+    buttons=(CountyPress,),
     show_again=step_again,
     hints={FlagStepForm.text.state: TYPE_AS_TEXT},
 )
@@ -192,5 +300,14 @@ def build_router() -> Router:
         ),
     )
     router.message.register(text_typed, StateFilter(FlagStepForm.text), FreeText())
+    router.message.register(
+        county_confirm_typed, StateFilter(FlagStepForm.county_confirm), FreeText()
+    )
+    router.callback_query.register(
+        county_pressed,
+        StateFilter(FlagStepForm.county_confirm),
+        CountyPress.filter(F.step.in_({FormButton.SAVE, FormButton.CANCEL})),
+        OfTheOpenForm("flag_id", "flag_id"),  # not a confirm screen of another flag's form
+    )
     guard(router, DIALOG)
     return router

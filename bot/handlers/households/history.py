@@ -19,10 +19,10 @@ from bot.domain.model import (
     Category,
     ContactChannel,
     FlagStatus,
-    Guarantee,
     HouseholdStatus,
     Role,
 )
+from bot.domain.problems import problem_wording
 from bot.handlers.dialogs import unless_refused
 from bot.handlers.households.my_households import listing
 from bot.i18n import N_
@@ -123,7 +123,7 @@ def render_history(
         contact = line.contact
         found = (
             _("problems found ({guarantees})").format(
-                guarantees=listing(Guarantee(key).label for key in contact.problems)
+                guarantees=listing(problem_wording(key) for key in contact.problems)
             )
             if contact.problems
             else _("all six fine")

@@ -20,6 +20,7 @@ from bot.core.households.my_households import (
 )
 from bot.core.policy import Actor, duties_of
 from bot.domain.model import HouseholdStatus, Role
+from bot.domain.problems import problem_wording
 from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed
 from bot.i18n import N_
@@ -152,7 +153,7 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
         for contact in card.recent_contacts:
             found = (
                 _("problems found ({guarantees})").format(
-                    guarantees=listing(problem.label for problem in contact.problems)
+                    guarantees=listing(problem_wording(problem) for problem in contact.problems)
                 )
                 if contact.problems
                 else _("all six fine")

@@ -1,0 +1,106 @@
+"""What the town office reads when a red flag follows its contact back (撤回红色标注): a short
+notice that it was retracted, or, when the office had acted on it already, the question
+whether to keep it. Both reply to the flag's original alert in the same chat, so the office
+sees which alert they are about."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core.delivery.outbox import OutboxStatus
+from bot.core.flags.acknowledgement import FlagView, flag_view
+from bot.core.households.my_households import household_name
+from bot.domain.model import ContactStatus, FlagStatus
+from bot.domain.problems import problem_list
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages.keyboards import FlagAction, FlagButton, inline_grid
+from bot.messages.rendering import OutgoingMessage
+from bot.storage.models import OutboxMessage
+from bot.storage.uow import UnitOfWork
+from bot.text_preview import NAME, preview
+
+KEEP_BUTTON = N_("🚩 Keep the red flag")
+WITHDRAW_BUTTON = N_("↩️ Withdraw it")
+DETAILS_BUTTON = N_("📋 Details")
+
+
+async def original_alert(uow: UnitOfWork, flag_id: int, recipient: str) -> int | None:
+    """The Telegram id of the flag's first alert as sent to this recipient, if it was."""
+    return (
+        await uow.session.execute(
+            select(OutboxMessage.message_id).where(
+                OutboxMessage.base_key == f"flag:{flag_id}:alert:0",
+                OutboxMessage.recipient == recipient,
+                OutboxMessage.status == OutboxStatus.SENT,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def _subject(view: FlagView) -> str:
+    return f"{view.household.village.name} {household_name(view.household)}"
+
+
+def _problems(view: FlagView) -> str:
+    return problem_list(view.flag.problems) if view.flag.problems else view.flag.reason
+
+
+async def flag_retracted(
+    uow: UnitOfWork, row: OutboxMessage, language: str
+) -> list[OutgoingMessage]:
+    view = await flag_view(uow, row.payload["flag_id"])
+    if view is None or view.flag.status != FlagStatus.WITHDRAWN:
+        return []
+    alert = await original_alert(uow, view.flag.id, row.recipient)
+    if alert is None:
+        return []  # the alert never reached this chat: there is nothing to take back there
+    if row.payload.get("contact_status") == ContactStatus.WITHDRAWN:
+        why = _("{name} withdrew the contact that raised it.")
+    else:
+        why = _("{name} corrected the contact that raised it: the problem is no longer reported.")
+    text = "\n".join(
+        [
+            _("↩️ Red flag retracted: {household} ({problems}).").format(
+                household=_subject(view), problems=_problems(view)
+            ),
+            why.format(name=preview(row.payload.get("by", ""), NAME, one_line=True)),
+            _("It no longer counts anywhere; nothing more to do."),
+        ]
+    )
+    return [OutgoingMessage(text, None, reply_to=alert)]
+
+
+async def retraction_question(
+    uow: UnitOfWork, row: OutboxMessage, language: str
+) -> list[OutgoingMessage]:
+    view = await flag_view(uow, row.payload["flag_id"])
+    if view is None or not view.is_open:
+        return []
+    if row.payload.get("contact_status") == ContactStatus.WITHDRAWN:
+        what = _("{name} withdrew the contact that raised this red flag.")
+    else:
+        what = _("{name} corrected the contact that raised this red flag: the problem is gone.")
+    text = "\n".join(
+        [
+            _("❓ Keep the red flag on {household} ({problems})?").format(
+                household=_subject(view), problems=_problems(view)
+            ),
+            what.format(name=preview(row.payload.get("by", ""), NAME, one_line=True)),
+            _(
+                "The office has already acted on it (measures or a removal step), so it was "
+                "not taken back. Keep it, or withdraw it?"
+            ),
+        ]
+    )
+    flag_id = view.flag.id
+    keyboard = inline_grid(
+        [
+            (_(KEEP_BUTTON), FlagAction(action=FlagButton.KEEP, flag_id=flag_id)),
+            (_(WITHDRAW_BUTTON), FlagAction(action=FlagButton.RETRACT, flag_id=flag_id)),
+            (_(DETAILS_BUTTON), FlagAction(action=FlagButton.OPEN, flag_id=flag_id)),
+        ],
+        columns=(2, 1),
+    )
+    alert = await original_alert(uow, flag_id, row.recipient)
+    return [OutgoingMessage(text, keyboard, reply_to=alert)]
