@@ -50,10 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     args = build_parser().parse_args(argv)
+    if args.command == "run":  # the service's log (journalctl): what it does, and when
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    else:  # a clerk at the console reads only what needs their attention, as a plain line
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+        logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
     load_catalogs(settings.locales_dir)
     set_language(settings.default_language)

@@ -4,11 +4,10 @@ everyone not yet joined, as a workbook to paste into WeChat or print as slips.""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiohttp import ClientError
 
 from bot.cli.output import say
@@ -24,8 +23,6 @@ from bot.private_files import private_folder
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
 from bot.telegram.app import build_app, build_bot
-
-log = logging.getLogger(__name__)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -74,13 +71,6 @@ async def invite_people(settings: Settings, args: argparse.Namespace) -> int:
     try:
         username = await _bot_username(app, settings)
         if username is None:
-            say(
-                _(
-                    "Cannot make the link: the bot's username is unknown. Set BOT_TOKEN "
-                    "(in .env or the environment) and run this again."
-                ),
-                file=sys.stderr,
-            )
             return 2
         if args.all:
             return await _invite_all(app, username, args)
@@ -144,17 +134,38 @@ async def _invite_one(app: App, username: str, args: argparse.Namespace) -> int:
 
 
 async def _bot_username(app: App, settings: Settings) -> str | None:
-    """Ask Telegram who the bot is when a token is set; else use the one the bot remembered."""
+    """Ask Telegram who the bot is when a token is set; else use the one the bot remembered.
+    None, once the clerk has been told why (in their language) and what to do."""
+    problem = None
     if settings.bot_token:
         bot = build_bot(settings)
         try:
             me = await bot.get_me()
-        except (TelegramAPIError, ClientError, OSError) as error:
-            log.warning("Telegram did not answer getMe (%s); using the remembered name", error)
+        except (TelegramNetworkError, ClientError, OSError, TimeoutError) as error:
+            problem = _(
+                "Telegram could not be reached ({error}). Check the network, or TELEGRAM_PROXY "
+                "if Telegram is reached through a proxy; `bangfu doctor` checks both."
+            ).format(error=type(error).__name__)
+        except TelegramAPIError as error:
+            problem = _(
+                "Telegram refused the bot's token ({error}). Check BOT_TOKEN; "
+                "`bangfu doctor` checks it."
+            ).format(error=error.message)
         else:
             if me.username:
                 await first_start.remember_bot_username(app, me.username)
                 return me.username
         finally:
             await bot.session.close()
-    return await first_start.bot_username(app)
+    remembered = await first_start.bot_username(app)
+    if remembered is not None:
+        if problem is not None:  # the links still work: the bot's name does not change
+            say(problem, file=sys.stderr)
+            say(_("Using the bot's name from its last start: @{name}.").format(name=remembered))
+        return remembered
+    say(_("Cannot make the link: the bot's username is not known yet."), file=sys.stderr)
+    say(
+        problem or _("Set BOT_TOKEN (in .env or the environment) and run this again."),
+        file=sys.stderr,
+    )
+    return None

@@ -7,6 +7,7 @@ the chat); every text as text (spreadsheet.py), the file 0600 when saved: the li
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,10 +28,11 @@ def invite_workbook(invites: BulkInvites, tz: ZoneInfo, path: Path | None = None
     return file.close()
 
 
-def file_name(invites: BulkInvites, tz: ZoneInfo) -> str:
-    day = invites.rows[0].expires_at.astimezone(tz) if invites.rows else None
+def file_name(invites: BulkInvites, today: date) -> str:
+    """邀请链接-大河村-2026-03-10.xlsx: in the reader's language, dated the day it is made
+    (the links' expiry is inside, per person)."""
     village = f"-{invites.village}" if invites.village else ""
-    return f"invites{village}-{day:%Y%m%d}.xlsx" if day else f"invites{village}.xlsx"
+    return f"{_('invitation-links')}{village}-{today.isoformat()}.xlsx"
 
 
 def wechat_message(row: InviteRow, tz: ZoneInfo) -> str:

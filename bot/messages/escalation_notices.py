@@ -15,7 +15,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from bot.clock import days_left_in_month
 from bot.core.coverage import reminders
-from bot.core.coverage.escalations import NOBODY
+from bot.core.coverage.escalations import NOBODY, can_be_reminded
 from bot.core.households.my_households import household_name
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
@@ -54,7 +54,7 @@ def _person_block(person: Person | None, households: Sequence[Household], button
         return Block(lines, [])
     person_id = person.id if person is not None else NOBODY
     row: list[Button] = []
-    if person is not None:
+    if person is not None and can_be_reminded(person):
         row.append((_("🔔 Remind {name}").format(name=name), RemindNow(person_id=person_id)))
     listing = _("📋 {name} ({count})").format(name=name, count=len(households))
     row.append((listing, Backlog(person_id=person_id)))
@@ -152,5 +152,6 @@ async def town_list(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[
         blocks.append(Block(["", heading], []))
         blocks += _people_blocks(village_rows, seen)
     foot = _how_to()
-    foot.append(_("Households without a contact person need one assigned today."))
+    if any(entry.person is None for entry in rows):
+        foot.append(_("Households without a contact person need one assigned today."))
     return _messages(head, blocks, foot)

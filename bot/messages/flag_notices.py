@@ -131,6 +131,8 @@ def flag_card(panel: FlagPanel, tz: ZoneInfo) -> tuple[str, InlineKeyboardMarkup
         ),
         *flag_lines(panel, tz, last_steps=CARD_STEPS),
     ]
+    if panel.next_step is not None:
+        lines.append(_(panel.next_step))
     buttons: list[tuple[str, CallbackData | str]] = [
         (_(ACT_LABELS[act]), FlagAction(action=act, flag_id=panel.flag.id)) for act in panel.acts
     ]

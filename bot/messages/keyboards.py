@@ -14,7 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView, deadline_stands
+from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView, deadline_can_be_set
 from bot.core.flags.removal import FlagAct
 from bot.core.policy import Duty
 from bot.domain.model import FlagStatus
@@ -174,7 +174,8 @@ class FlagAction(CallbackData, prefix="flag"):
 
 def flag_alert_keyboard(view: FlagView, today: date) -> InlineKeyboardMarkup:
     """Only what can still be done: "✅ Acknowledge" while nobody has, the deadline choices
-    while there is no deadline (or it has passed), and always 📋 Details."""
+    while there is no deadline (or it has passed) and no removal is asked for, and always
+    📋 Details."""
     flag_id = view.flag.id
     acknowledge: list[tuple[str, CallbackData | str]] = []
     if view.flag.status == FlagStatus.RAISED:
@@ -182,7 +183,7 @@ def flag_alert_keyboard(view: FlagView, today: date) -> InlineKeyboardMarkup:
             (_("✅ Acknowledge"), FlagAction(action=FlagAct.ACKNOWLEDGE, flag_id=flag_id))
         )
     deadlines: list[tuple[str, CallbackData | str]] = []
-    if not deadline_stands(view.flag, today):
+    if deadline_can_be_set(view.flag, today):
         deadlines = [
             (
                 _("⏱ {days} days").format(days=days),

@@ -16,6 +16,7 @@ from aiogram.filters.callback_data import CallbackData
 
 from bot.clock import Month, days_left_in_month, local_minute
 from bot.core.coverage import reminders
+from bot.core.delivery import reachability
 from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView, deadline_stands
@@ -41,6 +42,9 @@ RULE = N_("Contact each household at least once a month. Days left this month: {
 NEW_INVITE = N_("🔗 New invitation link")
 ALL_LEFT = N_("📋 All {total}")  # the button to the whole list, a page at a time
 FIRST_FEW = 6  # households named in a digest; the rest are a button away
+# People listed in one "never opened the invitation" message: a button each, and the
+# message stays readable on a phone (Telegram allows about 100 buttons).
+NEVER_JOINED_PER_MESSAGE = 20
 
 
 def current_month(uow: UnitOfWork, row: OutboxMessage) -> Month | None:
@@ -191,6 +195,9 @@ async def person_to_reassign(
         count = row.payload["households"]
         keyboard = None
         if unreachable and person.telegram_user_id is None:
+            gathered = await reachability.never_joined_together(uow, row)
+            if len(gathered) > 1:
+                return _never_joined_list(gathered)
             text = _(
                 "⚠️ Contact person {name} ({village}) has not opened their invitation link yet, "
                 "so the bot cannot remind them. They hold {count} households.\n"
@@ -220,6 +227,40 @@ async def person_to_reassign(
                 count=count,
             )
         return [OutgoingMessage(text, keyboard)]
+
+
+def _never_joined_list(gathered: list[reachability.NeverJoined]) -> list[OutgoingMessage]:
+    """Several people who never opened their link, in one message (more, past
+    NEVER_JOINED_PER_MESSAGE people), each with their own 🔗 button for a new link."""
+    messages = []
+    for start in range(0, len(gathered), NEVER_JOINED_PER_MESSAGE):
+        chunk = gathered[start : start + NEVER_JOINED_PER_MESSAGE]
+        lines = [
+            _(
+                "⚠️ {count} contact persons have not opened their invitation link yet, so the "
+                "bot cannot remind them:"
+            ).format(count=len(chunk))
+        ]
+        lines += [
+            _("• {name} ({village}): {count} households").format(
+                name=entry.person.name,
+                village=entry.person.village.name if entry.person.village else "—",
+                count=entry.households,
+            )
+            for entry in chunk
+        ]
+        lines.append(
+            _(
+                "Tap 🔗 beside a name for a new invitation link to forward to that contact "
+                "person, or reassign their households."
+            )
+        )
+        buttons: list[tuple[str, CallbackData | str]] = [
+            (_("🔗 {name}").format(name=entry.person.name), NewInvite(person_id=entry.person.id))
+            for entry in chunk
+        ]
+        messages.append(OutgoingMessage("\n".join(lines), inline_grid(buttons, columns=2)))
+    return messages
 
 
 def _label(kind: type[LabelledEnum], code: str) -> str:

@@ -184,7 +184,7 @@ async def check_office_group(
 
 def _where_set(group: ResolvedGroup, settings: Settings) -> Finding:
     """Which group is the office's and where that came from, as `/office` says it too."""
-    return ok(office_group.describe(group, settings.tz))
+    return ok(office_group.describe(group, settings.tz, with_id=True))
 
 
 def _membership(title: str, member: object) -> Finding:

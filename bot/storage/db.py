@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.i18n import gettext as _
 from bot.private_files import private_file, private_folder
 
 log = logging.getLogger(__name__)
+_warned_folders: set[Path] = set()
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -43,11 +45,16 @@ def _private_database(path: Path) -> None:
     0600 before SQLite opens it. SQLite gives its -wal and -shm files the database file's
     mode; those left by an older version are narrowed too."""
     private_folder(path.parent)
-    if path.parent.stat().st_mode & 0o077:
+    folder = path.parent.resolve()
+    if path.parent.stat().st_mode & 0o077 and folder not in _warned_folders:
+        # Said once per process: a command opens the database more than once (migrations,
+        # then its work), and the clerk reading it needs to hear it once, in their language.
+        _warned_folders.add(folder)
         log.warning(
-            "other users can list %s, the folder of the database; chmod 700 it if it is "
-            "bangfu's own",
-            path.parent,
+            _(
+                "Other users of this computer can list {folder}, the database's folder. If the "
+                "folder is bangfu's own, run: chmod 700 {folder}"
+            ).format(folder=path.parent)
         )
     private_file(path)
     for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):

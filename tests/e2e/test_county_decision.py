@@ -56,7 +56,9 @@ async def director(
     await phone.press(listed.button_texts[0])
     await phone.expect("镇已同意销号，等县级审定")
     await phone.press("🏛 录入县级审定")
-    await phone.expect("县级审定结果")
+    prompt = await phone.expect("县级审定结果")
+    # The example is today, a date the check accepts (not a fixed day before the flag).
+    assert "例如：\n3月16日 霍政〔2026〕12号" in prompt.text
     return phone
 
 
@@ -100,18 +102,19 @@ async def test_the_decision_is_typed_in_two_lines_checked_confirmed_then_recorde
     assert entry.changes["document"] == "霍政〔2026〕12号"
 
 
-@pytest.mark.parametrize(
-    ("typed", "why"),
-    [
-        ("3月9日 霍政〔2026〕12号", "早于这条红色预警的标注日期（2026-03-10）"),
-        ("3月12日 霍政〔2026〕12号", "早于镇里同意销号的日期（2026-03-14）"),
-        ("3月17日 霍政〔2026〕12号", "审定日期 2026-03-17 还没到"),
-    ],
-)
+# Days that cannot be true for the flag of `director` (raised 03-10, approved 03-14, today 03-16).
+UNTRUE_DAYS = [
+    ("3月9日", "早于这条红色预警的标注日期（2026-03-10）"),
+    ("3月12日", "早于镇里同意销号的日期（2026-03-14）"),
+    ("3月17日", "审定日期 2026-03-17 还没到"),
+]
+
+
+@pytest.mark.parametrize(("typed", "why"), UNTRUE_DAYS)
 async def test_a_date_that_cannot_be_true_is_refused_and_nothing_is_closed(
     app: App, director: TelegramUser, typed: str, why: str
 ) -> None:
-    await director.send(typed)
+    await director.send(f"{typed} 霍政〔2026〕12号")
     refused = await director.expect(why)
     assert "请重新输入审定日期" in refused.text
     assert (await the_flag(app)).status == FlagStatus.REMOVAL_REQUESTED
@@ -127,4 +130,19 @@ async def test_the_document_number_is_required_and_cancel_records_nothing(
     assert "文号：霍政〔2026〕12号" in confirm.text
     await director.press("✖ 取消", confirm)
     await director.expect("已取消，没有录入任何内容")
+    assert (await the_flag(app)).status == FlagStatus.REMOVAL_REQUESTED
+
+
+@pytest.mark.parametrize(("typed", "why"), UNTRUE_DAYS)
+async def test_a_date_that_cannot_be_true_is_refused_as_soon_as_it_is_typed(
+    app: App, director: TelegramUser, typed: str, why: str
+) -> None:
+    await director.send(typed)
+    refused = await director.expect(why)
+    assert "请重新输入审定日期" in refused.text and "请再输入文号" not in refused.text
+    await director.send("霍政〔2026〕12号")  # the number now: the date is still asked for
+    await director.expect("请先输入审定日期，例如 3月16日，再输入文号")
+    await director.send("3月16日")
+    confirm = await director.expect("请核对")
+    assert "审定日期：2026-03-16" in confirm.text and "文号：霍政〔2026〕12号" in confirm.text
     assert (await the_flag(app)).status == FlagStatus.REMOVAL_REQUESTED

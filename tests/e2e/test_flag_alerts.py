@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.core.flags.raising import report_risk
+from bot.core.flags.removal import request_removal, review_removal
 from bot.domain.model import FlagStatus, Role
-from bot.storage.models import AuditEntry, Person, RedFlag
+from bot.storage.models import AuditEntry, OutboxMessage, Person, RedFlag
 from bot.storage.uow import App
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS
@@ -39,6 +40,7 @@ class Office:
     contact: TelegramUser  # 王建华, a contact person who is in the group too
     flag_id: int
     deliver: Callable[[], Awaitable[int]]
+    people: dict[str, Person]  # the roster by name (孙书记, the village admin)
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ async def office(
     wang = actor(town.people["王建华"])
     flag = await report_risk(app, wang, town.zhang.id, "户主因病住院")
     deliver = unpaced_delivery(app, running_bot)
-    return Office(group, town.users["周主任"], town.users["王建华"], flag.id, deliver)
+    return Office(group, town.users["周主任"], town.users["王建华"], flag.id, deliver, town.people)
 
 
 async def stored_flag(app: App, flag_id: int) -> RedFlag:
@@ -202,3 +204,59 @@ async def test_a_passed_deadline_sends_the_alert_again_marked_as_a_repeat(
     assert "期限 2026-03-17 已过" in repeat.text
     assert "✅ 已签收：周主任" in repeat.text
     assert repeat.button_texts == ["📋 详情", "⏱ 7 天", "⏱ 15 天", "⏱ 30 天"]
+
+
+async def seven_days_to_remove_the_risk(office: Office) -> None:
+    """The alert arrives in the group and 周主任 gives the village 7 days (to 03-17)."""
+    await office.deliver()
+    alert = await office.group.expect("🚩 红色预警")
+    await office.director.press("⏱ 7 天", alert, chat=office.group)
+
+
+async def test_a_flag_whose_removal_is_asked_for_is_not_chased_by_its_deadline(
+    app: App, office: Office, clock
+) -> None:  # type: ignore[no-untyped-def]
+    await seven_days_to_remove_the_risk(office)
+    office.group.read_all()
+    clock.advance(days=8)  # 18 March: the deadline of the 17th has passed
+    await run_if_due(app, JOBS["flag_realerts"])
+    await office.deliver()
+    repeat = await office.group.expect("再次提醒（第 1 次）")
+    assert "⏱ 15 天" in repeat.button_texts
+
+    # The village asks for removal: the repeat's ⏱ buttons now refuse, and say why.
+    admin = actor(office.people["孙书记"])
+    await request_removal(app, admin, office.flag_id, "已报销医药费，收入恢复")
+    await office.deliver()
+    office.group.read_all()
+    refused = await office.director.press("⏱ 15 天", repeat, chat=office.group)
+    assert refused is not None and refused.show_alert
+    assert "村里已经申请销号" in (refused.text or "")
+    assert (await stored_flag(app, office.flag_id)).deadline == date(2026, 3, 17)
+
+    # Approved by the town: still no new deadline, with the right reason.
+    await review_removal(app, actor(office.people["周主任"]), office.flag_id, approve=True)
+    await office.deliver()
+    refused = await office.director.press("⏱ 30 天", repeat, chat=office.group)
+    assert refused is not None and "等县里审定" in (refused.text or "")
+    assert (await stored_flag(app, office.flag_id)).deadline == date(2026, 3, 17)
+
+
+async def test_no_deadline_reminder_once_the_village_asked_for_removal(
+    app: App, office: Office, clock
+) -> None:  # type: ignore[no-untyped-def]
+    await seven_days_to_remove_the_risk(office)
+    clock.advance(days=2)
+    await request_removal(app, actor(office.people["孙书记"]), office.flag_id, "已经解决")
+    await office.deliver()
+    office.group.read_all()
+
+    clock.advance(days=6)  # 18 March: past the deadline, but the town's review is next
+    await run_if_due(app, JOBS["flag_realerts"])
+    await office.deliver()
+    await office.group.expect_no_message()
+    async with app.uow() as uow:
+        realerts = await uow.session.execute(
+            select(OutboxMessage.key).where(OutboxMessage.key.like("flag:%:alert:%"))
+        )
+        assert [key.split("@")[0] for key in realerts.scalars()] == ["flag:1:alert:0"]

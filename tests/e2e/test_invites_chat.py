@@ -31,6 +31,8 @@ async def test_town_office_gets_the_sheet_privately_from_the_group_and_renews_ke
     await director.send("/invite_all")
     sheet = await director.next_message()
     assert "还没加入的帮扶联系人共 2 人，新生成 2 个邀请链接" in sheet.text
+    assert sheet.document is not None
+    assert sheet.document.filename == "邀请链接-2026-03-10.xlsx"  # today, not the expiry
     rows = sheet_rows(sheet)
     assert [(row[1], row[3]) for row in rows] == [("李春华", "大河村"), ("王建华", "小河村")]
     assert all(str(row[5]).startswith("https://t.me/") and row[5] in row[8] for row in rows)

@@ -307,3 +307,28 @@ async def test_text_that_finds_no_household_gets_one_line_saying_what_to_do(
 def _commands_in(text: str) -> set[str]:
     """The commands a listing offers: each line that starts with one."""
     return {match.group(1) for match in re.finditer(r"^(/[a-z_]+)", text, re.MULTILINE)}
+
+
+async def test_the_town_list_names_a_few_households_per_person_and_opens_all_the_others(
+    running_bot: RunningBot, make_user, register_person, add_household, assign
+) -> None:  # type: ignore[no-untyped-def]
+    wu = await register_person("吴建平", Role.CONTACT, village="河口村")
+    heads = ["马大勇", "王小红", "刘春生", "赵秀英", "陈家富", "孙明霞"]
+    for head in heads:
+        await assign(await add_household(head, village="河口村"), wu)
+    clerk: TelegramUser = make_user("周主任")
+    await register_person("周主任", Role.TOWN_OFFICE, telegram_user=clerk)
+    await clerk.send("/help")
+    clerk.read_all()
+
+    await clerk.tap("📋 未联系名单")
+
+    left = (await clerk.expect("还未联系：6 户")).text
+    line = next(line for line in left.splitlines() if "吴建平（6 户）" in line)
+    named = [head for head in heads if head in line]
+    assert len(named) == 5 and "还有 1 户" in line
+    more = await clerk.expect("全部未联系的农户")
+    assert more.button_texts == ["📋 吴建平（6 户）"]
+    await clerk.press("📋 吴建平（6 户）", more)
+    backlog = await clerk.expect("吴建平：本月还有 6 户")
+    assert all(any(head in text for text in backlog.button_texts) for head in heads)

@@ -211,17 +211,25 @@ async def test_the_platform_list_uploaded_in_the_group_flags_each_household_once
 async def test_the_town_office_deactivates_a_contact_person_and_reassigns_the_household(
     app: App, town: Town
 ) -> None:
-    await town.director.send("/deactivate 王建华")
-    await town.director.expect("停用 王建华")
-    await town.director.press("✅ 确认停用")
-    await town.director.expect("没有帮扶联系人的农户：1 户（张桂英（一组））")
+    # 李春华 never opened the link: the question says so, and speaks of 该联系人.
+    await town.director.send("/deactivate 李春华")
+    never = await town.director.expect("停用 李春华")
+    assert "还没有打开过邀请链接" in never.text and "不能再用机器人" not in never.text
+    await town.director.press("✖️ 取消", never)
+    town.director.read_all()
 
-    await town.director.send("/unassigned")
-    await town.director.expect("没有帮扶联系人的农户：1 户")
-    await town.director.press(f"👤 河口村 {HOUSEHOLD}")
-    await town.director.expect("由谁来做这户的帮扶联系人")
+    await town.director.send("/deactivate 王建华")
+    question = await town.director.expect("停用 王建华")
+    assert "停用后该联系人不能再用机器人" in question.text and "他" not in question.text
+    await town.director.press("✅ 确认停用")
+    done = await town.director.expect("没有帮扶联系人的农户：1 户（张桂英（一组））")
+    assert "/unassigned" not in done.text
+    assert done.button_texts == [f"👤 {HOUSEHOLD}"]  # reassigned from here, no command
+
+    await town.director.press(f"👤 {HOUSEHOLD}", done)
+    await town.director.expect(f"由谁来做 河口村 {HOUSEHOLD} 的帮扶联系人？这户现在没有联系人。")
     await town.director.press("李春华（0 户）")
-    await town.director.expect("把这户交给这位帮扶联系人？")
+    await town.director.expect(f"把 河口村 {HOUSEHOLD} 交给 李春华 联系？")
     await town.director.press("✅ 确认更换")
     await town.director.expect("现在由 李春华 负责联系这户")
 

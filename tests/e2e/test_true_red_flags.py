@@ -311,3 +311,5 @@ async def test_the_household_card_and_history_name_the_problem_as_a_problem(
     await town.contact.press("📜 农户档案")
     history = await town.contact.expect("📜 东冲村 张桂英（一组）")
     assert "住房安全无保障" in history.text and "住房安全有保障" not in history.text
+    # The contact's line speaks Chinese punctuation: "· 王建国：发现问题（…）".
+    assert "王建国：发现问题（住房安全无保障）" in history.text

@@ -74,13 +74,16 @@ async def test_the_village_admin_is_told_of_a_flag_in_the_village_and_can_reques
 
     await town.hekou_admin.press("📋 详情", notice)
     card = await town.hekou_admin.expect("🚩 红色预警 · 河口村 张桂英（一组）")
-    assert "➕ 添加帮扶措施" in card.button_texts
+    assert card.button_texts == ["➕ 添加帮扶措施", "📜 农户档案"]
+    # No 📝 yet, and the card says why and what comes next.
+    assert "下一步：等镇扶贫办签收这条红色预警。签收以后，您可以在这里申请销号" in card.text
 
     # Once the town office has acknowledged it, the same notice leads to the removal request.
     await acknowledge(app, _actor(town.director_person), flag.id)
     await town.hekou_admin.press("📋 详情", notice)
     card = await town.hekou_admin.expect("🚩 红色预警 · 河口村 张桂英（一组）")
     assert "📝 申请销号" in card.button_texts
+    assert "下一步" not in card.text
 
 
 async def test_the_notice_reads_in_english_for_an_admin_who_chose_it(
@@ -96,6 +99,9 @@ async def test_the_notice_reads_in_english_for_an_admin_who_chose_it(
 
     notice = await tom.expect("A household in your village was red-flagged")
     assert "request its removal" in notice.text and notice.button_texts == ["📋 Details"]
+    await tom.press("📋 Details", notice)
+    card = await tom.expect("Red flag")
+    assert "Next: the town office signs for (acknowledges) this red flag." in card.text
 
 
 async def test_a_village_without_an_admin_does_not_tell_the_town_office_twice(

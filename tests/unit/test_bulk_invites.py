@@ -160,18 +160,23 @@ async def remember_bot_username(settings: Settings) -> None:
     await app.close()
 
 
-def test_the_clerk_invites_everyone_at_the_console(
-    database_url: str,
-    _clean_postgres: None,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    settings: Settings,
-) -> None:
+@pytest.fixture
+def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clerk's console in a fresh folder over the test database, in Chinese, no token."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
     monkeypatch.delenv("BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+def test_the_clerk_invites_everyone_at_the_console(
+    console: Path,
+    _clean_postgres: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+) -> None:
     write_csv(
         tmp_path / "roster.csv",
         [household_row(1), household_row(2, 帮扶联系人="王建华", 帮扶联系人电话="13905640002")],
@@ -202,3 +207,30 @@ def test_the_clerk_invites_everyone_at_the_console(
     assert "都已经加入了" in capsys.readouterr().out
     assert not (tmp_path / "x.xlsx").exists()
     assert main(["invite", "--name", "李春华"]) == 2  # one person needs a role
+
+
+def test_the_console_names_an_unreachable_telegram_as_the_reason_it_cannot_make_links(
+    console: Path,
+    _clean_postgres: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-TOKEN")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # nothing listens there
+    write_csv(tmp_path / "roster.csv", [household_row(1)])
+    assert main(["import", "roster", "roster.csv"]) == 0
+    capsys.readouterr()
+
+    assert main(["invite", "--name", "李春华", "--role", "contact"]) == 2
+    said = capsys.readouterr().err
+    assert "连不上 Telegram" in said and "TELEGRAM_PROXY" in said and "bangfu doctor" in said
+    assert "请设置 BOT_TOKEN" not in said  # it is set: that is not the problem
+
+    # Once the bot has started and remembered its name, links are made offline, with a word.
+    asyncio.run(remember_bot_username(settings))
+    assert main(["invite", "--all", "--out", "invites.xlsx"]) == 0
+    out, err = capsys.readouterr()
+    assert "连不上 Telegram" in err and f"@{BOT}" in out
+    assert (tmp_path / "invites.xlsx").exists()

@@ -3,6 +3,7 @@ control character from a name reaches the terminal."""
 
 from __future__ import annotations
 
+import logging
 import shlex
 from pathlib import Path
 
@@ -68,3 +69,24 @@ async def _run(argv: list[str]) -> int:
     import asyncio
 
     return await asyncio.to_thread(main, argv)
+
+
+def test_a_console_command_says_only_warnings_each_once_in_the_clerks_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = tmp_path / "shared"  # a database folder other users can list
+    shared.mkdir()
+    shared.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{shared}/bangfu.sqlite3")
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+
+    assert main(["unassigned"]) == 0  # migrates the new database, then reads it
+
+    said = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [record.getMessage() for record in said] == [
+        f"这台电脑的其他用户可以查看数据库所在的文件夹 {shared}。"
+        f"如果这个文件夹只给 bangfu 用，请运行：chmod 700 {shared}"
+    ]
+    assert not [record for record in caplog.records if record.levelno < logging.WARNING]

@@ -8,13 +8,14 @@ goes out at most once per contact person and day (whoever asks), and is audited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.clock import Month
 from bot.config import Settings
 from bot.core.coverage import reminders
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, queue
+from bot.core.delivery.timing import in_quiet_hours
 from bot.core.policy import Act, Actor, require
 from bot.domain.model import Role
 from bot.errors import Conflict, NotAllowed
@@ -34,6 +35,15 @@ class PersonBacklog:
     person: Person | None  # None: households without a contact person
     households: list[Household]
     month: Month
+    waits_for_morning: bool = False  # a reminder asked for in the quiet hours goes out at their end
+
+
+def can_be_reminded(person: Person) -> bool:
+    """Whether the bot can write to this contact person: on the roster, opened their
+    invitation, and not found blocked since. The others get no 🔔 (a 🔗 new link, or a call)."""
+    return (
+        person.active and person.telegram_user_id is not None and person.unreachable_since is None
+    )
 
 
 def scope_village(actor: Actor) -> int | None:
@@ -69,7 +79,8 @@ async def person_backlog(app: App, actor: Actor, person_id: int) -> PersonBacklo
 
 async def remind_now(app: App, actor: Actor, person_id: int) -> PersonBacklog:
     """Queue one private reminder to the contact person listing their households left (in the
-    actor's scope). Conflict when they were reminded today already or cannot be reached."""
+    actor's scope): sent at once by day, at the end of the quiet hours by night (the backlog
+    says which). Conflict when they were reminded today already or cannot be reached."""
     settings: Settings = app.settings
     async with app.uow() as uow:
         backlog = await _backlog(uow, actor, person_id)
@@ -91,6 +102,8 @@ async def remind_now(app: App, actor: Actor, person_id: int) -> PersonBacklog:
                 )
             )
         today = uow.clock.today()
+        # By day it jumps the queue ("now"); at night it waits like every other reminder.
+        quiet = in_quiet_hours(settings, uow.clock.now())
         queued = await queue(
             uow,
             settings,
@@ -104,7 +117,7 @@ async def remind_now(app: App, actor: Actor, person_id: int) -> PersonBacklog:
                 "household_ids": [household.id for household in backlog.households],
                 "nudged_by": actor.name,
             },
-            urgent=True,
+            urgent=not quiet,
         )
         if not queued:
             raise Conflict(
@@ -119,4 +132,4 @@ async def remind_now(app: App, actor: Actor, person_id: int) -> PersonBacklog:
             {"month": str(backlog.month), "households": len(backlog.households)},
         )
         await uow.commit()
-    return backlog
+    return replace(backlog, waits_for_morning=quiet)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.clock import Month
+from bot.core.coverage.escalations import NOBODY
 from bot.core.coverage.reminders import uncontacted
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
@@ -25,6 +26,7 @@ class PersonLeft:
     """One contact person's households not yet contacted; `person` None: nobody assigned."""
 
     person: str | None
+    person_id: int  # escalations.NOBODY when nobody is assigned (the 📋 button's id)
     households: list[str] = field(default_factory=list)
 
 
@@ -70,7 +72,9 @@ async def not_contacted_this_month(app: App, actor: Actor) -> NotContacted:
             person_id = row.person.id if row.person else None
             key = (household.village_id, person_id)
             if key not in people:
-                people[key] = PersonLeft(row.person.name if row.person else None)
+                people[key] = PersonLeft(
+                    row.person.name if row.person else None, person_id or NOBODY
+                )
                 village.people.append(people[key])
             people[key].households.append(household_name(household))
             village.household_ids.add(household.id)

@@ -176,9 +176,10 @@ async def _stored(uow: UnitOfWork) -> ResolvedGroup | None:
     return ResolvedGroup(row.chat_id, Source.DATABASE, row.title, name, row.confirmed_at)
 
 
-def describe(group: ResolvedGroup | None, tz: tzinfo) -> str:
+def describe(group: ResolvedGroup | None, tz: tzinfo, *, with_id: bool = False) -> str:
     """Which group is the office's and where that came from, in the reader's language (for
-    `/office` and `bangfu doctor`)."""
+    `/office` and `bangfu doctor`). The chat id only `with_id`: it is for the IT person
+    (`bangfu doctor`), and means nothing to the people in a chat."""
     if group is None:
         return _(
             "No town office group is set: alerts go to each town office person privately. "
@@ -186,17 +187,23 @@ def describe(group: ResolvedGroup | None, tz: tzinfo) -> str:
             "under my question there."
         )
     if group.source == Source.SETTING:
+        if not with_id:
+            return _("Town office group: the one set by TOWN_OFFICE_CHAT_ID.")
         return _("Town office group: {chat_id}, set by TOWN_OFFICE_CHAT_ID.").format(
             chat_id=group.chat_id
         )
+    confirmed = {
+        "title": group.title,
+        "name": group.confirmed_by or "?",
+        "date": f"{group.confirmed_at.astimezone(tz):%Y-%m-%d}" if group.confirmed_at else "?",
+    }
+    if not with_id:
+        return _(
+            "Town office group: “{title}”, confirmed in the group by {name} on {date}."
+        ).format(**confirmed)
     return _(
         "Town office group: “{title}” ({chat_id}), confirmed in the group by {name} on {date}."
-    ).format(
-        title=group.title,
-        chat_id=group.chat_id,
-        name=group.confirmed_by or "?",
-        date=f"{group.confirmed_at.astimezone(tz):%Y-%m-%d}" if group.confirmed_at else "?",
-    )
+    ).format(chat_id=group.chat_id, **confirmed)
 
 
 def _shown_title(title: str) -> str:

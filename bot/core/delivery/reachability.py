@@ -7,15 +7,16 @@ clears the mark.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
 
 from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.delivery.outbox import OutboxStatus, TownOffice, queue
 from bot.domain.model import HouseholdStatus, Role
-from bot.storage.models import Assignment, Household, Person
+from bot.storage.models import Assignment, Household, OutboxMessage, Person
 from bot.storage.uow import UnitOfWork
 
 
@@ -44,6 +45,53 @@ async def mark_unreachable(
         f"{MessageKind.PERSON_UNREACHABLE}:person:{person_id}:{month}",
         MessageKind.PERSON_UNREACHABLE,
         {"person_id": person_id, "households": households, "last_entered": None},
+    )
+
+
+@dataclass(frozen=True)
+class NeverJoined:
+    """A contact person who never opened their invitation link, and how many households
+    they hold (as counted when the notice was queued)."""
+
+    person: Person
+    households: int
+
+
+async def never_joined_together(uow: UnitOfWork, row: OutboxMessage) -> list[NeverJoined]:
+    """The "never opened the invitation" notice `row` and those still waiting for the same
+    chat, as one list: a wave of reminders finds several such people at once, and the
+    office's group hears of them in one message, not one each. The others are settled
+    (SKIPPED, saying which row lists them); the caller commits."""
+    waiting = await uow.session.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.kind == MessageKind.PERSON_UNREACHABLE,
+            OutboxMessage.recipient == row.recipient,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.parts_sent == 0,
+            OutboxMessage.id != row.id,
+        )
+        .order_by(OutboxMessage.id)
+    )
+    found: list[NeverJoined] = []
+    for notice in [row, *waiting.scalars()]:
+        person = await uow.session.get(Person, notice.payload["person_id"])
+        if not _never_joined(person) or (notice is not row and notice.parts is not None):
+            continue  # a notice rendered already goes out as it is
+        assert person is not None
+        found.append(NeverJoined(person, notice.payload["households"]))
+        if notice is not row:
+            notice.status = OutboxStatus.SKIPPED
+            notice.last_error = f"listed with outbox row {row.id}"
+    return found
+
+
+def _never_joined(person: Person | None) -> bool:
+    return (
+        person is not None
+        and person.active
+        and person.telegram_user_id is None
+        and person.unreachable_since is not None
     )
 
 

@@ -26,6 +26,16 @@ from bot.storage.uow import App, UnitOfWork
 
 WITHDRAWN_FLAG = N_("This red flag was withdrawn: there is nothing to do with it.")
 DEADLINE_CHOICES = (7, 15, 30)  # the buttons under an alert; a deadline is one of these
+# A deadline is for removing the risk: it stops mattering once the village asks for removal.
+DEADLINE_STATUSES = (FlagStatus.RAISED, FlagStatus.ACKNOWLEDGED)
+REMOVAL_ASKED = N_(
+    "The village has asked for this red flag's removal: no deadline is needed now. Please "
+    "review the request (📋 Details); if you reject it, a new deadline can be set."
+)
+REMOVAL_APPROVED = N_(
+    "The town office has approved this red flag's removal and the county's decision is "
+    "awaited: no deadline is needed."
+)
 
 # Why an alert was sent again; kept in the outbox payload so each occasion is alerted once.
 UNACKNOWLEDGED = "unacknowledged"
@@ -84,6 +94,10 @@ async def set_deadline(app: App, actor: Actor, flag_id: int, days: int) -> FlagV
         raise InvalidInput(N_("A deadline is 7, 15 or 30 days."))
     async with app.uow() as uow:
         flag = await _flag_for_town_office(uow, actor, flag_id)
+        if flag.status == FlagStatus.REMOVAL_REQUESTED:
+            raise Conflict(
+                REMOVAL_APPROVED if flag.removal_approved_at is not None else REMOVAL_ASKED
+            )
         if deadline_stands(flag, uow.clock.today()):
             assert flag.deadline is not None
             raise Conflict(
@@ -110,9 +124,17 @@ def deadline_stands(flag: RedFlag, today: date) -> bool:
     return flag.deadline is not None and flag.deadline >= today
 
 
+def deadline_can_be_set(flag: RedFlag, today: date) -> bool:
+    """Whether a (new) deadline makes sense: the risk is still being removed (no removal asked
+    for, or the town sent the request back) and no deadline stands."""
+    return flag.status in DEADLINE_STATUSES and not deadline_stands(flag, today)
+
+
 async def queue_flag_realerts(uow: UnitOfWork, settings: Settings, now: datetime) -> int:
     """Alert the town office again about flags unacknowledged for `flag_ack_hours`, and about
-    open flags past their deadline. Each occasion is alerted once, whenever this runs."""
+    flags past their deadline whose removal nobody has asked for yet (once asked, the town
+    office's review is the next step, not the deadline). Each occasion is alerted once,
+    whenever this runs."""
     today = now.astimezone(settings.tz).date()
     unacknowledged_since = now - timedelta(hours=settings.flag_ack_hours)
     query = (
@@ -120,7 +142,7 @@ async def queue_flag_realerts(uow: UnitOfWork, settings: Settings, now: datetime
         .where(
             or_(
                 (RedFlag.status == FlagStatus.RAISED) & (RedFlag.raised_at <= unacknowledged_since),
-                RedFlag.status.in_(OPEN_FLAG_STATUSES) & (RedFlag.deadline < today),
+                RedFlag.status.in_(DEADLINE_STATUSES) & (RedFlag.deadline < today),
             )
         )
         .order_by(RedFlag.id)
@@ -136,7 +158,7 @@ def _occasions(flag: RedFlag, today: date, unacknowledged_since: datetime) -> li
     occasions = []
     if flag.status == FlagStatus.RAISED and flag.raised_at <= unacknowledged_since:
         occasions.append(UNACKNOWLEDGED)
-    if flag.deadline is not None and flag.deadline < today:
+    if flag.status in DEADLINE_STATUSES and flag.deadline is not None and flag.deadline < today:
         occasions.append(f"{DEADLINE_PASSED}:{flag.deadline.isoformat()}")
     return occasions
 

@@ -29,6 +29,11 @@ from bot.i18n import N_
 from bot.storage.models import Assignment, FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
+WAIT_FOR_SIGN_OFF = N_(
+    "Next: the town office signs for (acknowledges) this red flag. After that you can request "
+    "its removal here; meanwhile, add the measures taken."
+)
+
 
 class StepKind(StrEnum):
     REMOVAL_REQUESTED = "removal_requested"  # 申请销号
@@ -55,6 +60,7 @@ class FlagPanel:
     view: FlagView
     steps: list[FlagStep]
     acts: list[FlagAct]
+    next_step: str | None = None  # a msgid: what the actor waits for, when no button says it
 
     @property
     def flag(self) -> RedFlag:
@@ -92,6 +98,14 @@ def allowed_acts(actor: Actor, flag: RedFlag, household: Household) -> list[Flag
     return acts
 
 
+def next_step(actor: Actor, flag: RedFlag, household: Household) -> str | None:
+    """Why the village admin sees no 📝 request removal yet: the town office signs first."""
+    village_admin = actor.role == Role.VILLAGE_ADMIN and actor.village_id == household.village_id
+    if village_admin and flag.status == FlagStatus.RAISED:
+        return WAIT_FOR_SIGN_OFF
+    return None
+
+
 async def steps_of(uow: UnitOfWork, flag_ids: list[int]) -> list[FlagStep]:
     query = (
         select(FlagStep).where(FlagStep.flag_id.in_(flag_ids)).order_by(FlagStep.at, FlagStep.id)
@@ -106,7 +120,9 @@ async def flag_panel(app: App, actor: Actor, flag_id: int) -> FlagPanel:
         view = await flag_view(uow, flag.id)
         assert view is not None
         steps = await steps_of(uow, [flag.id])
-        return FlagPanel(view, steps, allowed_acts(actor, flag, household))
+        return FlagPanel(
+            view, steps, allowed_acts(actor, flag, household), next_step(actor, flag, household)
+        )
 
 
 async def open_flag_panels(app: App, actor: Actor) -> list[FlagPanel]:
@@ -212,6 +228,12 @@ async def check_county_decision(
     async with app.uow() as uow:
         await _county_decision_due(uow, actor, flag_id, decided_on)
     return document
+
+
+async def check_county_decision_day(app: App, actor: Actor, flag_id: int, decided_on: date) -> None:
+    """The decision day alone, checked as soon as it is typed (before the document number)."""
+    async with app.uow() as uow:
+        await _county_decision_due(uow, actor, flag_id, decided_on)
 
 
 def _county_document(document: str) -> str:

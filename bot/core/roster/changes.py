@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 
 from bot.config import Settings
 from bot.core.free_text import required_text
+from bot.core.households.my_households import household_name
 from bot.core.onboarding.invites import withdraw_invites
 from bot.core.policy import Act, Actor, require
 from bot.core.roster.assignments import end_assignments, start_assignments
@@ -53,6 +54,16 @@ class Assignable:
     person_id: int
     name: str
     households: int  # how many they hold now
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    """What a reassignment screen names: the household, the one chosen (None while choosing)
+    and who holds it now (names; empty when nobody does)."""
+
+    household: str  # 河口村 张桂英（一组）
+    person: Person | None
+    current: list[str]
 
 
 def town_office_only(actor: Actor) -> None:
@@ -224,11 +235,34 @@ def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value if value is None else str(value) for key, value in fields.items()}
 
 
-async def check_reassignment(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
+async def check_reassignment(
+    app: App, actor: Actor, household_id: int, person_id: int
+) -> Reassignment:
     """What `reassign` would check, before its confirm screen is shown."""
     async with app.uow() as uow:
-        _household, person = await _reassignment(uow, actor, household_id, person_id)
-        return person
+        household, person = await _reassignment(uow, actor, household_id, person_id)
+        return await _described(uow, household, person)
+
+
+async def reassignment_of(app: App, actor: Actor, household_id: int) -> Reassignment:
+    """The household about to get a new contact person, and who holds it now."""
+    town_office_only(actor)
+    async with app.uow() as uow:
+        return await _described(uow, await _household(uow, household_id), None)
+
+
+async def _described(uow: UnitOfWork, household: Household, person: Person | None) -> Reassignment:
+    current = await uow.session.execute(
+        select(Person.name)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .where(Assignment.household_id == household.id, Assignment.ended_at.is_(None))
+        .order_by(Person.name)
+    )
+    village = await uow.session.get(Village, household.village_id)
+    label = household_name(household)
+    return Reassignment(
+        f"{village.name} {label}" if village else label, person, list(current.scalars())
+    )
 
 
 async def reassign(app: App, actor: Actor, household_id: int, person_id: int) -> Person:

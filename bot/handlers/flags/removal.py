@@ -48,7 +48,7 @@ PROMPTS = {
     FlagAct.COUNTY_DECISION: N_(
         "🏛 The county's decision for {household}.\n"
         "Type the decision date and the document number, like:\n"
-        "3月9日 霍政〔2026〕12号\nor /cancel."
+        "{example} 霍政〔2026〕12号\nor /cancel."
     ),
 }
 
@@ -138,7 +138,7 @@ async def ask_for_text(
     if act not in panel.acts:
         await query.answer(_("You cannot do that with this red flag now."), show_alert=True)
         return
-    text = _(PROMPTS[act]).format(household=_name(panel))
+    text = _(PROMPTS[act]).format(household=_name(panel), example=_example_day(app))
     data = {"flag_id": panel.flag.id, "act": act.value, "household": _name(panel)}
     await begin_in_private(query, state, bot, FlagStepForm.text, data, text)
 
@@ -180,13 +180,26 @@ async def _county_typed(
     data = await state.get_data()
     day_text, document = _split_decision(typed, app)
     if day_text is not None:
+        try:  # a day that cannot be true is refused at once, not after the document number
+            await flag_lifecycle.check_county_decision_day(
+                app, actor, data["flag_id"], date.fromisoformat(day_text)
+            )
+        except InvalidInput as error:
+            if document:
+                await state.update_data(document=document)
+            await message.answer(
+                error.render() + "\n" + _("Please type the date again, or /cancel.")
+            )
+            return
         data["day"] = day_text
     if document:
         data["document"] = document
     await state.update_data(day=data.get("day"), document=data.get("document"))
     if not data.get("day"):
         await message.answer(
-            _("Please type the decision date first, e.g. 3月20日, then the document number.")
+            _(
+                "Please type the decision date first, e.g. {example}, then the document number."
+            ).format(example=_example_day(app))
         )
         return
     if not data.get("document"):
@@ -221,6 +234,13 @@ async def _county_typed(
         (_("✖ Cancel"), CountyPress(flag_id=data["flag_id"], step=FormButton.CANCEL)),
     ]
     await message.answer(text, reply_markup=inline_grid(buttons, columns=2))
+
+
+def _example_day(app: App) -> str:
+    """Today as people write it: an example the date check always accepts (a decision on
+    the day it is entered), unlike a fixed day that may predate the flag."""
+    today = app.clock.today()
+    return _("{month}-{day}").format(month=today.month, day=today.day)
 
 
 def _split_decision(typed: str, app: App) -> tuple[str | None, str]:

@@ -129,8 +129,12 @@ def render_history(
             else _("all six fine")
         )
         lines.append(
-            f"• {day(contact.occurred_on)} {ContactChannel(contact.channel).label}"
-            f" · {line.person_name}: {found}"
+            _("• {day} {channel} · {name}: {found}").format(
+                day=day(contact.occurred_on),
+                channel=ContactChannel(contact.channel).label,
+                name=line.person_name,
+                found=found,
+            )
         )
     texts = split_text(lines)
     messages: list[tuple[str, InlineKeyboardMarkup | None]] = [(text, None) for text in texts]

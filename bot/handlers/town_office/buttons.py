@@ -31,6 +31,7 @@ from bot.messages.keyboards import (
     RED_FLAGS,
     ROSTER_CHANGES,
     SUMMARY,
+    Backlog,
     inline_grid,
 )
 from bot.messages.rendering import split_text
@@ -40,6 +41,8 @@ from bot.telegram.filters import MenuButton
 IN_PRIVATE = F.chat.type == "private"
 # A town office's line per contact person names this many households; a village's names all.
 TOWN_NAMES_PER_PERSON = 5
+# Telegram shows about 100 inline buttons under one message.
+BUTTONS_PER_MESSAGE = 60
 
 
 class RosterAct(StrEnum):
@@ -63,8 +66,27 @@ async def not_contacted(message: Message, app: App, actor: Actor, state: FSMCont
     except DomainError as error:
         await message.answer(error.render())
         return
-    for text in split_text(not_contacted_lines(left, whole_town=actor.role == Role.TOWN_OFFICE)):
+    whole_town = actor.role == Role.TOWN_OFFICE
+    for text in split_text(not_contacted_lines(left, whole_town)):
         await message.answer(text)
+    # The town's lines are cut to a few names each; every cut list is one press away, so
+    # no household is out of reach.
+    cut = [
+        (
+            _("📋 {name} ({count})").format(
+                name=person.person or _("no contact person"), count=count
+            ),
+            Backlog(person_id=person.person_id),
+        )
+        for village in left.villages
+        for person in village.people
+        if whole_town and (count := len(person.households)) > TOWN_NAMES_PER_PERSON
+    ]
+    for start in range(0, len(cut), BUTTONS_PER_MESSAGE):
+        await message.answer(
+            _("The whole list of a contact person's households not contacted yet:"),
+            reply_markup=inline_grid(cut[start : start + BUTTONS_PER_MESSAGE], columns=2),
+        )
 
 
 def not_contacted_lines(left: NotContacted, whole_town: bool) -> list[str]:
@@ -87,7 +109,9 @@ def not_contacted_lines(left: NotContacted, whole_town: bool) -> list[str]:
         for person in village.people:
             names = person.households
             shown = names[:TOWN_NAMES_PER_PERSON] if whole_town else names
-            listed = join_list(shown) + ("…" if len(shown) < len(names) else "")
+            listed = join_list(shown)
+            if len(shown) < len(names):
+                listed += _(" … and {more} more (📋 below)").format(more=len(names) - len(shown))
             lines.append(
                 _("• {person} ({count}): {households}").format(
                     person=person.person or _("no contact person"),

@@ -175,10 +175,11 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
 async def choose_person(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
-    people = await unless_refused(
-        query, roster_changes.assignable_people(app, actor, callback_data.household_id)
-    )
-    if people is None:
+    try:
+        subject = await roster_changes.reassignment_of(app, actor, callback_data.household_id)
+        people = await roster_changes.assignable_people(app, actor, callback_data.household_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
     if not isinstance(query.message, Message):
@@ -193,8 +194,12 @@ async def choose_person(
         )
         for person in people
     ]
+    if subject.current:
+        question = _("Who will be the contact person of {household}? Now: {current}.")
+    else:
+        question = _("Who will be the contact person of {household}? It has none now.")
     await query.message.answer(
-        _("Who will be this household's contact person?"),
+        question.format(household=subject.household, current=join_list(subject.current)),
         reply_markup=inline_grid(buttons, columns=2, footer=[(_("✖️ Cancel"), OfficeCancel())]),
     )
 
@@ -203,7 +208,7 @@ async def confirm_reassign(
     query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
 ) -> None:
     try:
-        await roster_changes.check_reassignment(
+        plan = await roster_changes.check_reassignment(
             app, actor, callback_data.household_id, callback_data.person_id
         )
     except DomainError as error:
@@ -214,11 +219,18 @@ async def confirm_reassign(
         (_("✅ Reassign"), ReassignPick(**{**callback_data.model_dump(), "confirmed": True})),
         (_("✖️ Cancel"), OfficeCancel()),
     ]
-    await replace_pressed(
-        query,
-        _("Reassign the household to this contact person? The current assignment ends now."),
-        inline_grid(buttons, columns=2),
+    assert plan.person is not None
+    if plan.current:
+        question = _(
+            "Make {person} the contact person of {household}? {current} will no longer be "
+            "responsible for it from now on."
+        )
+    else:
+        question = _("Make {person} the contact person of {household}?")
+    text = question.format(
+        person=plan.person.name, household=plan.household, current=join_list(plan.current)
     )
+    await replace_pressed(query, text, inline_grid(buttons, columns=2))
 
 
 async def reassign(
@@ -251,11 +263,19 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
         (_("✅ Deactivate"), DeactivatePick(person_id=person.id)),
         (_("✖️ Cancel"), OfficeCancel()),
     ]
+    if person.telegram_user_id is None:
+        question = _(
+            "Deactivate {name} ({phone})? This contact person never opened their invitation "
+            "link; the links sent stop working, and the households become unassigned until "
+            "you reassign them."
+        )
+    else:
+        question = _(
+            "Deactivate {name} ({phone})? This contact person can no longer use the bot, and "
+            "the households become unassigned until you reassign them."
+        )
     await message.answer(
-        _(
-            "Deactivate {name} ({phone})? They can no longer use the bot, and their households "
-            "become unassigned until you reassign them."
-        ).format(name=person.name, phone=person.phone or "—"),
+        question.format(name=person.name, phone=person.phone or "—"),
         reply_markup=inline_grid(buttons, columns=2),
     )
 
@@ -269,15 +289,33 @@ async def deactivate(
     if freed is None:
         return
     await query.answer()
-    names = join_list(household_name(household) for household in freed) or "—"
+    if not freed:
+        await replace_pressed(query, _("✅ Deactivated. They had no households."), None)
+        return
+    names = join_list(household_name(household) for household in freed)
+    buttons = [
+        (
+            "👤 " + household_name(household),
+            HouseholdAction(action=HouseholdAct.REASSIGN, household_id=household.id),
+        )
+        for household in freed
+    ]
+    # Every freed household gets its button: LIST_LIMIT under this message, more below it.
+    keyboards = [
+        inline_grid(buttons[start : start + LIST_LIMIT], columns=2)
+        for start in range(0, len(buttons), LIST_LIMIT)
+    ]
     await replace_pressed(
         query,
         _(
             "✅ Deactivated. Households now without a contact person: {count} ({names}).\n"
-            "Use /unassigned to reassign them."
+            "Tap a household to give it a new contact person."
         ).format(count=len(freed), names=names),
-        None,
+        keyboards[0],
     )
+    if isinstance(query.message, Message):
+        for keyboard in keyboards[1:]:
+            await query.message.answer(_("More households to reassign:"), reply_markup=keyboard)
 
 
 async def cancelled(query: CallbackQuery, actor: Actor) -> None:

@@ -5,6 +5,8 @@ reassigns), 🔗 a new invitation link to forward. The services decide who may."
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -12,11 +14,13 @@ from bot.core.coverage import escalations
 from bot.core.coverage.escalations import PersonBacklog
 from bot.core.households.my_households import household_name
 from bot.core.onboarding.invites import invite_link
-from bot.core.onboarding.reinvite import reissue_invite
+from bot.core.onboarding.reinvite import check_reissue, reissue_invite
 from bot.core.paging import page_of
 from bot.core.policy import Actor
 from bot.domain.model import Role
+from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed, unless_refused
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.escalation_notices import NO_CONTACT_PERSON
 from bot.messages.keyboards import (
@@ -29,6 +33,11 @@ from bot.messages.keyboards import (
     pager,
 )
 from bot.storage.uow import App
+
+CANNOT_WRITE_PRIVATELY = N_(
+    "I cannot write to you privately, and the link must not be posted here: please open a "
+    "private chat with me and tap Start, then press the button again."
+)
 
 
 def backlog_view(
@@ -71,7 +80,7 @@ def backlog_view(
     footer = pager(
         shown.page, shown.pages, lambda number: Backlog(person_id=person_id, page=number, turn=True)
     )
-    if person is not None:
+    if person is not None and escalations.can_be_reminded(person):
         footer.append((_("🔔 Remind {name}").format(name=name), RemindNow(person_id=person_id)))
     return "\n".join(lines), inline_grid(buttons, columns=2 if office else 1, footer=footer)
 
@@ -106,6 +115,10 @@ async def remind(query: CallbackQuery, callback_data: RemindNow, app: App, actor
     text = _(
         "🔔 {name} will get a reminder now, listing the {count} households still to contact."
     ).format(name=backlog.person.name, count=len(backlog.households))
+    if backlog.waits_for_morning:
+        text += _(" It is the quiet hours now: it goes out at {hour}:00.").format(
+            hour=f"{app.settings.quiet_hours_end:02d}"
+        )
     await query.answer(text)
     if isinstance(query.message, Message):
         # In the office's group, colleagues see who was reminded, and by whom.
@@ -115,26 +128,67 @@ async def remind(query: CallbackQuery, callback_data: RemindNow, app: App, actor
 async def new_invite(
     query: CallbackQuery, callback_data: NewInvite, app: App, actor: Actor, bot: Bot
 ) -> None:
-    issued = await unless_refused(query, reissue_invite(app, actor, callback_data.person_id))
-    if issued is None:
+    """The link is a key: it goes only to the presser's private chat, also when the notice was
+    pressed in the office's group, where village cadres and contact persons read along."""
+    private_chat = query.from_user.id  # a person's private chat with the bot has their id
+    asked_in = query.message.chat.id if isinstance(query.message, Message) else private_chat
+    try:
+        await check_reissue(app, actor, callback_data.person_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return
+    if not await _can_write_privately(bot, private_chat):
+        # Checked before a new link replaces the old one, so a refusal changes nothing.
+        await query.answer(_(CANNOT_WRITE_PRIVATELY), show_alert=True)
+        if asked_in != private_chat:
+            await bot.send_message(
+                asked_in,
+                _("{name}: {text}").format(name=actor.name, text=_(CANNOT_WRITE_PRIVATELY)),
+            )
+        return
+    try:
+        issued = await reissue_invite(app, actor, callback_data.person_id)
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
         return
     await query.answer()
-    if not isinstance(query.message, Message):
-        return
     me = await bot.me()
     link = invite_link(me.username or "", issued.code)
-    await query.message.answer(
-        _(
-            "🔗 A new invitation link for {name}. It works once, until {day}; older links "
-            "no longer work. Forward the next message to this contact person."
-        ).format(name=issued.person.name, day=app.clock.local_date(issued.expires_at))
-    )
-    await query.message.answer(
-        _(
-            "Hello {name}! The town office invites you to the household contact bot. "
-            "Open this link and tap Start:\n{link}"
-        ).format(name=issued.person.name, link=link)
-    )
+    try:
+        await bot.send_message(
+            private_chat,
+            _(
+                "🔗 A new invitation link for {name}. It works once, until {day}; older links "
+                "no longer work. Forward the next message to this contact person."
+            ).format(name=issued.person.name, day=app.clock.local_date(issued.expires_at)),
+        )
+        await bot.send_message(
+            private_chat,
+            _(
+                "Hello {name}! The town office invites you to the household contact bot. "
+                "Open this link and tap Start:\n{link}"
+            ).format(name=issued.person.name, link=link),
+        )
+    except TelegramAPIError:  # blocked between the check and the send
+        await bot.send_message(asked_in, _(CANNOT_WRITE_PRIVATELY))
+        return
+    if asked_in != private_chat:
+        await bot.send_message(
+            asked_in,
+            _(
+                "{name}: I sent you the new invitation link for {person} privately (the link "
+                "is personal, do not post it here)."
+            ).format(name=actor.name, person=issued.person.name),
+        )
+
+
+async def _can_write_privately(bot: Bot, chat_id: int) -> bool:
+    """Telegram refuses a bot's messages to someone who never started it (or blocked it)."""
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramAPIError:
+        return False
+    return True
 
 
 def build_router() -> Router:

@@ -144,7 +144,9 @@ async def _send_sheet(bot: Bot, app: App, chat_id: int, invites: BulkInvites) ->
         markup = inline_grid(
             [(_("🔄 New links for these {kept}").format(kept=invites.kept), renew)]
         )
-    sheet = Attachment(FileKind.DOCUMENT, file_name(invites, tz), invite_workbook(invites, tz))
+    sheet = Attachment(
+        FileKind.DOCUMENT, file_name(invites, app.clock.today()), invite_workbook(invites, tz)
+    )
     for part in OutgoingMessage("\n\n".join(lines), markup, sheet).split():
         await part.send(bot, chat_id)
 
