@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Month
 from bot.config import Settings
@@ -153,12 +154,29 @@ JOBS: dict[str, Job] = {
 
 
 async def run_job(app: App, job: Job, moment: datetime) -> int:
-    """Run the job once for `moment`, in one transaction with the record of the run."""
-    async with app.uow() as uow:
-        queued = await job.queue_for(uow, app.settings, moment)
-        if job.ladder is not None:
-            await _record_run(uow, job, moment, queued)
-        await uow.commit()
+    """Run the job once for `moment`, in one transaction with the record of the run; returns
+    the rows it queued (0 when they were queued before).
+
+    Idempotent beside another process (`bangfu jobs run` while the bot's scheduler runs the
+    same step): both may find a key not yet queued, and the second to commit then breaks the
+    outbox's (or job_runs') unique key. That transaction is dropped whole and run again once:
+    it now sees the other's rows and queues nothing, instead of ending in a traceback."""
+    for attempt in range(2):
+        try:
+            async with app.uow() as uow:
+                queued = await job.queue_for(uow, app.settings, moment)
+                if job.ladder is not None:
+                    await _record_run(uow, job, moment, queued)
+                await uow.commit()
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+            log.info(
+                "job %s for %s: another process queued the same; looking again",
+                job.name,
+                moment.isoformat(),
+            )
     log.info("job %s for %s queued %d message(s)", job.name, moment.isoformat(), queued)
     return queued
 

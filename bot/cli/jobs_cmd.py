@@ -1,7 +1,8 @@
 """`bangfu jobs list` and `bangfu jobs run NAME [--at "2026-03-20 09:00"]`.
 
 `run` runs one job once as if it were that moment (local time), with a frozen clock: for
-operators catching up by hand, and for tests. Outbox keys make a repeated run queue nothing.
+operators catching up by hand, and for tests. Outbox keys make a repeated run queue nothing,
+also beside a running bot queuing the same at the same moment (scheduler/jobs.py: run_job).
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from datetime import datetime
 from bot.cli.output import say
 from bot.clock import Clock, FrozenClock, local_minute
 from bot.config import Settings
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.migrate import upgrade
 from bot.telegram.app import build_app
 from scheduler.jobs import JOBS, last_run, run_job
+
+NOTHING_NEW = N_(
+    "{job} ran for {when}: nothing new to queue. Its messages were already queued (by an "
+    "earlier run or the running bot), or nobody needs one."
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -90,9 +97,13 @@ async def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
         queued = await run_job(app, job, moment)
     finally:
         await app.close()
-    say(
-        _("{job} ran for {when}: {count} new message(s) queued.").format(
-            job=job.name, when=local_minute(moment, settings.tz), count=queued
+    when = local_minute(moment, settings.tz)
+    if queued == 0:
+        say(_(NOTHING_NEW).format(job=job.name, when=when))
+    else:
+        say(
+            _("{job} ran for {when}: {count} new message(s) queued.").format(
+                job=job.name, when=when, count=queued
+            )
         )
-    )
     return 0

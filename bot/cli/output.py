@@ -1,8 +1,8 @@
 """What the CLI prints. Names, villages and cells come from rosters and people, so nothing
 from the data reaches the terminal as a control: an escape code (ESC …) could recolour,
-retitle or rewrite the operator's terminal, a carriage return could hide a line. And a
-command meant to be pasted quotes every value for the shell: a name like 张三$(…) stays a
-name."""
+retitle or rewrite the operator's terminal, a carriage return could hide a line. Commands
+meant to be pasted are built by `shell_command`: only the CLI prints them (the bot's notices
+offer buttons instead)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ def say(text: str = "", *, file: TextIO | None = None, flush: bool = False) -> N
     print(terminal_safe(text), file=file or sys.stdout, flush=flush)
 
 
-def shell_command(*words: str) -> str:
-    """A command line to paste into a shell, each word quoted as the shell needs."""
-    return shlex.join(words)
+def shell_command(*words: str, **options: str | bool) -> str:
+    """A command line to paste into a shell: the words (program, subcommands, paths), then
+    each option as `--option=value` (underscores in its name become dashes; True: a bare
+    `--option`), every word and value quoted as the shell needs (a name like 张三$(…) stays a
+    name). Joined to its option, a value beginning with "-" is not read as an option; a
+    relative path beginning with "-" gets "./" before it, for the same reason."""
+    quoted = [shlex.quote(f"./{word}" if word.startswith("-") else word) for word in words]
+    for name, value in options.items():
+        option = f"--{name.replace('_', '-')}"
+        quoted.append(option if value is True else f"{option}={shlex.quote(str(value))}")
+    return " ".join(quoted)

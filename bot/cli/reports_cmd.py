@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.cli.output import say
-from bot.clock import Month
+from bot.clock import Clock
 from bot.config import Settings
 from bot.core.coverage.month_summary import MonthCoverage
 from bot.core.dates import parse_month
@@ -31,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "contacts entered later for it appear as late entries in the next month's summary.",
     )
     summary.add_argument(
-        "--month", type=_month, help="YYYY-MM (default: the month that just ended)"
+        "--month",
+        help="YYYY-MM, or 2026年3月, 2026.3, 3月 (this year) (default: the month that just ended)",
     )
     summary.add_argument("--out", type=Path, default=Path("."), help="folder for the files")
     summary.set_defaults(handler=write_summary)
@@ -49,18 +51,20 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     forms.set_defaults(handler=write_forms)
 
 
-def _month(text: str) -> Month:
-    try:
-        return parse_month(text)
-    except InvalidInput as error:
-        raise argparse.ArgumentTypeError(error.render()) from None
-
-
 async def write_summary(settings: Settings, args: argparse.Namespace) -> int:
+    clock = Clock(settings.tz)
+    try:  # read before anything is opened: "3月" is this year's March, in the town's zone
+        month = (
+            clock.this_month().previous()
+            if args.month is None
+            else parse_month(args.month, clock.today())
+        )
+    except InvalidInput as error:
+        say(error.render(), file=sys.stderr)
+        return 2
     upgrade(settings.database_url)
-    app = build_app(settings)
+    app = build_app(settings, clock)
     try:
-        month = args.month or app.clock.this_month().previous()
         summary = await summary_for_month(app, CLI_OPERATOR, month)
     finally:
         await app.close()

@@ -115,8 +115,8 @@ def _print_report(report: RosterImportReport) -> None:
             )
         )
         for name, phone in report.new_contact_persons:
-            invite = ["bangfu", "invite", "--name", name, "--role", "contact", "--phone", phone]
-            say("  " + shell_command(*invite))
+            invite = shell_command("bangfu", "invite", name=name, role="contact", phone=phone)
+            say("  " + invite)
         say_invite_all()
 
 
@@ -151,16 +151,11 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
     if town.contact_names:
         say(_("Contact persons: {names}").format(names=join_list(town.contact_names)))
         say(_("To try the bot as one of them:"))
-        say(
-            "  "
-            + shell_command(
-                "bangfu", "invite", "--name", town.contact_names[0], "--role", "contact"
-            )
-        )
+        say("  " + shell_command("bangfu", "invite", name=town.contact_names[0], role="contact"))
         say_invite_all()
     return 0
 
 
 def say_invite_all() -> None:
     say(_("Or invite them all at once, as a sheet:"))
-    say("  " + shell_command("bangfu", "invite", "--all", "--out", "invites.xlsx"))
+    say("  " + shell_command("bangfu", "invite", all=True, out="invites.xlsx"))

@@ -16,6 +16,7 @@ from bot.i18n import gettext as _
 from bot.storage.leader import LeaderLock, leader_lock
 from bot.storage.migrate import upgrade
 from bot.telegram.app import build_app, build_bot, serve
+from bot.telegram.stopping import stop_on_signals, until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -53,29 +54,39 @@ async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.bot_token:
         say(_(NO_TOKEN), file=sys.stderr)
         return 2
-    lock = leader_lock(settings.database_url)
-    if not await lock.try_take():
-        holder = await lock.holder()
-        log.error("another bangfu run holds the leader lock of this database (%s)", holder)
-        print(_(ANOTHER_INSTANCE).format(holder=holder or "?"), file=sys.stderr)
-        await lock.release()
-        return ANOTHER_INSTANCE_STATUS
-    try:
-        return await _run_as_leader(settings, lock)
-    finally:
-        await lock.release()
+    # SIGTERM or Ctrl-C from the first moment: one during start-up (the lock, migrations,
+    # getMe) stops here cleanly with 0, as one while polling does.
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        lock = leader_lock(settings.database_url)
+        if not await lock.try_take():
+            holder = await lock.holder()
+            log.error("another bangfu run holds the leader lock of this database (%s)", holder)
+            print(_(ANOTHER_INSTANCE).format(holder=holder or "?"), file=sys.stderr)
+            await lock.release()
+            return ANOTHER_INSTANCE_STATUS
+        try:
+            return await _run_as_leader(settings, lock, stop)
+        finally:
+            await lock.release()
 
 
-async def _run_as_leader(settings: Settings, lock: LeaderLock) -> int:
+async def _run_as_leader(settings: Settings, lock: LeaderLock, stop: asyncio.Event) -> int:
     """Run the bot and the scheduler until asked to stop, or until the leader lock is lost
     (then another instance may take over: stop, with a non-zero status, to be restarted)."""
+    if stop.is_set():
+        return _stopped_during_start_up()
+    # Blocks the loop; a signal meanwhile is acted on when it is done, before polling starts.
     upgrade(settings.database_url)
+    if stop.is_set():
+        return _stopped_during_start_up()
     app = build_app(settings)
     bot = build_bot(settings)
-    stop = asyncio.Event()
     watch = asyncio.create_task(_stop_when_lost(lock, stop))
     try:
-        me = await bot.get_me()
+        me = await until_stopped(bot.get_me(), stop)
+        if me is None or stop.is_set():
+            return LOCK_LOST_STATUS if watch.done() else _stopped_during_start_up()
         await first_start.remember_bot_username(app, me.username or "")
         code = await first_start.first_start_admin_code(app)
         if code:
@@ -88,12 +99,16 @@ async def _run_as_leader(settings: Settings, lock: LeaderLock) -> int:
             say(onboarding.invite_link(me.username or "", code), flush=True)
         log.info("bangfu is running as @%s", me.username)
         await serve(app, bot, stop)
+        return LOCK_LOST_STATUS if watch.done() else 0
     finally:
-        lost = watch.done()
         watch.cancel()
         await bot.session.close()
         await app.close()
-    return LOCK_LOST_STATUS if lost else 0
+
+
+def _stopped_during_start_up() -> int:
+    log.info("stopped during start-up, before polling began")
+    return 0
 
 
 async def _stop_when_lost(lock: LeaderLock, stop: asyncio.Event) -> None:

@@ -10,6 +10,7 @@ import argparse
 import grp
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def install_service(settings: Settings, args: argparse.Namespace) -> int:
     workdir = Path.cwd().resolve()
     user = args.user or pwd.getpwuid(workdir.stat().st_uid).pw_name
     if user == "root":
-        say(_(ROOT_REFUSED).format(folder=workdir), file=sys.stderr)
+        say(_(ROOT_REFUSED).format(folder=shlex.quote(str(workdir))), file=sys.stderr)
         return 2
     try:
         account = pwd.getpwnam(user)

@@ -15,7 +15,7 @@ from bot.core.flags.platform_list import PlatformRow, import_platform_flags
 from bot.core.policy import CLI_OPERATOR
 from bot.core.roster import changes as roster_changes
 from bot.core.roster.rows import RowsRejected
-from bot.documents.roster_sheet import read_table
+from bot.documents.roster_sheet import read_platform_list
 from bot.i18n import gettext as _
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
@@ -69,7 +69,8 @@ async def _with_app(settings: Settings, use: Callable[[App], Awaitable[T]]) -> T
 async def import_flags(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = await _with_app(
-            settings, lambda app: import_platform_flags(app, CLI_OPERATOR, read_table(args.file))
+            settings,
+            lambda app: import_platform_flags(app, CLI_OPERATOR, read_platform_list(args.file)),
         )
     except RowsRejected as rejected:
         say_rejected(rejected)
@@ -116,11 +117,11 @@ async def deactivate_person(settings: Settings, args: argparse.Namespace) -> int
         return [f"{household.number} {household.head_name}" for household in freed]
 
     freed = await _with_app(settings, run)
-    say(
-        _("Deactivated {name}. Households now without a contact person: {count}.").format(
-            name=args.name, count=len(freed)
-        )
-    )
+    if freed:
+        done = _("Deactivated {name}. Households now without a contact person: {count}.")
+    else:
+        done = _("Deactivated {name}. They held no households: nothing to reassign.")
+    say(done.format(name=args.name, count=len(freed)))
     for line in freed:
         say("  " + line)
     return 0

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import local_minute
 from bot.core.onboarding.bulk_invites import BulkInvites, InviteRow, InviteState
-from bot.documents.spreadsheet import A4, SpreadsheetFile, safe_text
+from bot.documents.spreadsheet import A4, SpreadsheetFile
 from bot.i18n import gettext as _
 
 SLIP_WIDTH = 70  # characters: a link (about 60) fits on one line of the slip
@@ -106,7 +106,8 @@ def _slips_sheet(file: SpreadsheetFile, rows: list[InviteRow], tz: ZoneInfo) -> 
     for index, row in enumerate(rows):
         top = index * SLIP_ROWS
         village = f"（{row.village}）" if row.village else ""
-        ws.write_string(top, 0, safe_text(f"{row.name}{village}"), name)
+        title = f"{row.name}{village}"  # a name as typed: "=…" stays text (quote prefix)
+        ws.write_string(top, 0, title, file.text_look(title, name))
         ws.write_string(
             top + 1,
             0,

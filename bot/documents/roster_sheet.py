@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -15,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.core.flags.platform_list import PLATFORM_LIST_MAX_ROWS
 from bot.core.roster.columns import (
     CATEGORY,
     COLUMNS,
@@ -28,6 +31,15 @@ from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.errors import InvalidInput
 from bot.i18n import N_
 
+# Rows and columns read from any file, so a huge or inflated one (a workbook of a million
+# rows zips to a few MB) is refused after that many rows instead of being read whole. A town
+# has 500–3,000 households; the import is measured with 100,000 (bench/big_roster.py).
+ROSTER_MAX_ROWS = 200_000
+MAX_COLUMNS = 100  # the roster has 12 columns, the platform's list a few dozen
+# What a workbook may unpack to per row it may have: a row of long Chinese cells is a few KB of
+# XML. A workbook's shared strings are read whole when it is opened, before any row, so a file
+# of a few MB that unpacks to gigabytes (a "zip bomb") is refused by its members' sizes first.
+UNPACKED_BYTES_PER_ROW = 8 * 1024
 TEMPLATE_SHEET = "花名册"
 HELP_SHEET = "说明"
 
@@ -35,31 +47,59 @@ HELP_SHEET = "说明"
 def read_roster(path: Path) -> list[RawRow]:
     """The roster's data rows in the file. A file that cannot be read, or has no roster in
     it, is refused with InvalidInput."""
-    return roster_rows(read_table(path))
+    return roster_rows(read_table(path, ROSTER_MAX_ROWS))
 
 
-def read_table(path: Path) -> Table:
-    """Every row of a .xlsx or .csv file (the first sheet of a workbook)."""
+def read_platform_list(path: Path) -> Table:
+    """The rows of the provincial platform's red-flag list, for
+    bot/core/flags/platform_list.py; refused with InvalidInput as `read_table` refuses."""
+    return read_table(path, PLATFORM_LIST_MAX_ROWS)
+
+
+def read_table(path: Path, max_rows: int) -> Table:
+    """Every row of a .xlsx or .csv file (the first sheet of a workbook), at most
+    `MAX_COLUMNS` cells each; InvalidInput when it has more than `max_rows` rows, found by
+    reading one more and no further. Blocking: callers on the bot's loop run it in a thread."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InvalidInput(N_("There is no file {file}."), file=str(path))
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix == ".csv":
-        return _read_csv(path)
-    raise InvalidInput(
-        N_("Cannot read {file}: save the roster as an .xlsx or .csv file."), file=path.name
-    )
+        rows = _read_xlsx(path, max_rows + 1)
+    elif suffix == ".csv":
+        rows = _read_csv(path, max_rows + 1)
+    else:
+        raise InvalidInput(
+            N_("Cannot read {file}: save the roster as an .xlsx or .csv file."), file=path.name
+        )
+    if len(rows) > max_rows:
+        raise InvalidInput(TOO_MANY_ROWS, file=path.name, limit=f"{max_rows:,}")
+    return rows
 
 
 UNREADABLE_XLSX = N_("Cannot open {file}: it is not a readable .xlsx workbook.")
 UNREADABLE_CSV = N_("Cannot read {file}: it is not a readable CSV file.")
+TOO_BIG_UNPACKED = N_(
+    "{file} unpacks to far more than a list of {limit} rows could: nothing was read. Check "
+    "that it is the right file."
+)
+TOO_MANY_ROWS = N_(
+    "{file} has more than {limit} rows, more than this list can have: nothing was read. "
+    "Check that it is the right file, and delete empty rows at its end."
+)
 
 
-def _read_xlsx(path: Path) -> list[list[object]]:
+def _read_xlsx(path: Path, max_rows: int) -> list[list[object]]:
     """Every row of the first sheet. A file that is not a workbook, or a damaged one (a zip
     of something else, a sheet cut short), is one clear sentence, whatever openpyxl, zipfile
     or the XML parser raised while reading it: none of its rows count."""
+    try:
+        with zipfile.ZipFile(path) as archive:  # sizes as the archive declares them...
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise InvalidInput(UNREADABLE_XLSX, file=path.name) from None
+    # ...and zipfile never inflates a member past its declared size.
+    if unpacked > max_rows * UNPACKED_BYTES_PER_ROW:
+        raise InvalidInput(TOO_BIG_UNPACKED, file=path.name, limit=f"{max_rows - 1:,}")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # any failure to parse a user's file means "unreadable"
@@ -67,14 +107,15 @@ def _read_xlsx(path: Path) -> list[list[object]]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some tools write a wrong size; read every row there is
-        return [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+        rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
+        return [list(row) for row in itertools.islice(rows, max_rows)]
     except Exception:  # a sheet's XML cut in half fails only while it is read
         raise InvalidInput(UNREADABLE_XLSX, file=path.name) from None
     finally:
         workbook.close()
 
 
-def _read_csv(path: Path) -> list[list[object]]:
+def _read_csv(path: Path, max_rows: int) -> list[list[object]]:
     """UTF-8 (with or without the BOM Excel adds) or GBK, the two encodings Excel saves here."""
     try:
         raw = path.read_bytes()
@@ -86,7 +127,8 @@ def _read_csv(path: Path) -> list[list[object]]:
         except UnicodeDecodeError:
             continue
         try:
-            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+            rows = csv.reader(io.StringIO(text, newline=""))
+            return [row[:MAX_COLUMNS] for row in itertools.islice(rows, max_rows)]
         except csv.Error:  # e.g. a cell longer than the csv module's limit: not a roster
             raise InvalidInput(UNREADABLE_CSV, file=path.name) from None
     raise InvalidInput(N_("Cannot read {file}: save it as CSV in UTF-8 or GBK."), file=path.name)

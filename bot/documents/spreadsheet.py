@@ -6,6 +6,9 @@ Files are written with XlsxWriter, which streams cells about three times faster 
 (a county's 1,500 forms take seconds, not half a minute); openpyxl still reads spreadsheets.
 Every text goes through `write_string` (XlsxWriter's generic `write` would turn "=…" into a
 formula and "http://…" into a link), and the workbook is opened with those conversions off.
+A text that a spreadsheet program would read as a formula when someone edits the cell (it
+starts with =, +, -, @ …) is stored exactly as typed, with the cell's "quote prefix" style
+set: what Excel, WPS and LibreOffice do themselves for '=…, text for good, no ' shown.
 Files written to a path are private (0600): the forms hold full ID numbers.
 """
 
@@ -75,12 +78,6 @@ _LOOKS: dict[str, dict[str, Any]] = {
 }
 
 
-def safe_text(value: str) -> str:
-    """Text as typed by a user, defused: a leading ' keeps `=HYPERLINK(...)` plain text (also
-    once the sheet is saved again as CSV, where cell types are lost)."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-
-
 def display_width(text: str) -> int:
     """Columns a text needs: a Chinese character is as wide as two Latin ones."""
     if text.isascii():
@@ -95,25 +92,42 @@ class SpreadsheetFile:
         self.path = path
         self._buffer = BytesIO()
         self.book = xlsxwriter.Workbook(self._buffer, WORKBOOK_OPTIONS)
-        self.looks = {name: self.book.add_format(look) for name, look in _LOOKS.items()}
+        self.looks: dict[str, Format] = {}
+        self._specs: dict[int, dict[str, Any]] = {}  # id of a look -> what it was made of
+        self._quoted: dict[int, Format] = {}
+        for name, spec in _LOOKS.items():
+            self.look(name, **spec)
         self._names: set[str] = set()
 
     def look(self, name: str, **spec: Any) -> Format:
         """A cell format, made once per file."""
         if name not in self.looks:
             self.looks[name] = self.book.add_format(spec)
+            self._specs[id(self.looks[name])] = spec
         return self.looks[name]
+
+    def text_look(self, text: str, look: Format) -> Format:
+        """`look`, or for a text a spreadsheet would take for a formula, `look` with the quote
+        prefix (kept as text when edited, nothing shown)."""
+        if not text.startswith(FORMULA_TRIGGERS):
+            return look
+        quoted = self._quoted.get(id(look))
+        if quoted is None:
+            quoted = self.book.add_format({**self._specs[id(look)], "quote_prefix": True})
+            self._quoted[id(look)] = quoted
+        return quoted
 
     def sheet(self, name: str, header_width: int = 40) -> SheetWriter:
         return SheetWriter(self, self.book.add_worksheet(self._unique(name)), header_width)
 
     def _unique(self, name: str) -> str:
         """A valid sheet name: at most 31 characters, none of []:*?/\\, unique ignoring case."""
-        base = name.translate(INVALID_SHEET_CHARS).strip("'")[:31] or "_"
+        # Cut first, then trim: a name whose 31st character is ' must not end with it.
+        base = name.translate(INVALID_SHEET_CHARS)[:31].strip("'") or "_"
         title, n = base, 2
         while title.casefold() in self._names:
             suffix = f"({n})"
-            title, n = base[: 31 - len(suffix)] + suffix, n + 1
+            title, n = base[: 31 - len(suffix)].rstrip("'") + suffix, n + 1
         self._names.add(title.casefold())
         return title
 
@@ -162,12 +176,12 @@ class SheetWriter:
         merged empty and the text written as a string."""
         if columns > 1:
             self.ws.merge_range(row - 1, 0, row - 1, columns - 1, "", look)
-        self.ws.write_string(row - 1, 0, safe_text(text), look)
+        self.ws.write_string(row - 1, 0, text, self.file.text_look(text, look))
 
     def header(self, row: int, headers: Sequence[str]) -> None:
         look = self.looks["header"]
         for column, text in enumerate(headers):
-            self.ws.write_string(row - 1, column, safe_text(text), look)
+            self.ws.write_string(row - 1, column, text, self.file.text_look(text, look))
             width = min(display_width(text), self.header_width)
             self._widest(column, width, text)
         if any(display_width(text) > self.header_width for text in headers):
@@ -199,9 +213,8 @@ class SheetWriter:
                     ws.write_blank(row, column, None, look)
                     continue
                 if isinstance(value, str):
-                    text = safe_text(value)
-                    ws.write_string(row, column, text, look)
-                    width = display_width(text)
+                    ws.write_string(row, column, value, self.file.text_look(value, look))
+                    width = display_width(value)
                 elif isinstance(value, bool):
                     ws.write_boolean(row, column, value, look)
                     width = 5
@@ -212,8 +225,8 @@ class SheetWriter:
                     ws.write_datetime(row, column, _naive(value), dated)
                     width = 10
                 else:
-                    text = safe_text(str(value))
-                    ws.write_string(row, column, text, look)
+                    text = str(value)
+                    ws.write_string(row, column, text, self.file.text_look(text, look))
                     width = display_width(text)
                 self._widest(column, width, value)
                 if wrap:

@@ -94,17 +94,27 @@ def phone_digits(phone: str | None) -> str:
     return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
+MAX_MEMBERS = 99  # far above any household, far below the database's integer
+
+
 def parse_members(value: str) -> int:
-    """The number of family members (家庭人口数): a whole number above 0."""
+    """The number of family members (家庭人口数): a whole number from 1 to `MAX_MEMBERS`."""
     text = value.strip().removesuffix("人")
     try:
         number = Decimal(text)
     except InvalidOperation:
         number = Decimal(-1)
-    if number != number.to_integral_value() or number < 1:
+    if (
+        not number.is_finite()
+        or number != number.to_integral_value()
+        or not 1 <= number <= MAX_MEMBERS
+    ):
         raise InvalidValue(
-            N_("The number of family members must be a whole number above 0, not {value}."),
+            N_(
+                "The number of family members must be a whole number from 1 to {most}, not {value}."
+            ),
             value=value,
+            most=MAX_MEMBERS,
         )
     return int(number)
 

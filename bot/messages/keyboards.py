@@ -1,7 +1,8 @@
 """Keyboards: the persistent main menu, and the one helper that builds inline button grids.
 
 Callback data is a typed `CallbackData` factory per concern (each under Telegram's 64 bytes)
-and is never trusted: the services check every id it carries.
+and is never trusted: the services check every id it carries, and every number in it is a
+`RowId`, so a forged one out of range never reaches a query.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView, deadline_can_be_set
 from bot.core.flags.removal import FlagAct
@@ -20,6 +23,13 @@ from bot.core.policy import Duty
 from bot.domain.model import FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
+
+# A row's id (the tables' keys are PostgreSQL `integer`), a page or a number of days in callback
+# data. A forged press beyond it ("xf:99999999999999999999") would overflow in the database,
+# differently on SQLite and PostgreSQL; out of range, it matches no handler and is answered
+# "this button is no longer active", as any outdated button.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=0, le=MAX_ROW_ID)]
 
 MY_HOUSEHOLDS = N_("🏠 My households")
 THIS_MONTH = N_("📅 This month")
@@ -68,14 +78,14 @@ class HouseholdAction(CallbackData, prefix="hh"):
     """A press on a household; its id is untrusted, the services check it."""
 
     action: HouseholdAct
-    household_id: int
+    household_id: RowId
 
 
 class Page(CallbackData, prefix="pg"):
     """A page of "my households", or of a search in them. The search rides along so each
     list's ◀ ▶ keep to it; the search handler keeps it short enough for 64 bytes."""
 
-    page: int
+    page: RowId
     search: str = ""
 
 
@@ -83,28 +93,28 @@ class LogPage(CallbackData, prefix="lg"):
     """A page of the ✍️ picker: the person's households not yet contacted this month, or
     those matching a search typed in it (kept short enough for 64 bytes by the handler)."""
 
-    page: int
+    page: RowId
     search: str = ""
 
 
 class Backlog(CallbackData, prefix="bl"):
     """From an escalation: one contact person's households left this month (0: nobody's)."""
 
-    person_id: int
-    page: int = 0
+    person_id: RowId
+    page: RowId = 0
     turn: bool = False  # ◀ ▶ (edit the list in place), not the first press (a new message)
 
 
 class RemindNow(CallbackData, prefix="rn"):
     """From an escalation: one private reminder to this contact person, now."""
 
-    person_id: int
+    person_id: RowId
 
 
 class NewInvite(CallbackData, prefix="ni"):
     """From a "never opened the invitation" notice: issue a new link to forward."""
 
-    person_id: int
+    person_id: RowId
 
 
 def pager(
@@ -168,8 +178,8 @@ class FlagAction(CallbackData, prefix="flag"):
     deadline of `days`. The flag id is untrusted: the services check it."""
 
     action: FlagAct | FlagButton
-    flag_id: int
-    days: int = 0
+    flag_id: RowId
+    days: RowId = 0
 
 
 def flag_alert_keyboard(view: FlagView, today: date) -> InlineKeyboardMarkup:

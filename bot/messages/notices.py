@@ -18,6 +18,7 @@ from bot.clock import Month, days_left_in_month, local_minute
 from bot.core.coverage import reminders
 from bot.core.delivery import reachability
 from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.reachability import households_held
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags.acknowledgement import UNACKNOWLEDGED, FlagView, deadline_stands
 from bot.core.households.my_households import NamedHousehold, household_name
@@ -190,9 +191,13 @@ async def person_to_reassign(
     unreachable = row.kind == MessageKind.PERSON_UNREACHABLE
     if unreachable and person.unreachable_since is None:
         return []  # they opened the bot again before this was sent
+    # Counted now, not when queued: quiet hours or a retry may have passed, and the office may
+    # have reassigned them meanwhile. With none left there is nothing to ask for.
+    count = await households_held(uow, person.id)
+    if not count:
+        return []
     with use_language(language):
         village = person.village.name if person.village else "—"
-        count = row.payload["households"]
         keyboard = None
         if unreachable and person.telegram_user_id is None:
             gathered = await reachability.never_joined_together(uow, row)

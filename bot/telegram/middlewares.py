@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.policy import duties_of
 from bot.core.roster import people
-from bot.domain.text_rules import CONTROL_CHARACTER, control_character
+from bot.domain.text_rules import CONTROL_CHARACTER, control_character, normalise_line_breaks
 from bot.i18n import current_language, gettext, language_for, set_language
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
@@ -80,8 +80,9 @@ class RefuseControlCharacters(BaseMiddleware):
     """Text from Telegram with a character no stored text may hold (NUL, an escape code, an
     unpaired surrogate) stops here, before any handler or form sees it: the person is told
     which character, and a form waits for the text again. The same text is refused on
-    SQLite and PostgreSQL (which cannot store NUL), and in a search as in a form. Runs after
-    WhoIsTalking, so the refusal is in the person's language."""
+    SQLite and PostgreSQL (which cannot store NUL), and in a search as in a form. Every other
+    kind of line break (a vertical tab, U+2028 …) becomes `\n` here, so handlers, searches and
+    forms see one kind. Runs after WhoIsTalking, so the refusal is in the person's language."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, Message):
@@ -91,6 +92,9 @@ class RefuseControlCharacters(BaseMiddleware):
                 if event.chat.type == "private" or text.startswith("/"):  # not group chatter
                     await event.answer(gettext(CONTROL_CHARACTER).format(code=code))
                 return None
+            if normalise_line_breaks(text) != text:
+                field = "text" if event.text is not None else "caption"
+                event = event.model_copy(update={field: normalise_line_breaks(text)})
         elif isinstance(event, CallbackQuery) and control_character(event.data or ""):
             await event.answer()  # no button of the bot's carries one: a forged press
             return None

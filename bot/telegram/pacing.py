@@ -8,10 +8,11 @@ and the outbox sender's backlog share Telegram's 30 a second, replies first.
 - The outbox sender (`Priority.BACKGROUND`) never books ahead: one background send at a time
   waits for a slot nobody has booked, so a burst of replies goes out before the backlog goes
   on.
-- Per chat, the backlog keeps a second between two messages to one person (counting the
-  replies they got) and 17 a minute in a group. Replies keep only a group's 19 a minute: a
-  person's replies answer their own messages, one at a time, and Telegram lets such short
-  bursts through (a 429 would be waited out and the reply sent again).
+- Per chat, every message keeps to Telegram's limit for that chat: to one person a short
+  burst of `PRIVATE_BURST`, then one a second (a long answer split in six parts goes out over
+  four seconds instead of earning a 429), and 19 a minute in a group. The backlog keeps more
+  room: a second between two messages to one person (counting the replies they got) and 17 a
+  minute in a group, leaving two of the group's 19 to replies.
 
 Measured on a real monotonic clock, never the service's clock (tests move that one through a
 month in seconds; Telegram does not).
@@ -36,7 +37,8 @@ MIN_GAP = 0.75  # share of the spacing two sends keep at least, however late the
 CATCH_UP_SECONDS = 1.0  # how far back a late background send keeps the pace from
 GROUP_PER_MINUTE = 19  # in one group, where Telegram allows 20
 GROUP_BACKGROUND_PER_MINUTE = 17  # the outbox leaves two a minute in each group to replies
-PRIVATE_CHAT_INTERVAL = 1.0  # background: seconds between two messages to one person
+PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one person, after a burst...
+PRIVATE_BURST = 2  # ...of this many (Telegram tolerates a few; two leaves a margin for jitter)
 GROUP_CHAT_INTERVAL = 60.0 / GROUP_BACKGROUND_PER_MINUTE  # ...and to one group
 FORGET_AFTER = 120.0  # chats idle this long are dropped from memory...
 FORGET_EVERY = 1000  # ...looked for every this many slots
@@ -55,10 +57,12 @@ class PacerClosed(Exception):
 
 @dataclass
 class ChatPace:
-    """What one chat has been sent: the latest send, and for a group the last minute's."""
+    """What one chat has been sent: the latest send; for a person, the sends their burst
+    allows (a token bucket, as Telegram counts); for a group, the last minute's sends."""
 
     last: float = float("-inf")  # the latest send, granted or booked
     minute: list[float] = field(default_factory=list)  # groups only, sorted
+    tokens: float = PRIVATE_BURST  # people only: sends allowed at once, as of `last`
 
     def ready_at(self, priority: Priority, group: bool) -> float:
         """The earliest moment a message of that priority may go to this chat."""
@@ -70,13 +74,19 @@ class ChatPace:
             most = GROUP_BACKGROUND_PER_MINUTE if background else GROUP_PER_MINUTE
             if len(self.minute) >= most:
                 ready = max(ready, self.minute[-most] + 60.0)
+        elif self.tokens < 1:
+            ready = max(ready, self.last + (1 - self.tokens) * PRIVATE_CHAT_INTERVAL)
         return ready
 
     def take(self, moment: float, group: bool) -> None:
-        self.last = max(self.last, moment)
         if group:
             bisect.insort(self.minute, moment)
             del self.minute[: bisect.bisect_left(self.minute, moment - 60.0)]
+        else:
+            # A slot booked before a later one (moment < last) refills nothing: conservative.
+            refill = max(0.0, moment - self.last) / PRIVATE_CHAT_INTERVAL
+            self.tokens = min(float(PRIVATE_BURST), self.tokens + refill) - 1
+        self.last = max(self.last, moment)
 
 
 class Pacer:

@@ -11,13 +11,18 @@ a handler's reply or edit, a document, a button answer, the outbox sender.
   Formatting entities are dropped from split texts (bangfu sends plain text).
 - `PacedCalls`: one `Pacer` (pacing.py) for every message sent or edited, replies first;
   the outbox sender marks its calls with `background_sends()`. A 429 "retry after" holds every
-  send that long, then the same call is made again: a person always gets their answer.
+  send that long, then the same call is made again: a person always gets their answer. A
+  reply that meets a `5xx` or a network error is made again too, after 1, 2, 4 … seconds
+  (`REPLY_RETRY_DELAYS`, about a minute in all), then given up and logged. (A connection lost
+  after Telegram accepted the message shows it twice: better than no answer.) The outbox
+  sender's calls are not retried here: it keeps its own backoff in the database.
 
 `build_bot` (bot/telegram/app.py) installs both on the one Bot that polls and sends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +35,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup
@@ -53,6 +58,9 @@ POSTING = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwardMe
 NOT_POSTING = frozenset({"sendChatAction"})
 # Long polling has its own back-off in aiogram and is no message: never paced nor retried here.
 UNTOUCHED = frozenset({"getUpdates"})
+# Seconds a reply waits before each new try after a 5xx or a network error: bounded, so a
+# handler is not held forever by a Telegram outage.
+REPLY_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 @contextmanager
@@ -94,11 +102,22 @@ class PacedCalls(BaseRequestMiddleware):
             return await make_request(bot, method)
         priority = Priority.BACKGROUND if _BACKGROUND.get() else Priority.REPLY
         paced, chat_id = _pacing(method)
+        failures = 0
         while True:
             if paced:
                 await self.pacer.acquire(chat_id, priority)
             try:
                 return await make_request(bot, method)
+            except (TelegramServerError, TelegramNetworkError) as error:
+                if priority is Priority.BACKGROUND or failures == len(REPLY_RETRY_DELAYS):
+                    raise
+                delay = REPLY_RETRY_DELAYS[failures]
+                failures += 1
+                log.warning(
+                    "%s to chat %s failed (%s); try %s in %ss",
+                    *(name, chat_id, error, failures, delay),
+                )
+                await asyncio.sleep(delay)
             except TelegramRetryAfter as error:
                 log.warning(
                     "Telegram asks to wait %ss (%s to chat %s); it is sent again then",

@@ -71,7 +71,7 @@ async def test_the_decision_is_typed_in_two_lines_checked_confirmed_then_recorde
     app: App, director: TelegramUser
 ) -> None:
     await director.send("3月15日")
-    await director.expect("审定日期：2026-03-15。请再输入文号")
+    await director.expect("审定日期：2026-03-15。请再输入文号（最多 100 个字）")
     await director.send("霍政〔2026〕12号")  # the second line: kept by the step, not a search
     confirm = await director.expect("🏛 请核对 河口村 张桂英（一组） 的县级审定结果")
     assert "审定日期：2026-03-15" in confirm.text and "文号：霍政〔2026〕12号" in confirm.text

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from bot.clock import FrozenClock
 from bot.core.coverage.reminders import queue_people_to_reassign
 from bot.domain.model import Role
-from bot.storage.models import AuditEntry, Household, Invite, Person
+from bot.storage.models import Assignment, AuditEntry, Household, Invite, Person
 from bot.storage.uow import App
 from bot.telegram.session import pacer_of
 from scheduler.catchup import catch_up
@@ -160,6 +160,27 @@ async def test_village_admin_reminds_a_contact_person_from_the_27th_list_once_a_
     town.wang.read_all()
     again = await town.admin.press("🔔 提醒王建国", listing)
     assert again is not None and not again.show_alert
+
+
+async def test_reminding_someone_with_nothing_left_says_so_and_sends_nothing(
+    app: App, clock: FrozenClock, town: Town
+) -> None:
+    await wake(app, clock, town, at(27))
+    listing = await town.admin.expect("东冲村：本月还有 6 户没有联系")
+    town.wang.read_all()
+    async with app.uow() as uow:  # 王建国's households moved on since the list was sent
+        await uow.session.execute(
+            update(Assignment)
+            .where(Assignment.person_id == town.wang_person.id)
+            .values(ended_at=clock.now())
+        )
+        await uow.commit()
+
+    answer = await town.admin.press("🔔 提醒王建国", listing)
+    assert answer is not None and answer.show_alert
+    assert answer.text == "没有要办的了：该联系人名下的农户本月都已联系。"
+    await town.sender.drain_once()
+    await town.wang.expect_no_message()
 
 
 async def test_town_office_reassigns_from_the_last_days_list_and_reads_it_in_english(

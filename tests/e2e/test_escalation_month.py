@@ -172,7 +172,7 @@ async def test_a_month_of_reminders_reaches_exactly_who_is_behind_on_the_right_d
             )
             with use_language("en"):
                 assert await args.handler(settings, args) == 0
-            assert "0 new message(s) queued" in capsys.readouterr().out
+            assert "nothing new to queue" in capsys.readouterr().out
             assert ladder_rows(await ledger.collect()) == []
         if day == 25:
             # A restart in the afternoon: a new process, same database; nothing is repeated.

@@ -210,10 +210,11 @@ async def test_the_bot_remembers_a_chosen_language_across_a_restart(
 async def test_a_failing_handler_is_reported_not_swallowed(
     running_bot, telegram: FakeTelegram, make_user
 ) -> None:
-    telegram.fail_next("sendMessage", 500, "Internal Server Error")
+    # A refusal no retry can mend (a 5xx would be tried again, and the reply arrive).
+    telegram.fail_next("sendMessage", 400, "Bad Request: message text is empty")
     user = make_user()
     await user.send("你好")
-    assert "TelegramServerError" in running_bot.errors.report()
+    assert "TelegramBadRequest" in running_bot.errors.report()
     running_bot.errors.records.clear()  # expected here; otherwise the test would fail
 
 

@@ -142,7 +142,7 @@ async def test_typing_part_of_a_name_searches_only_ones_own_households(
 
     await user.send("钱多多")
     none = await user.expect("没有找到这个名字或编号的农户")
-    assert "户编号的最后几位" in none.text
+    assert "户编号的最后几位（最多 13 个字）" in none.text
     others = [m for m in user.messages if m.message_id != none.message_id]
     assert all("钱多多" not in m.text for m in others)
     assert await _count(app, FsmRecord) == 0, "a search leaves no form behind"

@@ -132,7 +132,8 @@ async def test_every_office_button_does_the_office_work_it_names(
     clerk.read_all()
 
     await clerk.tap("🔍 查找农户")
-    await clerk.expect("户主姓名里的一两个字")
+    prompt = await clerk.expect("户主姓名里的一两个字")
+    assert "最多 13 个字" in prompt.text
     await clerk.send("桂英")  # any household in the town, though none is the clerk's own
     history = await clerk.next_message()
     assert "张桂英" in history.text and "河口村" in history.text

@@ -165,7 +165,8 @@ async def test_the_town_office_adds_a_newly_found_household_and_a_bad_one_is_ref
     good_id = NEW_ID_BODY + id_check_character(NEW_ID_BODY)
     bad_id = NEW_ID_BODY + ("1" if good_id[-1] != "1" else "2")
     await director.send("/newhousehold")
-    await director.expect("新发现的农户")
+    prompt = await director.expect("新发现的农户")
+    assert "姓名最多 100 个字，户编号和组最多 40 个字" in prompt.text
     template = await director.expect("户编号：")
     assert "身份证号：" in template.text and "帮扶联系人电话：" in template.text
     await director.send(new_household_lines(bad_id))

@@ -52,7 +52,9 @@ async def test_a_stop_signal_lets_the_sends_on_the_wire_finish_and_be_recorded_t
 ):
     user, writer = make_user("周主任"), make_user("李秀兰")
     town = TownBuilder(app)
-    wang = await town.person("王建华", village=await town.village("河口村"))
+    village = await town.village("河口村")
+    wang = await town.person("王建华", village=village)
+    await town.household(village, "张桂英", wang)  # the notice is not sent for nobody held
     async with app.uow() as uow:
         payload = {"person_id": wang.person_id, "households": 3, "days": 30, "last_entered": None}
         await queue(
@@ -87,3 +89,27 @@ async def test_a_stop_signal_lets_the_sends_on_the_wire_finish_and_be_recorded_t
         query = select(OutboxMessage).where(OutboxMessage.base_key == "inactive")
         row = (await uow.session.execute(query)).scalar_one()
     assert (row.status, row.parts_sent) == (OutboxStatus.SENT, 1)
+
+
+async def test_a_stop_signal_during_start_up_stops_cleanly_with_0_before_polling(
+    settings: Settings, telegram: FakeTelegram, tmp_path: Path
+):
+    """Start-up (the leader lock, migrations, getMe) may take long on a slow network: a
+    SIGTERM then is a stop like any other, not the default death with status 143."""
+    get_me = telegram.hold_next("getMe")  # Telegram slow to answer: still starting up
+
+    bangfu = await start_bangfu(settings, tmp_path)
+    try:
+        await asyncio.wait_for(get_me.arrived.wait(), STARTUP_SECONDS)
+        bangfu.send_signal(signal.SIGTERM)
+        status = await asyncio.wait_for(bangfu.wait(), 30)
+    finally:
+        get_me.release()
+        if bangfu.returncode is None:
+            bangfu.kill()
+            await bangfu.wait()
+
+    errors = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert status == 0, errors[-3000:]
+    assert "SIGTERM received" in errors
+    assert telegram.calls("getUpdates") == []

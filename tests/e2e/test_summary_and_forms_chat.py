@@ -130,16 +130,22 @@ async def test_town_office_asks_for_last_months_summary_in_its_group(app: App, t
     await town.group.expect_no_message()
 
 
-async def test_a_month_is_asked_for_by_yyyy_mm_and_the_running_month_says_so_far(
+async def test_a_month_is_asked_for_as_people_write_it_and_the_running_month_says_so_far(
     town: Town,
 ) -> None:
-    await town.director.send("/summary 2026年2月", chat=town.group)
-    await town.group.expect("YYYY-MM")
+    for typed in ("2026年2月", "2026.2", "2026/02", "2月"):
+        await town.director.send(f"/summary {typed}", chat=town.group)
+        text, chart, workbook = await three_parts(town.group)
+        assert workbook.document is not None
+        assert workbook.document.filename == "2026-02帮扶联系覆盖情况.xlsx", typed
+
+    await town.director.send("/summary 2026年13月", chat=town.group)
+    await town.group.expect("月份请按 YYYY-MM 填写（也可以写 2026年3月、2026.3 或 3月）")
 
     await town.director.send("/summary 2026-04", chat=town.group)
     await town.group.expect("2026-04 还没有开始")
 
-    await town.director.send("/summary 2026-03")  # in private, too
+    await town.director.send("/summary 3月")  # in private, too
     text, chart, workbook = await three_parts(town.director)
     assert text.text.startswith("⏳ 2026年3月还没有结束，下面是截至 2026-03-10 的情况。")
     assert chart.photo is not None and workbook.document is not None

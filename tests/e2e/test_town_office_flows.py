@@ -1,6 +1,8 @@
 """The town office's work through the real bot: a red flag from alert to 销号, a rejected
 removal, the platform's red-flag list uploaded in the group, reassigning and deactivating,
-and a contact person refused the town office's commands."""
+and a contact person refused the town office's commands. A message with nothing to report
+claims no action: a list that flags nobody, a deactivation that frees no household, a
+"reassign this person" notice counted when it is sent and not sent once they hold none."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.core.delivery.kinds import MessageKind
+from bot.core.delivery.outbox import OutboxStatus, TownOffice, queue
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.raising import raise_flag, report_risk
@@ -20,6 +24,7 @@ from bot.storage.models import (
     AssistanceMeasure,
     Household,
     HouseholdChange,
+    OutboxMessage,
     Person,
     RedFlag,
 )
@@ -107,7 +112,10 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     admin_card = await town.admin.expect("🚩 红色预警 · 河口村 张桂英（一组）")
     assert admin_card.button_texts == ["➕ 添加帮扶措施", "📝 申请销号", "📜 农户档案"]
     await town.admin.press("📝 申请销号")
-    await town.admin.expect("风险为什么消除了")
+    prompt = await town.admin.expect("风险为什么消除了")
+    assert "最多 1000 个字" in prompt.text
+    await town.admin.send("收入稳定" * 251)  # 1,004 characters
+    await town.admin.expect("内容太长了：最多 1000 个字，您写了 1004 个字。")
     await town.admin.send("已纳入低保，医疗费用已报销，收入稳定")
     await town.admin.expect("已为 河口村 张桂英（一组） 申请销号")
     town.admin.read_all()
@@ -123,7 +131,10 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     await town.contact.expect("镇扶贫办已同意")
 
     await town.director.press("🏛 录入县级审定", approved_card, chat=town.group)
-    await town.director.expect("县级审定结果")
+    prompt = await town.director.expect("县级审定结果")
+    assert "文号最多 100 个字" in prompt.text
+    await town.director.send("3月10日 " + "霍" * 101)
+    await town.director.expect("内容太长了：最多 100 个字，您写了 101 个字。")
     await town.director.send("3月10日 霍政〔2026〕12号")
     await town.director.expect("请核对 河口村 张桂英（一组） 的县级审定结果")
     await town.director.press("✅ 确认录入并销号")
@@ -352,3 +363,62 @@ async def test_a_sticker_inside_a_roster_change_gets_the_steps_hint_and_question
     assert confirm.text
     async with app.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(HouseholdChange)) == 0
+
+
+# A message with nothing to report claims no action.
+
+
+async def test_a_platform_list_that_flags_no_household_says_so_and_alerts_nobody(
+    town: Town,
+) -> None:
+    listing = "序号,户编号,户主姓名,预警原因\n1,3415239999999999,查无此户,x\n"
+
+    await town.director.send_document(listing.encode(), "2月预警名单.csv", chat=town.group)
+
+    report = await town.group.expect("📥 省平台预警名单：没有新标注的农户，没有发提醒。")
+    assert "已提醒" not in report.text and "没有找到这户（请核对编号）：1 行" in report.text
+    assert await town.deliver() == 0
+    await town.group.expect_no_message()
+
+
+async def test_deactivating_a_person_who_held_no_households_asks_for_no_reassignment(
+    town: Town,
+) -> None:
+    await town.director.send("/deactivate 李春华")
+    await town.director.expect("停用 李春华")
+    await town.director.press("✅ 确认停用")
+
+    done = await town.director.expect("✅ 已停用。该联系人名下没有农户。")
+    assert "/unassigned" not in done.text
+
+
+async def queue_inactive_notice(app: App, person: Person, households: int) -> None:
+    payload = {"person_id": person.id, "households": households, "days": 30, "last_entered": None}
+    async with app.uow() as uow:
+        key = f"inactive:{person.id}"
+        await queue(uow, app.settings, TownOffice(), key, MessageKind.PERSON_INACTIVE, payload)
+        await uow.commit()
+
+
+async def test_a_reassign_notice_counts_the_households_held_when_it_is_sent(
+    app: App, town: Town
+) -> None:
+    await queue_inactive_notice(app, town.people["王建华"], households=3)  # three when queued
+
+    await town.deliver()
+
+    notice = await town.group.expect("王建华")
+    assert "名下有 1 户" in notice.text
+
+
+async def test_a_reassign_notice_for_someone_who_holds_nothing_by_then_is_not_sent(
+    app: App, town: Town
+) -> None:
+    await queue_inactive_notice(app, town.people["李春华"], households=2)  # reassigned since
+
+    await town.deliver()
+
+    await town.group.expect_no_message()
+    async with app.uow() as uow:
+        row = (await uow.session.execute(select(OutboxMessage))).scalar_one()
+    assert row.status == OutboxStatus.SKIPPED

@@ -142,7 +142,10 @@ async def test_the_workbook_lists_keeps_text_as_text_and_has_slips(
     assert wang[1:5] == ["王芳", "13905640001", "大河村", "帮扶联系人"]
     assert wang[5] == invites.rows[0].link and wang[5] in wang[8]
     assert wang[6] == "2026-03-17 10:00"
-    assert li[1:3] == ["'=李强", "'+8613905640002"]  # never a formula, never a number
+    # Stored exactly as typed, as text with the quote-prefix style: never a formula or number.
+    assert li[1:3] == ["=李强", "+8613905640002"]
+    li_cells = book["邀请名单"][3]
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in li_cells[1:3])
     assert li[5] is None and "还能用" in li[7] and li[8] is None  # kept: no link to show
     for row in book["邀请名单"].iter_rows(min_row=2):
         assert all(cell.data_type in ("s", "n") for cell in row if cell.value is not None)

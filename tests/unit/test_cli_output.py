@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from bot.storage.uow import App
 from tests.fixtures.rosters import household_row, write_csv
 from tests.town_builder import TownBuilder
@@ -28,26 +28,32 @@ def console(
     return tmp_path
 
 
+@pytest.mark.parametrize("name", [HOSTILE_NAME, "-x", "--role=village_admin", "张=三", "-张 三"])
 def test_the_invite_command_printed_after_an_import_pastes_as_one_name(
-    console: Path, capsys: pytest.CaptureFixture[str]
+    console: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    write_csv(console / "r.csv", [household_row(1, 帮扶联系人=HOSTILE_NAME)])
+    write_csv(console / "r.csv", [household_row(1, 帮扶联系人=name)])
 
     assert main(["import", "roster", "r.csv"]) == 0
 
     invite = next(
         line.strip() for line in capsys.readouterr().out.splitlines() if "bangfu invite" in line
     )
-    assert shlex.split(invite) == [
-        "bangfu",
-        "invite",
-        "--name",
-        HOSTILE_NAME,
-        "--role",
-        "contact",
-        "--phone",
-        "13905641268",
-    ]
+    words = shlex.split(invite)
+    assert words[:3] == ["bangfu", "invite", f"--name={name}"]
+    pasted = build_parser().parse_args(words[1:])  # as bangfu reads the pasted line
+    assert (pasted.name, pasted.role, pasted.phone) == (name, "contact", "13905641268")
+
+
+def test_a_template_path_beginning_with_a_dash_pastes_as_a_path(
+    console: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster-template", "--", "-花名册.xlsx"]) == 0
+
+    command = capsys.readouterr().out.split("：")[-1].strip().rstrip("。")
+    words = shlex.split(command)
+    assert words == ["bangfu", "import", "roster", "./-花名册.xlsx"]
+    assert build_parser().parse_args(words[1:]).file == Path("./-花名册.xlsx")
 
 
 async def test_no_escape_code_stored_before_the_rules_reaches_the_terminal(

@@ -74,10 +74,21 @@ def test_a_day_that_does_not_exist_is_refused_by_name(typed: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("2026-02", Month(2026, 2)), (" 2026-3 ", Month(2026, 3)), ("２０２６-０２", Month(2026, 2))],
+    [
+        ("2026-02", Month(2026, 2)),
+        (" 2026-3 ", Month(2026, 3)),
+        ("２０２６-０２", Month(2026, 2)),
+        ("2026年3月", Month(2026, 3)),
+        ("2025年 12 月", Month(2025, 12)),
+        ("2026.3", Month(2026, 3)),
+        ("2026/03", Month(2026, 3)),
+        ("2026年03月份", Month(2026, 3)),
+        ("3月", Month(TODAY.year, 3)),
+        ("１２月份", Month(TODAY.year, 12)),
+    ],
 )
-def test_a_month_is_read_as_year_and_month(typed: str, meant: Month) -> None:
-    assert parse_month(typed) == meant
+def test_a_month_is_read_as_people_write_it(typed: str, meant: Month) -> None:
+    assert parse_month(typed, TODAY) == meant
 
 
 @pytest.mark.parametrize(
@@ -92,17 +103,23 @@ def test_a_month_is_read_as_year_and_month(typed: str, meant: Month) -> None:
         "2026-13",
         "2026-0",
         "26-03",
-        "2026/03",
+        "2026年13月",
+        "13月",
+        "0月",
+        "1999年12月",
+        "2100.1",
+        "三月",
         "二月",
         "",
     ],
 )
 def test_an_impossible_month_is_refused_with_the_format_and_the_range(typed: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        parse_month(typed)
+        parse_month(typed, TODAY)
     with use_language("en"):
         assert caught.value.render() == (
-            "Write the month as YYYY-MM, from 2000-01 to 2099-12, for example 2026-02."
+            "Write the month as YYYY-MM (2026年3月, 2026.3 and 3月 work too), from 2000-01 to "
+            "2099-12, for example 2026-02."
         )
     with pytest.raises(ValueError):
         Month.parse(typed)

@@ -137,9 +137,9 @@ async def test_text_from_users_never_becomes_a_formula(app: App, town, tmp_path:
     paths = await export_forms(app, CLI_OPERATOR, "大河村", out_dir=tmp_path)
     ws = _sheet(_by_name(paths, "大河村", 3))
     tricky = next(row for row in ws.iter_rows(min_row=5) if "HYPERLINK" in str(row[2].value))
-    assert tricky[2].value == '\'=HYPERLINK("http://evil","点我")'
-    assert tricky[2].data_type == "s"
-    assert tricky[4].value == "'+8613855640001"
+    assert tricky[2].value == '=HYPERLINK("http://evil","点我")'
+    assert tricky[2].data_type == "s" and tricky[2].quotePrefix
+    assert tricky[4].value == "+8613855640001" and tricky[4].quotePrefix
 
 
 async def test_each_form_lists_its_own_households(app: App, town, tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ async def test_each_form_lists_its_own_households(app: App, town, tmp_path: Path
     assert names[4] == ["刘德明"]
     assert names[5] == ["陈玉珍"]
     assert names[6] == ["杨志强"]
-    assert names[3] == ['\'=HYPERLINK("http://evil","点我")', "张桂英"]  # by 组
+    assert names[3] == ['=HYPERLINK("http://evil","点我")', "张桂英"]  # by 组
     assert "孙长林" not in [name for listed in names.values() for name in listed]
 
     adjusted = _rows(_sheet(_by_name(paths, "大河村", 1)))[0]

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.core.flags.platform_list import import_platform_flags
 from bot.core.policy import CLI_OPERATOR
 from bot.core.roster.importing import import_roster
-from bot.documents.roster_sheet import read_roster, read_table
+from bot.documents.roster_sheet import read_platform_list, read_roster
 from bot.domain.model import Role
 from bot.storage.models import Assignment, Household, Person, RedFlag
 from bot.storage.uow import App
@@ -104,7 +104,7 @@ async def test_a_platform_list_larger_than_a_batch_is_matched_a_batch_at_a_time(
     path.write_text("户编号,原因\n" + "\n".join(lines) + "\n", encoding="utf-8")
     sizes.sizes.clear()
 
-    report = await import_platform_flags(app, office, read_table(path))
+    report = await import_platform_flags(app, office, read_platform_list(path))
 
     assert len(report.flagged) == 120 and len(report.unknown) == 120
     assert await count(app, RedFlag) == 120

@@ -39,15 +39,6 @@ asyncio.run(hold())
 """
 
 
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> None:
-    monkeypatch.chdir(tmp_path)  # no .env here
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-TOKEN")
-    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # never reached
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-
-
 async def test_a_second_lock_on_the_same_database_is_refused_until_the_first_is_released(
     app: App, database_url: str
 ) -> None:

@@ -16,6 +16,7 @@ from bot.telegram.pacing import (
     GROUP_CHAT_INTERVAL,
     GROUP_PER_MINUTE,
     MIN_GAP,
+    PRIVATE_BURST,
     Pacer,
     PacerClosed,
     Priority,
@@ -177,21 +178,37 @@ async def test_replies_jump_the_backlog_and_it_goes_on_after_them():
     assert clock.now == pytest.approx(329 * pacer.spacing, abs=0.1)
 
 
-async def test_a_persons_replies_are_not_held_while_the_backlog_keeps_a_second_after_them():
+async def test_a_persons_replies_go_in_a_short_burst_then_one_a_second_and_the_backlog_after():
     clock = VirtualTime()
     pacer = pacer_on(clock)
     replies: list[tuple[float, int]] = []
     backlog: list[tuple[float, int]] = []
 
     async def answer_then_remind() -> None:
-        for _ in range(3):  # "saved", the card, the menu
+        for _ in range(5):  # "saved", the card, the menu, an answer in two parts
             await reply_at(pacer, clock, 7, replies)
         await send_at(pacer, clock, 7, backlog)  # then the digest
 
     await clock.run([answer_then_remind()])
 
-    assert [t for t, _ in replies] == pytest.approx([0, pacer.spacing, 2 * pacer.spacing])
+    times = [t for t, _ in replies]
+    assert times[:PRIVATE_BURST] == pytest.approx([0, pacer.spacing])
+    assert times[PRIVATE_BURST:] == pytest.approx([1.0, 2.0, 3.0], abs=pacer.spacing)
+    assert most_in_any_window(times, 1.0) <= PRIVATE_BURST
     assert backlog[0][0] >= replies[-1][0] + 1.0 - 1e-9
+
+
+async def test_replies_to_several_people_are_not_held_by_one_persons_limit():
+    clock = VirtualTime()
+    pacer = pacer_on(clock)
+    replies: list[tuple[float, int]] = []
+
+    await clock.run([reply_at(pacer, clock, chat, replies) for chat in (7, 7, 7, 8, 9)])
+
+    held = [t for t, chat in replies if chat == 7][PRIVATE_BURST:]
+    others = [t for t, chat in replies if chat != 7]
+    assert held == pytest.approx([1.0], abs=pacer.spacing)
+    assert max(others) < 0.5
 
 
 async def test_a_reply_in_a_group_goes_out_while_the_backlog_uses_its_share_of_the_minute():

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.core.flags.platform_list import import_platform_flags
-from bot.documents.roster_sheet import read_table
+from bot.documents.roster_sheet import read_platform_list
 from bot.domain.model import FlagSource, Role
 from bot.errors import NotAllowed
 from bot.storage.models import OutboxMessage, RedFlag
@@ -41,7 +41,7 @@ async def test_the_list_flags_households_by_number_or_id_reports_unknown_and_ope
     path = tmp_path / "预警名单.xlsx"
     workbook.save(path)
 
-    report = await import_platform_flags(app, office, read_table(path))
+    report = await import_platform_flags(app, office, read_platform_list(path))
 
     assert [(r.row_number, r.household) for r in report.flagged] == [(3, "张桂英"), (4, "陈德明")]
     assert [(r.row_number, r.value) for r in report.unknown] == [(5, "3415239999999999")]
@@ -76,7 +76,7 @@ async def test_a_csv_list_naming_a_household_twice_flags_it_once(app: App, tmp_p
         writer.writerow([zhang.number, "因病"])
         writer.writerow([zhang.number, "因病"])
 
-    report = await import_platform_flags(app, office, read_table(path))
+    report = await import_platform_flags(app, office, read_platform_list(path))
 
     assert len(report.flagged) == 1 and [r.row_number for r in report.already_open] == [3]
 
@@ -88,4 +88,4 @@ async def test_only_the_town_office_imports_the_platform_list(app: App, tmp_path
     path = tmp_path / "list.csv"
     path.write_text("户编号,原因\n1,x\n", encoding="utf-8")
     with pytest.raises(NotAllowed):
-        await import_platform_flags(app, admin, read_table(path))
+        await import_platform_flags(app, admin, read_platform_list(path))

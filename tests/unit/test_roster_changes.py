@@ -240,6 +240,8 @@ def test_the_clerk_reassigns_deactivates_and_imports_the_platform_list_at_the_co
     assert main(["unassigned"]) == 0
     assert rows[0]["户编号"] in capsys.readouterr().out
     assert main(["deactivate", "--name", "李春华"]) == 1  # no active person by that name now
+    assert main(["deactivate", "--name", "王建华"]) == 0  # he held nothing by then
+    assert "已停用 王建华。此人名下没有农户，不需要重新指派。" in capsys.readouterr().out
 
     (console / "flags.csv").write_text(
         f"户编号,预警原因\n{rows[0]['户编号']},收入骤减\n999,x\n", encoding="utf-8"

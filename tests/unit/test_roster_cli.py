@@ -34,8 +34,8 @@ def test_clerk_writes_the_template_fills_it_and_imports_it(
 
     out = capsys.readouterr().out
     assert "新增 1 户" in out
-    assert "bangfu invite --name '李春华' --role contact --phone 13905641268" in out
-    assert "bangfu invite --all --out invites.xlsx" in out
+    assert "bangfu invite --name='李春华' --role=contact --phone=13905641268" in out
+    assert "bangfu invite --all --out=invites.xlsx" in out
     assert main(["import", "roster", "花名册.xlsx"]) == 0
     assert "新增 0 户" in capsys.readouterr().out
 
@@ -60,7 +60,7 @@ def test_demo_data_fills_an_empty_database_once(
 ) -> None:
     assert main(["demo-data"]) == 0
     out = capsys.readouterr().out
-    assert "3 个村" in out and "bangfu invite --all --out invites.xlsx" in out
+    assert "3 个村" in out and "bangfu invite --all --out=invites.xlsx" in out
 
     assert main(["demo-data"]) == 1
     assert "60" in capsys.readouterr().err

@@ -14,10 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.core.flags.platform_list import PlatformListRejected, import_platform_flags
+from bot.core.flags.platform_list import (
+    PLATFORM_LIST_MAX_ROWS,
+    PlatformListRejected,
+    import_platform_flags,
+)
 from bot.core.policy import CLI_OPERATOR
 from bot.core.roster.importing import RosterRejected, import_roster
-from bot.documents.roster_sheet import read_roster, read_table
+from bot.documents.roster_sheet import UNPACKED_BYTES_PER_ROW, read_platform_list, read_roster
 from bot.domain.model import Role
 from bot.errors import InvalidInput
 from bot.i18n import use_language
@@ -106,9 +110,41 @@ async def test_an_unreadable_platform_list_is_one_clear_sentence_and_nothing_is_
     name, make = UNREADABLE[kind]
 
     with pytest.raises(InvalidInput):
-        await import_platform_flags(app, office, read_table(make(tmp_path / name)))
+        await import_platform_flags(app, office, read_platform_list(make(tmp_path / name)))
 
     assert await count(app, RedFlag) == 0 and await count(app, OutboxMessage) == 0
+
+
+def workbook_bomb(path: Path) -> Path:
+    """A platform list of a few hundred KB whose shared strings unpack to over 160 MB: what
+    openpyxl would read whole when opening it, before any row."""
+    whole = write_xlsx(path.with_name("whole.xlsx"), [household_row(1)])
+    huge = b"A" * (PLATFORM_LIST_MAX_ROWS * UNPACKED_BYTES_PER_ROW + 1024 * 1024)
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    strings += b"<si><t>" + huge + b"</t></si></sst>"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as archive:
+        for item in source.infolist():
+            if item.filename != "xl/sharedStrings.xml":
+                archive.writestr(item, source.read(item.filename))
+        archive.writestr("xl/sharedStrings.xml", strings, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+async def test_a_workbook_that_unpacks_to_far_more_than_a_list_is_refused_unread(
+    app: App, tmp_path: Path
+) -> None:
+    office = await TownBuilder(app).person("周主任", role=Role.TOWN_OFFICE)
+    bomb = workbook_bomb(tmp_path / "预警名单.xlsx")
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+
+    with pytest.raises(InvalidInput) as refused:
+        await import_platform_flags(app, office, read_platform_list(bomb))
+
+    with use_language("zh"):
+        assert refused.value.render() == (
+            "预警名单.xlsx 解压后远远超过 20,000 行的名单应有的大小，没有读取。请确认文件是否发错。"
+        )
+    assert await count(app, RedFlag) == 0
 
 
 @pytest.fixture
@@ -185,7 +221,7 @@ async def test_a_platform_list_with_an_over_long_reason_or_a_nul_is_refused_by_r
     )
 
     with pytest.raises(PlatformListRejected) as refused:
-        await import_platform_flags(app, office, read_table(path))
+        await import_platform_flags(app, office, read_platform_list(path))
 
     with use_language("zh"):
         lines = [refused.value.render(), *(p.line() for p in refused.value.problems)]

@@ -78,13 +78,15 @@ def test_something_that_is_not_a_phone_number_is_refused(typed: str) -> None:
     assert "0564-1234567" in refused.value.render()
 
 
-def test_family_members_must_be_a_whole_number_above_zero() -> None:
+def test_family_members_must_be_a_whole_number_from_1_to_99() -> None:
     assert parse_members("4") == 4
     assert parse_members("3人") == 3
     assert parse_members("5.0") == 5
-    for typed in ("0", "-2", "2.5", "三"):
-        with pytest.raises(InvalidValue):
+    assert parse_members("99") == 99
+    for typed in ("0", "-2", "2.5", "三", "100", "99999999999999999999", "1e30", "NaN", "Infinity"):
+        with pytest.raises(InvalidValue) as refused:
             parse_members(typed)
+        assert "1 到 99 之间的整数" in refused.value.render()
 
 
 def test_income_is_yuan_not_below_zero_kept_to_the_fen() -> None:

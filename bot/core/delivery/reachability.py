@@ -32,7 +32,7 @@ async def mark_unreachable(
         person.unreachable_since = now
     if not person.active or person.role == Role.TOWN_OFFICE:
         return 0
-    households = await _monitored_households(uow, person_id)
+    households = await households_held(uow, person_id)
     if not households:
         return 0
     month = uow.clock.this_month()
@@ -104,7 +104,8 @@ async def mark_reachable(uow: UnitOfWork, person_id: int) -> None:
     )
 
 
-async def _monitored_households(uow: UnitOfWork, person_id: int) -> int:
+async def households_held(uow: UnitOfWork, person_id: int) -> int:
+    """How many monitored households the person is the contact person of now."""
     query = (
         select(func.count(Household.id))
         .join(

@@ -10,6 +10,7 @@ file, listing every such cell by row, before anything is flagged.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -31,6 +32,10 @@ from bot.storage.models import Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 REASON_HEADERS = ("预警原因", "原因", "风险原因", "标注原因", "返贫致贫风险")
+# A town's monthly list names a few of its 500–3,000 households; more rows is the wrong file
+# (or a workbook inflated to freeze the bot), refused after reading that many (the reader,
+# bot/documents/roster_sheet.py, is given this bound).
+PLATFORM_LIST_MAX_ROWS = 20_000
 # The platform's list sometimes leaves the reason empty; the flag still says where it came from.
 DEFAULT_REASON = "省扶贫开发信息系统比对预警"
 
@@ -62,7 +67,8 @@ async def import_platform_flags(app: App, actor: Actor, table: Table) -> Platfor
     """Flag the households the platform's list names (its rows as read from the file by
     bot/documents/roster_sheet.py; see the module's docstring)."""
     require(actor, Act.IMPORT_PLATFORM_LIST)
-    lines = _read_lines(table, app.settings.note_max_chars)
+    # In a thread: checking a long list must not hold up every other person's answers.
+    lines = await asyncio.to_thread(_read_lines, table, app.settings.note_max_chars)
     report = PlatformImportReport()
     size = app.settings.import_batch_size
     async with app.uow() as uow:

@@ -66,7 +66,7 @@ COLUMNS: tuple[RosterColumn, ...] = (
     RosterColumn(
         PHONE, False, 16, "农户电话：11位手机号，或带区号的座机如0564-1234567；可不填。", True
     ),
-    RosterColumn(MEMBERS, True, 12, "家庭人口数，大于0的整数。"),
+    RosterColumn(MEMBERS, True, 12, "家庭人口数，1 到 99 之间的整数。"),
     RosterColumn(
         CATEGORY, True, 18, "只能填：" + "、".join(ROSTER_NAME_BY_CATEGORY.values()) + "。"
     ),

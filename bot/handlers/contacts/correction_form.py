@@ -25,7 +25,7 @@ from bot.messages.contact_views import (
     guarantees_keyboard,
     guarantees_prompt,
 )
-from bot.messages.keyboards import inline_grid
+from bot.messages.keyboards import RowId, inline_grid
 from bot.storage.uow import App
 
 
@@ -42,7 +42,7 @@ class EditAct(StrEnum):
 
 class ContactEdit(CallbackData, prefix="ce"):
     action: EditAct | ContactStep
-    contact_id: int
+    contact_id: RowId
     value: str = ""
 
 

@@ -49,7 +49,7 @@ from bot.handlers.dialogs import (
 from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.keyboards import FlagAction, HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, IN_LIST, preview
@@ -87,7 +87,7 @@ class MeasurePick(CallbackData, prefix="mk"):
 
 class MeasureStep(CallbackData, prefix="ms"):
     action: FormButton
-    days: int = 0
+    days: RowId = 0
 
 
 def _cancel() -> tuple[str, MeasureStep]:

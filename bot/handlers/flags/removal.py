@@ -18,6 +18,7 @@ from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
+from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.dialogs import (
     TYPE_AS_TEXT,
@@ -31,7 +32,7 @@ from bot.handlers.dialogs import (
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
-from bot.messages.keyboards import FlagAction, FlagButton, inline_grid
+from bot.messages.keyboards import FlagAction, FlagButton, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 
@@ -40,14 +41,15 @@ PROMPTS = {
     FlagAct.REQUEST_REMOVAL: N_(
         "📝 Request removal of the red flag on {household}.\n"
         "Why is the risk gone? (e.g. income stable above the line for six months, "
-        "the six guarantees secured). Type it below, or /cancel."
+        "the six guarantees secured). Type it below, at most {limit} characters, or /cancel."
     ),
     FlagAct.REJECT: N_(
-        "↩️ Reject the removal for {household}.\nPlease type the reason, or /cancel."
+        "↩️ Reject the removal for {household}.\n"
+        "Please type the reason (at most {limit} characters), or /cancel."
     ),
     FlagAct.COUNTY_DECISION: N_(
         "🏛 The county's decision for {household}.\n"
-        "Type the decision date and the document number, like:\n"
+        "Type the decision date and the document number (at most {limit} characters), like:\n"
         "{example} 霍政〔2026〕12号\nor /cancel."
     ),
 }
@@ -61,7 +63,7 @@ class FlagStepForm(StatesGroup):
 class CountyPress(CallbackData, prefix="cty"):
     """The buttons under the county decision's confirm screen."""
 
-    flag_id: int
+    flag_id: RowId
     step: FormButton  # SAVE records it and closes the flag, CANCEL stops
 
 
@@ -138,7 +140,8 @@ async def ask_for_text(
     if act not in panel.acts:
         await query.answer(_("You cannot do that with this red flag now."), show_alert=True)
         return
-    text = _(PROMPTS[act]).format(household=_name(panel), example=_example_day(app))
+    limit = DOCUMENT_MAX_CHARS if act == FlagAct.COUNTY_DECISION else app.settings.note_max_chars
+    text = _(PROMPTS[act]).format(household=_name(panel), limit=limit, example=_example_day(app))
     data = {"flag_id": panel.flag.id, "act": act.value, "household": _name(panel)}
     await begin_in_private(query, state, bot, FlagStepForm.text, data, text)
 
@@ -204,9 +207,10 @@ async def _county_typed(
         return
     if not data.get("document"):
         await message.answer(
-            _("Decision date {day}. Now type the document number, e.g. 霍政〔2026〕12号.").format(
-                day=data["day"]
-            )
+            _(
+                "Decision date {day}. Now type the document number (at most {limit} "
+                "characters), e.g. 霍政〔2026〕12号."
+            ).format(day=data["day"], limit=DOCUMENT_MAX_CHARS)
         )
         return
     decided_on = date.fromisoformat(data["day"])

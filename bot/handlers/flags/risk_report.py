@@ -29,7 +29,7 @@ from bot.handlers.dialogs import (
 )
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -67,12 +67,12 @@ class ReportRisk(StatesGroup):
 # Both carry the household the report is for: a button from an older report, pressed while
 # another is open, must not report the household of the open one.
 class RiskReason(CallbackData, prefix="rr"):
-    household_id: int
+    household_id: RowId
     code: str
 
 
 class RiskStep(CallbackData, prefix="rs"):
-    household_id: int
+    household_id: RowId
     action: FormButton
 
 

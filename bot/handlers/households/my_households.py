@@ -42,6 +42,8 @@ from bot.text_preview import IN_LIST, preview
 # A search rides in the ◀ ▶ buttons' callback data (64 bytes at most). No head's name or
 # 户编号 is this long, so longer text cannot match and is answered without a query.
 SEARCH_MAX_BYTES = 40
+# The limit as people are told it: Chinese characters take 3 bytes, so 13 always fit.
+SEARCH_MAX_CHARS = SEARCH_MAX_BYTES // 3
 SEARCH_ECHO_CHARS = 30
 REPORT_RISK = N_("🚩 Report a risk")
 HOUSEHOLD_HISTORY = N_("📜 Household history")

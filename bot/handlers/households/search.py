@@ -13,7 +13,12 @@ from bot.core.households.history import find_households
 from bot.core.households.my_households import list_households
 from bot.core.policy import Actor, duties_of
 from bot.handlers.households.history import offer_found
-from bot.handlers.households.my_households import SEARCH_MAX_BYTES, render_page, show_card
+from bot.handlers.households.my_households import (
+    SEARCH_MAX_BYTES,
+    SEARCH_MAX_CHARS,
+    render_page,
+    show_card,
+)
 from bot.i18n import gettext as _
 from bot.messages.keyboards import main_menu
 from bot.storage.uow import App
@@ -41,8 +46,9 @@ async def search_households(message: Message, app: App, actor: Actor) -> None:
     await message.answer(
         _(
             "I found no household by that name or number: type one or two characters of the "
-            "head's name or the last digits of the household number, or tap a button below."
-        ),
+            "head's name or the last digits of the household number (at most {limit} "
+            "characters), or tap a button below."
+        ).format(limit=SEARCH_MAX_CHARS),
         reply_markup=main_menu(await duties_of(app, actor)),
     )
 

@@ -34,7 +34,7 @@ from bot.documents.forms import export_forms, form_file_name
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import inline_grid
+from bot.messages.keyboards import RowId, inline_grid
 from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
 from bot.messages.summary_notices import summary_messages
 from bot.storage.uow import App
@@ -45,7 +45,7 @@ FORMS_WORD = "forms"
 class ExportVillage(CallbackData, prefix="xf"):
     """A press on a village under /export: send its six forms."""
 
-    village_id: int
+    village_id: RowId
 
 
 async def summary(
@@ -69,7 +69,7 @@ def _month_asked(args: str | None, clock: Clock) -> Month:
     has nothing to count."""
     if not args:
         return clock.this_month().previous()
-    month = parse_month(args)
+    month = parse_month(args, clock.today())
     if month.first_day > clock.today():
         raise InvalidInput(
             N_("{month} has not begun yet: ask for this month or an earlier one."),

@@ -21,6 +21,7 @@ from bot.core.roster import changes as roster_changes
 from bot.core.roster.columns import COLUMNS
 from bot.core.roster.rows import RosterRejected
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
+from bot.domain.text_rules import NAME_MAX_CHARS, SHORT_CODE_MAX_CHARS
 from bot.errors import DomainError
 from bot.handlers.dialogs import (
     TYPE_A_DAY,
@@ -37,7 +38,7 @@ from bot.handlers.dialogs import (
 )
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.storage.uow import App
 from bot.telegram.filters import FreeText
 from bot.text_preview import IN_FULL, preview
@@ -62,7 +63,7 @@ class MeetingForm(StatesGroup):
 
 
 class CategoryPick(CallbackData, prefix="cp"):
-    household_id: int
+    household_id: RowId
     category: str
 
 
@@ -251,9 +252,13 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
 def _ask_cells() -> str:
     return _(
         "➕ A newly found household. Copy the lines below, fill in each one after the "
-        "colon (as in the roster), and send them back. Categories: {categories}. /cancel "
-        "to stop."
-    ).format(categories=join_list(ROSTER_NAME_BY_CATEGORY.values()))
+        "colon (as in the roster), and send them back. Categories: {categories}. Names "
+        "at most {name} characters, 户编号 and 组 at most {code}. /cancel to stop."
+    ).format(
+        categories=join_list(ROSTER_NAME_BY_CATEGORY.values()),
+        name=NAME_MAX_CHARS,
+        code=SHORT_CODE_MAX_CHARS,
+    )
 
 
 async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:

@@ -19,6 +19,7 @@ from bot.core.roster.changes import town_office_only
 from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.flags.removal import list_open_flags
+from bot.handlers.households.my_households import SEARCH_MAX_CHARS
 from bot.handlers.reports.summary_and_forms import export, summary
 from bot.handlers.roster.changes import new_household
 from bot.handlers.town_office.desk import unassigned
@@ -176,8 +177,8 @@ async def find_prompt(message: Message, state: FSMContext) -> None:
     await message.answer(
         _(
             "🔍 Type one or two characters of the head's name (e.g. 桂英) or the last digits "
-            "of the household number."
-        )
+            "of the household number (at most {limit} characters)."
+        ).format(limit=SEARCH_MAX_CHARS)
     )
 
 

@@ -4,6 +4,7 @@ list sent as a document; /find any household; /unassigned households and reassig
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from pathlib import Path
@@ -22,7 +23,7 @@ from bot.core.policy import Actor, Duty, duties_of
 from bot.core.roster import changes as roster_changes
 from bot.core.roster.columns import Table
 from bot.core.roster.rows import RowsRejected
-from bot.documents.roster_sheet import read_table
+from bot.documents.roster_sheet import read_platform_list
 from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed, unless_refused
@@ -30,9 +31,10 @@ from bot.handlers.households.history import offer_found
 from bot.handlers.town_office.invites import invite_all_button
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HouseholdAct, HouseholdAction, inline_grid
+from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
 from bot.messages.menus import office_text
 from bot.messages.rendering import split_text
+from bot.ops.backup import human_size
 from bot.storage.uow import App
 
 SPREADSHEETS = (".xlsx", ".csv")
@@ -43,13 +45,13 @@ UNSAFE_IN_FILE_NAME = re.compile(r"[^\w-]+")  # \w takes Chinese characters too
 
 
 class ReassignPick(CallbackData, prefix="ra"):
-    household_id: int
-    person_id: int
+    household_id: RowId
+    person_id: RowId
     confirmed: bool = False
 
 
 class DeactivatePick(CallbackData, prefix="dp"):
-    person_id: int
+    person_id: RowId
 
 
 class OfficeCancel(CallbackData, prefix="oc"):
@@ -79,8 +81,12 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
         if message.chat.type == "private":
             await message.answer(_("Please send the list as an .xlsx or .csv file."))
         return
-    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
-        await message.answer(_("That file is too large for a red-flag list."))
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:  # refused before it is downloaded
+        await message.answer(
+            _(
+                "That file is {size}: a red-flag list may be at most {limit}. Nothing was read."
+            ).format(size=human_size(document.file_size or 0), limit=human_size(MAX_UPLOAD_BYTES))
+        )
         return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / _local_name(name)
@@ -88,7 +94,8 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
             table: Table = []  # others are refused by the service, their file unread
             if actor.role == Role.TOWN_OFFICE:
                 await bot.download(document, destination=path)
-                table = read_table(path)
+                # In a thread: a long file must not hold up everyone else's answers meanwhile.
+                table = await asyncio.to_thread(read_platform_list, path)
             report = await import_platform_flags(app, actor, table)
         except TelegramAPIError:
             await message.answer(
@@ -121,12 +128,13 @@ def _report_lines(report: PlatformImportReport) -> list[str]:
             for row in found
         ]
 
-    lines = [
-        _(
+    if report.flagged:
+        heading = _(
             "📥 Platform red-flag list: {flagged} households flagged, the town office is alerted."
-        ).format(flagged=len(report.flagged)),
-        *rows(report.flagged),
-    ]
+        ).format(flagged=len(report.flagged))
+    else:  # nothing happened: say so, claim no alert
+        heading = _("📥 Platform red-flag list: no household newly flagged, so no alert was sent.")
+    lines = [heading, *rows(report.flagged)]
     if report.already_open:
         lines.append(
             _("Already open, not flagged again: {count}").format(count=len(report.already_open))

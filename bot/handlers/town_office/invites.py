@@ -18,13 +18,13 @@ from bot.documents.invite_sheet import file_name, invite_workbook
 from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.i18n import gettext as _
-from bot.messages.keyboards import inline_grid
+from bot.messages.keyboards import RowId, inline_grid
 from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
 from bot.storage.uow import App
 
 
 class InviteAll(CallbackData, prefix="ia"):
-    village_id: int = 0  # 0: the whole town
+    village_id: RowId = 0  # 0: the whole town
     renew: bool = False
 
 
