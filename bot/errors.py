@@ -20,7 +20,9 @@ def render_message(msgid: str, params: dict[str, Any]) -> str:
     return gettext(msgid).format(**shown)
 
 
-class DomainError(Exception):
+class ReadableError(Exception):
+    """An error people read: a msgid (with `params`) rendered in the reader's language."""
+
     def __init__(self, msgid: str, **params: Any) -> None:
         super().__init__(msgid)
         self.msgid = msgid
@@ -28,6 +30,10 @@ class DomainError(Exception):
 
     def render(self) -> str:
         return render_message(self.msgid, self.params)
+
+
+class DomainError(ReadableError):
+    """A use case refused: not allowed, not found, a broken rule, a clash with the state."""
 
 
 class NotAllowed(DomainError):

@@ -10,7 +10,7 @@ and the exported spreadsheets.
 
 from __future__ import annotations
 
-from bot.telegram.limits import shorten
+from bot.utf16 import shorten
 
 # UTF-16 units (as Telegram counts), chosen so that a message with its own lines and a few
 # such texts stays far below the 4,096 of one message.

@@ -11,9 +11,8 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from bot.errors import render_message
+from bot.errors import ReadableError
 from bot.i18n import N_
 
 # GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
@@ -30,16 +29,8 @@ PHONE_NOISE = re.compile(r"[\s()（）]")
 RISK_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 
-class InvalidValue(ValueError):
+class InvalidValue(ReadableError, ValueError):
     """A value broke a rule. `msgid` (with `params`) says which, in words a clerk can act on."""
-
-    def __init__(self, msgid: str, **params: Any) -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-        self.params = params
-
-    def render(self) -> str:
-        return render_message(self.msgid, self.params)
 
 
 def id_check_character(first_17_digits: str) -> str:

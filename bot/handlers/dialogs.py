@@ -1,7 +1,8 @@
 """What every chat dialog (form) shares: showing a step in the pressed message (edited, or sent
 afresh when Telegram no longer lets it be edited), taking the buttons off an older step,
-leaving or cancelling a form, the one answer to a button of a finished form, and starting a
-form in the presser's private chat.
+leaving or cancelling a form, starting a form in the presser's private chat, and the one
+guard for what a form did not expect: a button of a finished or older form, and text, a
+sticker, a photo or a voice message where the step wanted something else.
 
 Forms started from a button in the town office's group continue in the presser's private
 chat: a bot in a group does not see ordinary typed replies, and colleagues need not read
@@ -9,20 +10,29 @@ every step. Pressed in a private chat, the form simply continues there."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from aiogram import Bot
+from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import BaseFilter, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.errors import DomainError, ReadableError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.messages.contact_views import TAP_A_BUTTON
+from bot.messages.keyboards import MENU_BUTTONS
+from bot.storage.uow import App
+from bot.telegram.filters import MenuButton
 
 FORM_FINISHED = N_("This form is finished. Nothing was changed.")
 
@@ -38,6 +48,9 @@ class FormButton(StrEnum):
 
 
 CANCELLED = N_("Cancelled. Nothing was saved.")
+NOTHING_SAVED = N_("Nothing was saved.")
+Screen = tuple[str, InlineKeyboardMarkup | None]
+Result = TypeVar("Result")
 
 
 async def replace_pressed(
@@ -70,6 +83,41 @@ async def drop_buttons(message: Message, message_id: int | None) -> None:
         await message.bot.edit_message_reply_markup(  # type: ignore[union-attr]
             chat_id=message.chat.id, message_id=message_id, reply_markup=None
         )
+
+
+async def answer_with_step(
+    message: Message,
+    state: FSMContext,
+    step: State,
+    screen: Callable[[dict[str, Any]], Screen],
+    **changes: Any,
+) -> None:
+    """After a typed answer: keep `changes`, move to `step` and send its screen."""
+    data = await state.update_data(**changes)
+    await state.set_state(step)
+    text, markup = screen(data)
+    await message.answer(text, reply_markup=markup)
+
+
+async def unless_refused(query: CallbackQuery, use_case: Awaitable[Result]) -> Result | None:
+    """What the use case returns, or None once the presser is told why it was refused."""
+    try:
+        return await use_case
+    except DomainError as error:
+        await query.answer(error.render(), show_alert=True)
+        return None
+
+
+async def finish_form(state: FSMContext) -> dict[str, Any]:
+    """The form's data, the form ended: a second press of ✅ Save finds it finished."""
+    data = await state.get_data()
+    await state.clear()
+    return data
+
+
+async def not_saved(query: CallbackQuery, error: ReadableError) -> None:
+    """Saving was refused: why, in place of the confirm screen."""
+    await replace_pressed(query, error.render() + "\n" + _(NOTHING_SAVED), None)
 
 
 async def cancel_form(query: CallbackQuery, state: FSMContext) -> None:
@@ -123,3 +171,71 @@ async def leave_form(message: Message, state: FSMContext) -> None:
     """A menu button pressed inside a form: the form ends and the button does its usual job."""
     await state.clear()
     raise SkipHandler
+
+
+# ---- the guard every dialog shares -----------------------------------------------------------
+
+# The hints for a typed step, shared by the dialogs (a button step gets TAP_A_BUTTON).
+TYPE_AS_TEXT = N_("Please type it as text.")
+TYPE_A_DAY = N_("Please type a day, e.g. 3-5.")
+TYPE_YUAN = N_("Please type a number of yuan, e.g. 5200.")
+
+# The current step shown again as a new message, under `lead` (a hint or an error).
+ShowAgain = Callable[[Message, FSMContext, App, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """A form as the shared guard sees it: its states, the callback data of its buttons, how
+    it shows its current step again, and the hint for each step that wants typing."""
+
+    states: type[StatesGroup]
+    buttons: tuple[type[CallbackData], ...]
+    show_again: ShowAgain
+    hints: Mapping[str, str] = field(default_factory=dict)  # state -> msgid
+    elsewhere: tuple[State, ...] = ()  # steps whose every input another handler takes
+
+    async def not_the_expected_input(self, message: Message, app: App, state: FSMContext) -> None:
+        """Text where a button is expected, or a sticker, photo or voice where text is: the
+        step's hint, and the step again, so the person sees what to do next."""
+        step = await state.get_state() or ""
+        await self.show_again(message, state, app, _(self.hints.get(step, TAP_A_BUTTON)))
+
+
+class OfTheOpenForm(BaseFilter):
+    """A press that belongs to the form in progress: its callback data's `press_field` equals
+    the form's `data_key` (cut to `length`). A button of an older form of the same kind at
+    the same step (another household, another contact) fails, and the guard answers it."""
+
+    def __init__(self, press_field: str, data_key: str, length: int | None = None) -> None:
+        self.press_field = press_field
+        self.data_key = data_key
+        self.length = length
+
+    async def __call__(
+        self, query: CallbackQuery, state: FSMContext, callback_data: CallbackData | None = None
+    ) -> bool:
+        held = (await state.get_data()).get(self.data_key)
+        if callback_data is None or held is None:
+            return False
+        if self.length is not None:
+            held = str(held)[: self.length]
+        return bool(getattr(callback_data, self.press_field, None) == held)
+
+
+def guard(router: Router, dialog: Dialog) -> None:
+    """Registered last in each dialog's router. A menu button leaves the form (and does its
+    job); anything else sent inside the form that no step took gets the step's hint and the
+    step again; a button of the form that no step took (finished, cancelled, older, another
+    step's) gets the one "finished" answer."""
+    router.message.register(leave_form, StateFilter(dialog.states), MenuButton(*MENU_BUTTONS))
+    unexpected = [
+        StateFilter(dialog.states),
+        ~MenuButton(*MENU_BUTTONS),  # the state was read before leave_form cleared it
+        F.func(lambda message: not (message.text or "").startswith("/")),  # /cancel, /help …
+    ]
+    if dialog.elsewhere:
+        unexpected.append(~StateFilter(*dialog.elsewhere))
+    router.message.register(dialog.not_the_expected_input, *unexpected)
+    for buttons in dialog.buttons:
+        router.callback_query.register(form_finished, buttons.filter())

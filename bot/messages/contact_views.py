@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -16,17 +17,38 @@ from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.domain.problems import item_name, problem_list
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import HELP, MY_HOUSEHOLDS, THIS_MONTH, inline_grid
+from bot.messages.keyboards import inline_grid
 from bot.text_preview import IN_FULL, preview
-
-# Menu buttons that lead out of a form to another task (✍️ Log a contact restarts the form).
-LEAVING_BUTTONS = (MY_HOUSEHOLDS, THIS_MONTH, HELP)
 
 ALL_FINE = N_("✅ All six fine")
 DONE = N_("Done ➡")
 TAP_A_BUTTON = N_("Please tap one of the buttons.")
 
-Press = Callable[..., CallbackData]  # (step, value="") → the button's callback data
+
+class ContactStep(StrEnum):
+    """The buttons of a contact's steps, shared by logging a contact and correcting one: the
+    `step` of the contact form's callback data, an `action` of the correction's."""
+
+    CHANNEL = "channel"  # a channel chosen (its value)
+    GUARANTEE = "guarantee"  # one guarantee's problem switched on or off
+    ALL_FINE = "all_fine"  # ✅ all six fine
+    GUARANTEES_DONE = "guarantees_done"
+    EVENT = "event"  # one event switched on or off
+    EVENTS_DONE = "events_done"
+    DAY = "day"  # 📅 today ("0") or yesterday ("1")
+    TYPE_DAY = "type_day"  # 📅 another day, typed
+    HOW = "how"  # the extras of the confirm screen (or the correct menu), each opening its step
+    GUARANTEES = "guarantees"
+    EVENTS = "events"
+    INCOME = "income"
+    NOTE = "note"
+    PHOTO = "photo"
+    BACK = "back"  # from an extra back to the confirm screen
+    SAVE = "save"
+    CANCEL = "cancel"
+
+
+Press = Callable[..., CallbackData]  # (step: ContactStep, value="") → the button's callback data
 
 
 def day_label(day: date, today: date) -> str:
@@ -104,7 +126,7 @@ def progress_line(progress: MonthProgress) -> str:
 def channel_keyboard(
     press: Press, footer: Sequence[tuple[str, CallbackData]] = ()
 ) -> InlineKeyboardMarkup:
-    buttons = [(channel.label, press("channel", channel)) for channel in ContactChannel]
+    buttons = [(channel.label, press(ContactStep.CHANNEL, channel)) for channel in ContactChannel]
     return inline_grid(buttons, columns=(1, 2), footer=footer)
 
 
@@ -119,12 +141,13 @@ def guarantee_toggle_label(key: Guarantee, problems: Sequence[str]) -> str:
 def guarantees_keyboard(press: Press, problems: Sequence[str]) -> InlineKeyboardMarkup:
     """One big "all six fine" button, a toggle per guarantee showing its state, and Done."""
     toggles = [
-        (guarantee_toggle_label(key, problems), press("guarantee", key)) for key in Guarantee
+        (guarantee_toggle_label(key, problems), press(ContactStep.GUARANTEE, key))
+        for key in Guarantee
     ]
     buttons = [
-        (_(ALL_FINE), press("all_fine", "")),
+        (_(ALL_FINE), press(ContactStep.ALL_FINE)),
         *toggles,
-        (_(DONE), press("guarantees_done", "")),
+        (_(DONE), press(ContactStep.GUARANTEES_DONE)),
     ]
     return inline_grid(buttons, columns=(1, 2, 2, 2, 1))
 
@@ -142,7 +165,7 @@ def guarantees_prompt(header: str) -> str:
 
 def day_buttons(press: Press) -> list[tuple[str, CallbackData]]:
     return [
-        (_("📅 Today"), press("day", "0")),
-        (_("📅 Yesterday"), press("day", "1")),
-        (_("📅 Other day"), press("type_day", "")),
+        (_("📅 Today"), press(ContactStep.DAY, "0")),
+        (_("📅 Yesterday"), press(ContactStep.DAY, "1")),
+        (_("📅 Other day"), press(ContactStep.TYPE_DAY)),
     ]

@@ -8,6 +8,7 @@ town has already reviewed is not announced again.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -170,22 +171,28 @@ async def village_flag(uow: UnitOfWork, row: OutboxMessage, language: str) -> li
     return [OutgoingMessage(text, keyboard)]
 
 
-async def _panel(uow: UnitOfWork, row: OutboxMessage) -> tuple[FlagPanel, FlagStep] | None:
-    view = await flag_view(uow, row.payload["flag_id"])
-    step = await uow.session.get(FlagStep, row.payload["step_id"])
-    if view is None or step is None:
-        return None
-    steps = await flag_lifecycle.steps_of(uow, [view.flag.id])
-    return FlagPanel(view, steps, []), step
+StepNotice = Callable[[FlagPanel, FlagStep, ZoneInfo], list[OutgoingMessage]]
 
 
-async def removal_request(
-    uow: UnitOfWork, row: OutboxMessage, language: str
-) -> list[OutgoingMessage]:
-    found = await _panel(uow, row)
-    if found is None:
-        return []
-    panel, step = found
+def _about_a_step(
+    notice: StepNotice,
+) -> Callable[[UnitOfWork, OutboxMessage, str], Awaitable[list[OutgoingMessage]]]:
+    """The renderer of a notice about one step of a red flag (its payload's flag_id and
+    step_id), read afresh; nothing when the flag or the step is gone."""
+
+    async def render(uow: UnitOfWork, row: OutboxMessage, language: str) -> list[OutgoingMessage]:
+        view = await flag_view(uow, row.payload["flag_id"])
+        step = await uow.session.get(FlagStep, row.payload["step_id"])
+        if view is None or step is None:
+            return []
+        steps = await flag_lifecycle.steps_of(uow, [view.flag.id])
+        return notice(FlagPanel(view, steps, []), step, uow.clock.tz)
+
+    return render
+
+
+@_about_a_step
+def removal_request(panel: FlagPanel, step: FlagStep, tz: ZoneInfo) -> list[OutgoingMessage]:
     # Reviewed (or asked again) before this was sent: the newer state speaks for itself.
     if panel.flag.status != FlagStatus.REMOVAL_REQUESTED or panel.steps[-1].id != step.id:
         return []
@@ -195,7 +202,7 @@ async def removal_request(
             _("📝 {village} asks to remove the red flag on {household}.").format(
                 village=household.village.name, household=household_name(household)
             ),
-            *flag_lines(panel, uow.clock.tz, last_steps=CARD_STEPS),
+            *flag_lines(panel, tz, last_steps=CARD_STEPS),
             "",
             _("Please approve or reject it."),
         ]
@@ -210,13 +217,8 @@ async def removal_request(
     return [OutgoingMessage(text, inline_grid(buttons, columns=2))]
 
 
-async def flag_decision(
-    uow: UnitOfWork, row: OutboxMessage, language: str
-) -> list[OutgoingMessage]:
-    found = await _panel(uow, row)
-    if found is None:
-        return []
-    panel, step = found
+@_about_a_step
+def flag_decision(panel: FlagPanel, step: FlagStep, tz: ZoneInfo) -> list[OutgoingMessage]:
     household = household_name(panel.household)
     village = panel.household.village.name
     if step.kind == StepKind.REMOVAL_APPROVED:

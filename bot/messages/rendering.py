@@ -24,8 +24,9 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, ReplyParameters
 
-from bot.telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
+from bot.telegram.limits import CAPTION_LIMIT, TEXT_LIMIT
 from bot.telegram.parts import split_caption, split_text
+from bot.utf16 import utf16_len
 
 SMALLEST_PART = 64  # a part Telegram refuses at this size is not refused for its length
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,9 @@ class Auditor(Protocol):
 
     @property
     def label(self) -> str: ...
+
+
+Row = TypeVar("Row")
 
 
 class UnitOfWork:
@@ -58,6 +61,21 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+    async def add_audited(
+        self,
+        actor: Auditor,
+        row: Row,
+        entity: str,
+        changes: dict[str, Any],
+        action: str = "create",
+    ) -> Row:
+        """Add `row`, give it its id, and write its audit entry: how a use case creates
+        anything the audit trail follows (a person, a village, a household, a red flag …)."""
+        self.session.add(row)
+        await self.session.flush()
+        self.audit_by(actor, entity, row.id, action, changes)  # type: ignore[attr-defined]
+        return row
 
     def audit_by(
         self,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from bot.telegram.limits import CAPTION_LIMIT, TEXT_LIMIT, utf16_len, utf16_prefix
+from bot.telegram.limits import CAPTION_LIMIT, TEXT_LIMIT
+from bot.utf16 import utf16_len, utf16_prefix
 
 # How Telegram words a refusal for length (sendMessage, editMessageText, captions, answers).
 LENGTH_REFUSALS = (

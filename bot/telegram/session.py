@@ -45,11 +45,10 @@ from bot.telegram.limits import (
     CALLBACK_ANSWER_LIMIT,
     CAPTION_LIMIT,
     TEXT_LIMIT,
-    shorten,
-    utf16_len,
 )
 from bot.telegram.pacing import ChatKey, Pacer, Priority
 from bot.telegram.parts import split_caption, split_text
+from bot.utf16 import shorten, utf16_len
 
 log = logging.getLogger(__name__)
 

@@ -233,3 +233,11 @@ def assign(town_builder: TownBuilder) -> Callable[[Household, Person], Awaitable
         return await town_builder.assign(household, person.id)
 
     return assign_to
+
+
+@pytest.fixture
+async def hekou_town(make_user, register_person, add_household, assign):  # type: ignore[no-untyped-def]
+    """河口村 as most town office tests start from it (tests/e2e/hekou.py)."""
+    from tests.e2e.hekou import hekou  # hekou.py imports this module: import it when used
+
+    return await hekou(make_user, register_person, add_household, assign)

@@ -15,7 +15,7 @@ from bot.handlers.contacts.correction_form import ContactEdit
 from bot.storage.models import AuditEntry, Contact, Household, RedFlag
 from bot.storage.uow import App
 from tests.e2e.contact_people import ContactPeople, count, saved_contacts
-from tests.e2e.conversations import log_contact
+from tests.e2e.conversations import correct, log_contact
 
 
 @pytest.fixture
@@ -73,8 +73,7 @@ async def test_the_date_and_channel_are_corrected_and_audited_before_and_after(
     await phone.press("📅 昨天")
     assert "已更正 ✅" in phone.last_message.text
     assert "日期：2026-03-09（昨天）" in phone.last_message.text
-    await phone.press("✏️ 更正")
-    await phone.press("📞 联系方式")
+    await correct(phone, "📞 联系方式")
     await phone.press("微信")
     assert "方式：微信" in phone.last_message.text
 
@@ -93,8 +92,7 @@ async def test_a_water_problem_added_by_correction_raises_a_red_flag(contact_per
     phone = wang.phone
     await log_contact(phone, "张桂英（一组）")
 
-    await phone.press("✏️ 更正")
-    await phone.press("🛡 保障情况")
+    await correct(phone, "🛡 保障情况")
     await phone.press("饮水安全 ✅ 有保障")
     await phone.press("好了 ➡")
 
@@ -112,15 +110,13 @@ async def test_a_typed_note_and_a_typed_date_are_corrected_and_bad_ones_refused(
     phone = wang.phone
     await log_contact(phone, "张桂英（一组）")
 
-    await phone.press("✏️ 更正")
-    await phone.press("📝 备注")
+    await correct(phone, "📝 备注")
     await phone.send("字" * 1001)
     assert "1001" in phone.last_message.text and "请输入新的备注" in phone.last_message.text
     await phone.send("老人住院了，已联系医保报销")
     assert "备注：老人住院了，已联系医保报销" in phone.last_message.text
 
-    await phone.press("✏️ 更正")
-    await phone.press("📅 其他日期")
+    await correct(phone, "📅 其他日期")
     await phone.send("明天")
     assert "看不懂这个日期" in phone.last_message.text
     await phone.send("3月11日")
@@ -204,15 +200,13 @@ async def test_a_mistyped_income_is_corrected_and_withdrawing_puts_the_old_one_b
     async with app.uow() as uow:
         before = (await uow.session.execute(select(Household))).scalar_one().income
 
-    await phone.press("✏️ 更正")
-    await phone.press("💰 收入")
+    await correct(phone, "💰 收入")
     await phone.send("abc")
     assert "收入要填 0 到" in phone.last_message.text
     await phone.send("6800")
     assert "年人均纯收入：6,800 元" in phone.last_message.text
 
-    await phone.press("✏️ 更正")
-    await phone.press("⚠️ 家庭变故")
+    await correct(phone, "⚠️ 家庭变故")
     await phone.press("☐ 生病")
     await phone.press("好了 ➡")
     assert "家庭变故：生病" in phone.last_message.text

@@ -21,7 +21,7 @@ from bot.storage.uow import App
 from scheduler.catchup import run_if_due
 from scheduler.jobs import JOBS
 from tests.e2e.conftest import RunningBot
-from tests.e2e.hekou import actor, hekou, unpaced_delivery
+from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1001234567
@@ -48,13 +48,10 @@ async def office(
     app: App,
     telegram: FakeTelegram,
     running_bot: RunningBot,
-    make_user,  # type: ignore[no-untyped-def]
-    register_person,  # type: ignore[no-untyped-def]
-    add_household,  # type: ignore[no-untyped-def]
-    assign,  # type: ignore[no-untyped-def]
+    hekou_town: Hekou,
 ) -> Office:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    town = await hekou(make_user, register_person, add_household, assign)
+    town = hekou_town
     wang = actor(town.people["王建华"])
     flag = await report_risk(app, wang, town.zhang.id, "户主因病住院")
     deliver = unpaced_delivery(app, running_bot)

@@ -26,7 +26,8 @@ from bot.messages.rendering import OutgoingMessage
 from bot.storage.models import Assignment, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
 from bot.telegram.app import build_bot
-from bot.telegram.limits import TEXT_LIMIT, utf16_len
+from bot.telegram.limits import TEXT_LIMIT
+from bot.utf16 import utf16_len
 from scheduler.sender import OutboxSender
 from tests.fast_clock import FastClock
 from tests.telegram_api import FakeTelegram, TelegramGroup

@@ -25,8 +25,9 @@ from bot.storage.models import (
     RedFlag,
 )
 from bot.storage.uow import App
-from bot.telegram.limits import TEXT_LIMIT, utf16_len
+from bot.telegram.limits import TEXT_LIMIT
 from bot.telegram.session import pacer_of
+from bot.utf16 import utf16_len
 from scheduler.sender import OutboxSender
 from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser

@@ -16,6 +16,7 @@ from bot.domain.validation import id_check_character
 from bot.storage.models import Assignment, Household, HouseholdChange, Person
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot
+from tests.e2e.conversations import find_household
 from tests.telegram_api import StoredFile, TelegramUser
 
 VILLAGE = "河口村"
@@ -99,8 +100,7 @@ async def test_the_town_office_adjusts_a_household_out_and_it_shows_in_attachmen
     app: App, office: Office
 ) -> None:
     director = office.director
-    await director.send("/find 桂英")
-    history = await director.expect(f"📜 {VILLAGE} {HOUSEHOLD}")
+    history = await find_household(director, "桂英", f"📜 {VILLAGE} {HOUSEHOLD}")
     assert "➖ 调整出列" in history.button_texts
     await director.press("➖ 调整出列", history)
     await director.expect(f"➖ 动态调整出列：{HOUSEHOLD}")
@@ -140,8 +140,7 @@ async def test_the_town_office_adjusts_a_household_out_and_it_shows_in_attachmen
     ]
 
     # Its history no longer offers roster changes, and shows the meeting record.
-    await director.send("/find 桂英")
-    history = await director.expect(f"📜 {VILLAGE} {HOUSEHOLD}")
+    history = await find_household(director, "桂英", f"📜 {VILLAGE} {HOUSEHOLD}")
     assert "➖ 调整出列" not in history.button_texts
     assert ADJUST_REASON in history.text
 

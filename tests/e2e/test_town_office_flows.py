@@ -18,8 +18,7 @@ from bot.core.delivery.outbox import OutboxStatus, TownOffice, queue
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.raising import raise_flag, report_risk
-from bot.core.policy import Actor
-from bot.domain.model import FlagSource, FlagStatus, Role
+from bot.domain.model import FlagSource, FlagStatus
 from bot.storage.models import (
     Assignment,
     AssistanceMeasure,
@@ -31,7 +30,8 @@ from bot.storage.models import (
 )
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot
-from tests.e2e.hekou import hekou, unpaced_delivery
+from tests.e2e.conversations import fill_in_measure, find_household
+from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
@@ -41,10 +41,6 @@ HOUSEHOLD = "张桂英（一组）"
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
-
-
-def actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
 
 
 @dataclass
@@ -63,13 +59,10 @@ async def town(
     app: App,
     telegram: FakeTelegram,
     running_bot: RunningBot,
-    make_user,  # type: ignore[no-untyped-def]
-    register_person,  # type: ignore[no-untyped-def]
-    add_household,  # type: ignore[no-untyped-def]
-    assign,  # type: ignore[no-untyped-def]
+    hekou_town: Hekou,
 ) -> Town:
     group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=TOWN_OFFICE_GROUP)
-    town = await hekou(make_user, register_person, add_household, assign)
+    town = hekou_town
     users = town.users
     return Town(
         group,
@@ -104,16 +97,9 @@ async def test_a_red_flag_goes_from_alert_to_closed_and_every_step_shows_in_the_
     answer = await town.director.press("➕ 添加帮扶措施", card, chat=town.group)
     assert answer is not None and "私聊" in answer.text
     await town.director.expect("为 张桂英（一组） 添加帮扶措施")
-    await town.director.press("医保/医疗救助")
-    await town.director.expect("具体做什么")
-    await town.director.send("申请大病医疗救助")
-    await town.director.expect("谁负责")
-    await town.director.send("镇民政办 李干事")
-    await town.director.expect("金额")
-    await town.director.send("3000")
-    await town.director.expect("什么时候前完成")
-    await town.director.press("⏱ 15 天")
-    confirm = await town.director.expect("添加这项措施？")
+    confirm = await fill_in_measure(
+        town.director, what="申请大病医疗救助", responsible="镇民政办 李干事", amount="3000"
+    )
     assert "2026-03-25" in confirm.text and "3000" in confirm.text
     await town.director.press("✅ 保存")
     await town.director.expect("✅ 已加入 张桂英（一组） 的帮扶方案")
@@ -292,8 +278,7 @@ async def test_a_contact_person_is_refused_the_town_offices_commands(app: App, t
 async def test_the_town_office_changes_a_category_with_its_meeting_record(
     app: App, town: Town
 ) -> None:
-    await town.director.send("/find 桂英")
-    history = await town.director.expect("📜 河口村 张桂英（一组）")
+    history = await find_household(town.director, "桂英", "📜 河口村 张桂英（一组）")
     assert "🔁 调整类别" in history.button_texts
     await town.director.press("🔁 调整类别", history)
     await town.director.expect("调整为哪一类")
@@ -318,6 +303,66 @@ async def test_the_town_office_changes_a_category_with_its_meeting_record(
     await town.contact.expect("张桂英")  # a contact person finds their own household …
     await town.contact.expect_no_message()
     assert "🔁 调整类别" not in town.contact.messages[-1].button_texts  # … without roster buttons
+
+
+async def test_a_sticker_or_photo_inside_the_measure_form_gets_the_steps_hint_and_question(
+    app: App, town: Town
+) -> None:
+    history = await find_household(town.director, "桂英", "📜 河口村 张桂英（一组）")
+    await town.director.press("➕ 添加帮扶措施", history)
+    await town.director.expect("为 张桂英（一组） 添加帮扶措施")
+    await town.director.send("医保")  # text where a kind button is expected
+    kinds = await town.director.expect("请点按钮选择。")
+    assert "医保/医疗救助" in kinds.button_texts  # the step again, with its buttons
+    await town.director.press("医保/医疗救助", kinds)
+    await town.director.expect("具体做什么")
+    await town.director.send_sticker()
+    asked = await town.director.expect("请用文字输入。")
+    assert "具体做什么" in asked.text
+    await town.director.send("申请大病医疗救助")
+    await town.director.expect("谁负责")
+    await town.director.send("镇民政办 李干事")
+    await town.director.expect("金额")
+    await town.director.send_photo()
+    amount = await town.director.expect("请输入金额（元）")
+    assert "跳过" in amount.button_texts
+    await town.director.send("3000")
+    await town.director.expect("什么时候前完成")
+    await town.director.press("⏱ 15 天")
+    await town.director.expect("添加这项措施？")
+    await town.director.send_sticker()
+    confirm = await town.director.expect("请点按钮选择。")
+    assert "添加这项措施？" in confirm.text and "✅ 保存" in confirm.button_texts
+    await town.director.press("✅ 保存", confirm)
+    await town.director.expect("✅ 已加入 张桂英（一组） 的帮扶方案")
+    async with app.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(AssistanceMeasure)) == 1
+
+
+async def test_a_sticker_inside_a_roster_change_gets_the_steps_hint_and_question(
+    app: App, town: Town
+) -> None:
+    history = await find_household(town.director, "桂英", "📜 河口村 张桂英（一组）")
+    await town.director.press("➖ 调整出列", history)
+    await town.director.expect("哪天开会研究决定的")
+    await town.director.send_sticker()
+    asked = await town.director.expect("请输入日期，例如 3-5。")
+    assert "哪天开会研究决定的" in asked.text
+    await town.director.send("3月6日")
+    await town.director.expect("调整原因")
+    await town.director.send_photo()
+    asked = await town.director.expect("请用文字输入。")
+    assert "调整原因" in asked.text
+    await town.director.send("家庭收入稳定，村两委研究调整出库")
+    confirm = await town.director.expect("保存这项调整？")
+    await town.director.send_sticker()
+    again = await town.director.expect("请点按钮选择。")
+    assert "✅ 保存" in again.button_texts
+    await town.director.press("✖️ 取消", again)
+    await town.director.expect("已取消")
+    assert confirm.text
+    async with app.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(HouseholdChange)) == 0
 
 
 # A message with nothing to report claims no action.

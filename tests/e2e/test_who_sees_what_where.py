@@ -28,7 +28,7 @@ from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App
 from tests.e2e.conftest import RunningBot
 from tests.e2e.contact_people import count, in_language
-from tests.e2e.hekou import actor, hekou, unpaced_delivery
+from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import BotMessage, FakeTelegram, TelegramGroup, TelegramUser
 
 OFFICE_GROUP = -1005550001
@@ -61,14 +61,14 @@ async def town(
     app: App,
     telegram: FakeTelegram,
     running_bot: RunningBot,
-    make_user,  # type: ignore[no-untyped-def]
+    hekou_town: Hekou,
     register_person,  # type: ignore[no-untyped-def]
     add_household,  # type: ignore[no-untyped-def]
     assign,  # type: ignore[no-untyped-def]
 ) -> Town:
     office_group = TelegramGroup(telegram, "佛子岭镇扶贫办", chat_id=OFFICE_GROUP)
     chat_group = TelegramGroup(telegram, "镇干部交流群")
-    town = await hekou(make_user, register_person, add_household, assign)
+    town = hekou_town
     users, people, zhang = town.users, town.people, town.zhang
     people["李红梅"] = await register_person("李红梅", Role.CONTACT, village="山前村")
     liu = await add_household("刘秀兰", village="山前村")

@@ -203,6 +203,22 @@ class TelegramUser(ChatView):
         await self._settle(settle)
         return update
 
+    async def send_sticker(self, emoji: str = "👍", *, settle: bool = True) -> dict[str, Any]:
+        """A sticker: no text, nothing a form's typed step can take."""
+        sticker = {
+            "file_id": f"sticker-{len(self.updates)}",
+            "file_unique_id": f"s{len(self.updates)}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        update = self._write(None, extra={"sticker": sticker})
+        await self._settle(settle)
+        return update
+
     async def tap(self, label: str, *, settle: bool = True) -> dict[str, Any]:
         """Press a reply-keyboard button: it must be on the keyboard shown now."""
         texts = await self.reply_keyboard_texts()

@@ -1,5 +1,6 @@
-"""The shape of the code, checked: the core knows no framework, no module grows past ~400
-lines, and no module imports itself back through others (see docs/architecture.md)."""
+"""The shape of the code, checked: the core knows no framework, not even through the modules
+it imports, no module grows past ~400 lines, and no module imports itself back through others
+(see docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,61 @@ def test_the_core_imports_no_framework_file_writer_or_adapter() -> None:
         if any(_within(name, banned) for banned in NOT_IN_CORE)
     ]
     assert offences == []
+
+
+def _reached_from(graph: dict[str, set[str]], start: str) -> dict[str, str]:
+    """Every project module `start` imports, at any distance -> the module that imports it."""
+    came_from: dict[str, str] = {}
+    todo = [start]
+    while todo:
+        module = todo.pop()
+        for target in sorted(graph.get(module, ())):
+            if target not in came_from and target != start:
+                came_from[target] = module
+                todo.append(target)
+    return came_from
+
+
+def _chain(came_from: dict[str, str], start: str, end: str) -> str:
+    links = [end]
+    while links[-1] != start:
+        links.append(came_from[links[-1]])
+    return " -> ".join(reversed(links))
+
+
+def _links_into_adapters(graph: dict[str, set[str]]) -> list[str]:
+    """Each core module that reaches a framework or an adapter through modules outside the
+    core (bot.errors -> bot.text_preview -> bot.telegram.limits), with the chain."""
+    offences = []
+    for module in sorted(graph):
+        if not any(_within(module, core) for core in CORE):
+            continue
+        came_from = _reached_from(graph, module)
+        for reached in sorted(came_from):
+            if any(_within(reached, banned) for banned in NOT_IN_CORE):
+                offences.append(_chain(came_from, module, reached))
+                continue
+            path = MODULES.get(reached)
+            for name in sorted(_imports(path)) if path else ():
+                if any(_within(name, banned) for banned in NOT_IN_CORE):
+                    offences.append(f"{_chain(came_from, module, reached)} -> {name}")
+    return offences
+
+
+def test_the_core_reaches_no_framework_or_adapter_through_other_modules() -> None:
+    assert _links_into_adapters(_graph()) == []
+
+
+def test_an_indirect_link_into_an_adapter_is_caught() -> None:
+    graph = {
+        "bot.core.x": {"bot.errors"},
+        "bot.errors": {"bot.text_preview"},
+        "bot.text_preview": {"bot.telegram.limits"},
+        "bot.telegram.limits": set(),
+    }
+    assert _links_into_adapters(graph) == [
+        "bot.core.x -> bot.errors -> bot.text_preview -> bot.telegram.limits"
+    ]
 
 
 def test_no_module_is_longer_than_400_lines() -> None:

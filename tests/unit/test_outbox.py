@@ -25,7 +25,7 @@ from bot.messages.keyboards import inline_grid
 from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, split_text
 from bot.storage.models import OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram.limits import utf16_len
+from bot.utf16 import utf16_len
 from tests.town_builder import TownBuilder
 
 GROUP = -1001000000042

@@ -17,7 +17,7 @@ from bot.messages import escalation_notices, notices
 from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.models import Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
-from bot.telegram.limits import utf16_len
+from bot.utf16 import utf16_len
 from tests.town_builder import TownBuilder
 
 MARCH = Month(2026, 3)

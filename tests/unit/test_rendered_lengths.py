@@ -17,8 +17,9 @@ from bot.messages.contact_views import contact_summary
 from bot.messages.flag_notices import flag_card, flag_lines
 from bot.messages.notices import flag_alert_text
 from bot.storage.models import FlagStep, Household, RedFlag, Village
-from bot.telegram.limits import TEXT_LIMIT, utf16_len
+from bot.telegram.limits import TEXT_LIMIT
 from bot.text_preview import IN_FULL, preview
+from bot.utf16 import utf16_len
 from tests.conftest import TZ
 
 AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from bot.errors import NotAllowed
 from bot.i18n import use_language
 from bot.storage.models import Contact
 from bot.storage.uow import App
-from bot.telegram.limits import utf16_len
+from bot.utf16 import utf16_len
 from tests.month_data import FEBRUARY, MARCH, TZ, generate, insert
 
 

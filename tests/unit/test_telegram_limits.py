@@ -1,6 +1,7 @@
 """Lengths as Telegram counts them (UTF-16 units, UTF-8 bytes for callback data)."""
 
-from bot.telegram.limits import callback_data_fits, shorten, utf16_len, utf16_prefix
+from bot.telegram.limits import callback_data_fits
+from bot.utf16 import shorten, utf16_len, utf16_prefix
 
 
 def test_an_emoji_counts_two_units_and_a_chinese_character_one() -> None:

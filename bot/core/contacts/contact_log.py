@@ -126,14 +126,10 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
                 raise
             return saved
         uow.audit_by(actor, "contact", contact.id, "create", snapshot(contact))
-        if contact.income is not None:
-            update_income(uow, actor, household, contact, contact.income)
         covered = await flagged_problems(uow, household.id)
-        flagged = await flag_uncovered(
-            uow, app, actor, household, contact, contact.problems, covered
+        flagged, progress = await settle(
+            uow, app, actor, household, contact, contact.problems, covered, income_changed=True
         )
-        progress = await month_progress(uow, actor)
-        await uow.commit()
     return LoggedContact(
         contact,
         household_name(household),
@@ -142,6 +138,31 @@ async def log_contact(app: App, actor: Actor, draft: ContactDraft) -> LoggedCont
         already_saved=False,
         already_flagged=[key for key in contact.problems if key in covered],
     )
+
+
+async def settle(
+    uow: UnitOfWork,
+    app: App,
+    actor: Actor,
+    household: Household,
+    contact: Contact,
+    problems: Sequence[str],
+    covered: set[str],
+    *,
+    income_changed: bool,
+) -> tuple[bool, MonthProgress]:
+    """What follows a contact saved or corrected, in its transaction, which it commits: the
+    household's income, a red flag for `problems` no open flag `covered`, and the person's
+    month. Whether a flag was raised, and the month."""
+    if income_changed and contact.income is not None:
+        update_income(uow, actor, household, contact, contact.income)
+    uncovered = [key for key in problems if key not in covered]
+    if uncovered:  # one red flag (and alert) for them all
+        reason = problem_reason(app.settings, uncovered, contact.note)
+        await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id, uncovered)
+    progress = await month_progress(uow, actor)
+    await uow.commit()
+    return bool(uncovered), progress
 
 
 async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
@@ -155,24 +176,6 @@ async def flagged_problems(uow: UnitOfWork, household_id: int) -> set[str]:
         )
     )
     return {key for (problems,) in rows for key in problems}
-
-
-async def flag_uncovered(
-    uow: UnitOfWork,
-    app: App,
-    actor: Actor,
-    household: Household,
-    contact: Contact,
-    problems: Sequence[str],
-    covered: set[str],
-) -> bool:
-    """One red flag (and alert) for the contact's problems no open flag covers yet."""
-    uncovered = [key for key in problems if key not in covered]
-    if not uncovered:
-        return False
-    reason = problem_reason(app.settings, uncovered, contact.note)
-    await raise_flag(uow, actor, household, FlagSource.GUARANTEE, reason, contact.id, uncovered)
-    return True
 
 
 async def _new_contact(

@@ -16,11 +16,11 @@ from bot.core.contacts import rules
 from bot.core.contacts.contact_log import (
     NOT_YOUR_CONTACT,
     assignment_start,
-    flag_uncovered,
     flagged_problems,
+    settle,
     snapshot,
 )
-from bot.core.contacts.income import restore_income, update_income
+from bot.core.contacts.income import restore_income
 from bot.core.coverage.progress import MonthProgress, month_progress
 from bot.core.flags.retraction import FlagsFollowed, follow_contact
 from bot.core.households.my_households import household_name
@@ -159,12 +159,17 @@ async def correct_contact(
                 "correct",
                 {"before": {key: before[key] for key in changed}, "after": changed},
             )
-        if "income" in changed and contact.income is not None:
-            update_income(uow, actor, household, contact, contact.income)
         flags = await follow_contact(uow, actor, contact)
-        flagged = await flag_uncovered(uow, app, actor, household, contact, new_problems, covered)
-        progress = await month_progress(uow, actor)
-        await uow.commit()
+        flagged, progress = await settle(
+            uow,
+            app,
+            actor,
+            household,
+            contact,
+            new_problems,
+            covered,
+            income_changed="income" in changed,
+        )
     return ChangedContact(
         contact,
         household_name(household),

@@ -125,7 +125,7 @@ async def queue(
         return 0
     targets = await recipients(uow, settings, audience)
     for recipient in targets:
-        _add(uow, key, recipient, kind, payload, urgent=urgent, not_before=not_before)
+        _add(uow, key, recipient, kind, payload=dict(payload), urgent=urgent, not_before=not_before)
     return len(targets)
 
 
@@ -169,7 +169,7 @@ async def fan_out_town_office(
     anyone to reach now; the row itself becomes FORWARDED. Returns the rows added."""
     targets = await town_office_recipients(uow, settings)
     for recipient in targets:
-        _add(uow, row.key, recipient, row.kind, row.payload, urgent=row.urgent)
+        _add(uow, row.key, recipient, row.kind, payload=dict(row.payload), urgent=row.urgent)
     if targets:
         row.status = OutboxStatus.FORWARDED
         row.last_error = None
@@ -195,28 +195,12 @@ async def _reachable_people(
     return list((await uow.session.execute(query)).scalars())
 
 
-def _add(
-    uow: UnitOfWork,
-    key: str,
-    recipient: str,
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    urgent: bool,
-    not_before: datetime | None = None,
-) -> None:
+def _add(uow: UnitOfWork, key: str, recipient: str, kind: str, **row: Any) -> None:
+    """One recipient's row of the message queued under `key`."""
     full_key = row_key(key, recipient)
     if len(full_key) > KEY_LENGTH:
         raise ValueError(f"outbox key longer than {KEY_LENGTH} characters: {full_key!r}")
-    uow.queue_message(
-        full_key,
-        kind,
-        recipient,
-        dict(payload),
-        urgent=urgent,
-        not_before=not_before,
-        base_key=key,
-    )
+    uow.queue_message(full_key, kind, recipient, base_key=key, **row)
 
 
 @dataclass(frozen=True)

@@ -190,13 +190,10 @@ async def add_measure(
             created_by_id=actor.person_id,
             created_at=uow.clock.now(),
         )
-        uow.session.add(measure)
-        await uow.session.flush()
-        uow.audit_by(
+        await uow.add_audited(
             actor,
+            measure,
             "assistance_measure",
-            measure.id,
-            "create",
             {
                 "household_id": household.id,
                 "flag_id": flag_id,

@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core.flags.raising import raise_flag
 from bot.core.policy import Act, Actor, require
@@ -183,21 +184,19 @@ async def _households(
 ) -> tuple[dict[str, Household], dict[str, Household]]:
     numbers = [line.number for line in lines if line.number]
     id_numbers = [line.id_number for line in lines if line.id_number]
-    found = await rows_in_batches(
-        uow.session,
-        lambda batch: select(Household).where(Household.number.in_(batch)),
-        numbers,
-        size,
+    return (
+        await _households_by(uow, Household.number, numbers, size),
+        await _households_by(uow, Household.id_number, id_numbers, size),
     )
-    by_number = {household.number: household for (household,) in found}
+
+
+async def _households_by(
+    uow: UnitOfWork, column: InstrumentedAttribute[str], values: list[str], size: int
+) -> dict[str, Household]:
     found = await rows_in_batches(
-        uow.session,
-        lambda batch: select(Household).where(Household.id_number.in_(batch)),
-        id_numbers,
-        size,
+        uow.session, lambda batch: select(Household).where(column.in_(batch)), values, size
     )
-    by_id = {household.id_number: household for (household,) in found}
-    return by_number, by_id
+    return {getattr(household, column.key): household for (household,) in found}
 
 
 async def _open_platform_flags(uow: UnitOfWork, household_ids: list[int], size: int) -> set[int]:

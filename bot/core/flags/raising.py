@@ -49,13 +49,10 @@ async def raise_flag(
         contact_id=contact_id,
         raised_at=uow.clock.now(),
     )
-    uow.session.add(flag)
-    await uow.session.flush()
-    uow.audit_by(
+    await uow.add_audited(
         actor,
+        flag,
         "red_flag",
-        flag.id,
-        "create",
         {"household_id": household.id, "source": str(source), "reason": reason},
     )
     await queue(

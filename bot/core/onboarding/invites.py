@@ -196,11 +196,7 @@ async def village_named(
             village=name,
             known=join_list(known) or "-",
         )
-    village = Village(name=name)
-    uow.session.add(village)
-    await uow.session.flush()
-    uow.audit_by(actor, "village", village.id, "create", {"name": name})
-    return village, True
+    return await uow.add_audited(actor, Village(name=name), "village", {"name": name}), True
 
 
 async def _the_person_called(
@@ -251,13 +247,10 @@ async def issue_code(
         created_at=now,
         expires_at=expires_at,
     )
-    uow.session.add(invite)
-    await uow.session.flush()
-    uow.audit_by(
+    await uow.add_audited(
         actor,
+        invite,
         "invite",
-        invite.id,
-        "create",
         {"person_id": person.id, "role": str(role), "expires_at": expires_at.isoformat()},
     )
     return code, expires_at

@@ -219,13 +219,10 @@ async def add_household(
             updated_at=now,
             **fields,
         )
-        uow.session.add(household)
-        await uow.session.flush()
-        uow.audit_by(
+        await uow.add_audited(
             actor,
+            household,
             "household",
-            household.id,
-            "create",
             {"number": row.number, "village": village.name, **_jsonable(fields)},
         )
         await start_assignments(uow, actor, [(household.id, people.for_row(row).id)])

@@ -106,10 +106,9 @@ async def _villages(
     created = 0
     for name in names:
         if name not in villages:
-            village = villages[name] = Village(name=name)
-            uow.session.add(village)
-            await uow.session.flush()
-            uow.audit_by(actor, "village", village.id, "create", {"name": name})
+            villages[name] = await uow.add_audited(
+                actor, Village(name=name), "village", {"name": name}
+            )
             created += 1
     return villages, created
 

@@ -78,16 +78,12 @@ async def add_person(
         active=True,
         created_at=uow.clock.now(),
     )
-    uow.session.add(person)
-    await uow.session.flush()
-    uow.audit_by(
+    return await uow.add_audited(
         actor,
+        person,
         "person",
-        person.id,
-        "create",
         {"name": name, "role": str(role), "phone": phone, "village": village and village.name},
     )
-    return person
 
 
 async def people_called(

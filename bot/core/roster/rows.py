@@ -329,6 +329,10 @@ def _category(text: str) -> Category:
     return category
 
 
+DUPLICATE_NUMBER = N_("Household number {number} is already on row {row}.")
+DUPLICATE_ID_NUMBER = N_("This ID number is already on row {row}.")
+
+
 def _clashes_between_rows(rows: list[_RowKeys]) -> list[RowProblem]:
     """The same household or ID number twice, or one phone given for two contact persons."""
     problems: list[RowProblem] = []
@@ -336,28 +340,17 @@ def _clashes_between_rows(rows: list[_RowKeys]) -> list[RowProblem]:
     first_with_id: dict[str, int] = {}
     name_by_phone: dict[str, tuple[str, int]] = {}
     for row in rows:
-        if row.number is not None:
-            first = first_with_number.setdefault(row.number, row.row_number)
+        # A value each row must have alone: the row it first stood in, the column, the rule.
+        unique = (
+            (row.number, first_with_number, NUMBER, DUPLICATE_NUMBER, {"number": row.number}),
+            (row.id_number, first_with_id, ID_NUMBER, DUPLICATE_ID_NUMBER, {}),
+        )
+        for value, first_with, column, msgid, params in unique:
+            if value is None:
+                continue
+            first = first_with.setdefault(value, row.row_number)
             if first != row.row_number:
-                problems.append(
-                    RowProblem(
-                        row.row_number,
-                        NUMBER,
-                        N_("Household number {number} is already on row {row}."),
-                        {"number": row.number, "row": first},
-                    )
-                )
-        if row.id_number is not None:
-            first = first_with_id.setdefault(row.id_number, row.row_number)
-            if first != row.row_number:
-                problems.append(
-                    RowProblem(
-                        row.row_number,
-                        ID_NUMBER,
-                        N_("This ID number is already on row {row}."),
-                        {"row": first},
-                    )
-                )
+                problems.append(RowProblem(row.row_number, column, msgid, {**params, "row": first}))
         if row.contact_name is not None and row.contact_phone is not None:
             name, first = name_by_phone.setdefault(
                 row.contact_phone, (row.contact_name, row.row_number)

@@ -20,10 +20,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.contacts import contact_log as contacts
 from bot.domain.model import ContactChannel, ContactEvent
 from bot.handlers.contacts.correction_form import already_flagged_line, contact_buttons
-from bot.handlers.dialogs import FORM_FINISHED, drop_buttons, show
+from bot.handlers.dialogs import drop_buttons, show
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
     DONE,
+    ContactStep,
     Press,
     channel_keyboard,
     contact_summary,
@@ -52,7 +53,7 @@ class ContactForm(StatesGroup):
 
 class FormPress(CallbackData, prefix="cf"):
     form: str  # the form's token (start of its draft key)
-    step: str
+    step: ContactStep
     value: str = ""
 
 
@@ -83,17 +84,17 @@ def confirm_view(data: dict[str, Any], today: date) -> tuple[str, InlineKeyboard
         photo=bool(data.get("photo")),
     )
     buttons = [
-        (_("✅ Save"), press("save")),
+        (_("✅ Save"), press(ContactStep.SAVE)),
         *day_buttons(press),
-        (_("📞 How"), press("how")),
-        (_("🛡 Six guarantees"), press("guarantees")),
-        (_("💰 Income"), press("income")),
-        (_("⚠️ Events"), press("events")),
-        (_("📝 Note"), press("note")),
+        (_("📞 How"), press(ContactStep.HOW)),
+        (_("🛡 Six guarantees"), press(ContactStep.GUARANTEES)),
+        (_("💰 Income"), press(ContactStep.INCOME)),
+        (_("⚠️ Events"), press(ContactStep.EVENTS)),
+        (_("📝 Note"), press(ContactStep.NOTE)),
     ]
     if data["channel"] == ContactChannel.HOME_VISIT:
-        buttons.append((_("📷 Photo"), press("photo")))
-    footer = [(_("✖ Cancel"), press("cancel"))]
+        buttons.append((_("📷 Photo"), press(ContactStep.PHOTO)))
+    footer = [(_("✖ Cancel"), press(ContactStep.CANCEL))]
     text = _("📝 Please check, then tap ✅ Save.") + "\n" + summary
     if data["problems"]:  # said before saving: a problem alerts the town office at once
         text += "\n" + _("🚩 Saving reports these problems to the town office as a red flag.")
@@ -103,21 +104,26 @@ def confirm_view(data: dict[str, Any], today: date) -> tuple[str, InlineKeyboard
 def step_view(step: str | None, data: dict[str, Any], app: App) -> tuple[str, InlineKeyboardMarkup]:
     """What the person sees at a step of the form."""
     press = form_press(data)
-    back = inline_grid([(_("⬅ Back"), press("back"))])
+    back = inline_grid([(_("⬅ Back"), press(ContactStep.BACK))])
     header = "✍️ " + data["name"]
     if step == ContactForm.channel.state:
         text = header + "\n" + _("How did you contact them?")
-        return text, channel_keyboard(press, footer=[(_("✖ Cancel"), press("cancel"))])
+        return text, channel_keyboard(press, footer=[(_("✖ Cancel"), press(ContactStep.CANCEL))])
     if step == ContactForm.guarantees.state:
         header += " · " + ContactChannel(data["channel"]).label
         return guarantees_prompt(header), guarantees_keyboard(press, data["problems"])
     if step == ContactForm.events.state:
         toggles = [
-            (("✔ " if event in data["events"] else "☐ ") + event.label, press("event", event))
+            (
+                ("✔ " if event in data["events"] else "☐ ") + event.label,
+                press(ContactStep.EVENT, event),
+            )
             for event in ContactEvent
         ]
         text = header + "\n" + _("Anything that happened to the household? Tap all that apply.")
-        return text, inline_grid([*toggles, (_(DONE), press("events_done"))], columns=(2, 2, 1))
+        return text, inline_grid(
+            [*toggles, (_(DONE), press(ContactStep.EVENTS_DONE))], columns=(2, 2, 1)
+        )
     if step == ContactForm.typing_day.state:
         return _("Type the day of the contact, e.g. 3-5, 3月5日 or 5日."), back
     if step == ContactForm.typing_income.state:
@@ -202,14 +208,3 @@ async def send_step(
     await drop_buttons(message, data.get("message_id"))
     sent = await message.answer(f"{lead}\n\n{text}" if lead else text, reply_markup=markup)
     await state.update_data(message_id=sent.message_id)
-
-
-async def form_data(
-    query: CallbackQuery, press: FormPress, state: FSMContext
-) -> dict[str, Any] | None:
-    """The form's data if the press belongs to the form in progress; else says it is finished."""
-    data = await state.get_data()
-    if not press.form or data.get("draft_key", "")[:TOKEN_CHARS] != press.form:
-        await query.answer(_(FORM_FINISHED), show_alert=True)
-        return None
-    return data

@@ -24,26 +24,23 @@ from bot.core.policy import Actor
 from bot.domain.model import ContactChannel, ContactEvent, Guarantee
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.contacts.contact_form import (
+    TOKEN_CHARS,
     ContactForm,
     FormPress,
     draft_from,
-    form_data,
     go_to_step,
     new_form,
     saved_view,
     send_step,
     step_view,
 )
-from bot.handlers.dialogs import leave_form, show
+from bot.handlers.dialogs import TYPE_A_DAY, TYPE_YUAN, Dialog, OfTheOpenForm, guard, show
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.contact_views import LEAVING_BUTTONS, TAP_A_BUTTON
+from bot.messages.contact_views import TAP_A_BUTTON, ContactStep
 from bot.messages.keyboards import HouseholdAct, HouseholdAction
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText, MenuButton
-
-NO_LONGER_ACTIVE = N_("This button is no longer active.")
-
+from bot.telegram.filters import FreeText
 
 # ---- the household chosen (bot/handlers/contacts/household_picker.py lists them) -----------
 
@@ -97,9 +94,7 @@ async def begin_form(
 async def channel_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    data = await form_data(query, callback_data, state)
-    if data is None:
-        return
+    data = await state.get_data()
     if callback_data.value not in set(ContactChannel):
         await query.answer(_(TAP_A_BUTTON), show_alert=True)
         return
@@ -109,9 +104,9 @@ async def channel_chosen(
 
 
 # A toggle press: its step, the field it switches a value in, and the values it may hold.
-TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
-    "guarantee": (ContactForm.guarantees, "problems", Guarantee),
-    "event": (ContactForm.events, "events", ContactEvent),
+TOGGLES: dict[ContactStep, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
+    ContactStep.GUARANTEE: (ContactForm.guarantees, "problems", Guarantee),
+    ContactStep.EVENT: (ContactForm.events, "events", ContactEvent),
 }
 
 
@@ -119,13 +114,8 @@ async def value_toggled(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
     """A guarantee with a problem, or an event, switched on or off; the step is shown again."""
-    data = await form_data(query, callback_data, state)
-    if data is None:
-        return
+    data = await state.get_data()
     step, field, kind = TOGGLES[callback_data.step]
-    if await state.get_state() != step.state:  # an event pressed at the guarantees, or back
-        await query.answer(_(NO_LONGER_ACTIVE), show_alert=True)
-        return
     if callback_data.value not in set(kind):
         await query.answer(_(TAP_A_BUTTON), show_alert=True)
         return
@@ -141,32 +131,28 @@ async def value_toggled(
 async def guarantees_answered(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    data = await form_data(query, callback_data, state)
-    if data is None:
-        return
-    problems = [] if callback_data.step == "all_fine" else data["problems"]
+    data = await state.get_data()
+    problems = [] if callback_data.step == ContactStep.ALL_FINE else data["problems"]
     await go_to_step(query, state, app, ContactForm.confirm, problems=problems, reviewed=True)
 
 
 # The confirm screen's extras: each opens its step; typed steps come back with ⬅ Back.
 EXTRAS = {
-    "how": ContactForm.channel,
-    "guarantees": ContactForm.guarantees,
-    "events": ContactForm.events,
-    "type_day": ContactForm.typing_day,
-    "income": ContactForm.typing_income,
-    "note": ContactForm.typing_note,
-    "photo": ContactForm.sending_photo,
+    ContactStep.HOW: ContactForm.channel,
+    ContactStep.GUARANTEES: ContactForm.guarantees,
+    ContactStep.EVENTS: ContactForm.events,
+    ContactStep.TYPE_DAY: ContactForm.typing_day,
+    ContactStep.INCOME: ContactForm.typing_income,
+    ContactStep.NOTE: ContactForm.typing_note,
+    ContactStep.PHOTO: ContactForm.sending_photo,
 }
 
 
 async def extra_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    data = await form_data(query, callback_data, state)
-    if data is None:
-        return
-    if callback_data.step == "photo" and data["channel"] != ContactChannel.HOME_VISIT:
+    data = await state.get_data()
+    if callback_data.step == ContactStep.PHOTO and data["channel"] != ContactChannel.HOME_VISIT:
         await query.answer(_(contact_rules.PHOTO_NOT_HOME_VISIT), show_alert=True)
         return
     await go_to_step(query, state, app, EXTRAS[callback_data.step])
@@ -175,9 +161,7 @@ async def extra_chosen(
 async def day_chosen(
     query: CallbackQuery, callback_data: FormPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    data = await form_data(query, callback_data, state)
-    if data is None:
-        return
+    data = await state.get_data()
     days_back = 1 if callback_data.value == "1" else 0
     day = app.clock.today() - timedelta(days=days_back)
     try:
@@ -191,22 +175,18 @@ async def day_chosen(
 async def back_to_confirm(
     query: CallbackQuery, callback_data: FormPress, app: App, state: FSMContext
 ) -> None:
-    if await form_data(query, callback_data, state) is not None:
-        await go_to_step(query, state, app, ContactForm.confirm)
+    await go_to_step(query, state, app, ContactForm.confirm)
 
 
 async def cancel(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
-    if await form_data(query, callback_data, state) is not None:
-        await state.clear()
-        await show(query, _("Stopped. Nothing was saved."))
+    await state.clear()
+    await show(query, _("Stopped. Nothing was saved."))
 
 
 async def save(
     query: CallbackQuery, callback_data: FormPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    data = await form_data(query, callback_data, state)
-    if data is None:
-        return
+    data = await state.get_data()
     try:
         logged = await contacts.log_contact(app, actor, draft_from(data, app.clock.today()))
     except InvalidInput as error:  # e.g. the day passed midnight: fix it on the same screen
@@ -261,22 +241,24 @@ async def photo_sent(message: Message, app: App, state: FSMContext) -> None:
     await send_step(message, state, app, ContactForm.confirm)
 
 
-async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
-    """Text where a button is expected, or a sticker where a date is: a hint, and the step again."""
-    step = await state.get_state()
-    hints = {
-        ContactForm.typing_day.state: _("Please type a day, e.g. 3-5."),
-        ContactForm.typing_income.state: _("Please type a number of yuan, e.g. 5200."),
-        ContactForm.typing_note.state: _("Please type the note as text."),
-        ContactForm.sending_photo.state: _("Please send a photo, or tap ⬅ Back."),
-    }
-    await send_step(message, state, app, step or "", lead=hints.get(step or "", _(TAP_A_BUTTON)))
+async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    await send_step(message, state, app, await state.get_state() or "", lead=lead)
 
 
-async def stale_press(query: CallbackQuery, callback_data: FormPress, state: FSMContext) -> None:
-    """A button of this form pressed at the wrong step (an older message), or of a finished form."""
-    if await form_data(query, callback_data, state) is not None:
-        await query.answer(_(NO_LONGER_ACTIVE), show_alert=True)
+DIALOG = Dialog(
+    states=ContactForm,
+    buttons=(FormPress,),
+    show_again=step_again,
+    hints={
+        ContactForm.typing_day.state: TYPE_A_DAY,
+        ContactForm.typing_income.state: TYPE_YUAN,
+        ContactForm.typing_note.state: N_("Please type the note as text."),
+        ContactForm.sending_photo.state: N_("Please send a photo, or tap ⬅ Back."),
+    },
+    elsewhere=(ContactForm.household,),  # typing there searches the households
+)
+# Only a press of the open form (its draft key's start rides on each button) reaches a step.
+THIS_FORM = OfTheOpenForm("form", "draft_key", TOKEN_CHARS)
 
 
 def build_router() -> Router:
@@ -285,23 +267,26 @@ def build_router() -> Router:
         household_chosen, HouseholdAction.filter(F.action == HouseholdAct.LOG)
     )
     router.callback_query.register(
-        channel_chosen, ContactForm.channel, FormPress.filter(F.step == "channel")
+        channel_chosen,
+        ContactForm.channel,
+        FormPress.filter(F.step == ContactStep.CHANNEL),
+        THIS_FORM,
     )
-    router.callback_query.register(
-        value_toggled,
-        StateFilter(ContactForm.guarantees, ContactForm.events),
-        FormPress.filter(F.step.in_(set(TOGGLES))),
-    )
+    for step, (toggles_at, _field, _kind) in TOGGLES.items():
+        router.callback_query.register(
+            value_toggled, toggles_at, FormPress.filter(F.step == step), THIS_FORM
+        )
     router.callback_query.register(
         guarantees_answered,
         ContactForm.guarantees,
-        FormPress.filter(F.step.in_({"all_fine", "guarantees_done"})),
+        FormPress.filter(F.step.in_({ContactStep.ALL_FINE, ContactStep.GUARANTEES_DONE})),
+        THIS_FORM,
     )
     router.callback_query.register(
-        extra_chosen, ContactForm.confirm, FormPress.filter(F.step.in_(set(EXTRAS)))
+        extra_chosen, ContactForm.confirm, FormPress.filter(F.step.in_(set(EXTRAS))), THIS_FORM
     )
     router.callback_query.register(
-        day_chosen, ContactForm.confirm, FormPress.filter(F.step == "day")
+        day_chosen, ContactForm.confirm, FormPress.filter(F.step == ContactStep.DAY), THIS_FORM
     )
     router.callback_query.register(
         back_to_confirm,
@@ -312,23 +297,18 @@ def build_router() -> Router:
             ContactForm.typing_note,
             ContactForm.sending_photo,
         ),
-        FormPress.filter(F.step.in_({"back", "events_done"})),
+        FormPress.filter(F.step.in_({ContactStep.BACK, ContactStep.EVENTS_DONE})),
+        THIS_FORM,
     )
     router.callback_query.register(
-        cancel, StateFilter(ContactForm), FormPress.filter(F.step == "cancel")
+        cancel, StateFilter(ContactForm), FormPress.filter(F.step == ContactStep.CANCEL), THIS_FORM
     )
-    router.callback_query.register(save, ContactForm.confirm, FormPress.filter(F.step == "save"))
+    router.callback_query.register(
+        save, ContactForm.confirm, FormPress.filter(F.step == ContactStep.SAVE), THIS_FORM
+    )
     router.message.register(day_typed, ContactForm.typing_day, FreeText())
     router.message.register(income_typed, ContactForm.typing_income, FreeText())
     router.message.register(note_typed, ContactForm.typing_note, FreeText())
     router.message.register(photo_sent, ContactForm.sending_photo, F.photo)
-    router.message.register(leave_form, StateFilter(ContactForm), MenuButton(*LEAVING_BUTTONS))
-    router.message.register(
-        not_the_expected_input,
-        StateFilter(ContactForm),
-        ~StateFilter(ContactForm.household),
-        ~MenuButton(*LEAVING_BUTTONS),
-        F.func(lambda m: not (m.text or "").startswith("/")),
-    )
-    router.callback_query.register(stale_press, FormPress.filter())
+    guard(router, DIALOG)
     return router

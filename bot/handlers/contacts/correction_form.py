@@ -5,6 +5,7 @@ The handlers are in corrections.py."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -18,6 +19,7 @@ from bot.i18n import gettext as _
 from bot.messages.contact_views import (
     DONE,
     TAP_A_BUTTON,
+    ContactStep,
     contact_summary,
     day_buttons,
     guarantees_keyboard,
@@ -27,8 +29,19 @@ from bot.messages.keyboards import RowId, inline_grid
 from bot.storage.uow import App
 
 
+class EditAct(StrEnum):
+    """A saved contact's own buttons; the correction's steps are the contact's (ContactStep)."""
+
+    OPEN = "open"  # one of /recent's contacts, shown with ↩ Withdraw / ✏️ Correct
+    KEEP = "keep"  # "keep it" instead of withdrawing: the contact is shown again
+    CLOSE = "close"
+    WITHDRAW = "withdraw"  # asks first
+    WITHDRAW_YES = "withdraw_yes"
+    CORRECT = "correct"  # the correct menu (also ⬅ Back from a correction step)
+
+
 class ContactEdit(CallbackData, prefix="ce"):
-    action: str
+    action: EditAct | ContactStep
     contact_id: RowId
     value: str = ""
 
@@ -42,17 +55,17 @@ class CorrectionForm(StatesGroup):
 
 
 # The toggle steps: the button's action, the field it switches, the values it may hold.
-TOGGLES: dict[str, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
-    "guarantee": (CorrectionForm.guarantees, "problems", Guarantee),
-    "event": (CorrectionForm.events, "events", ContactEvent),
+TOGGLES: dict[ContactStep, tuple[State, str, type[Guarantee] | type[ContactEvent]]] = {
+    ContactStep.GUARANTEE: (CorrectionForm.guarantees, "problems", Guarantee),
+    ContactStep.EVENT: (CorrectionForm.events, "events", ContactEvent),
 }
 
 
 def contact_buttons(contact_id: int) -> list[tuple[str, CallbackData]]:
     """↩ Withdraw / ✏️ Correct, for a contact just saved or listed."""
     return [
-        (_("↩ Withdraw"), ContactEdit(action="withdraw", contact_id=contact_id)),
-        (_("✏️ Correct"), ContactEdit(action="correct", contact_id=contact_id)),
+        (_("↩ Withdraw"), ContactEdit(action=EditAct.WITHDRAW, contact_id=contact_id)),
+        (_("✏️ Correct"), ContactEdit(action=EditAct.CORRECT, contact_id=contact_id)),
     ]
 
 
@@ -88,14 +101,14 @@ def correct_menu_view(
     press = press_for(line.contact.id)
     buttons = [
         *day_buttons(press),
-        (_("📞 How"), press("how")),
-        (_("🛡 Six guarantees"), press("guarantees")),
-        (_("💰 Income"), press("income")),
-        (_("⚠️ Events"), press("events")),
-        (_("📝 Note"), press("note")),
+        (_("📞 How"), press(ContactStep.HOW)),
+        (_("🛡 Six guarantees"), press(ContactStep.GUARANTEES)),
+        (_("💰 Income"), press(ContactStep.INCOME)),
+        (_("⚠️ Events"), press(ContactStep.EVENTS)),
+        (_("📝 Note"), press(ContactStep.NOTE)),
     ]
     text = summary_text(line, app) + "\n\n" + _("What needs correcting?")
-    return text, inline_grid(buttons, columns=(3, 2), footer=[(_("✖ Close"), press("close"))])
+    return text, inline_grid(buttons, columns=(3, 2), footer=[(_("✖ Close"), press(EditAct.CLOSE))])
 
 
 def step_view(step: str | None, data: dict[str, Any], app: App) -> tuple[str, InlineKeyboardMarkup]:
@@ -105,7 +118,10 @@ def step_view(step: str | None, data: dict[str, Any], app: App) -> tuple[str, In
         return guarantees_prompt("✏️ " + data["name"]), guarantees_keyboard(press, data["problems"])
     if step == CorrectionForm.events.state:
         toggles = [
-            (("✔ " if event in data["events"] else "☐ ") + event.label, press("event", event))
+            (
+                ("✔ " if event in data["events"] else "☐ ") + event.label,
+                press(ContactStep.EVENT, event),
+            )
             for event in ContactEvent
         ]
         text = (
@@ -114,8 +130,10 @@ def step_view(step: str | None, data: dict[str, Any], app: App) -> tuple[str, In
             + "\n"
             + _("Anything that happened to the household? Tap all that apply.")
         )
-        return text, inline_grid([*toggles, (_(DONE), press("events_done"))], columns=(2, 2, 1))
-    return step_prompt(step, app), inline_grid([(_("⬅ Back"), press("correct"))])
+        return text, inline_grid(
+            [*toggles, (_(DONE), press(ContactStep.EVENTS_DONE))], columns=(2, 2, 1)
+        )
+    return step_prompt(step, app), inline_grid([(_("⬅ Back"), press(EditAct.CORRECT))])
 
 
 def step_prompt(step: str | None, app: App) -> str:

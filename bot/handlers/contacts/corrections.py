@@ -25,6 +25,7 @@ from bot.handlers.contacts.correction_form import (
     TOGGLES,
     ContactEdit,
     CorrectionForm,
+    EditAct,
     already_flagged_line,
     contact_buttons,
     correct_menu_view,
@@ -32,18 +33,26 @@ from bot.handlers.contacts.correction_form import (
     step_view,
     summary_text,
 )
-from bot.handlers.dialogs import FORM_FINISHED, drop_buttons, form_finished, leave_form, show
+from bot.handlers.dialogs import (
+    TYPE_AS_TEXT,
+    Dialog,
+    OfTheOpenForm,
+    drop_buttons,
+    guard,
+    show,
+    unless_refused,
+)
 from bot.i18n import gettext as _
 from bot.messages.contact_views import (
-    LEAVING_BUTTONS,
     TAP_A_BUTTON,
+    ContactStep,
     channel_keyboard,
     followed_flags_lines,
     progress_line,
 )
 from bot.messages.keyboards import inline_grid
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText, MenuButton
+from bot.telegram.filters import FreeText
 
 RECENT_SHOWN = 20
 
@@ -97,7 +106,7 @@ async def recent(message: Message, app: App, actor: Actor, state: FSMContext) ->
                     ContactChannel(line.contact.channel).label,
                 )
             ),
-            ContactEdit(action="open", contact_id=line.contact.id),
+            ContactEdit(action=EditAct.OPEN, contact_id=line.contact.id),
         )
         for line in lines
     ]
@@ -142,17 +151,20 @@ async def ask_withdraw(
         text += "\n" + _(
             "🚩 The red flag it raised goes with it (if the town office acted on it, they decide)."
         )
-    buttons = [(_("↩ Yes, withdraw"), press("withdraw_yes")), (_("Keep it"), press("keep"))]
+    buttons = [
+        (_("↩ Yes, withdraw"), press(EditAct.WITHDRAW_YES)),
+        (_("Keep it"), press(EditAct.KEEP)),
+    ]
     await show(query, text, inline_grid(buttons, columns=2))
 
 
 async def withdraw(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
 ) -> None:
-    try:
-        changed = await contact_corrections.withdraw_contact(app, actor, callback_data.contact_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    changed = await unless_refused(
+        query, contact_corrections.withdraw_contact(app, actor, callback_data.contact_id)
+    )
+    if changed is None:
         return
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
         name=changed.household_name, day=changed.contact.occurred_on.isoformat()
@@ -180,17 +192,17 @@ async def correction_step(
     if line is None:
         return
     press = press_for(line.contact.id)
-    back = [(_("⬅ Back"), press("correct"))]
-    if callback_data.action == "how":
+    back = [(_("⬅ Back"), press(EditAct.CORRECT))]
+    if callback_data.action == ContactStep.HOW:
         await state.clear()
         await show(query, _("How did you contact them?"), channel_keyboard(press, footer=back))
         return
     step = {
-        "guarantees": CorrectionForm.guarantees,
-        "events": CorrectionForm.events,
-        "type_day": CorrectionForm.typing_day,
-        "income": CorrectionForm.typing_income,
-        "note": CorrectionForm.typing_note,
+        ContactStep.GUARANTEES: CorrectionForm.guarantees,
+        ContactStep.EVENTS: CorrectionForm.events,
+        ContactStep.TYPE_DAY: CorrectionForm.typing_day,
+        ContactStep.INCOME: CorrectionForm.typing_income,
+        ContactStep.NOTE: CorrectionForm.typing_note,
     }[callback_data.action]
     await state.set_state(step)
     await state.set_data(
@@ -208,7 +220,7 @@ async def correction_step(
 async def corrected_by_button(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    if callback_data.action == "day":
+    if callback_data.action == ContactStep.DAY:
         days_back = 1 if callback_data.value == "1" else 0
         correction = contact_corrections.Correction(
             occurred_on=app.clock.today() - timedelta(days=days_back)
@@ -218,7 +230,13 @@ async def corrected_by_button(
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
 
-TOGGLE_ACTIONS = {"guarantee", "all_fine", "guarantees_done", "event", "events_done"}
+TOGGLE_ACTIONS = {
+    ContactStep.GUARANTEE,
+    ContactStep.ALL_FINE,
+    ContactStep.GUARANTEES_DONE,
+    ContactStep.EVENT,
+    ContactStep.EVENTS_DONE,
+}
 
 
 async def toggle_pressed(
@@ -226,9 +244,6 @@ async def toggle_pressed(
 ) -> None:
     data = await state.get_data()
     step = await state.get_state()
-    if data.get("contact_id") != callback_data.contact_id:
-        await query.answer(_(FORM_FINISHED), show_alert=True)
-        return
     if callback_data.action in TOGGLES:
         toggle_step, field, kind = TOGGLES[callback_data.action]
         if step != toggle_step.state or callback_data.value not in set(kind):
@@ -239,10 +254,10 @@ async def toggle_pressed(
         )
         await show(query, *step_view(step, data, app))
         return
-    if callback_data.action == "events_done":
+    if callback_data.action == ContactStep.EVENTS_DONE:
         correction = contact_corrections.Correction(events=data["events"])
     else:
-        problems = [] if callback_data.action == "all_fine" else data["problems"]
+        problems = [] if callback_data.action == ContactStep.ALL_FINE else data["problems"]
         correction = contact_corrections.Correction(problems=problems)
     await _answer_correction(query, app, actor, state, callback_data.contact_id, correction)
 
@@ -299,36 +314,53 @@ async def _send_prompt(message: Message, state: FSMContext, app: App, lead: str)
     await state.update_data(message_id=sent.message_id)
 
 
-async def not_the_expected_input(message: Message, app: App, state: FSMContext) -> None:
-    step = await state.get_state()
-    toggling = step in (CorrectionForm.guarantees.state, CorrectionForm.events.state)
-    hint = _(TAP_A_BUTTON) if toggling else _("Please type it as text.")
-    await _send_prompt(message, state, app, lead=hint)
+DIALOG = Dialog(
+    states=CorrectionForm,
+    buttons=(ContactEdit,),
+    show_again=_send_prompt,
+    hints={
+        CorrectionForm.typing_day.state: TYPE_AS_TEXT,
+        CorrectionForm.typing_income.state: TYPE_AS_TEXT,
+        CorrectionForm.typing_note.state: TYPE_AS_TEXT,
+    },
+)
 
 
 def build_router() -> Router:
     router = Router(name="corrections")
     router.message.register(recent, Command("recent"))
-    router.callback_query.register(open_contact, ContactEdit.filter(F.action.in_({"open", "keep"})))
-    router.callback_query.register(close_contact, ContactEdit.filter(F.action == "close"))
-    router.callback_query.register(ask_withdraw, ContactEdit.filter(F.action == "withdraw"))
-    router.callback_query.register(withdraw, ContactEdit.filter(F.action == "withdraw_yes"))
-    router.callback_query.register(correct_menu, ContactEdit.filter(F.action == "correct"))
+    router.callback_query.register(
+        open_contact, ContactEdit.filter(F.action.in_({EditAct.OPEN, EditAct.KEEP}))
+    )
+    router.callback_query.register(close_contact, ContactEdit.filter(F.action == EditAct.CLOSE))
+    router.callback_query.register(ask_withdraw, ContactEdit.filter(F.action == EditAct.WITHDRAW))
+    router.callback_query.register(withdraw, ContactEdit.filter(F.action == EditAct.WITHDRAW_YES))
+    router.callback_query.register(correct_menu, ContactEdit.filter(F.action == EditAct.CORRECT))
     router.callback_query.register(
         correction_step,
         ContactEdit.filter(
-            F.action.in_({"how", "guarantees", "events", "type_day", "income", "note"})
+            F.action.in_(
+                {
+                    ContactStep.HOW,
+                    ContactStep.GUARANTEES,
+                    ContactStep.EVENTS,
+                    ContactStep.TYPE_DAY,
+                    ContactStep.INCOME,
+                    ContactStep.NOTE,
+                }
+            )
         ),
     )
     router.callback_query.register(
-        corrected_by_button, ContactEdit.filter(F.action.in_({"day", "channel"}))
+        corrected_by_button,
+        ContactEdit.filter(F.action.in_({ContactStep.DAY, ContactStep.CHANNEL})),
     )
     router.callback_query.register(
         toggle_pressed,
         StateFilter(CorrectionForm.guarantees, CorrectionForm.events),
         ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)),
+        OfTheOpenForm("contact_id", "contact_id"),
     )
-    router.callback_query.register(form_finished, ContactEdit.filter(F.action.in_(TOGGLE_ACTIONS)))
     router.message.register(
         correction_typed,
         StateFilter(
@@ -336,11 +368,5 @@ def build_router() -> Router:
         ),
         FreeText(),
     )
-    router.message.register(leave_form, StateFilter(CorrectionForm), MenuButton(*LEAVING_BUTTONS))
-    router.message.register(
-        not_the_expected_input,
-        StateFilter(CorrectionForm),
-        ~MenuButton(*LEAVING_BUTTONS),
-        F.func(lambda m: not (m.text or "").startswith("/")),
-    )
+    guard(router, DIALOG)
     return router

@@ -21,7 +21,7 @@ from bot.core.flags.acknowledgement import FlagView
 from bot.core.flags.removal import FlagAct
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
-from bot.errors import DomainError
+from bot.handlers.dialogs import unless_refused
 from bot.i18n import gettext as _
 from bot.messages.keyboards import FlagAction, FlagButton, flag_alert_keyboard
 from bot.messages.notices import flag_alert_text
@@ -33,10 +33,8 @@ log = logging.getLogger(__name__)
 async def acknowledge(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
-    try:
-        view = await flag_workflow.acknowledge(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    view = await unless_refused(query, flag_workflow.acknowledge(app, actor, callback_data.flag_id))
+    if view is None:
         return
     await query.answer(_("Acknowledged. Thank you."))
     await _show_in_chat(
@@ -52,12 +50,10 @@ async def acknowledge(
 async def set_deadline(
     query: CallbackQuery, callback_data: FlagAction, actor: Actor, app: App
 ) -> None:
-    try:
-        view = await flag_workflow.set_deadline(
-            app, actor, callback_data.flag_id, callback_data.days
-        )
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    view = await unless_refused(
+        query, flag_workflow.set_deadline(app, actor, callback_data.flag_id, callback_data.days)
+    )
+    if view is None:
         return
     deadline = view.flag.deadline.isoformat() if view.flag.deadline else "—"
     await query.answer(_("Deadline set: {deadline}.").format(deadline=deadline))
@@ -96,10 +92,10 @@ async def decide_retraction(
 ) -> None:
     """🚩 Keep / ↩️ Withdraw under the question about a flag whose contact was taken back."""
     withdraw = callback_data.action == FlagButton.RETRACT
-    try:
-        view = await retraction.decide_retraction(app, actor, callback_data.flag_id, withdraw)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    view = await unless_refused(
+        query, retraction.decide_retraction(app, actor, callback_data.flag_id, withdraw)
+    )
+    if view is None:
         return
     if withdraw:
         note = _("↩️ {name} withdrew the red flag on {household}, {village}.")

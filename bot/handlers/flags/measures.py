@@ -32,11 +32,19 @@ from bot.core.flags.removal import FlagAct
 from bot.core.policy import Actor
 from bot.errors import DomainError
 from bot.handlers.dialogs import (
+    TYPE_A_DAY,
+    TYPE_AS_TEXT,
+    TYPE_YUAN,
+    Dialog,
     FormButton,
+    answer_with_step,
     begin_in_private,
     cancel_form,
-    form_finished,
+    finish_form,
+    guard,
+    not_saved,
     replace_pressed,
+    unless_refused,
 )
 from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
@@ -131,10 +139,8 @@ async def _start(
     household_id: int,
     flag_id: int | None,
 ) -> None:
-    try:
-        target = await measure_target(app, actor, household_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    target = await unless_refused(query, measure_target(app, actor, household_id))
+    if target is None:
         return
     data = {
         "household_id": target.household_id,
@@ -154,10 +160,10 @@ async def from_flag(
     state: FSMContext,
     bot: Bot,
 ) -> None:
-    try:
-        panel = await flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    panel = await unless_refused(
+        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
+    )
+    if panel is None:
         return
     await _start(query, app, actor, state, bot, panel.household.id, panel.flag.id)
 
@@ -252,9 +258,7 @@ async def _after_deadline(message: Message, app: App, state: FSMContext, day: st
         await state.set_state(MeasureForm.event)
         await message.answer(_(ASK_EVENT).format(limit=app.settings.note_max_chars))
         return
-    await state.set_state(MeasureForm.confirm)
-    text, markup = confirm_step(data)
-    await message.answer(text, reply_markup=markup)
+    await answer_with_step(message, state, MeasureForm.confirm, confirm_step)
 
 
 async def event_typed(message: Message, app: App, state: FSMContext) -> None:
@@ -263,15 +267,13 @@ async def event_typed(message: Message, app: App, state: FSMContext) -> None:
     except DomainError as error:
         await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
         return
-    data = await state.update_data(major_event=major_event)
-    await state.set_state(MeasureForm.confirm)
-    text, markup = confirm_step(data)
-    await message.answer(text, reply_markup=markup)
+    await answer_with_step(
+        message, state, MeasureForm.confirm, confirm_step, major_event=major_event
+    )
 
 
 async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
-    data = await state.get_data()
-    await state.clear()
+    data = await finish_form(state)
     try:
         await add_measure(
             app,
@@ -287,7 +289,7 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
         )
     except DomainError as error:
         await query.answer()
-        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await not_saved(query, error)
         return
     await query.answer(_("Saved."))
     await replace_pressed(
@@ -302,6 +304,45 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
             ]
         ),
     )
+
+
+def step_screen(
+    step: str | None, data: dict[str, Any], app: App
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What the form asks at `step`, as it asked it first."""
+    limit = app.settings.note_max_chars
+    screens: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {
+        MeasureForm.what.state: (_(ASK_WHAT).format(limit=limit), None),
+        MeasureForm.responsible.state: (
+            _(ASK_RESPONSIBLE).format(limit=RESPONSIBLE_MAX_CHARS),
+            None,
+        ),
+        MeasureForm.amount.state: (_(ASK_AMOUNT), _skip_keyboard()),
+        MeasureForm.deadline.state: (_(ASK_DEADLINE), _deadline_keyboard()),
+        MeasureForm.event.state: (_(ASK_EVENT).format(limit=limit), None),
+    }
+    if step == MeasureForm.confirm.state:
+        return confirm_step(data)
+    return screens.get(step or "") or kind_step(data["household"])
+
+
+async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    text, markup = step_screen(await state.get_state(), await state.get_data(), app)
+    await message.answer(f"{lead}\n\n{text}", reply_markup=markup)
+
+
+DIALOG = Dialog(
+    states=MeasureForm,
+    buttons=(MeasureStep, MeasurePick),
+    show_again=step_again,
+    hints={
+        MeasureForm.what.state: TYPE_AS_TEXT,
+        MeasureForm.responsible.state: TYPE_AS_TEXT,
+        MeasureForm.amount.state: TYPE_YUAN,
+        MeasureForm.deadline.state: TYPE_A_DAY,
+        MeasureForm.event.state: TYPE_AS_TEXT,
+    },
+)
 
 
 def build_router() -> Router:
@@ -332,6 +373,5 @@ def build_router() -> Router:
     router.callback_query.register(
         cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == FormButton.CANCEL)
     )
-    router.callback_query.register(form_finished, MeasureStep.filter())
-    router.callback_query.register(form_finished, MeasurePick.filter())
+    guard(router, DIALOG)
     return router

@@ -20,7 +20,15 @@ from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import DomainError, InvalidInput
-from bot.handlers.dialogs import begin_in_private, form_finished
+from bot.handlers.dialogs import (
+    TYPE_AS_TEXT,
+    Dialog,
+    FormButton,
+    OfTheOpenForm,
+    begin_in_private,
+    guard,
+    unless_refused,
+)
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
@@ -56,7 +64,7 @@ class CountyPress(CallbackData, prefix="cty"):
     """The buttons under the county decision's confirm screen."""
 
     flag_id: RowId
-    step: str  # "record" | "cancel"
+    step: FormButton  # SAVE records it and closes the flag, CANCEL stops
 
 
 def _name(panel: FlagPanel) -> str:
@@ -85,10 +93,10 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
 async def open_flag(
     query: CallbackQuery, callback_data: FlagAction, app: App, actor: Actor
 ) -> None:
-    try:
-        panel = await flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    panel = await unless_refused(
+        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
+    )
+    if panel is None:
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -124,10 +132,10 @@ async def ask_for_text(
     bot: Bot,
 ) -> None:
     act = FlagAct(callback_data.action)
-    try:
-        panel = await flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    panel = await unless_refused(
+        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
+    )
+    if panel is None:
         return
     if act not in panel.acts:
         await query.answer(_("You cannot do that with this red flag now."), show_alert=True)
@@ -226,8 +234,8 @@ async def _county_typed(
         ]
     )
     buttons = [
-        (_("✅ Record and close"), CountyPress(flag_id=data["flag_id"], step="record")),
-        (_("✖ Cancel"), CountyPress(flag_id=data["flag_id"], step="cancel")),
+        (_("✅ Record and close"), CountyPress(flag_id=data["flag_id"], step=FormButton.SAVE)),
+        (_("✖ Cancel"), CountyPress(flag_id=data["flag_id"], step=FormButton.CANCEL)),
     ]
     await message.answer(text, reply_markup=inline_grid(buttons, columns=2))
 
@@ -260,11 +268,8 @@ async def county_pressed(
     query: CallbackQuery, callback_data: CountyPress, app: App, actor: Actor, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    if data.get("flag_id") != callback_data.flag_id or not data.get("document"):
-        await form_finished(query)
-        return
     message = query.message if isinstance(query.message, Message) else None
-    if callback_data.step == "cancel":
+    if callback_data.step == FormButton.CANCEL:
         await state.clear()
         await query.answer()
         if message is not None:
@@ -291,6 +296,20 @@ async def county_pressed(
         await message.answer(text, reply_markup=markup)
 
 
+async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    data = await state.get_data()
+    prompt = _(PROMPTS[FlagAct(data["act"])]).format(household=data["household"])
+    await message.answer(f"{lead}\n\n{prompt}")
+
+
+DIALOG = Dialog(
+    states=FlagStepForm,
+    buttons=(CountyPress,),
+    show_again=step_again,
+    hints={FlagStepForm.text.state: TYPE_AS_TEXT},
+)
+
+
 def build_router() -> Router:
     router = Router(name="flag_steps")
     router.message.register(list_open_flags, Command("flags"))
@@ -309,7 +328,10 @@ def build_router() -> Router:
         county_confirm_typed, StateFilter(FlagStepForm.county_confirm), FreeText()
     )
     router.callback_query.register(
-        county_pressed, StateFilter(FlagStepForm.county_confirm), CountyPress.filter()
+        county_pressed,
+        StateFilter(FlagStepForm.county_confirm),
+        CountyPress.filter(F.step.in_({FormButton.SAVE, FormButton.CANCEL})),
+        OfTheOpenForm("flag_id", "flag_id"),  # not a confirm screen of another flag's form
     )
-    router.callback_query.register(form_finished, CountyPress.filter())
+    guard(router, DIALOG)
     return router

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter, or_f
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -18,7 +18,15 @@ from bot.core.households.my_households import household_line, household_name
 from bot.core.policy import Actor
 from bot.domain.validation import COVID_RISK, RISK_TYPE_BY_CODE
 from bot.errors import DomainError
-from bot.handlers.dialogs import FORM_FINISHED, FormButton, form_finished, replace_pressed
+from bot.handlers.dialogs import (
+    Dialog,
+    FormButton,
+    OfTheOpenForm,
+    answer_with_step,
+    guard,
+    replace_pressed,
+    unless_refused,
+)
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
@@ -114,17 +122,6 @@ def _reason_step(data: dict[str, Any], app: App) -> tuple[str, InlineKeyboardMar
     return reason_step(data["household_id"], data["household"], app.settings.note_max_chars)
 
 
-async def _this_report(
-    query: CallbackQuery, press: RiskReason | RiskStep, state: FSMContext
-) -> dict[str, Any] | None:
-    """The open report's data if the press belongs to it; else says the form is finished."""
-    data = await state.get_data()
-    if data.get("household_id") != press.household_id:
-        await query.answer(_(FORM_FINISHED), show_alert=True)
-        return None
-    return data
-
-
 async def _send(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> None:
     text, markup = screen
     await message.answer(text, reply_markup=markup)
@@ -133,10 +130,8 @@ async def _send(message: Message, screen: tuple[str, InlineKeyboardMarkup]) -> N
 async def start_report(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    try:
-        line = await household_line(app, actor, callback_data.household_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    line = await unless_refused(query, household_line(app, actor, callback_data.household_id))
+    if line is None:
         return
     household = household_name(line)
     await state.set_state(ReportRisk.reason)
@@ -149,8 +144,6 @@ async def start_report(
 
 
 async def reason_picked(query: CallbackQuery, callback_data: RiskReason, state: FSMContext) -> None:
-    if await _this_report(query, callback_data, state) is None:
-        return
     await query.answer()
     if callback_data.code == OTHER:
         await state.set_state(ReportRisk.reason)
@@ -172,29 +165,36 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
         await message.answer(error.render())
         await _send(message, _reason_step(data, app))
         return
-    data = await state.update_data(risk_code=None, reason=reason)
-    await state.set_state(ReportRisk.confirm)
-    await _send(message, confirm_step(data))
+    await answer_with_step(
+        message, state, ReportRisk.confirm, confirm_step, risk_code=None, reason=reason
+    )
 
 
-async def reason_not_text(message: Message, app: App, state: FSMContext) -> None:
+async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    """The hint, then the step again with its buttons."""
     data = await state.get_data()
-    await message.answer(_("Please tap a risk below, or type it as text."))
-    await _send(message, _reason_step(data, app))
+    await message.answer(lead)
+    confirming = await state.get_state() == ReportRisk.confirm.state
+    await _send(message, confirm_step(data) if confirming else _reason_step(data, app))
 
 
-async def confirm_expected(message: Message, state: FSMContext) -> None:
-    data = await state.get_data()
-    await message.answer(_("Please tap ✅ Report it or ✖️ Cancel."))
-    await _send(message, confirm_step(data))
+DIALOG = Dialog(
+    states=ReportRisk,
+    buttons=(RiskReason, RiskStep),
+    show_again=step_again,
+    hints={
+        ReportRisk.reason.state: N_("Please tap a risk below, or type it as text."),
+        ReportRisk.confirm.state: N_("Please tap ✅ Report it or ✖️ Cancel."),
+    },
+)
+# A button from an older report, pressed while another is open, does not act on the open one.
+THIS_REPORT = OfTheOpenForm("household_id", "household_id")
 
 
 async def report_confirmed(
     query: CallbackQuery, callback_data: RiskStep, app: App, actor: Actor, state: FSMContext
 ) -> None:
-    data = await _this_report(query, callback_data, state)
-    if data is None:
-        return
+    data = await state.get_data()
     try:
         await report_risk(app, actor, data["household_id"], _recorded_reason(data))
     except DomainError as error:
@@ -215,8 +215,6 @@ async def report_confirmed(
 async def report_cancelled(
     query: CallbackQuery, callback_data: RiskStep, state: FSMContext
 ) -> None:
-    if await _this_report(query, callback_data, state) is None:
-        return
     await state.clear()
     await query.answer()
     await replace_pressed(query, _("Cancelled. No risk was reported."), None)
@@ -228,22 +226,23 @@ def build_router() -> Router:
         start_report, HouseholdAction.filter(F.action == HouseholdAct.RISK)
     )
     router.callback_query.register(
-        reason_picked, StateFilter(ReportRisk.reason, ReportRisk.confirm), RiskReason.filter()
+        reason_picked,
+        StateFilter(ReportRisk.reason, ReportRisk.confirm),
+        RiskReason.filter(),
+        THIS_REPORT,
     )
     router.message.register(reason_typed, StateFilter(ReportRisk.reason), FreeText())
-    router.message.register(reason_not_text, StateFilter(ReportRisk.reason), F.text.is_(None))
-    router.message.register(
-        confirm_expected, StateFilter(ReportRisk.confirm), or_f(FreeText(), F.text.is_(None))
-    )
     router.callback_query.register(
         report_confirmed,
         StateFilter(ReportRisk.confirm),
         RiskStep.filter(F.action == FormButton.REPORT),
+        THIS_REPORT,
     )
     router.callback_query.register(
         report_cancelled,
         StateFilter(ReportRisk.reason, ReportRisk.confirm),
         RiskStep.filter(F.action == FormButton.CANCEL),
+        THIS_REPORT,
     )
-    router.callback_query.register(form_finished, or_f(RiskReason.filter(), RiskStep.filter()))
+    guard(router, DIALOG)
     return router

@@ -23,7 +23,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.domain.problems import problem_wording
-from bot.errors import DomainError
+from bot.handlers.dialogs import unless_refused
 from bot.handlers.households.my_households import listing
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -199,10 +199,8 @@ async def open_history(
     if not isinstance(query.message, Message):
         await query.answer()
         return
-    try:
-        history = await household_history(app, actor, callback_data.household_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    history = await unless_refused(query, household_history(app, actor, callback_data.household_id))
+    if history is None:
         return
     await query.answer()
     for text, markup in render_history(history, actor, app):

@@ -24,10 +24,16 @@ from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.domain.text_rules import NAME_MAX_CHARS, SHORT_CODE_MAX_CHARS
 from bot.errors import DomainError
 from bot.handlers.dialogs import (
+    TYPE_A_DAY,
+    TYPE_AS_TEXT,
+    Dialog,
     FormButton,
+    answer_with_step,
     begin_in_private,
     cancel_form,
-    form_finished,
+    finish_form,
+    guard,
+    not_saved,
     replace_pressed,
 )
 from bot.i18n import N_, join_list
@@ -162,17 +168,7 @@ async def new_household(message: Message, actor: Actor, state: FSMContext) -> No
     await state.set_state(MeetingForm.cells)
     await state.set_data({"change": "add"})
     template = "\n".join(f"{column.header}：" for column in COLUMNS)
-    await message.answer(
-        _(
-            "➕ A newly found household. Copy the lines below, fill in each one after the "
-            "colon (as in the roster), and send them back. Categories: {categories}. Names "
-            "at most {name} characters, 户编号 and 组 at most {code}. /cancel to stop."
-        ).format(
-            categories=join_list(ROSTER_NAME_BY_CATEGORY.values()),
-            name=NAME_MAX_CHARS,
-            code=SHORT_CODE_MAX_CHARS,
-        )
-    )
+    await message.answer(_ask_cells())
     await message.answer(template)
 
 
@@ -215,15 +211,11 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
     except DomainError as error:
         await message.answer(error.render())
         return
-    data = await state.update_data(reason=reason)
-    await state.set_state(MeetingForm.confirm)
-    text, markup = confirm_step(data)
-    await message.answer(text, reply_markup=markup)
+    await answer_with_step(message, state, MeetingForm.confirm, confirm_step, reason=reason)
 
 
 async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
-    data = await state.get_data()
-    await state.clear()
+    data = await finish_form(state)
     await query.answer()
     try:
         meeting = roster_changes.meeting_record(
@@ -246,7 +238,7 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
         )
         return
     except DomainError as error:
-        await replace_pressed(query, error.render() + "\n" + _("Nothing was saved."), None)
+        await not_saved(query, error)
         return
     await replace_pressed(
         query,
@@ -255,6 +247,45 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
         ),
         None,
     )
+
+
+def _ask_cells() -> str:
+    return _(
+        "➕ A newly found household. Copy the lines below, fill in each one after the "
+        "colon (as in the roster), and send them back. Categories: {categories}. Names "
+        "at most {name} characters, 户编号 and 组 at most {code}. /cancel to stop."
+    ).format(
+        categories=join_list(ROSTER_NAME_BY_CATEGORY.values()),
+        name=NAME_MAX_CHARS,
+        code=SHORT_CODE_MAX_CHARS,
+    )
+
+
+async def step_again(message: Message, state: FSMContext, app: App, lead: str) -> None:
+    """The current step's question again, under `lead`."""
+    step, data = await state.get_state(), await state.get_data()
+    markup = None
+    if step == MeetingForm.confirm.state:
+        text, markup = confirm_step(data)
+    elif step == MeetingForm.cells.state:
+        text = _ask_cells()
+    elif step == MeetingForm.reason.state:
+        text = _(ASK_REASON).format(limit=app.settings.note_max_chars)
+    else:
+        text = _(ASK_MEETING_DAY).format(change=_change(data), household=data["household"])
+    await message.answer(f"{lead}\n\n{text}", reply_markup=markup)
+
+
+DIALOG = Dialog(
+    states=MeetingForm,
+    buttons=(MeetingStep,),
+    show_again=step_again,
+    hints={
+        MeetingForm.cells.state: TYPE_AS_TEXT,
+        MeetingForm.day.state: TYPE_A_DAY,
+        MeetingForm.reason.state: TYPE_AS_TEXT,
+    },
+)
 
 
 def build_router() -> Router:
@@ -276,5 +307,5 @@ def build_router() -> Router:
     router.callback_query.register(
         cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == FormButton.CANCEL)
     )
-    router.callback_query.register(form_finished, MeetingStep.filter())
+    guard(router, DIALOG)
     return router

@@ -5,6 +5,8 @@ refused there."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
@@ -44,8 +46,13 @@ TOWN_NAMES_PER_PERSON = 5
 BUTTONS_PER_MESSAGE = 60
 
 
+class RosterAct(StrEnum):
+    NEW = "new"  # ➕ a newly found household (/newhousehold)
+    UNASSIGNED = "unassigned"  # households without a contact person (/unassigned)
+
+
 class RosterMenu(CallbackData, prefix="rm"):
-    action: str  # "new" | "unassigned"
+    action: RosterAct
 
 
 async def red_flags(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
@@ -136,8 +143,8 @@ async def roster_changes(message: Message, actor: Actor, state: FSMContext) -> N
         await message.answer(error.render())
         return
     buttons = [
-        (_("➕ New household"), RosterMenu(action="new")),
-        (_("👤 Households without a contact person"), RosterMenu(action="unassigned")),
+        (_("➕ New household"), RosterMenu(action=RosterAct.NEW)),
+        (_("👤 Households without a contact person"), RosterMenu(action=RosterAct.UNASSIGNED)),
     ]
     await message.answer(
         _(
@@ -159,9 +166,9 @@ async def roster_menu_pressed(
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    if callback_data.action == "new":
+    if callback_data.action == RosterAct.NEW:
         await new_household(query.message, actor, state)
-    elif callback_data.action == "unassigned":
+    elif callback_data.action == RosterAct.UNASSIGNED:
         await unassigned(query.message, app, actor)
 
 

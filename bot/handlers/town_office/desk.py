@@ -26,7 +26,7 @@ from bot.core.roster.rows import RowsRejected
 from bot.documents.roster_sheet import read_platform_list
 from bot.domain.model import Role
 from bot.errors import DomainError
-from bot.handlers.dialogs import replace_pressed
+from bot.handlers.dialogs import replace_pressed, unless_refused
 from bot.handlers.households.history import offer_found
 from bot.handlers.town_office.invites import invite_all_button
 from bot.i18n import N_, join_list
@@ -244,12 +244,11 @@ async def confirm_reassign(
 async def reassign(
     query: CallbackQuery, callback_data: ReassignPick, app: App, actor: Actor
 ) -> None:
-    try:
-        person = await roster_changes.reassign(
-            app, actor, callback_data.household_id, callback_data.person_id
-        )
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    person = await unless_refused(
+        query,
+        roster_changes.reassign(app, actor, callback_data.household_id, callback_data.person_id),
+    )
+    if person is None:
         return
     await query.answer()
     await replace_pressed(
@@ -292,10 +291,10 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
 async def deactivate(
     query: CallbackQuery, callback_data: DeactivatePick, app: App, actor: Actor
 ) -> None:
-    try:
-        freed = await roster_changes.deactivate_person(app, actor, callback_data.person_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    freed = await unless_refused(
+        query, roster_changes.deactivate_person(app, actor, callback_data.person_id)
+    )
+    if freed is None:
         return
     await query.answer()
     if not freed:

@@ -19,7 +19,7 @@ from bot.core.paging import page_of
 from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.errors import DomainError
-from bot.handlers.dialogs import replace_pressed
+from bot.handlers.dialogs import replace_pressed, unless_refused
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.escalation_notices import NO_CONTACT_PERSON
@@ -88,10 +88,10 @@ def backlog_view(
 async def open_backlog(
     query: CallbackQuery, callback_data: Backlog, app: App, actor: Actor
 ) -> None:
-    try:
-        backlog = await escalations.person_backlog(app, actor, callback_data.person_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    backlog = await unless_refused(
+        query, escalations.person_backlog(app, actor, callback_data.person_id)
+    )
+    if backlog is None:
         return
     await query.answer()
     if not isinstance(query.message, Message):
@@ -106,10 +106,10 @@ async def open_backlog(
 
 
 async def remind(query: CallbackQuery, callback_data: RemindNow, app: App, actor: Actor) -> None:
-    try:
-        backlog = await escalations.remind_now(app, actor, callback_data.person_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    backlog = await unless_refused(
+        query, escalations.remind_now(app, actor, callback_data.person_id)
+    )
+    if backlog is None:
         return
     assert backlog.person is not None
     text = _(
