@@ -19,6 +19,7 @@ from bot.core.coverage.progress import contacted_in
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.core.households.ordering import household_key, person_key
+from bot.core.policy import Actor, in_reach
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.storage.models import Assignment, Contact, Household, Person
 from bot.storage.uow import UnitOfWork
@@ -38,9 +39,11 @@ async def uncontacted(
     month: Month,
     village_id: int | None = None,
     household_ids: list[int] | None = None,
+    reach: Actor | None = None,
 ) -> list[Uncontacted]:
-    """Monitored households not contacted in the month, once per current contact person,
-    ordered by village, contact person (pinyin), group and head's name (pinyin)."""
+    """Monitored households not contacted in the month (in the `reach` of an office, when
+    given), once per current contact person, ordered by village, contact person (pinyin),
+    group and head's name (pinyin)."""
     query = (
         select(Household, Person)
         .outerjoin(
@@ -52,6 +55,8 @@ async def uncontacted(
     )
     if village_id is not None:
         query = query.where(Household.village_id == village_id)
+    if reach is not None:
+        query = query.where(in_reach(reach, Household.village_id))
     if household_ids is not None:
         query = query.where(Household.id.in_(household_ids))
     rows = (await uow.session.execute(query)).unique().all()

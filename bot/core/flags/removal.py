@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
@@ -26,12 +26,18 @@ from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, FlagStep, Household, RedFlag
+from bot.storage.models import Assignment, FlagStep, Household, Person, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 WAIT_FOR_SIGN_OFF = N_(
     "Next: the town office signs for (acknowledges) this red flag. After that you can request "
     "its removal here; meanwhile, add the measures taken."
+)
+
+
+COUNTY_RECORDS_IT = N_(
+    "The county office now records its decisions in the bot itself: no need to type the "
+    "county's document number here."
 )
 
 
@@ -77,11 +83,16 @@ class FlagPanel:
         )
 
 
-def allowed_acts(actor: Actor, flag: RedFlag, household: Household) -> list[FlagAct]:
-    """The acts the roles allow on the flag in its present state."""
+def allowed_acts(
+    actor: Actor, flag: RedFlag, household: Household, county_decides: bool = False
+) -> list[FlagAct]:
+    """The acts the roles allow on the flag in its present state. The county's decision is
+    the county office's once one of its people uses the bot (`county_decides`); till then
+    the town office records it on the county's behalf."""
     if flag.status not in OPEN_FLAG_STATUSES:
         return []
     town = actor.role == Role.TOWN_OFFICE
+    county = actor.role == Role.COUNTY_OFFICE
     village_admin = actor.role == Role.VILLAGE_ADMIN and actor.village_id == household.village_id
     acts: list[FlagAct] = []
     if town and flag.status == FlagStatus.RAISED:
@@ -90,12 +101,27 @@ def allowed_acts(actor: Actor, flag: RedFlag, household: Household) -> list[Flag
         acts.append(FlagAct.ADD_MEASURE)
     if village_admin and flag.status == FlagStatus.ACKNOWLEDGED:
         acts.append(FlagAct.REQUEST_REMOVAL)
-    if town and flag.status == FlagStatus.REMOVAL_REQUESTED:
-        if flag.removal_approved_at is None:
-            acts += [FlagAct.APPROVE, FlagAct.REJECT]
-        else:
-            acts.append(FlagAct.COUNTY_DECISION)
+    if town and flag.status == FlagStatus.REMOVAL_REQUESTED and flag.removal_approved_at is None:
+        acts += [FlagAct.APPROVE, FlagAct.REJECT]
+    awaiting_county = (
+        flag.status == FlagStatus.REMOVAL_REQUESTED and flag.removal_approved_at is not None
+    )
+    if awaiting_county and (county or (town and not county_decides)):
+        acts.append(FlagAct.COUNTY_DECISION)
     return acts
+
+
+async def county_decides(uow: UnitOfWork) -> bool:
+    """Whether the county office records its decisions itself: an active county office
+    person has opened their invitation."""
+    query = select(
+        exists().where(
+            Person.role == Role.COUNTY_OFFICE,
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+        )
+    )
+    return bool((await uow.session.execute(query)).scalar_one())
 
 
 def next_step(actor: Actor, flag: RedFlag, household: Household) -> str | None:
@@ -120,13 +146,16 @@ async def flag_panel(app: App, actor: Actor, flag_id: int) -> FlagPanel:
         view = await flag_view(uow, flag.id)
         assert view is not None
         steps = await steps_of(uow, [flag.id])
-        return FlagPanel(
-            view, steps, allowed_acts(actor, flag, household), next_step(actor, flag, household)
-        )
+        acts = allowed_acts(actor, flag, household, await county_decides(uow))
+        return FlagPanel(view, steps, acts, next_step(actor, flag, household))
 
 
-async def open_flag_panels(app: App, actor: Actor) -> list[FlagPanel]:
-    """The open flags the actor may read (the town: all; a village admin: the village's)."""
+async def open_flag_panels(
+    app: App, actor: Actor, awaiting_county: bool = False
+) -> list[FlagPanel]:
+    """The open flags the actor may read (a town office: its town's; the county office: the
+    county's; a village admin: the village's); with `awaiting_county`, only the removals the
+    towns approved that wait for the county's decision (县级审定)."""
     async with app.uow() as uow:
         visible = visible_households(actor).subquery()
         query = (
@@ -138,10 +167,18 @@ async def open_flag_panels(app: App, actor: Actor) -> list[FlagPanel]:
             )
             .order_by(RedFlag.raised_at, RedFlag.id)
         )
+        if awaiting_county:
+            query = query.where(
+                RedFlag.status == FlagStatus.REMOVAL_REQUESTED,
+                RedFlag.removal_approved_at.is_not(None),
+            )
         rows = (await uow.session.execute(query)).unique().all()
+        decides = await county_decides(uow)
         return [
             FlagPanel(
-                FlagView(flag, household, None, None), [], allowed_acts(actor, flag, household)
+                FlagView(flag, household, None, None),
+                [],
+                allowed_acts(actor, flag, household, decides),
             )
             for flag, household in rows
         ]
@@ -250,7 +287,10 @@ async def _county_decision_due(
 ) -> tuple[RedFlag, Household]:
     """The flag, awaiting the county, and a decision day that can be true: not before the flag
     was raised or the town approved its removal, not after today."""
-    flag, household = await _town_office_flag(uow, actor, flag_id)
+    require(actor, Act.RECORD_COUNTY_DECISION)
+    if actor.role != Role.COUNTY_OFFICE and await county_decides(uow):
+        raise NotAllowed(COUNTY_RECORDS_IT)
+    flag, household = await readable_flag(uow, actor, flag_id)
     if flag.status != FlagStatus.REMOVAL_REQUESTED or flag.removal_approved_at is None:
         raise Conflict(N_("The town office must approve the removal before the county's decision."))
     if decided_on > uow.clock.today():

@@ -28,7 +28,7 @@ from bot.core.coverage.month_summary import (
     summary_from_json,
     summary_to_json,
 )
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, require, villages_in_reach
 from bot.domain.model import ContactStatus
 from bot.storage.models import Contact, CoverageSnapshot, Household, Person, Village
 from bot.storage.uow import App, UnitOfWork
@@ -39,15 +39,17 @@ def _require_town_office(actor: Actor) -> None:
 
 
 async def summary_for_month(app: App, actor: Actor, month: Month) -> MonthCoverage:
-    """The month's town-wide summary: as sent, if it was; else computed now, with late entries."""
+    """The month's summary of the actor's town (the county's, for the county office): as
+    sent, if it was; else computed now, with late entries."""
     _require_town_office(actor)
     async with app.uow() as uow:
+        reach = await villages_in_reach(uow, actor)
         stored = await _snapshot(uow, month)
         if stored is not None:
-            return summary_from_json(stored.data)
+            return summary_from_json(stored.data).narrowed(reach)
         summary = await month_coverage(uow, month, app.settings.tz)
         summary.late_entries = await late_entries(uow, month)
-        return summary
+        return summary.narrowed(reach)
 
 
 async def record_sent(app: App, month: Month, summary: MonthCoverage) -> MonthCoverage:

@@ -263,7 +263,7 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
         await message.answer(error.render())
         return
     try:
-        person = await roster_changes.find_person(app, command.args or "")
+        person = await roster_changes.find_person(app, actor, command.args or "")
     except DomainError as error:
         await message.answer(error.render() + "\n" + _("Type /deactivate and the person's name."))
         return
