@@ -158,12 +158,15 @@ class Duty(StrEnum):
     OWN_HOUSEHOLDS = "own_households"  # 帮扶联系人: the households assigned to them
     VILLAGE = "village"  # 村两委: their village's red flags, uncontacted list and forms
     TOWN_OFFICE = "town_office"  # 镇扶贫办: the whole town's work
+    COUNTY_OFFICE = "county_office"  # 县乡村振兴局: the towns compared, the county's decisions
 
 
 async def duties_of(app: App, actor: Actor) -> tuple[Duty, ...]:
     """The actor's duties, their role's own first."""
     if actor.role == Role.CONTACT:
         return (Duty.OWN_HOUSEHOLDS,)
+    if actor.role == Role.COUNTY_OFFICE:
+        return (Duty.COUNTY_OFFICE,)
     desk = Duty.TOWN_OFFICE if actor.role == Role.TOWN_OFFICE else Duty.VILLAGE
     async with app.uow() as uow:
         query = select(
@@ -182,7 +185,8 @@ class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 
     PRIVATE = "private"  # the person and the bot
-    OFFICE_GROUP = "office_group"  # the town office's group (core/delivery/office_group.py)
+    OFFICE_GROUP = "office_group"  # an office's group (core/delivery/office_group.py); to an
+    # office person, their own office's
     OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
 
 
@@ -197,7 +201,7 @@ def check_office_chat(actor: Actor, chat: ChatKind) -> None:
     """
     if chat == ChatKind.PRIVATE:
         return
-    if actor.role == Role.TOWN_OFFICE:
+    if actor.office:  # OFFICE_GROUP: the actor's own office's group (chat_scope.chat_kind)
         if chat == ChatKind.OFFICE_GROUP:
             return
         raise NotAllowed(OFFICE_CHATS_ONLY)

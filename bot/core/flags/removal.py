@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy import exists, select
 
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
+from bot.core.delivery.outbox import PersonAudience, VillageAdmins, office_of_household, queue
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
@@ -202,7 +202,7 @@ async def request_removal(app: App, actor: Actor, flag_id: int, reason: str) -> 
         await queue(
             uow,
             uow.settings,
-            TownOffice(),
+            await office_of_household(uow, household.id),
             f"flag:{flag.id}:step:{step.id}",
             MessageKind.FLAG_REMOVAL_REQUEST,
             {"flag_id": flag.id, "step_id": step.id},

@@ -38,6 +38,7 @@ from bot.storage.models import (
     Household,
     HouseholdChange,
     Person,
+    Town,
     Village,
 )
 from bot.storage.uow import App, UnitOfWork
@@ -62,6 +63,28 @@ async def exportable_villages(app: App, actor: Actor, town_id: int | None = None
     in name order (to offer them)."""
     async with app.uow() as uow:
         return await _villages_for(uow, actor, None, town_id)
+
+
+async def towns_of(app: App, village_ids: Collection[int]) -> dict[int, tuple[int, str]]:
+    """Each village's town (id, name): 填报单位 is the town and the village."""
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(Village.id, Town.id, Town.name)
+            .join(Town, Town.id == Village.town_id)
+            .where(Village.id.in_(list(village_ids)))
+        )
+        return {village_id: (town_id, name) for village_id, town_id, name in rows.tuples()}
+
+
+async def exportable_towns(app: App, actor: Actor) -> dict[int, str]:
+    """The towns whose villages' forms the actor may export, by id, in name order."""
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(Town.id, Town.name)
+            .where(Town.id.in_(select(Village.town_id).where(in_reach(actor, Village.id))))
+            .order_by(Town.name)
+        )
+        return dict(rows.tuples().all())
 
 
 async def _villages_for(

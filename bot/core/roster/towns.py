@@ -3,14 +3,15 @@ roster's village belongs to, and that a town office's file touches its own town 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, select
 
 from bot.core.policy import Actor
 from bot.core.roster.columns import TOWN, VILLAGE
 from bot.core.roster.rows import RosterRejected, RosterRow, RowProblem
+from bot.domain.model import Role
 from bot.errors import NotFound
 from bot.i18n import N_
-from bot.storage.models import FIRST_TOWN_ID, Town, Village
+from bot.storage.models import FIRST_TOWN_ID, Person, Town, Village
 from bot.storage.uow import UnitOfWork
 
 OTHER_TOWN = N_("This village is not in your town: a town office imports its own villages only.")
@@ -34,8 +35,15 @@ async def town_named(uow: UnitOfWork, name: str) -> Town:
     return town
 
 
-async def town_count(uow: UnitOfWork) -> int:
-    return int((await uow.session.execute(select(func.count(Town.id)))).scalar_one())
+async def town_ids(uow: UnitOfWork) -> list[int]:
+    """Every town of the county, by id."""
+    return list((await uow.session.execute(select(Town.id).order_by(Town.id))).scalars())
+
+
+async def county_office_exists(uow: UnitOfWork) -> bool:
+    """Whether the county office has an active person (then it gets the county's messages)."""
+    query = select(exists().where(Person.role == Role.COUNTY_OFFICE, Person.active.is_(True)))
+    return bool((await uow.session.execute(query)).scalar_one())
 
 
 async def roster_towns(

@@ -18,7 +18,6 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.core.delivery import office_group
 from bot.core.policy import Actor
-from bot.domain.model import Role
 from bot.errors import NotAllowed
 from bot.handlers.dialogs import replace_pressed
 from bot.i18n import gettext as _
@@ -36,10 +35,10 @@ class OfficeGroupAnswer(CallbackData, prefix="og"):
 async def added_to_group(event: ChatMemberUpdated, bot: Bot, app: App, actor: Actor | None) -> None:
     # Only the town office's own move is answered: a bot pulled into any other group by
     # anyone else stays quiet there.
-    if actor is None or actor.role != Role.TOWN_OFFICE:
-        log.info("added to group %s by a non-town-office account; not asking", event.chat.id)
+    if actor is None or not actor.office:
+        log.info("added to group %s by a non-office account; not asking", event.chat.id)
         return
-    current = await office_group.resolve_now(app)
+    current = await office_group.resolve_now(app, office_group.office_of(actor))
     if current is not None and current.chat_id == event.chat.id:
         await bot.send_message(event.chat.id, _("This group is already the town office group."))
         return
@@ -67,7 +66,7 @@ async def answered(
     if chat is None or chat.type not in ("group", "supergroup"):
         await query.answer()  # a forged press outside a group: nothing to set
         return
-    if actor is None or actor.role != Role.TOWN_OFFICE:
+    if actor is None or not actor.office:
         await query.answer(_(office_group.ONLY_TOWN_OFFICE), show_alert=True)
         return
     if not callback_data.yes:
