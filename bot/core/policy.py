@@ -127,7 +127,7 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         N_("Only the town office, or the village's admin for their village, can do this."),
     ),
     # The town office records it on the county's behalf only while no county office person
-    # is registered (`removal.county_decides_itself`).
+    # is registered (`towns.county_decides`).
     Act.RECORD_COUNTY_DECISION: (
         OFFICES,
         N_("Only the county office records the county's decision."),

@@ -9,6 +9,7 @@ from datetime import date
 
 from bot.clock import Month
 from bot.core.coverage.county_escalations import LOW_COVERAGE
+from bot.core.flags.removal import AWAITING_COUNTY
 from bot.core.reports import summaries
 from bot.core.reports.county import CountyCoverage, by_town, flag_with_town
 from bot.documents.county_report import county_title, render_county
@@ -81,13 +82,22 @@ async def county_escalation(
             )
         ]
     found = await flag_with_town(uow, int(payload["flag_id"]))
-    if found is None or found[0].status != FlagStatus.RAISED:
-        return []  # acknowledged (or withdrawn) meanwhile
+    awaiting = payload.get("reason") == AWAITING_COUNTY
+    still = FlagStatus.REMOVAL_REQUESTED if awaiting else FlagStatus.RAISED
+    if found is None or found[0].status != still:
+        return []  # decided, acknowledged (or withdrawn) meanwhile
     flag, household, town = found
-    text = _(
-        "⚠️ A red flag in {town} has not been acknowledged by the town office for {hours} "
-        "hours: {village} {name}: {reason}"
-    ).format(
+    if awaiting:
+        text = _(
+            "⚖️ {town} approved removing the red flag of {village} {name} ({reason}). "
+            "Please record the county's decision (县级审定)."
+        )
+    else:
+        text = _(
+            "⚠️ A red flag in {town} has not been acknowledged by the town office for {hours} "
+            "hours: {village} {name}: {reason}"
+        )
+    text = text.format(
         town=town,
         hours=payload.get("hours", 48),
         village=household.village.name,

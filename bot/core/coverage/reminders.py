@@ -20,8 +20,9 @@ from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.core.households.ordering import household_key, person_key
 from bot.core.policy import Actor, in_reach
+from bot.core.roster.towns import town_of_villages
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
-from bot.storage.models import FIRST_TOWN_ID, Assignment, Contact, Household, Person, Village
+from bot.storage.models import FIRST_TOWN_ID, Assignment, Contact, Household, Person
 from bot.storage.uow import UnitOfWork
 
 
@@ -135,7 +136,7 @@ async def queue_village_lists(uow: UnitOfWork, settings: Settings, month: Month,
 async def queue_town_list(uow: UnitOfWork, settings: Settings, month: Month, step: str) -> int:
     """Each town's uncontacted list to that town's office, when anything is left there."""
     rows = await uncontacted(uow, month)
-    towns = dict((await uow.session.execute(select(Village.id, Village.town_id))).tuples().all())
+    towns = await town_of_villages(uow)
     by_town: dict[int, list[int]] = defaultdict(list)
     for row in rows:
         by_town[towns.get(row.household.village_id) or FIRST_TOWN_ID].append(row.household.id)

@@ -15,18 +15,24 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import PersonAudience, VillageAdmins, office_of_household, queue
+from bot.core.delivery.outbox import (
+    CountyOffice,
+    PersonAudience,
+    VillageAdmins,
+    office_of_household,
+    queue,
+)
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
+from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
-from bot.domain.text_rules import DOCUMENT_MAX_CHARS
-from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.errors import Conflict, NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, FlagStep, Household, Person, RedFlag
+from bot.storage.models import Assignment, FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 WAIT_FOR_SIGN_OFF = N_(
@@ -35,10 +41,7 @@ WAIT_FOR_SIGN_OFF = N_(
 )
 
 
-COUNTY_RECORDS_IT = N_(
-    "The county office now records its decisions in the bot itself: no need to type the "
-    "county's document number here."
-)
+AWAITING_COUNTY = "awaiting_county"  # a county escalation's reason: decide this removal
 
 
 class StepKind(StrEnum):
@@ -109,19 +112,6 @@ def allowed_acts(
     if awaiting_county and (county or (town and not county_decides)):
         acts.append(FlagAct.COUNTY_DECISION)
     return acts
-
-
-async def county_decides(uow: UnitOfWork) -> bool:
-    """Whether the county office records its decisions itself: an active county office
-    person has opened their invitation."""
-    query = select(
-        exists().where(
-            Person.role == Role.COUNTY_OFFICE,
-            Person.active.is_(True),
-            Person.telegram_user_id.is_not(None),
-        )
-    )
-    return bool((await uow.session.execute(query)).scalar_one())
 
 
 def next_step(actor: Actor, flag: RedFlag, household: Household) -> str | None:
@@ -233,83 +223,17 @@ async def review_removal(
             kind = StepKind.REMOVAL_REJECTED
         step = await _step(uow, actor, flag, kind, reason=reason)
         await _tell_the_village(uow, flag, household, step)
+        if approve and await county_decides(uow):
+            await queue(
+                uow,
+                uow.settings,
+                CountyOffice(),
+                f"flag:{flag.id}:step:{step.id}:county",
+                MessageKind.COUNTY_ESCALATION,
+                {"reason": AWAITING_COUNTY, "flag_id": flag.id},
+            )
         await uow.commit()
         return step
-
-
-async def record_county_decision(
-    app: App, actor: Actor, flag_id: int, decided_on: date, document: str
-) -> FlagStep:
-    """The county's decision (date, document number) closes the flag (销号)."""
-    document = _county_document(document)
-    async with app.uow() as uow:
-        flag, household = await _county_decision_due(uow, actor, flag_id, decided_on)
-        flag.status = FlagStatus.CLOSED
-        flag.closed_at = uow.clock.now()
-        flag.county_decided_on = decided_on
-        flag.county_document = document
-        step = await _step(
-            uow, actor, flag, StepKind.COUNTY_DECISION, decided_on=decided_on, document=document
-        )
-        await _tell_the_village(uow, flag, household, step)
-        await uow.commit()
-        return step
-
-
-async def check_county_decision(
-    app: App, actor: Actor, flag_id: int, decided_on: date, document: str
-) -> str:
-    """The county's decision checked as `record_county_decision` will check it, before the
-    confirm screen shows it; returns the document number as it will be recorded."""
-    document = _county_document(document)
-    async with app.uow() as uow:
-        await _county_decision_due(uow, actor, flag_id, decided_on)
-    return document
-
-
-async def check_county_decision_day(app: App, actor: Actor, flag_id: int, decided_on: date) -> None:
-    """The decision day alone, checked as soon as it is typed (before the document number)."""
-    async with app.uow() as uow:
-        await _county_decision_due(uow, actor, flag_id, decided_on)
-
-
-def _county_document(document: str) -> str:
-    return required_text(
-        document,
-        DOCUMENT_MAX_CHARS,
-        N_("Please give the county's document number."),
-        one_line=True,
-    )
-
-
-async def _county_decision_due(
-    uow: UnitOfWork, actor: Actor, flag_id: int, decided_on: date
-) -> tuple[RedFlag, Household]:
-    """The flag, awaiting the county, and a decision day that can be true: not before the flag
-    was raised or the town approved its removal, not after today."""
-    require(actor, Act.RECORD_COUNTY_DECISION)
-    if actor.role != Role.COUNTY_OFFICE and await county_decides(uow):
-        raise NotAllowed(COUNTY_RECORDS_IT)
-    flag, household = await readable_flag(uow, actor, flag_id)
-    if flag.status != FlagStatus.REMOVAL_REQUESTED or flag.removal_approved_at is None:
-        raise Conflict(N_("The town office must approve the removal before the county's decision."))
-    if decided_on > uow.clock.today():
-        raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
-    raised_on = uow.clock.local_date(flag.raised_at)
-    if decided_on < raised_on:
-        raise InvalidInput(
-            N_("The decision date {day} is before the red flag was raised ({raised})."),
-            day=decided_on,
-            raised=raised_on,
-        )
-    approved_on = uow.clock.local_date(flag.removal_approved_at)
-    if decided_on < approved_on:
-        raise InvalidInput(
-            N_("The decision date {day} is before the town approved the removal ({approved})."),
-            day=decided_on,
-            approved=approved_on,
-        )
-    return flag, household
 
 
 async def _town_office_flag(

@@ -14,6 +14,7 @@ from bot.clock import Month
 from bot.core.coverage.month_summary import MonthCoverage, Tally, VillageCoverage
 from bot.core.policy import Act, Actor, require
 from bot.core.reports.summaries import summary_of_month
+from bot.core.roster.towns import town_of_villages
 from bot.storage.models import Household, RedFlag, Town, Village
 from bot.storage.uow import App, UnitOfWork
 
@@ -48,7 +49,7 @@ async def by_town(uow: UnitOfWork, summary: MonthCoverage) -> CountyCoverage:
         town.id: TownCoverage(town.id, town.name, Tally(), [])
         for town in (await uow.session.execute(select(Town).order_by(Town.name))).scalars()
     }
-    town_of = dict((await uow.session.execute(select(Village.id, Village.town_id))).tuples().all())
+    town_of = await town_of_villages(uow)
     county = Tally()
     for village in summary.villages:
         town = towns.get(town_of.get(village.village_id, -1))

@@ -73,7 +73,7 @@ async def towns_of(app: App, village_ids: Collection[int]) -> dict[int, tuple[in
             .join(Town, Town.id == Village.town_id)
             .where(Village.id.in_(list(village_ids)))
         )
-        return {village_id: (town_id, name) for village_id, town_id, name in rows.tuples()}
+        return {village_id: (town_id, name) for village_id, town_id, name in rows.all()}
 
 
 async def exportable_towns(app: App, actor: Actor) -> dict[int, str]:
@@ -84,7 +84,7 @@ async def exportable_towns(app: App, actor: Actor) -> dict[int, str]:
             .where(Town.id.in_(select(Village.town_id).where(in_reach(actor, Village.id))))
             .order_by(Town.name)
         )
-        return dict(rows.tuples().all())
+        return {town_id: name for town_id, name in rows.all()}
 
 
 async def _villages_for(

@@ -35,6 +35,12 @@ async def town_named(uow: UnitOfWork, name: str) -> Town:
     return town
 
 
+async def town_of_villages(uow: UnitOfWork) -> dict[int, int]:
+    """Each village's town, by village id."""
+    rows = await uow.session.execute(select(Village.id, Village.town_id))
+    return {village_id: town_id for village_id, town_id in rows.all()}
+
+
 async def town_ids(uow: UnitOfWork) -> list[int]:
     """Every town of the county, by id."""
     return list((await uow.session.execute(select(Town.id).order_by(Town.id))).scalars())
@@ -110,3 +116,16 @@ async def roster_towns(
     if problems:
         raise RosterRejected(problems)
     return new_villages
+
+
+async def county_decides(uow: UnitOfWork) -> bool:
+    """Whether the county office records its decisions itself: an active county office
+    person has opened their invitation."""
+    query = select(
+        exists().where(
+            Person.role == Role.COUNTY_OFFICE,
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+        )
+    )
+    return bool((await uow.session.execute(query)).scalar_one())

@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.dates import parse_day
+from bot.core.flags import county_decision
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
@@ -196,7 +197,7 @@ async def _county_typed(
     day_text, document = _split_decision(typed, app)
     if day_text is not None:
         try:  # a day that cannot be true is refused at once, not after the document number
-            await flag_lifecycle.check_county_decision_day(
+            await county_decision.check_county_decision_day(
                 app, actor, data["flag_id"], date.fromisoformat(day_text)
             )
         except InvalidInput as error:
@@ -227,7 +228,7 @@ async def _county_typed(
         return
     decided_on = date.fromisoformat(data["day"])
     try:
-        shown = await flag_lifecycle.check_county_decision(
+        shown = await county_decision.check_county_decision(
             app, actor, data["flag_id"], decided_on, data["document"]
         )
     except InvalidInput as error:
@@ -288,7 +289,7 @@ async def county_pressed(
             await message.edit_text(_("Stopped. Nothing was recorded."), reply_markup=None)
         return
     try:
-        await flag_lifecycle.record_county_decision(
+        await county_decision.record_county_decision(
             app, actor, data["flag_id"], date.fromisoformat(data["day"]), data["document"]
         )
     except InvalidInput as error:
