@@ -189,4 +189,4 @@ async def _household(uow: UnitOfWork, head_name: str) -> Household:
 
 async def _person(uow: UnitOfWork, name: str) -> Actor:
     person = (await uow.session.execute(select(Person).where(Person.name == name))).scalar_one()
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
