@@ -21,6 +21,7 @@ from bot.core.free_text import optional_text, required_text
 from bot.core.onboarding.lockout import record_wrong_code, refuse_if_guessing
 from bot.core.policy import Act, Actor, in_reach, require
 from bot.core.roster.people import DEACTIVATED, add_person, describe, people_called
+from bot.core.roster.towns import town_named
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS, PHONE_MAX_CHARS
 from bot.errors import Conflict, Deactivated, DomainError, InvalidInput, NotAllowed
@@ -78,11 +79,13 @@ async def create_invite(
     role: Role | str,
     village: str | None = None,
     phone: str | None = None,
+    town: str | None = None,
 ) -> IssuedInvite:
     """Invite the person called `name` (found in the roster, or added) to the bot as `role`.
 
     `phone` and `village` pick one person among namesakes. A village admin needs a village,
-    which is created if the town has none by that name.
+    which is created if the town has none by that name. `town`: the town a new person
+    works for (the command line's, in a county; a town office person invites for their own).
     """
     require(actor, Act.INVITE)
     role = _role(role)
@@ -95,13 +98,18 @@ async def create_invite(
         raise InvalidInput(N_("A village admin needs a village: add --village."))
 
     async with app.uow() as uow:
+        town_id = None
+        if town is not None:
+            if not actor.county_wide:
+                raise NotAllowed(N_("You can only invite people of your own town."))
+            town_id = (await town_named(uow, town)).id
         place, new_village = await village_named(
             uow, actor, village, create=role == Role.VILLAGE_ADMIN
         )
         person = await _the_person_called(uow, actor, name, phone, place)
         new_person = person is None
         if person is None:
-            person = await add_person(uow, actor, name, role, phone, place)
+            person = await add_person(uow, actor, name, role, phone, place, town_id)
         else:
             _fill_in(uow, actor, person, phone, place)
         code, expires_at = await issue_code(uow, actor, person, role, app.settings.invite_ttl_days)
