@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot.core.delivery import office_group
 from bot.core.policy import Actor
+from bot.domain.model import Role
 from bot.errors import NotAllowed
 from bot.handlers.dialogs import replace_pressed
 from bot.i18n import gettext as _
@@ -42,18 +43,31 @@ async def added_to_group(event: ChatMemberUpdated, bot: Bot, app: App, actor: Ac
     if current is not None and current.chat_id == event.chat.id:
         await bot.send_message(event.chat.id, _("This group is already the town office group."))
         return
-    await bot.send_message(
-        event.chat.id,
+    county = actor.role == Role.COUNTY_OFFICE
+    question = (
         _(
+            "Hello! I am the monitoring assistant (帮扶). Is this the county office's work "
+            "group?\nIf it is, a county office colleague please tap “Yes”. Then the towns "
+            "compared each month, the removals waiting for the county's decision and the "
+            "county's escalations come to this group."
+        )
+        if county
+        else _(
             "Hello! I am the monitoring assistant (帮扶). Is this the town office's work group?\n"
             "If it is, a town office colleague please tap “Yes”. Then red-flag alerts, removal "
             "requests, the month-end lists and the monthly summary come to this group."
-        ),
+        )
+    )
+    yes = (
+        _("✅ Yes, this is the county office group")
+        if county
+        else _("✅ Yes, this is the town office group")
+    )
+    await bot.send_message(
+        event.chat.id,
+        question,
         reply_markup=inline_grid(
-            [
-                (_("✅ Yes, this is the town office group"), OfficeGroupAnswer(yes=True)),
-                (_("No"), OfficeGroupAnswer(yes=False)),
-            ],
+            [(yes, OfficeGroupAnswer(yes=True)), (_("No"), OfficeGroupAnswer(yes=False))],
             columns=1,
         ),
     )
@@ -92,6 +106,11 @@ async def answered(
 
 
 def _confirmed_text(confirmed: office_group.Confirmed, actor: Actor) -> str:
+    if actor.role == Role.COUNTY_OFFICE:
+        return _(
+            "Done: {name} set this group as the county office group. The towns compared, the "
+            "removals waiting for the county's decision and the county's escalations come here."
+        ).format(name=actor.name)
     lines = [
         _("Done: {name} set this group as the town office group.").format(name=actor.name),
         _(
