@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from bot.cli import workers_cmd
 from bot.cli.output import say
 from bot.config import Settings
 from bot.core.onboarding import first_start
@@ -38,6 +39,7 @@ LOCK_LOST_STATUS = 1
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = commands.add_parser("run", help="upgrade the database, then run the bot and scheduler")
+    workers_cmd.add_arguments(run)
     run.set_defaults(handler=run_service)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -50,9 +52,14 @@ def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
+async def run_service(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.bot_token:
         say(_(NO_TOKEN), file=sys.stderr)
+        return 2
+    if getattr(args, "webhook", None):
+        return await workers_cmd.run_webhook(settings, args)
+    if getattr(args, "workers", 1) > 1:
+        say(_("--workers needs --webhook URL: polling is one process."), file=sys.stderr)
         return 2
     # SIGTERM or Ctrl-C from the first moment: one during start-up (the lock, migrations,
     # getMe) stops here cleanly with 0, as one while polling does.
