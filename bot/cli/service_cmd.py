@@ -8,10 +8,9 @@ import logging
 import sys
 
 from bot.cli import workers_cmd
+from bot.cli.greeting import greet
 from bot.cli.output import say
 from bot.config import Settings
-from bot.core.onboarding import first_start
-from bot.core.onboarding import invites as onboarding
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.leader import LeaderLock, leader_lock
@@ -94,16 +93,7 @@ async def _run_as_leader(settings: Settings, lock: LeaderLock, stop: asyncio.Eve
         me = await until_stopped(bot.get_me(), stop)
         if me is None or stop.is_set():
             return LOCK_LOST_STATUS if watch.done() else _stopped_during_start_up()
-        await first_start.remember_bot_username(app, me.username or "")
-        code = await first_start.first_start_admin_code(app)
-        if code:
-            say(
-                _(
-                    "No town office account yet. Open this one-time link in Telegram "
-                    "to become the town office admin:"
-                )
-            )
-            say(onboarding.invite_link(me.username or "", code), flush=True)
+        await greet(app, me.username or "")
         log.info("bangfu is running as @%s", me.username)
         await serve(app, bot, stop)
         return LOCK_LOST_STATUS if watch.done() else 0

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
+from bot.cli.greeting import greet
 from bot.cli.output import say
 from bot.config import Settings
-from bot.core.onboarding import first_start
-from bot.core.onboarding import invites as onboarding
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.leader import leader_lock
@@ -93,16 +92,7 @@ async def _set_up(settings: Settings, url: str, stop: asyncio.Event) -> bool:
         me = await until_stopped(bot.get_me(), stop)
         if me is None:
             return False
-        await first_start.remember_bot_username(app, me.username or "")
-        code = await first_start.first_start_admin_code(app)
-        if code:
-            say(
-                _(
-                    "No town office account yet. Open this one-time link in Telegram "
-                    "to become the town office admin:"
-                )
-            )
-            say(onboarding.invite_link(me.username or "", code), flush=True)
+        await greet(app, me.username or "")
         await publish_commands(bot, settings)
         updates = build_dispatcher(app).resolve_used_update_types()
         await bot.set_webhook(url, secret_token=webhook_secret(settings), allowed_updates=updates)
