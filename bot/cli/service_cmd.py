@@ -94,6 +94,9 @@ async def _run_as_leader(settings: Settings, lock: LeaderLock, stop: asyncio.Eve
         if me is None or stop.is_set():
             return LOCK_LOST_STATUS if watch.done() else _stopped_during_start_up()
         await greet(app, me.username or "")
+        # A webhook left by webhook mode makes Telegram refuse polling (409); its pending
+        # updates are kept and polled.
+        await bot.delete_webhook(drop_pending_updates=False)
         log.info("bangfu is running as @%s", me.username)
         await serve(app, bot, stop)
         return LOCK_LOST_STATUS if watch.done() else 0

@@ -22,13 +22,11 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from bot.core.delivery.outbox import OutboxStatus
@@ -37,13 +35,13 @@ from bot.storage.models import OutboxMessage
 from bot.storage.uow import App
 from bot.telegram.webhook import SECRET_HEADER
 from tests.conftest import PG_URL
+from tests.e2e.wave import queue_rendered
 from tests.telegram_api import FakeTelegram, TelegramUser
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="several workers share one PostgreSQL database (TEST_DATABASE_URL)"
 )
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 ROWS = 150  # about five seconds of sends at Telegram's 30 a second
 KILL_AFTER = 40  # sends seen on the stand-in before the leader is killed
 LEASE_SECONDS = 5  # the dead leader's claimed rows are due again after this long
@@ -68,7 +66,7 @@ async def until(condition: Callable[[], bool | Awaitable[bool]], what: str) -> N
 class Workers:
     """`bangfu run --webhook URL --workers 3` in its own process group."""
 
-    def __init__(self, app: App, telegram: FakeTelegram, tmp_path: Path) -> None:
+    def __init__(self, app: App, telegram: FakeTelegram, tmp_path: Path, redis_url: str) -> None:
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/telegram/updates"
@@ -77,7 +75,7 @@ class Workers:
             "BOT_TOKEN": app.settings.bot_token or "",
             "DATABASE_URL": app.settings.database_url,
             "TELEGRAM_API_URL": telegram.url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "REDIS_PREFIX": f"bangfu-test-{uuid.uuid4().hex}",
             "LEADER_POLL_SECONDS": "0.5",
             "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
@@ -124,23 +122,11 @@ class Workers:
 
 
 @pytest.fixture
-async def redis_reachable() -> AsyncIterator[None]:
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as error:
-        pytest.skip(f"no Redis at {REDIS_URL} ({error}); .ci/run starts one")
-    finally:
-        await client.aclose()
-    yield
-
-
-@pytest.fixture
 async def workers(
-    app: App, telegram: FakeTelegram, tmp_path: Path, redis_reachable: None
+    app: App, telegram: FakeTelegram, tmp_path: Path, redis_url: str
 ) -> AsyncIterator[Workers]:
     telegram.unknown_chat_error = False  # the wave goes to people the stand-in never saw
-    running = Workers(app, telegram, tmp_path)
+    running = Workers(app, telegram, tmp_path, redis_url)
     await running.start()
     try:
         await until(lambda: bool(telegram.webhook), "the webhook set")
@@ -159,32 +145,6 @@ async def _value(result: bool | Awaitable[bool]) -> bool:
 
 async def has_leader(workers: Workers) -> bool:
     return await workers.leader_pid() is not None
-
-
-async def queue_wave(app: App) -> dict[int, str]:
-    """ROWS urgent rows (not held in quiet hours), each to its own person, rendered already:
-    the text says which row it is. Returns row id -> text."""
-    texts: dict[int, str] = {}
-    now = datetime.now(UTC)
-    async with app.uow() as uow:
-        rows = [
-            OutboxMessage(
-                key=f"wave-{n}@chat:{800_000_000 + n}",
-                base_key=f"wave-{n}",
-                kind="monthly_summary",
-                recipient=f"chat:{800_000_000 + n}",
-                payload={},
-                urgent=True,
-                created_at=now,
-                not_before=now - timedelta(seconds=1),
-                parts=[{"text": f"wave row {n}", "reply_markup": None}],
-            )
-            for n in range(ROWS)
-        ]
-        uow.session.add_all(rows)
-        await uow.commit()
-        texts = {row.id: f"wave row {n}" for n, row in enumerate(rows)}
-    return texts
 
 
 async def statuses(app: App) -> dict[int, tuple[str, int]]:
@@ -208,7 +168,7 @@ async def test_three_workers_serve_and_when_the_leader_is_killed_mid_wave_anothe
     await updates_are_served(workers, telegram, make_user)
     first_leader = await workers.leader_pid()
     assert first_leader is not None
-    texts = await queue_wave(app)
+    texts = await queue_rendered(app, ROWS, datetime.now(UTC))
 
     await until(lambda: len(telegram.calls("sendMessage")) >= KILL_AFTER, "sends begin")
     os.kill(first_leader, signal.SIGKILL)
