@@ -50,6 +50,8 @@ REPLY_MARK_MS = 200  # how long a waiting reply holds the backlog back
 LONGEST_WAIT = 0.5  # seconds: a waiter looks again at least this often
 
 # Returns 0 when the slot is granted (and books it), else how many microseconds to wait.
+# Times are microseconds on Redis's clock, written with %.0f: Lua's tostring keeps only 14
+# digits.
 ACQUIRE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
@@ -89,9 +91,9 @@ if wait > 0 then
   if not background then redis.call('SET', KEYS[4], '1', 'PX', mark) end
   return math.ceil(wait)
 end
-redis.call('SET', KEYS[1], tostring(now + spacing), 'PX', 60000)
+redis.call('SET', KEYS[1], string.format('%.0f', now + spacing), 'PX', 60000)
 if kind == 1 then
-  redis.call('HSET', KEYS[2], 'tokens', tostring(tokens - 1), 'last', tostring(now))
+  redis.call('HSET', KEYS[2], 'tokens', tostring(tokens - 1), 'last', string.format('%.0f', now))
   redis.call('PEXPIRE', KEYS[2], ttl)
 elseif kind == 2 then
   redis.call('ZADD', KEYS[2], now, ARGV[11])
@@ -106,7 +108,8 @@ local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
 local until_ = now + tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[1]) or '0') < until_ then
-  redis.call('SET', KEYS[1], tostring(until_), 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+  local keep = string.format('%.0f', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+  redis.call('SET', KEYS[1], string.format('%.0f', until_), 'PX', keep)
 end
 return 1
 """

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
+from redis.asyncio import Redis
 
 from bot.storage.uow import App
 from bot.telegram.shared_state import state_and_isolation
@@ -17,12 +18,17 @@ BOT = 123456
 
 
 @pytest.fixture
-def two_workers(
+async def two_workers(
     app: App, monkeypatch: pytest.MonkeyPatch, redis_url: str
-) -> Callable[[], list[tuple[BaseStorage, BaseEventIsolation]]]:
+) -> AsyncIterator[Callable[[], list[tuple[BaseStorage, BaseEventIsolation]]]]:
+    prefix = f"bangfu-test-{uuid.uuid4().hex}"
     monkeypatch.setattr(app.settings, "redis_url", redis_url)
-    monkeypatch.setattr(app.settings, "redis_prefix", f"bangfu-test-{uuid.uuid4().hex}")
-    return lambda: [state_and_isolation(app) for _ in range(2)]
+    monkeypatch.setattr(app.settings, "redis_prefix", prefix)
+    yield lambda: [state_and_isolation(app) for _ in range(2)]
+    redis = Redis.from_url(redis_url)
+    async for left in redis.scan_iter(f"{prefix}:*"):
+        await redis.delete(left)
+    await redis.aclose()
 
 
 def key(chat: int, user: int) -> StorageKey:
