@@ -94,7 +94,9 @@ async def _set_up(settings: Settings, url: str, stop: asyncio.Event) -> bool:
             return False
         await greet(app, me.username or "")
         await publish_commands(bot, settings)
-        updates = build_dispatcher(app).resolve_used_update_types()
+        dispatcher = build_dispatcher(app)
+        updates = dispatcher.resolve_used_update_types()
+        await dispatcher.fsm.storage.close()  # the workers build their own
         await bot.set_webhook(url, secret_token=webhook_secret(settings), allowed_updates=updates)
         log.info("webhook set for @%s", me.username)
         return True
