@@ -27,6 +27,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import select
 
 from bot.core.delivery.outbox import OutboxStatus
@@ -116,6 +117,10 @@ class Workers:
         except TimeoutError:
             os.killpg(self.process.pid, signal.SIGKILL)
             await self.process.wait()
+        redis = Redis.from_url(self.env["REDIS_URL"])
+        async for left in redis.scan_iter(f"{self.env['REDIS_PREFIX']}:*"):
+            await redis.delete(left)
+        await redis.aclose()
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-5000:]
