@@ -46,7 +46,7 @@ from bot.telegram.limits import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
 )
-from bot.telegram.pacing import ChatKey, Pacer, Priority
+from bot.telegram.pacing import ChatKey, Priority, SendPacer
 from bot.telegram.parts import split_caption, split_text
 from bot.utf16 import shorten, utf16_len
 
@@ -73,13 +73,13 @@ def background_sends() -> Iterator[None]:
         _BACKGROUND.reset(token)
 
 
-def install(session: BaseSession, pacer: Pacer) -> None:
+def install(session: BaseSession, pacer: SendPacer) -> None:
     """Put the session's calls through the splitter, then the pacer (outermost first)."""
     session.middleware(SplitOverLimit())
     session.middleware(PacedCalls(pacer))
 
 
-def pacer_of(bot: Bot) -> Pacer:
+def pacer_of(bot: Bot) -> SendPacer:
     """The pacer every call of this bot goes through."""
     for middleware in bot.session.middleware:
         if isinstance(middleware, PacedCalls):
@@ -88,7 +88,7 @@ def pacer_of(bot: Bot) -> Pacer:
 
 
 class PacedCalls(BaseRequestMiddleware):
-    def __init__(self, pacer: Pacer) -> None:
+    def __init__(self, pacer: SendPacer) -> None:
         self.pacer = pacer
 
     async def __call__(
