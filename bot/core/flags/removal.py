@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 
@@ -194,8 +195,7 @@ async def review_removal(
         else:
             flag.status = FlagStatus.ACKNOWLEDGED
             kind = StepKind.REMOVAL_REJECTED
-        step = await _step(uow, actor, flag, kind, reason=reason)
-        await _tell_the_village(uow, flag, household, step)
+        step = await _step_for_the_village(uow, actor, flag, household, kind, reason=reason)
         await uow.commit()
         return step
 
@@ -211,10 +211,15 @@ async def record_county_decision(
         flag.closed_at = uow.clock.now()
         flag.county_decided_on = decided_on
         flag.county_document = document
-        step = await _step(
-            uow, actor, flag, StepKind.COUNTY_DECISION, decided_on=decided_on, document=document
+        step = await _step_for_the_village(
+            uow,
+            actor,
+            flag,
+            household,
+            StepKind.COUNTY_DECISION,
+            decided_on=decided_on,
+            document=document,
         )
-        await _tell_the_village(uow, flag, household, step)
         await uow.commit()
         return step
 
@@ -225,8 +230,7 @@ async def check_county_decision(
     """The county's decision checked as `record_county_decision` will check it, before the
     confirm screen shows it; returns the document number as it will be recorded."""
     document = _county_document(document)
-    async with app.uow() as uow:
-        await _county_decision_due(uow, actor, flag_id, decided_on)
+    await check_county_decision_day(app, actor, flag_id, decided_on)
     return document
 
 
@@ -296,6 +300,7 @@ async def _step(
     actor: Actor,
     flag: RedFlag,
     kind: StepKind,
+    *,
     reason: str | None = None,
     decided_on: date | None = None,
     document: str | None = None,
@@ -324,6 +329,21 @@ async def _step(
             "document": document,
         },
     )
+    return step
+
+
+async def _step_for_the_village(
+    uow: UnitOfWork,
+    actor: Actor,
+    flag: RedFlag,
+    household: Household,
+    kind: StepKind,
+    **details: Any,
+) -> FlagStep:
+    """A decision on the village's request or on the flag (review, the county's decision),
+    recorded and told to the village."""
+    step = await _step(uow, actor, flag, kind, **details)
+    await _tell_the_village(uow, flag, household, step)
     return step
 
 

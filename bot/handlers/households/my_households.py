@@ -62,16 +62,20 @@ def no_households_text() -> str:
     )
 
 
-async def tell_no_households(message: Message, app: App, actor: Actor) -> None:
-    """No households of one's own: a contact person asks the town office; the town office
-    or a village admin (with an old keyboard, or typing) is shown their own buttons."""
+async def told_none_are_theirs(message: Message, app: App, actor: Actor, total: int) -> bool:
+    """True once someone with no households of their own (`total` 0) is told so: a contact
+    person asks the town office; the town office or a village admin (with an old keyboard,
+    or typing) is shown their own buttons."""
+    if total:
+        return False
     if actor.role == Role.CONTACT:
         await message.answer(no_households_text())
-        return
+        return True
     await message.answer(
         _("You have no households of your own to contact. Your work is on the buttons below."),
         reply_markup=main_menu(await duties_of(app, actor)),
     )
+    return True
 
 
 def _echo(search: str) -> str:
@@ -218,8 +222,7 @@ async def show_card(message: Message, app: App, actor: Actor, household_id: int)
 async def my_households(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()  # a menu press leaves any form
     page = await list_households(app, actor)
-    if page.total == 0:
-        await tell_no_households(message, app, actor)
+    if await told_none_are_theirs(message, app, actor, page.total):
         return
     text, markup = render_page(page)
     await message.answer(text, reply_markup=markup)

@@ -183,11 +183,12 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
 async def choose_person(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
-    try:
-        subject = await roster_changes.reassignment_of(app, actor, callback_data.household_id)
-        people = await roster_changes.assignable_people(app, actor, callback_data.household_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    household_id = callback_data.household_id
+    subject = await unless_refused(query, roster_changes.reassignment_of(app, actor, household_id))
+    if subject is None:
+        return
+    people = await unless_refused(query, roster_changes.assignable_people(app, actor, household_id))
+    if people is None:
         return
     await query.answer()
     if not isinstance(query.message, Message):
