@@ -187,11 +187,13 @@ ShowAgain = Callable[[Message, FSMContext, App, str], Awaitable[None]]
 @dataclass(frozen=True)
 class Dialog:
     """A form as the shared guard sees it: its states, the callback data of its buttons, how
-    it shows its current step again, and the hint for each step that wants typing."""
+    it shows its current step again, and the hint for each step that wants typing (the
+    `typed` steps get TYPE_AS_TEXT, `hints` says any other)."""
 
     states: type[StatesGroup]
     buttons: tuple[type[CallbackData], ...]
     show_again: ShowAgain
+    typed: tuple[State, ...] = ()
     hints: Mapping[str, str] = field(default_factory=dict)  # state -> msgid
     elsewhere: tuple[State, ...] = ()  # steps whose every input another handler takes
 
@@ -199,7 +201,13 @@ class Dialog:
         """Text where a button is expected, or a sticker, photo or voice where text is: the
         step's hint, and the step again, so the person sees what to do next."""
         step = await state.get_state() or ""
-        await self.show_again(message, state, app, _(self.hints.get(step, TAP_A_BUTTON)))
+        await self.show_again(message, state, app, _(self.hint(step)))
+
+    def hint(self, step: str) -> str:
+        """The msgid that says what the step wants."""
+        if step in self.hints:
+            return self.hints[step]
+        return TYPE_AS_TEXT if any(typed.state == step for typed in self.typed) else TAP_A_BUTTON
 
 
 class OfTheOpenForm(BaseFilter):

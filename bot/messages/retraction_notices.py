@@ -50,13 +50,14 @@ def _notice(
     view: FlagView,
     row: OutboxMessage,
     headline: str,
+    ending: str,
     *,
     withdrawn: str,
     corrected: str,
-    ending: str,
 ) -> str:
-    """The flag's household and problems, who took its contact back and how (withdrawn or
-    corrected, as the outbox row says), and what that means for the office; each text a msgid."""
+    """The notice's first line (the flag's household and problems) and its last (what that
+    means for the office), and between them who took the contact back and how (withdrawn or
+    corrected, as the outbox row says); each text a msgid."""
     how = withdrawn if row.payload.get("contact_status") == ContactStatus.WITHDRAWN else corrected
     by = preview(row.payload.get("by", ""), NAME, one_line=True)
     subject = _(headline).format(household=_subject(view), problems=_problems(view))
@@ -76,11 +77,11 @@ async def flag_retracted(
         view,
         row,
         N_("↩️ Red flag retracted: {household} ({problems})."),
+        ending=N_("It no longer counts anywhere; nothing more to do."),
         withdrawn=N_("{name} withdrew the contact that raised it."),
         corrected=N_(
             "{name} corrected the contact that raised it: the problem is no longer reported."
         ),
-        ending=N_("It no longer counts anywhere; nothing more to do."),
     )
     return [OutgoingMessage(text, None, reply_to=alert)]
 
@@ -95,13 +96,13 @@ async def retraction_question(
         view,
         row,
         N_("❓ Keep the red flag on {household} ({problems})?"),
-        withdrawn=N_("{name} withdrew the contact that raised this red flag."),
-        corrected=N_(
-            "{name} corrected the contact that raised this red flag: the problem is gone."
-        ),
         ending=N_(
             "The office has already acted on it (measures or a removal step), so it was "
             "not taken back. Keep it, or withdraw it?"
+        ),
+        withdrawn=N_("{name} withdrew the contact that raised this red flag."),
+        corrected=N_(
+            "{name} corrected the contact that raised this red flag: the problem is gone."
         ),
     )
     flag_id = view.flag.id

@@ -259,20 +259,20 @@ async def _county_decision_due(
         raise Conflict(N_("The town office must approve the removal before the county's decision."))
     if decided_on > uow.clock.today():
         raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
-    raised_on = uow.clock.local_date(flag.raised_at)
-    if decided_on < raised_on:
-        raise InvalidInput(
+    # Each day the decision cannot precede, by its name in the refusal, in the order checked.
+    earliest = {
+        "raised": (
+            uow.clock.local_date(flag.raised_at),
             N_("The decision date {day} is before the red flag was raised ({raised})."),
-            day=decided_on,
-            raised=raised_on,
-        )
-    approved_on = uow.clock.local_date(flag.removal_approved_at)
-    if decided_on < approved_on:
-        raise InvalidInput(
+        ),
+        "approved": (
+            uow.clock.local_date(flag.removal_approved_at),
             N_("The decision date {day} is before the town approved the removal ({approved})."),
-            day=decided_on,
-            approved=approved_on,
-        )
+        ),
+    }
+    for name, (since, refusal) in earliest.items():
+        if decided_on < since:
+            raise InvalidInput(refusal, day=decided_on, **{name: since})
     return flag, household
 
 

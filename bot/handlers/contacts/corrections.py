@@ -34,7 +34,6 @@ from bot.handlers.contacts.correction_form import (
     summary_text,
 )
 from bot.handlers.dialogs import (
-    TYPE_AS_TEXT,
     Dialog,
     OfTheOpenForm,
     drop_buttons,
@@ -318,11 +317,7 @@ DIALOG = Dialog(
     states=CorrectionForm,
     buttons=(ContactEdit,),
     show_again=_send_prompt,
-    hints={
-        CorrectionForm.typing_day.state: TYPE_AS_TEXT,
-        CorrectionForm.typing_income.state: TYPE_AS_TEXT,
-        CorrectionForm.typing_note.state: TYPE_AS_TEXT,
-    },
+    typed=(CorrectionForm.typing_day, CorrectionForm.typing_income, CorrectionForm.typing_note),
 )
 
 

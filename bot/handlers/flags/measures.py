@@ -33,7 +33,6 @@ from bot.core.policy import Actor
 from bot.errors import DomainError
 from bot.handlers.dialogs import (
     TYPE_A_DAY,
-    TYPE_AS_TEXT,
     TYPE_YUAN,
     Dialog,
     FormButton,
@@ -335,13 +334,8 @@ DIALOG = Dialog(
     states=MeasureForm,
     buttons=(MeasureStep, MeasurePick),
     show_again=step_again,
-    hints={
-        MeasureForm.what.state: TYPE_AS_TEXT,
-        MeasureForm.responsible.state: TYPE_AS_TEXT,
-        MeasureForm.amount.state: TYPE_YUAN,
-        MeasureForm.deadline.state: TYPE_A_DAY,
-        MeasureForm.event.state: TYPE_AS_TEXT,
-    },
+    typed=(MeasureForm.what, MeasureForm.responsible, MeasureForm.event),
+    hints={MeasureForm.amount.state: TYPE_YUAN, MeasureForm.deadline.state: TYPE_A_DAY},
 )
 
 

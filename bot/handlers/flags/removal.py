@@ -21,7 +21,6 @@ from bot.core.policy import Actor
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.dialogs import (
-    TYPE_AS_TEXT,
     Dialog,
     FormButton,
     OfTheOpenForm,
@@ -306,7 +305,7 @@ DIALOG = Dialog(
     states=FlagStepForm,
     buttons=(CountyPress,),
     show_again=step_again,
-    hints={FlagStepForm.text.state: TYPE_AS_TEXT},
+    typed=(FlagStepForm.text,),
 )
 
 

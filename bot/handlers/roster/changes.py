@@ -25,7 +25,6 @@ from bot.domain.text_rules import NAME_MAX_CHARS, SHORT_CODE_MAX_CHARS
 from bot.errors import DomainError
 from bot.handlers.dialogs import (
     TYPE_A_DAY,
-    TYPE_AS_TEXT,
     Dialog,
     FormButton,
     answer_with_step,
@@ -280,11 +279,8 @@ DIALOG = Dialog(
     states=MeetingForm,
     buttons=(MeetingStep,),
     show_again=step_again,
-    hints={
-        MeetingForm.cells.state: TYPE_AS_TEXT,
-        MeetingForm.day.state: TYPE_A_DAY,
-        MeetingForm.reason.state: TYPE_AS_TEXT,
-    },
+    typed=(MeetingForm.cells, MeetingForm.reason),
+    hints={MeetingForm.day.state: TYPE_A_DAY},
 )
 
 
