@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.contacts import corrections as contact_corrections
 from bot.core.contacts import rules as contact_rules
+from bot.core.contacts.corrections import withdraw_contact
 from bot.core.dates import parse_day
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel
@@ -160,9 +161,7 @@ async def ask_withdraw(
 async def withdraw(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
 ) -> None:
-    changed = await unless_refused(
-        query, contact_corrections.withdraw_contact(app, actor, callback_data.contact_id)
-    )
+    changed = await unless_refused(query, withdraw_contact(app, actor, callback_data.contact_id))
     if changed is None:
         return
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(

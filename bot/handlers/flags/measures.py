@@ -16,7 +16,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.dates import parse_day
-from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES
 from bot.core.flags.measures import (
     RESPONSIBLE_MAX_CHARS,
@@ -45,6 +44,7 @@ from bot.handlers.dialogs import (
     replace_pressed,
     unless_refused,
 )
+from bot.handlers.flags.removal import pressed_flag
 from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -159,9 +159,7 @@ async def from_flag(
     state: FSMContext,
     bot: Bot,
 ) -> None:
-    panel = await unless_refused(
-        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    )
+    panel = await pressed_flag(query, app, actor, callback_data)
     if panel is None:
         return
     await _start(query, app, actor, state, bot, panel.household.id, panel.flag.id)
