@@ -231,6 +231,17 @@ class OfTheOpenForm(BaseFilter):
         return bool(getattr(callback_data, self.press_field, None) == held)
 
 
+def save_and_cancel(
+    router: Router, step: type[CallbackData], confirm: State, save: Callable[..., Awaitable[None]]
+) -> None:
+    """✅ Save at the form's `confirm` step and ✖️ Cancel at any of its steps, for a form whose
+    buttons' callback data `step` carries a `FormButton` as `action`."""
+    saving = step.filter(F.action == FormButton.SAVE)
+    router.callback_query.register(save, StateFilter(confirm), saving)
+    cancelling = step.filter(F.action == FormButton.CANCEL)
+    router.callback_query.register(cancel_form, StateFilter(confirm.group), cancelling)
+
+
 def guard(router: Router, dialog: Dialog) -> None:
     """Registered last in each dialog's router. A menu button leaves the form (and does its
     job); anything else sent inside the form that no step took gets the step's hint and the

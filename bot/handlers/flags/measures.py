@@ -37,11 +37,11 @@ from bot.handlers.dialogs import (
     FormButton,
     answer_with_step,
     begin_in_private,
-    cancel_form,
     finish_form,
     guard,
     not_saved,
     replace_pressed,
+    save_and_cancel,
     unless_refused,
 )
 from bot.handlers.flags.removal import pressed_flag
@@ -359,11 +359,6 @@ def build_router() -> Router:
         MeasureStep.filter(F.action.in_({FormButton.DAYS, FormButton.SKIP})),
     )
     router.message.register(event_typed, StateFilter(MeasureForm.event), FreeText())
-    router.callback_query.register(
-        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == FormButton.SAVE)
-    )
-    router.callback_query.register(
-        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == FormButton.CANCEL)
-    )
+    save_and_cancel(router, MeasureStep, MeasureForm.confirm, save)
     guard(router, DIALOG)
     return router

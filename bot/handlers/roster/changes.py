@@ -29,11 +29,11 @@ from bot.handlers.dialogs import (
     FormButton,
     answer_with_step,
     begin_in_private,
-    cancel_form,
     finish_form,
     guard,
     not_saved,
     replace_pressed,
+    save_and_cancel,
 )
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
@@ -297,11 +297,6 @@ def build_router() -> Router:
     router.message.register(cells_typed, StateFilter(MeetingForm.cells), FreeText())
     router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())
     router.message.register(reason_typed, StateFilter(MeetingForm.reason), FreeText())
-    router.callback_query.register(
-        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == FormButton.SAVE)
-    )
-    router.callback_query.register(
-        cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == FormButton.CANCEL)
-    )
+    save_and_cancel(router, MeetingStep, MeetingForm.confirm, save)
     guard(router, DIALOG)
     return router
