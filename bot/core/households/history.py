@@ -5,6 +5,7 @@ roster changes decided at meetings, and the last contacts. Opened from the house
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
@@ -29,8 +30,9 @@ HISTORY_CONTACTS = 5
 FIND_LIMIT = 30
 
 
-@dataclass(frozen=True)
-class ContactLine:
+class ContactLine(NamedTuple):
+    """A contact, with the name of the person who logged it (a row of the history's query)."""
+
     contact: Contact
     person_name: str
 

@@ -72,8 +72,7 @@ async def _apply(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Correct the contact; the reply shows it as it is now. Raises the service's errors."""
     changed = await contact_corrections.correct_contact(app, actor, contact_id, correction)
-    line = contact_corrections.ContactLine(changed.contact, changed.household_name)
-    lines = [_("Corrected ✅"), summary_text(line, app), progress_line(changed.progress)]
+    lines = [_("Corrected ✅"), summary_text(changed, app), progress_line(changed.progress)]
     lines += followed_flags_lines(changed.flags)
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
