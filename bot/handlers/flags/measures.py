@@ -4,8 +4,10 @@ a confirm screen. Started from a flag's card or the household's history; runs in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -190,11 +192,19 @@ async def kind_picked(
 
 # Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
 # over its limit is refused here, with the limit, not at the end (nor echoed back in full).
-async def what_typed(message: Message, app: App, state: FSMContext) -> None:
+async def _checked(message: Message, rule: Callable[[str | None], str]) -> str | None:
+    """The typed text as `rule` accepts it, or None once the person is told why not and
+    asked to type it again."""
     try:
-        what = validate_what(app.settings, message.text)
+        return rule(message.text)
     except DomainError as error:
         await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+        return None
+
+
+async def what_typed(message: Message, app: App, state: FSMContext) -> None:
+    what = await _checked(message, partial(validate_what, app.settings))
+    if what is None:
         return
     await state.update_data(what=what)
     await state.set_state(MeasureForm.responsible)
@@ -202,10 +212,8 @@ async def what_typed(message: Message, app: App, state: FSMContext) -> None:
 
 
 async def responsible_typed(message: Message, state: FSMContext) -> None:
-    try:
-        responsible = validate_responsible(message.text)
-    except DomainError as error:
-        await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+    responsible = await _checked(message, validate_responsible)
+    if responsible is None:
         return
     await state.update_data(responsible=responsible)
     await state.set_state(MeasureForm.amount)
@@ -259,7 +267,7 @@ async def _after_deadline(message: Message, app: App, state: FSMContext, day: st
 
 
 async def event_typed(message: Message, app: App, state: FSMContext) -> None:
-    try:
+    try:  # no event typed (spaces only) is None here, and refused on saving
         major_event = validate_major_event(app.settings, message.text)
     except DomainError as error:
         await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
