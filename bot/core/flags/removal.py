@@ -23,11 +23,12 @@ from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, 
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
+from bot.core.roster.assignments import contact_person_ids
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, FlagStep, Household, RedFlag
+from bot.storage.models import FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 WAIT_FOR_SIGN_OFF = N_(
@@ -361,12 +362,7 @@ async def _tell_the_village(
         MessageKind.FLAG_DECISION,
         payload,
     )
-    contact_persons = await uow.session.execute(
-        select(Assignment.person_id).where(
-            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
-        )
-    )
-    for person_id in contact_persons.scalars():
+    for person_id in await contact_person_ids(uow, household.id):
         await queue(
             uow,
             uow.settings,
