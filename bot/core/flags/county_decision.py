@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.flags.removal import StepKind, _step, _tell_the_village
+from bot.core.flags.removal import StepKind, _step_for_the_village
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require
 from bot.core.roster.towns import county_decides
@@ -35,10 +35,15 @@ async def record_county_decision(
         flag.closed_at = uow.clock.now()
         flag.county_decided_on = decided_on
         flag.county_document = document
-        step = await _step(
-            uow, actor, flag, StepKind.COUNTY_DECISION, decided_on=decided_on, document=document
+        step = await _step_for_the_village(
+            uow,
+            actor,
+            flag,
+            household,
+            StepKind.COUNTY_DECISION,
+            decided_on=decided_on,
+            document=document,
         )
-        await _tell_the_village(uow, flag, household, step)
         await uow.commit()
         return step
 
@@ -49,8 +54,7 @@ async def check_county_decision(
     """The county's decision checked as `record_county_decision` will check it, before the
     confirm screen shows it; returns the document number as it will be recorded."""
     document = _county_document(document)
-    async with app.uow() as uow:
-        await _county_decision_due(uow, actor, flag_id, decided_on)
+    await check_county_decision_day(app, actor, flag_id, decided_on)
     return document
 
 
@@ -73,7 +77,8 @@ async def _county_decision_due(
     uow: UnitOfWork, actor: Actor, flag_id: int, decided_on: date
 ) -> tuple[RedFlag, Household]:
     """The flag, awaiting the county, and a decision day that can be true: not before the flag
-    was raised or the town approved its removal, not after today."""
+    was raised or the town approved its removal, not after today. The county office decides
+    once one of its people uses the bot; till then the town office records it."""
     require(actor, Act.RECORD_COUNTY_DECISION)
     if actor.role != Role.COUNTY_OFFICE and await county_decides(uow):
         raise NotAllowed(COUNTY_RECORDS_IT)
@@ -82,18 +87,18 @@ async def _county_decision_due(
         raise Conflict(N_("The town office must approve the removal before the county's decision."))
     if decided_on > uow.clock.today():
         raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
-    raised_on = uow.clock.local_date(flag.raised_at)
-    if decided_on < raised_on:
-        raise InvalidInput(
+    # Each day the decision cannot precede, by its name in the refusal, in the order checked.
+    earliest = {
+        "raised": (
+            uow.clock.local_date(flag.raised_at),
             N_("The decision date {day} is before the red flag was raised ({raised})."),
-            day=decided_on,
-            raised=raised_on,
-        )
-    approved_on = uow.clock.local_date(flag.removal_approved_at)
-    if decided_on < approved_on:
-        raise InvalidInput(
+        ),
+        "approved": (
+            uow.clock.local_date(flag.removal_approved_at),
             N_("The decision date {day} is before the town approved the removal ({approved})."),
-            day=decided_on,
-            approved=approved_on,
-        )
+        ),
+    }
+    for name, (since, refusal) in earliest.items():
+        if decided_on < since:
+            raise InvalidInput(refusal, day=decided_on, **{name: since})
     return flag, household

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 
@@ -28,11 +29,12 @@ from bot.core.delivery.outbox import (
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
+from bot.core.roster.assignments import contact_person_ids
 from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.errors import Conflict, NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, FlagStep, Household, RedFlag
+from bot.storage.models import FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 WAIT_FOR_SIGN_OFF = N_(
@@ -221,8 +223,7 @@ async def review_removal(
         else:
             flag.status = FlagStatus.ACKNOWLEDGED
             kind = StepKind.REMOVAL_REJECTED
-        step = await _step(uow, actor, flag, kind, reason=reason)
-        await _tell_the_village(uow, flag, household, step)
+        step = await _step_for_the_village(uow, actor, flag, household, kind, reason=reason)
         if approve and await county_decides(uow):
             await queue(
                 uow,
@@ -260,6 +261,7 @@ async def _step(
     actor: Actor,
     flag: RedFlag,
     kind: StepKind,
+    *,
     reason: str | None = None,
     decided_on: date | None = None,
     document: str | None = None,
@@ -291,6 +293,21 @@ async def _step(
     return step
 
 
+async def _step_for_the_village(
+    uow: UnitOfWork,
+    actor: Actor,
+    flag: RedFlag,
+    household: Household,
+    kind: StepKind,
+    **details: Any,
+) -> FlagStep:
+    """A decision on the village's request or on the flag (review, the county's decision),
+    recorded and told to the village."""
+    step = await _step(uow, actor, flag, kind, **details)
+    await _tell_the_village(uow, flag, household, step)
+    return step
+
+
 async def _tell_the_village(
     uow: UnitOfWork, flag: RedFlag, household: Household, step: FlagStep
 ) -> None:
@@ -305,12 +322,7 @@ async def _tell_the_village(
         MessageKind.FLAG_DECISION,
         payload,
     )
-    contact_persons = await uow.session.execute(
-        select(Assignment.person_id).where(
-            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
-        )
-    )
-    for person_id in contact_persons.scalars():
+    for person_id in await contact_person_ids(uow, household.id):
         await queue(
             uow,
             uow.settings,
