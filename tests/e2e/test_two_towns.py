@@ -37,6 +37,7 @@ class County:
     liu: Household
     flag_id: int
     yi_group: TelegramGroup  # 乙镇's office group, confirmed by 吴主任
+    chief: TelegramUser  # 郑科长, the county office
 
 
 @pytest.fixture
@@ -51,6 +52,8 @@ async def county(
     jia, yi = await build.town("本镇"), await build.town("乙镇")
     hekou, shanqian = await build.village("河口村", jia), await build.village("山前村", yi)
     zhou, wu, li_user = make_user("周主任"), make_user("吴主任"), make_user("李红梅")
+    chief = make_user("郑科长")
+    await build.add_person("郑科长", Role.COUNTY_OFFICE, None, chief.id)
     await build.add_person("周主任", Role.TOWN_OFFICE, None, zhou.id, town=jia)
     await build.add_person("吴主任", Role.TOWN_OFFICE, None, wu.id, town=yi)
     wang = await build.person("王建华", village=hekou)
@@ -68,7 +71,7 @@ async def county(
     await wu.press(YES, await yi_group.next_message())
     flag = await report_risk(app, Actor(li.id, li.name, Role.CONTACT), liu.id, "房屋漏雨")
     await unpaced_delivery(app, running_bot)()
-    return County(zhou, wu, li_user, li, liu, flag.id, yi_group)
+    return County(zhou, wu, li_user, li, liu, flag.id, yi_group, chief)
 
 
 def leaks(texts: list[str]) -> list[str]:
@@ -112,3 +115,27 @@ async def test_a_town_office_reaches_nothing_of_another_town_through_the_bot(
         li = await uow.session.get(Person, county.li.id)
     assert [(flag.id, flag.acknowledged_at) for flag in flags] == [(county.flag_id, None)]
     assert li is not None and li.active
+
+
+async def test_the_county_office_compares_the_towns_and_exports_a_towns_forms(
+    county: County,
+) -> None:
+    chief = county.chief
+    await chief.send("/county 2026-03")
+    text = await chief.expect("各乡镇对比")
+    assert "乙镇" in text.text and "本镇" in text.text
+    chart = await chief.next_message()
+    workbook = await chief.next_message()
+    assert chart.photo is not None and workbook.document is not None
+
+    await chief.send("/awaiting")
+    await chief.expect("没有等待县级审定的销号申请")
+
+    await chief.send("/export")
+    await chief.expect("导出哪个乡镇的六张表")
+    await chief.press("🏙 乙镇")
+    villages = await chief.expect("乙镇的哪个村")
+    assert villages.button_texts == ["📄 山前村", "📦 乙镇全部 1 个村"]
+    await chief.press("📄 山前村", villages)
+    first = await chief.next_message()
+    assert first.document is not None and first.document.filename.startswith("山前村_附件1")

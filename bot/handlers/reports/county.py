@@ -17,7 +17,13 @@ from bot.core.policy import Actor
 from bot.core.reports.county import county_coverage
 from bot.core.reports.forms import exportable_towns, exportable_villages
 from bot.errors import DomainError
-from bot.handlers.reports.sending import ExportVillage, month_asked, send_forms, send_parts
+from bot.handlers.reports.sending import (
+    ExportVillage,
+    month_asked,
+    offer_places,
+    send_forms,
+    send_parts,
+)
 from bot.i18n import gettext as _
 from bot.messages.county_notices import county_messages
 from bot.messages.keyboards import TOWNS, RowId, inline_grid
@@ -58,13 +64,8 @@ async def _compare(message: Message, app: App, actor: Actor, bot: Bot, args: str
 async def offer_towns(message: Message, app: App, actor: Actor) -> None:
     """The county's towns as buttons: a county has 250 villages, too many to offer at once."""
     towns = await exportable_towns(app, actor)
-    if not towns:
-        await message.answer(_("There are no villages yet: import the roster first."))
-        return
-    buttons = [(f"🏙 {name}", ExportTown(town_id=key)) for key, name in towns.items()]
-    await message.answer(
-        _("Which town's six forms (附件1–6)?"), reply_markup=inline_grid(buttons, columns=3)
-    )
+    question = _("Which town's six forms (附件1–6)?")
+    await offer_places(message, towns, "🏙", lambda key: ExportTown(town_id=key), question)
 
 
 async def town_pressed(

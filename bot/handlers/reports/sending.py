@@ -5,11 +5,12 @@ as documents, and any prepared parts, in order. `/summary`, `/export` and the co
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from aiogram import Bot
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import Message
 
 from bot.clock import Clock, Month
 from bot.core.dates import parse_month
@@ -19,7 +20,7 @@ from bot.documents.forms import export_forms, form_file_name
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages.keyboards import RowId
+from bot.messages.keyboards import RowId, inline_grid
 from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
 from bot.storage.uow import App
 
@@ -81,3 +82,18 @@ def month_asked(args: str | None, clock: Clock) -> Month:
             month=str(month),
         )
     return month
+
+
+async def offer_places(
+    message: Message,
+    places: dict[int, str],
+    icon: str,
+    data: Callable[[int], CallbackData],
+    question: str,
+) -> None:
+    """The villages (or towns) whose forms may be exported, as buttons under `question`."""
+    if not places:
+        await message.answer(_("There are no villages yet: import the roster first."))
+        return
+    buttons = [(f"{icon} {name}", data(key)) for key, name in places.items()]
+    await message.answer(question, reply_markup=inline_grid(buttons, columns=3))

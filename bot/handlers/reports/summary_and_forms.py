@@ -26,10 +26,15 @@ from bot.core.reports.forms import exportable_villages
 from bot.core.reports.summaries import summary_for_month
 from bot.errors import DomainError, NotFound
 from bot.handlers.reports.county import offer_towns
-from bot.handlers.reports.sending import ExportVillage, month_asked, send_forms, send_parts
+from bot.handlers.reports.sending import (
+    ExportVillage,
+    month_asked,
+    offer_places,
+    send_forms,
+    send_parts,
+)
 from bot.i18n import gettext as _
 from bot.i18n import join_list
-from bot.messages.keyboards import inline_grid
 from bot.messages.summary_notices import summary_messages
 from bot.storage.uow import App
 
@@ -84,13 +89,8 @@ async def _offer_villages(message: Message, app: App, actor: Actor, bot: Bot) ->
     if len(villages) == 1 and actor.village_id in villages:
         await send_forms(bot, message.chat.id, app, actor, villages[actor.village_id])
         return
-    if not villages:
-        await message.answer(_("There are no villages yet: import the roster first."))
-        return
-    buttons = [(f"📄 {name}", ExportVillage(village_id=key)) for key, name in villages.items()]
-    await message.answer(
-        _("Which village's six forms (附件1–6)?"), reply_markup=inline_grid(buttons, columns=3)
-    )
+    question = _("Which village's six forms (附件1–6)?")
+    await offer_places(message, villages, "📄", lambda key: ExportVillage(village_id=key), question)
 
 
 async def export_pressed(
