@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     quiet_hours_start: int = 21
     quiet_hours_end: int = 8
     flag_ack_hours: int = 24
+    # The county office hears of a town's red flag still unacknowledged after this long, and
+    # of a town below this coverage on the month's last day.
+    county_flag_hours: int = 48
+    county_coverage_floor: float = 0.8
     inactive_days: int = 30
 
     # Several workers (README "Several workers"). Redis holds what the workers share and is

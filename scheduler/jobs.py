@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Month
 from bot.config import Settings
-from bot.core.coverage import reminders
+from bot.core.coverage import county_escalations, reminders
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.delivery.outbox import CountyOffice, TownOffice, queue
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.reports import summaries
+from bot.core.roster import towns
 from bot.i18n import N_
 from bot.messages.summary_notices import summary_key
 from bot.storage.models import JobRun
@@ -97,18 +98,44 @@ async def _people_check(uow: UnitOfWork, settings: Settings, moment: datetime) -
 
 
 async def _flag_realerts(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
-    return await flag_workflow.queue_flag_realerts(uow, settings, uow.clock.now())
+    now = uow.clock.now()
+    queued = await flag_workflow.queue_flag_realerts(uow, settings, now)
+    return queued + await county_escalations.queue_unseen_flags(uow, settings, now)
+
+
+async def _town_lists(uow: UnitOfWork, settings: Settings, month: Month, step: str) -> int:
+    """Each town's list to its office on the last day, and the towns below the coverage
+    floor to the county office."""
+    queued = await reminders.queue_town_list(uow, settings, month, step)
+    return queued + await county_escalations.queue_low_towns(uow, settings, month)
 
 
 async def _monthly_summary(uow: UnitOfWork, settings: Settings, moment: datetime) -> int:
-    """Keep the month just ended as it is sent, and queue it for the town office, in one
-    transaction: a summary is on record exactly when its messages are queued."""
+    """Keep the month just ended as it is sent, and queue it for each town's office (its own
+    town's part) and for the county office (the towns side by side), in one transaction: a
+    summary is on record exactly when its messages are queued."""
     month = _month(settings, moment).previous()
     await summaries.keep_for_sending(uow, month, settings.tz)
-    payload = {"month": str(month)}
-    return await queue(
-        uow, settings, TownOffice(), summary_key(month), MessageKind.MONTHLY_SUMMARY, payload
-    )
+    queued = 0
+    for town_id in await towns.town_ids(uow):
+        queued += await queue(
+            uow,
+            settings,
+            TownOffice(town_id),
+            summary_key(month, town_id),
+            MessageKind.MONTHLY_SUMMARY,
+            {"month": str(month), "town_id": town_id},
+        )
+    if await towns.county_office_exists(uow):
+        queued += await queue(
+            uow,
+            settings,
+            CountyOffice(),
+            f"county_summary:{month}",
+            MessageKind.COUNTY_SUMMARY,
+            {"month": str(month)},
+        )
+    return queued
 
 
 JOBS: dict[str, Job] = {
@@ -129,7 +156,7 @@ JOBS: dict[str, Job] = {
         Job(
             LadderJob.TOWN_LIST,
             N_("Town office: the town's households not yet contacted"),
-            _for_step(reminders.queue_town_list),
+            _for_step(_town_lists),
             LadderJob.TOWN_LIST,
         ),
         Job(

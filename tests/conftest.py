@@ -16,7 +16,7 @@ from sqlalchemy import text
 from bot.clock import FrozenClock
 from bot.config import Settings, normalise_database_url
 from bot.storage.migrate import upgrade
-from bot.storage.models import Base
+from bot.storage.models import FIRST_TOWN_ID, Base
 from bot.storage.uow import App
 from bot.telegram.app import build_app
 
@@ -71,6 +71,14 @@ async def _clean_postgres(database_url: str) -> AsyncIterator[None]:
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # As migrated: the first town (0009) is there before anything else.
+            await connection.execute(
+                text("INSERT INTO towns (id, name) VALUES (:id, :name)"),
+                {"id": FIRST_TOWN_ID, "name": "本镇"},
+            )
+            await connection.execute(
+                text("SELECT setval('towns_id_seq', :id)"), {"id": FIRST_TOWN_ID}
+            )
         await engine.dispose()
     yield
 

@@ -13,11 +13,13 @@ from sqlalchemy import select
 from bot.core.policy import Actor
 from bot.domain.model import Category, ContactChannel, FlagSource, Role
 from bot.storage.models import (
+    FIRST_TOWN_ID,
     Assignment,
     Contact,
     Household,
     Person,
     RedFlag,
+    Town,
     Village,
 )
 from bot.storage.uow import App
@@ -40,13 +42,26 @@ class TownBuilder:
     app: App
     _serial: count = field(default_factory=lambda: count(1))
 
-    async def village(self, name: str) -> Village:
+    async def town(self, name: str) -> Town:
+        """A town (乡镇) of the county; the first town is the one the migrations made."""
+        async with self.app.uow() as uow:
+            found = (
+                await uow.session.execute(select(Town).where(Town.name == name))
+            ).scalar_one_or_none()
+            if found is None:
+                found = Town(name=name)
+                uow.session.add(found)
+                await uow.commit()
+            return found
+
+    async def village(self, name: str, town: Town | None = None) -> Village:
+        """The village, made in `town` (the first town when none is given) if new."""
         async with self.app.uow() as uow:
             found = (
                 await uow.session.execute(select(Village).where(Village.name == name))
             ).scalar_one_or_none()
             if found is None:
-                found = Village(name=name)
+                found = Village(name=name, town_id=town.id if town else FIRST_TOWN_ID)
                 uow.session.add(found)
                 await uow.commit()
             return found
@@ -58,11 +73,12 @@ class TownBuilder:
         village: Village | None = None,
         telegram_user_id: int | None = None,
         language: str | None = None,
+        town: Town | None = None,
     ) -> Actor:
         """A person with a made-up phone, as the use cases see them (an Actor)."""
         phone = f"1390564{next(self._serial):04d}"
-        person = await self.add_person(name, role, village, telegram_user_id, language, phone)
-        return Actor(person.id, person.name, role, person.village_id)
+        person = await self.add_person(name, role, village, telegram_user_id, language, phone, town)
+        return Actor(person.id, person.name, role, person.village_id, person.town_id)
 
     async def add_person(
         self,
@@ -72,14 +88,18 @@ class TownBuilder:
         telegram_user_id: int | None = None,
         language: str | None = None,
         phone: str | None = None,
+        town: Town | None = None,
     ) -> Person:
-        """A person row, active from now (bound to a Telegram account when one is given)."""
+        """A person row, active from now (bound to a Telegram account when one is given), of
+        the village's town, else of `town`, else of the first town (the county office: none)."""
+        town_id = village.town_id if village else town.id if town else FIRST_TOWN_ID
         async with self.app.uow() as uow:
             person = Person(
                 name=name,
                 phone=phone,
                 role=role,
                 village_id=village.id if village else None,
+                town_id=None if role == Role.COUNTY_OFFICE else town_id,
                 telegram_user_id=telegram_user_id,
                 language=language,
                 active=True,

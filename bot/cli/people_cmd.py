@@ -52,6 +52,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     invite.add_argument("--phone", help="their phone, to tell namesakes apart")
     invite.add_argument(
+        "--town", help="a town office person's town (乡镇), where the county has several"
+    )
+    invite.add_argument(
         "--out", type=Path, default=Path("invites.xlsx"), help="with --all: the workbook to write"
     )
     invite.add_argument(
@@ -117,7 +120,13 @@ async def _invite_all(app: App, username: str, args: argparse.Namespace) -> int:
 
 async def _invite_one(app: App, username: str, args: argparse.Namespace) -> int:
     issued = await onboarding.create_invite(
-        app, CLI_OPERATOR, args.name, args.role, village=args.village, phone=args.phone
+        app,
+        CLI_OPERATOR,
+        args.name,
+        args.role,
+        village=args.village,
+        phone=args.phone,
+        town=args.town,
     )
     if issued.new_village:
         say(_("New village added: {village}.").format(village=issued.village_name))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from bot.cli.output import say, shell_command
 from bot.config import Settings
-from bot.core import demo
+from bot.core import demo, demo_county
 from bot.core.policy import CLI_OPERATOR
 from bot.core.roster.importing import RosterImportReport, import_roster
 from bot.core.roster.rows import RowsRejected
@@ -41,6 +42,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     demo_data = commands.add_parser(
         "demo-data",
         help="fill an empty database with a demo town: 3 villages, ~60 households, two months",
+    )
+    demo_data.add_argument(
+        "--county",
+        action="store_true",
+        help="a demo county instead: 20 towns, 250 villages, 50,000 households, 1,500 contact "
+        "persons, an office person for each town and the county (bulk insert, timed)",
     )
     demo_data.set_defaults(handler=fill_demo_town)
 
@@ -122,7 +129,9 @@ def say_rejected(rejected: RowsRejected) -> None:
         say(problem.line(), file=sys.stderr)
 
 
-async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
+async def fill_demo_town(settings: Settings, args: argparse.Namespace) -> int:
+    if getattr(args, "county", False):
+        return await fill_demo_county(settings)
     upgrade(settings.database_url)
     app = build_app(settings)
     try:
@@ -152,3 +161,34 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
 def say_invite_all() -> None:
     say(_("Or invite them all at once, as a sheet:"))
     say("  " + shell_command("bangfu", "invite", all=True, out="invites.xlsx"))
+
+
+async def fill_demo_county(settings: Settings) -> int:
+    upgrade(settings.database_url)
+    app = build_app(settings)
+    started = time.perf_counter()
+    try:
+        county = await demo_county.fill_demo_county(app)
+    finally:
+        await app.close()
+    say(
+        _(
+            "Demo county ready in {seconds} s: {towns} towns, {villages} villages, "
+            "{households} households, {people} contact persons; {contacts} contacts this "
+            "month so far."
+        ).format(
+            seconds=f"{time.perf_counter() - started:.1f}",
+            towns=county.towns,
+            villages=county.villages,
+            households=county.households,
+            people=county.contact_persons,
+            contacts=county.contacts_this_month,
+        )
+    )
+    say(_("The county office and each town's office, to invite:"))
+    say(
+        "  "
+        + shell_command("bangfu", "invite", name=county.office_people[-1], role="county_office")
+    )
+    say("  " + shell_command("bangfu", "invite", all=True, role="town_office", out="offices.xlsx"))
+    return 0

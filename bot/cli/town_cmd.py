@@ -96,8 +96,8 @@ async def import_flags(settings: Settings, args: argparse.Namespace) -> int:
 
 async def reassign_household(settings: Settings, args: argparse.Namespace) -> int:
     async def run(app: App) -> str:
-        household = await roster_changes.household_by_number(app, args.household)
-        person = await roster_changes.find_person(app, args.to, args.phone)
+        household = await roster_changes.household_by_number(app, CLI_OPERATOR, args.household)
+        person = await roster_changes.find_person(app, CLI_OPERATOR, args.to, args.phone)
         await roster_changes.reassign(app, CLI_OPERATOR, household.id, person.id)
         return household.head_name
 
@@ -112,7 +112,7 @@ async def reassign_household(settings: Settings, args: argparse.Namespace) -> in
 
 async def deactivate_person(settings: Settings, args: argparse.Namespace) -> int:
     async def run(app: App) -> list[str]:
-        person = await roster_changes.find_person(app, args.name, args.phone)
+        person = await roster_changes.find_person(app, CLI_OPERATOR, args.name, args.phone)
         freed = await roster_changes.deactivate_person(app, CLI_OPERATOR, person.id)
         return [f"{household.number} {household.head_name}" for household in freed]
 

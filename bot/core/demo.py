@@ -123,7 +123,7 @@ async def fill_demo_town(app: App) -> DemoTown:
         last_month.first_day - timedelta(days=3), time(9, 0), app.clock.tz
     )
     table: Table = [list(HEADERS)]
-    table += [[row[header] for header in HEADERS] for row in _roster_rows(rng)]
+    table += [[row.get(header) for header in HEADERS] for row in _roster_rows(rng)]
     past = dataclasses.replace(app, clock=FrozenClock(app.clock.tz, imported_at))
     report = await import_roster(past, CLI_OPERATOR, roster_rows(table))
 
@@ -325,7 +325,7 @@ async def _raise_flags(
 
 
 def _actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
 
 
 async def _audit_contacts(uow: UnitOfWork) -> None:

@@ -2,7 +2,8 @@
 
 - a contact person reads and writes only the households assigned to them;
 - a village admin reads the whole village;
-- the town office reads everything.
+- a town office person reads their own town (乡镇) and nothing of another town;
+- the county office (and the operator at the command line) reads the whole county.
 Writing a contact is always the assigned contact person's own act.
 
 Where: office work (flags, household histories, roster changes, reports, the platform list)
@@ -16,12 +17,12 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, select, true
 
 from bot.domain.model import HouseholdStatus, Role
 from bot.errors import NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, Household, RedFlag
+from bot.storage.models import Assignment, Household, Person, RedFlag, Village
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,27 @@ class Actor:
     name: str
     role: Role
     village_id: int | None = None
+    town_id: int | None = None  # a town office person's town (乡镇)
 
     @property
     def label(self) -> str:
         return self.name if self.person_id is not None else "cli"
 
+    @property
+    def county_wide(self) -> bool:
+        """Reads the whole county: the county office, and the operator at the command line."""
+        return self.role == Role.COUNTY_OFFICE or (
+            self.person_id is None and self.role == Role.TOWN_OFFICE
+        )
 
+    @property
+    def office(self) -> bool:
+        """A town or the county office: oversees every village in reach, not one."""
+        return self.role in OFFICES
+
+
+OFFICES = frozenset({Role.TOWN_OFFICE, Role.COUNTY_OFFICE})
+# The operator at the command line does the town office's work for any town of the county.
 CLI_OPERATOR = Actor(person_id=None, name="cli", role=Role.TOWN_OFFICE)
 
 
@@ -70,7 +86,9 @@ class Act(StrEnum):
     DECIDE_RETRACTION = "decide_retraction"  # keep or withdraw a flag whose contact went back
     IMPORT_PLATFORM_LIST = "import_platform_list"
     READ_TOWN_SUMMARY = "read_town_summary"
-    SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
+    SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town or county office's
+    RECORD_COUNTY_DECISION = "record_county_decision"  # 县级审定 on a town-approved removal
+    READ_COUNTY = "read_county"  # the towns side by side
     ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
 
 
@@ -93,20 +111,30 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         N_("Only the town office can decide whether to keep or withdraw a red flag."),
     ),
     Act.IMPORT_PLATFORM_LIST: (
-        TOWN_OFFICE,
+        OFFICES,
         N_("Only the town office can import the platform's red-flag list."),
     ),
     Act.READ_TOWN_SUMMARY: (
-        TOWN_OFFICE,
+        OFFICES,
         N_("Only the town office can read the town's monthly summary."),
     ),
     Act.SET_OFFICE_GROUP: (
-        TOWN_OFFICE,
+        OFFICES,
         N_("Only a town office person can confirm the town office group."),
     ),
     Act.ESCALATE: (
         frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
         N_("Only the town office, or the village's admin for their village, can do this."),
+    ),
+    # The town office records it on the county's behalf only while no county office person
+    # is registered (`towns.county_decides`).
+    Act.RECORD_COUNTY_DECISION: (
+        OFFICES,
+        N_("Only the county office records the county's decision."),
+    ),
+    Act.READ_COUNTY: (
+        frozenset({Role.COUNTY_OFFICE}),
+        N_("Only the county office can compare the towns."),
     ),
 }
 
@@ -130,12 +158,15 @@ class Duty(StrEnum):
     OWN_HOUSEHOLDS = "own_households"  # 帮扶联系人: the households assigned to them
     VILLAGE = "village"  # 村两委: their village's red flags, uncontacted list and forms
     TOWN_OFFICE = "town_office"  # 镇扶贫办: the whole town's work
+    COUNTY_OFFICE = "county_office"  # 县乡村振兴局: the towns compared, the county's decisions
 
 
 async def duties_of(app: App, actor: Actor) -> tuple[Duty, ...]:
     """The actor's duties, their role's own first."""
     if actor.role == Role.CONTACT:
         return (Duty.OWN_HOUSEHOLDS,)
+    if actor.role == Role.COUNTY_OFFICE:
+        return (Duty.COUNTY_OFFICE,)
     desk = Duty.TOWN_OFFICE if actor.role == Role.TOWN_OFFICE else Duty.VILLAGE
     async with app.uow() as uow:
         query = select(
@@ -154,7 +185,8 @@ class ChatKind(StrEnum):
     """Where an answer would be posted, as far as who reads it along is concerned."""
 
     PRIVATE = "private"  # the person and the bot
-    OFFICE_GROUP = "office_group"  # the town office's group (core/delivery/office_group.py)
+    OFFICE_GROUP = "office_group"  # an office's group (core/delivery/office_group.py); to an
+    # office person, their own office's
     OTHER_GROUP = "other_group"  # any other group or channel: its members are unknown
 
 
@@ -169,7 +201,7 @@ def check_office_chat(actor: Actor, chat: ChatKind) -> None:
     """
     if chat == ChatKind.PRIVATE:
         return
-    if actor.role == Role.TOWN_OFFICE:
+    if actor.office:  # OFFICE_GROUP: the actor's own office's group (chat_scope.chat_kind)
         if chat == ChatKind.OFFICE_GROUP:
             return
         raise NotAllowed(OFFICE_CHATS_ONLY)
@@ -185,11 +217,61 @@ def assigned_to(person_id: int) -> Select[tuple[int]]:
     )
 
 
+def town_villages(town_id: int | None) -> Select[tuple[int]]:
+    """Ids of the town's villages."""
+    return select(Village.id).where(Village.town_id == (town_id if town_id is not None else -1))
+
+
+def in_reach(actor: Actor, village_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a village (a column or value) is one the actor's office oversees: any, for
+    the county; the town's, for a town office person; their village, for a village admin."""
+    if actor.county_wide:
+        return true()
+    if actor.role == Role.TOWN_OFFICE:
+        return village_id.in_(town_villages(actor.town_id))
+    if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
+        return village_id == actor.village_id
+    return false()
+
+
+async def villages_in_reach(uow: UnitOfWork, actor: Actor) -> set[int] | None:
+    """The ids of the villages the actor's office oversees; None: all of the county's."""
+    if actor.county_wide:
+        return None
+    query = select(Village.id).where(in_reach(actor, Village.id))
+    return set((await uow.session.execute(query)).scalars())
+
+
+def person_in_reach(actor: Actor) -> ColumnElement[bool]:
+    """Whether a person is one the actor's office works with: anyone, for the county; the
+    town's people, for a town office person (a namesake in another town is not found)."""
+    if actor.county_wide:
+        return true()
+    if actor.role == Role.TOWN_OFFICE:
+        return Person.town_id == (actor.town_id if actor.town_id is not None else -1)
+    if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
+        return Person.village_id == actor.village_id
+    return Person.id == (actor.person_id if actor.person_id is not None else -1)
+
+
+async def reachable_person(uow: UnitOfWork, actor: Actor, person_id: int) -> Person | None:
+    """The person, if in the actor's reach (ids come from buttons); else None, logged."""
+    query = select(Person).where(Person.id == person_id, person_in_reach(actor))
+    person = (await uow.session.execute(query)).scalar_one_or_none()
+    if person is None:
+        log.warning(
+            "refused: %s (person %s) reach person %s", actor.role, actor.person_id, person_id
+        )
+    return person
+
+
 def visible_households(actor: Actor) -> Select[tuple[Household]]:
     """A query of the households the actor may read, to be narrowed further by the caller."""
     query = select(Household)
-    if actor.role == Role.TOWN_OFFICE:
+    if actor.county_wide:
         return query
+    if actor.role == Role.TOWN_OFFICE:
+        return query.where(in_reach(actor, Household.village_id))
     own = Household.id.in_(assigned_to(actor.person_id or -1))
     if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
         return query.where((Household.village_id == actor.village_id) | own)

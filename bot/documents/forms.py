@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -20,9 +20,10 @@ from bot.core.reports.form_layout import (
     keeps_with_previous,
     row,
 )
-from bot.core.reports.forms import form_facts
+from bot.core.reports.forms import form_facts, towns_of
 from bot.documents.spreadsheet import SpreadsheetFile, header_text
 from bot.private_files import private_folder
+from bot.storage.models import FIRST_TOWN_ID
 from bot.storage.uow import App
 
 UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
@@ -37,9 +38,11 @@ class Filing:
 
     town: str
     on: date
+    # Each village's town, where the county has several (else `town` for every village).
+    towns: dict[str, str] = field(default_factory=dict)
 
     def unit(self, village: str) -> str:
-        return f"{self.town}{village}"
+        return f"{self.towns.get(village, self.town)}{village}"
 
     @property
     def day(self) -> str:
@@ -47,11 +50,18 @@ class Filing:
 
 
 async def export_forms(
-    app: App, actor: Actor, village: str | None = None, *, out_dir: Path
+    app: App, actor: Actor, village: str | None = None, *, out_dir: Path, town_id: int | None = None
 ) -> list[Path]:
-    """Write the six forms for each village the actor may export; returns the files written."""
-    villages, facts = await form_facts(app, actor, village)
-    filing = Filing(app.settings.town_name.strip(), app.clock.today())
+    """Write the six forms for each village the actor may export (of one town, with
+    `town_id`); returns the files written."""
+    villages, facts = await form_facts(app, actor, village, town_id)
+    # The first town is a single-town installation's: its name is the TOWN_NAME setting.
+    towns = {
+        villages[village_id]: name
+        for village_id, (town, name) in (await towns_of(app, villages)).items()
+        if town != FIRST_TOWN_ID
+    }
+    filing = Filing(app.settings.town_name.strip(), app.clock.today(), towns)
     # Building and saving workbooks is slow, blocking work: keep the event loop free meanwhile.
     return await asyncio.to_thread(_write_forms, villages, facts, filing, out_dir)
 

@@ -146,13 +146,37 @@ def coverage_chart_png(summary: MonthCoverage, title: str, so_far: date | None =
     return buffer.getvalue()
 
 
-def _town_card(ax: Axes, town: Tally, pace: Pace) -> None:
-    """The town total in large type, what is left, red flags, and what the colours mean."""
+def county_chart_png(
+    month: Month, title: str, county: Tally, towns: Sequence[tuple[str, Tally]], so_far: date | None
+) -> bytes:
+    """The county's numbers on top, then one bar per town, lowest coverage first (all the
+    towns: a county has 10–25)."""
+    family = chinese_font_family()
+    pace = Pace.of(month, so_far)
+    bars = [(_("Whole county"), county), *_lowest(towns, limit=len(towns))]
+    heights = [CARD_HEIGHT, max(len(bars), 1) * 0.55 + 1.4]
+    headline = _("Whole county: {coverage} contacted ({contacted}/{households})")
+    with matplotlib.rc_context({"font.family": family, "font.size": TEXT_SIZE}):
+        figure = Figure(figsize=(WIDTH_PX / DPI, sum(heights) + 1.2), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+        figure.suptitle(title, fontsize=TEXT_SIZE + 8)
+        card, ax = figure.subplots(2, 1, height_ratios=heights)
+        _town_card(card, county, pace, headline)
+        _panel(ax, _("Coverage by town"), bars, len(towns) + 1, pace, True)
+        buffer = BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _town_card(ax: Axes, town: Tally, pace: Pace, headline: str | None = None) -> None:
+    """The town total (or the county's, `headline`) in large type, what is left, red flags,
+    and what the colours mean."""
     ax.set_axis_off()
+    headline = headline or _("Whole town: {coverage} contacted ({contacted}/{households})")
     ax.text(
         0,
         1,
-        _("Whole town: {coverage} contacted ({contacted}/{households})").format(
+        headline.format(
             coverage=f"{(town.coverage or 0.0):.0%}",
             contacted=town.contacted,
             households=town.households,
@@ -190,11 +214,13 @@ def _town_card(ax: Axes, town: Tally, pace: Pace) -> None:
     )
 
 
-def _lowest(rows: Sequence[tuple[str, Tally]]) -> list[tuple[str, Tally]]:
+def _lowest(
+    rows: Sequence[tuple[str, Tally]], limit: int = BARS_PER_PANEL
+) -> list[tuple[str, Tally]]:
     """The rows with the lowest coverage (they need attention), at most one panel's worth."""
     counted = [(name, tally) for name, tally in rows if tally.households]
     counted.sort(key=lambda row: (row[1].coverage or 0.0, row[0]))
-    return counted[:BARS_PER_PANEL]
+    return counted[:limit]
 
 
 def _panel(

@@ -22,7 +22,8 @@ class LabelledEnum(StrEnum):
 class Role(LabelledEnum):
     CONTACT = "contact"  # 帮扶联系人
     VILLAGE_ADMIN = "village_admin"  # 村两委 / 驻村工作队
-    TOWN_OFFICE = "town_office"  # 镇扶贫办
+    TOWN_OFFICE = "town_office"  # 镇扶贫办: its own town
+    COUNTY_OFFICE = "county_office"  # 县乡村振兴局: the whole county, records 县级审定
 
 
 class Category(LabelledEnum):
@@ -112,6 +113,7 @@ _LABELS: dict[StrEnum, str] = {
     Role.CONTACT: N_("Contact person"),
     Role.VILLAGE_ADMIN: N_("Village admin"),
     Role.TOWN_OFFICE: N_("Town office"),
+    Role.COUNTY_OFFICE: N_("County office"),
     Category.MARGINAL: N_("Marginal household"),
     Category.LIFTED_MONITORED: N_("Lifted, monitored"),
     Category.LIFTED_POLICY: N_("Lifted, enjoying policies"),

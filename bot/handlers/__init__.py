@@ -21,6 +21,7 @@ from bot.handlers.households import my_households as households
 from bot.handlers.households import search as household_search
 from bot.handlers.onboarding import gate, menu
 from bot.handlers.onboarding import start as onboarding
+from bot.handlers.reports import county as county_reports
 from bot.handlers.reports import summary_and_forms as reports
 from bot.handlers.roster import changes as roster_forms
 from bot.handlers.town_office import buttons as desk_buttons
@@ -73,6 +74,7 @@ def build_router() -> Router:
         town_office.build_router(),
         escalations.build_router(),
         reports.build_router(),
+        county_reports.build_router(),
         invites.build_router(),
         desk_buttons.build_router(),
     )

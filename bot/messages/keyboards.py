@@ -42,6 +42,9 @@ SUMMARY = N_("📊 Monthly summary")
 FORMS = N_("📤 Six forms")
 ROSTER_CHANGES = N_("🗂 Roster changes")
 FIND = N_("🔍 Find a household")
+# The county office's desk.
+TOWNS = N_("🏙 Towns compared")
+AWAITING_COUNTY = N_("⚖️ County decisions")
 MENU_BUTTONS = (
     MY_HOUSEHOLDS,
     THIS_MONTH,
@@ -53,11 +56,14 @@ MENU_BUTTONS = (
     FORMS,
     ROSTER_CHANGES,
     FIND,
+    TOWNS,
+    AWAITING_COUNTY,
 )
 BUTTONS_BY_DUTY: dict[Duty, tuple[str, ...]] = {
     Duty.OWN_HOUSEHOLDS: (MY_HOUSEHOLDS, LOG_CONTACT, THIS_MONTH),
     Duty.VILLAGE: (RED_FLAGS, NOT_CONTACTED, FORMS),
     Duty.TOWN_OFFICE: (RED_FLAGS, NOT_CONTACTED, SUMMARY, FORMS, ROSTER_CHANGES, FIND),
+    Duty.COUNTY_OFFICE: (TOWNS, AWAITING_COUNTY, RED_FLAGS, SUMMARY, FORMS, FIND),
 }
 
 

@@ -38,6 +38,15 @@ COMMANDS_BY_DUTY: dict[Duty, tuple[tuple[str, str], ...]] = {
         ("invite_all", N_("Invitation links for everyone not yet joined, as a sheet (privately)")),
         ("office", N_("All town office commands")),
     ),
+    Duty.COUNTY_OFFICE: (
+        ("county", N_("The towns' coverage side by side (or /county 2026-03)")),
+        ("awaiting", N_("Removals the towns approved, for the county's decision (县级审定)")),
+        ("flags", N_("Every town's open red flags")),
+        ("summary", N_("Last month's contact coverage of the whole county")),
+        ("export", N_("A town's or a village's six forms as spreadsheets")),
+        ("find", N_("Any household's history (/find and part of a name)")),
+        ("office", N_("All county office commands")),
+    ),
 }
 
 # The town office's group: the office's work only, nothing personal.
@@ -75,6 +84,19 @@ def help_text(actor: Actor, duties: Iterable[Duty], settings: Settings) -> str:
                     "flag and request its removal.\n"
                     "📋 Not contacted: who in your village is still to be contacted this month.\n"
                     "📤 Six forms: your village's six forms as spreadsheets."
+                )
+            )
+        elif duty == Duty.COUNTY_OFFICE:
+            parts.append(
+                _(
+                    "For the county office:\n"
+                    "🏙 Towns compared: each town's monthly coverage side by side (text, chart, "
+                    "spreadsheet).\n"
+                    "⚖️ County decisions: the removals the towns approved; open one and record "
+                    "the county's decision (县级审定).\n"
+                    "📤 Six forms: a town's or a village's six forms as spreadsheets.\n"
+                    "Send the provincial platform's red-flag list here as a spreadsheet: each "
+                    "household's alert goes to its own town's office. /office lists the commands."
                 )
             )
         else:
@@ -119,7 +141,9 @@ def office_text(duties: Iterable[Duty]) -> str | None:
     """The /office list: exactly the commands of the person's village or town office duty
     (None when they have neither)."""
     duties = tuple(duties)
-    if Duty.TOWN_OFFICE in duties:
+    if Duty.COUNTY_OFFICE in duties:
+        heading, desk = _("🏙 County office"), Duty.COUNTY_OFFICE
+    elif Duty.TOWN_OFFICE in duties:
         heading, desk = _("🏛 Town office"), Duty.TOWN_OFFICE
     elif Duty.VILLAGE in duties:
         heading, desk = _("🏘 Your village"), Duty.VILLAGE
@@ -131,7 +155,7 @@ def office_text(duties: Iterable[Duty]) -> str | None:
         for name, text in COMMANDS_BY_DUTY[desk]
         if name != "office"
     ]
-    if desk == Duty.TOWN_OFFICE:
+    if desk in (Duty.TOWN_OFFICE, Duty.COUNTY_OFFICE):
         lines.append(
             _(
                 "Send the provincial platform's red-flag list (.xlsx or .csv, with 户编号 or "

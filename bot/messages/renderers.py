@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from bot.core.delivery.kinds import MessageKind
 from bot.i18n import use_language
 from bot.messages import (
+    county_notices,
     escalation_notices,
     flag_notices,
     notices,
@@ -31,6 +32,8 @@ RENDERERS: Mapping[str, Renderer] = {
     MessageKind.FLAG_REMOVAL_REQUEST: flag_notices.removal_request,
     MessageKind.FLAG_DECISION: flag_notices.flag_decision,
     MessageKind.MONTHLY_SUMMARY: summary_notices.monthly_summary,
+    MessageKind.COUNTY_SUMMARY: county_notices.county_summary,
+    MessageKind.COUNTY_ESCALATION: county_notices.county_escalation,
     MessageKind.FLAG_RETRACTED: retraction_notices.flag_retracted,
     MessageKind.FLAG_RETRACTION_QUESTION: retraction_notices.retraction_question,
 }

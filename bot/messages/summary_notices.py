@@ -20,18 +20,19 @@ from bot.documents.summary_report import SummaryReport, chart_title, month_label
 from bot.domain.model import ContactChannel
 from bot.i18n import gettext as _
 from bot.messages.rendering import Attachment, FileKind, OutgoingMessage, split_text
-from bot.storage.models import OutboxMessage
+from bot.storage.models import FIRST_TOWN_ID, OutboxMessage
 from bot.storage.uow import UnitOfWork
 
 LATE_ENTRIES_IN_TEXT = 10  # the workbook lists them all
 # matplotlib's rc_context changes process-wide settings (the CJK font): one drawing at a time,
 # or a /summary and the scheduler's send could draw each other's chart in the wrong font.
-_DRAWING = threading.Lock()
+DRAWING = threading.Lock()
 
 
-def summary_key(month: Month) -> str:
-    """Outbox key: one summary per month, whoever the town office's recipients are."""
-    return f"summary:{month}"
+def summary_key(month: Month, town_id: int = FIRST_TOWN_ID) -> str:
+    """Outbox key: one summary per month and town, whoever the office's recipients are (the
+    first town keeps the key a single-town installation always had)."""
+    return f"summary:{month}" if town_id == FIRST_TOWN_ID else f"summary:{month}:town{town_id}"
 
 
 def workbook_name(month: Month) -> str:
@@ -47,7 +48,7 @@ async def summary_messages(
     # Drawing and building the workbook take a moment of CPU: keep the event loop free.
     # (The thread inherits the current language: asyncio.to_thread copies context variables.)
     report = await asyncio.to_thread(_render, summary, tz, so_far)
-    lines = [] if so_far is None else [_so_far_line(summary.month, so_far), ""]
+    lines = [] if so_far is None else [so_far_line(summary.month, so_far), ""]
     lines += [report.text, *_late_entry_lines(summary.late_entries, tz)]
     texts = [OutgoingMessage(text) for text in split_text(lines)]
     chart = Attachment(FileKind.PHOTO, f"coverage-{summary.month}.png", report.chart_png)
@@ -63,11 +64,11 @@ async def summary_messages(
 
 
 def _render(summary: MonthCoverage, tz: ZoneInfo, so_far: date | None) -> SummaryReport:
-    with _DRAWING:
+    with DRAWING:
         return render_report(summary, tz, so_far)
 
 
-def _so_far_line(month: Month, today: date) -> str:
+def so_far_line(month: Month, today: date) -> str:
     return _("⏳ {month} is not over yet: these are the numbers so far, up to {day}.").format(
         month=month_label(month), day=today.isoformat()
     )
@@ -104,4 +105,7 @@ async def monthly_summary(
     summary = await summaries.sent_summary(uow, Month.parse(row.payload["month"]))
     if summary is None:  # kept in the same transaction as the row: only if someone removed it
         return []
+    town_id = row.payload.get("town_id")  # none on rows queued before towns: the whole
+    if town_id is not None:
+        summary = summary.narrowed(await summaries.villages_of_town(uow, int(town_id)))
     return await summary_messages(summary, uow.clock.tz)

@@ -57,15 +57,34 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
-class Village(Base):
-    __tablename__ = "villages"
+FIRST_TOWN_ID = 1
+
+
+class Town(Base):
+    """A town (乡镇) of the county; its office (镇扶贫办) oversees its villages."""
+
+    __tablename__ = "towns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
 
 
+class Village(Base):
+    __tablename__ = "villages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique in the county: a roster or a command names a village by its name alone.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # A village added without naming its town is the first town's: the one town of a
+    # single-town installation (migration 0009 creates it, named by TOWN_NAME).
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True, default=FIRST_TOWN_ID)
+
+    town: Mapped[Town] = relationship(lazy="joined")
+
+
 class Person(Base):
-    """Anyone who uses the bot: contact person (帮扶联系人), village admin, town office."""
+    """Anyone who uses the bot: contact person (帮扶联系人), village admin, town office,
+    county office. `town_id`: the town a town office person works for (None for the county)."""
 
     __tablename__ = "people"
 
@@ -74,6 +93,7 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(20))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(8))  # chosen with /language
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -283,12 +303,15 @@ class AppState(Base):
 
 
 class OfficeGroup(Base):
-    """The town office's group (镇办工作群), as a town office person confirmed it in the group.
-    One row at most (id 1); the TOWN_OFFICE_CHAT_ID setting, when set, overrides it."""
+    """An office's group: a town office's (镇办工作群, `town_id` its town) or the county
+    office's (`town_id` None), as a person of that office confirmed it in the group. One row
+    per office at most; the TOWN_OFFICE_CHAT_ID setting, when set, overrides a single town's."""
 
     __tablename__ = "office_group"
+    __table_args__ = (Index("uq_office_group_town_id", "town_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     title: Mapped[str] = mapped_column(String(255))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

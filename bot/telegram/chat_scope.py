@@ -21,14 +21,19 @@ from bot.storage.uow import App
 from bot.telegram.middlewares import Handler
 
 
-async def chat_kind(chat: Chat | None, app: App) -> ChatKind:
-    """Which kind of chat this is; a press that comes without its chat counts as any group."""
+async def chat_kind(chat: Chat | None, app: App, actor: Actor | None = None) -> ChatKind:
+    """Which kind of chat this is, for the actor; a press that comes without its chat counts
+    as any group. An office person's office group is their own office's: another town's
+    office group is any other group to them (its members may not read their town's work)."""
     if chat is not None and chat.type == "private":
         return ChatKind.PRIVATE
     if chat is not None:
         async with app.uow() as uow:
-            if chat.id == await office_group.office_chat_id(uow, app.settings):
-                return ChatKind.OFFICE_GROUP
+            offices = await office_group.offices_of_chat(uow, app.settings, chat.id)
+        if offices and (actor is None or not actor.office):
+            return ChatKind.OFFICE_GROUP
+        if actor is not None and office_group.office_of(actor) in offices:
+            return ChatKind.OFFICE_GROUP
     return ChatKind.OTHER_GROUP
 
 
@@ -44,7 +49,7 @@ class OfficeChatsOnly(BaseMiddleware):
             assert isinstance(event, Message)
             chat = event.chat
         try:
-            check_office_chat(actor, await chat_kind(chat, app))
+            check_office_chat(actor, await chat_kind(chat, app, actor))
         except NotAllowed as refused:
             await _say_where_to_ask(event, refused.render())
             return None

@@ -45,7 +45,7 @@ async def hekou(make_user, register_person, add_household, assign) -> Hekou:  # 
 
 
 def actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
 
 
 def unpaced_delivery(app: App, running_bot: RunningBot) -> Callable[[], Awaitable[int]]:

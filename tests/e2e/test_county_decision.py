@@ -23,7 +23,7 @@ from tests.telegram_api import TelegramUser
 
 
 def actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ async def invite(app: App, name: str) -> str:
 
 async def deactivate(app: App, name: str) -> None:
     """What the town office's /deactivate and `bangfu deactivate` do."""
-    person = await roster_changes.find_person(app, name)
+    person = await roster_changes.find_person(app, CLI_OPERATOR, name)
     await roster_changes.deactivate_person(app, CLI_OPERATOR, person.id)
 
 

@@ -76,7 +76,7 @@ class Ledger:
         async with self.app.uow() as uow:
             person = await uow.session.get(Person, self.contact_person[household_id])
             assert person is not None
-        actor = Actor(person.id, person.name, Role(person.role), person.village_id)
+        actor = Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
         draft = ContactDraft(
             draft_key=new_draft_key(),
             household_id=household_id,

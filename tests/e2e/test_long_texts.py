@@ -47,7 +47,7 @@ class Office:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.person.id, self.person.name, Role.TOWN_OFFICE, None)
+        return Actor(self.person.id, self.person.name, Role.TOWN_OFFICE, None, self.person.town_id)
 
     async def deliver(self, app: App) -> None:
         assert self.running_bot.bot is not None

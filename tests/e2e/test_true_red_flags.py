@@ -43,7 +43,7 @@ class Town:
 
     def actor(self, name: str) -> Actor:
         person = self.people[name]
-        return Actor(person.id, person.name, Role(person.role), person.village_id)
+        return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ async def town(
 
 
 def _actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
 
 
 async def test_the_village_admin_is_told_of_a_flag_in_the_village_and_can_request_removal(

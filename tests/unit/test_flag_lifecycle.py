@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.core.delivery.kinds import MessageKind
 from bot.core.flags import acknowledgement as flag_workflow
+from bot.core.flags import county_decision
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.raising import raise_flag
 from bot.core.flags.removal import FlagAct, StepKind
@@ -78,7 +79,7 @@ async def test_village_admin_requests_removal_town_approves_county_decides_and_f
     panel = await flag_lifecycle.flag_panel(app, flagged.office, flagged.flag_id)
     assert panel.awaiting_county and panel.acts == [FlagAct.ADD_MEASURE, FlagAct.COUNTY_DECISION]
 
-    await flag_lifecycle.record_county_decision(
+    await county_decision.record_county_decision(
         app, flagged.office, flagged.flag_id, date(2026, 3, 10), "霍政〔2026〕12号"
     )
     flag = await stored(app, flagged.flag_id)
@@ -158,16 +159,16 @@ async def test_only_the_town_office_reviews_and_records_the_county_decision(
     with pytest.raises(NotAllowed):
         await flag_lifecycle.review_removal(app, flagged.admin, flagged.flag_id, approve=True)
     with pytest.raises(Conflict):  # not approved yet
-        await flag_lifecycle.record_county_decision(
+        await county_decision.record_county_decision(
             app, flagged.office, flagged.flag_id, date(2026, 3, 9), "霍政〔2026〕12号"
         )
     await flag_lifecycle.review_removal(app, flagged.office, flagged.flag_id, approve=True)
     with pytest.raises(NotAllowed):
-        await flag_lifecycle.record_county_decision(
+        await county_decision.record_county_decision(
             app, flagged.admin, flagged.flag_id, date(2026, 3, 9), "霍政〔2026〕12号"
         )
     with pytest.raises(InvalidInput):
-        await flag_lifecycle.record_county_decision(
+        await county_decision.record_county_decision(
             app, flagged.office, flagged.flag_id, date(2026, 3, 11), "霍政〔2026〕12号"
         )
     assert (await stored(app, flagged.flag_id)).status == FlagStatus.REMOVAL_REQUESTED
@@ -213,21 +214,21 @@ async def test_a_county_decision_dated_before_the_flag_or_the_towns_approval_is_
     }
     for day, why in refusals.items():
         with pytest.raises(InvalidInput) as refused:
-            await flag_lifecycle.check_county_decision(
+            await county_decision.check_county_decision(
                 app, flagged.office, flagged.flag_id, day, "霍政〔2026〕12号"
             )
         assert why in refused.value.render()
         with pytest.raises(InvalidInput):
-            await flag_lifecycle.record_county_decision(
+            await county_decision.record_county_decision(
                 app, flagged.office, flagged.flag_id, day, "霍政〔2026〕12号"
             )
     with pytest.raises(InvalidInput):
-        await flag_lifecycle.check_county_decision(
+        await county_decision.check_county_decision(
             app, flagged.office, flagged.flag_id, date(2026, 3, 15), "  "
         )
     assert (await stored(app, flagged.flag_id)).status == FlagStatus.REMOVAL_REQUESTED
     assert (
-        await flag_lifecycle.check_county_decision(
+        await county_decision.check_county_decision(
             app, flagged.office, flagged.flag_id, date(2026, 3, 14), " 霍政〔2026〕12号 "
         )
         == "霍政〔2026〕12号"

@@ -172,7 +172,7 @@ async def test_a_deactivated_contact_persons_households_are_listed_until_reassig
     chen = await town.household(village, "陈德明", wang)
     await town.household(village, "刘玉珍", li)
 
-    person = await roster_changes.find_person(app, "王建华")
+    person = await roster_changes.find_person(app, office, "王建华")
     freed = await roster_changes.deactivate_person(app, office, person.id)
 
     assert [h.head_name for h in freed] == ["张桂英", "陈德明"]

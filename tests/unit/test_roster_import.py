@@ -296,8 +296,8 @@ async def test_the_template_reads_well_and_imports_as_it_is(app: App, tmp_path: 
     roster, help_sheet = workbook.worksheets
     assert help_sheet.title == "说明"
     headers = [cell.value for cell in roster[1]]
-    assert headers[:3] == ["村", "组", "户编号"] and len(headers) == 15
-    assert headers[12:] == ["脱贫年度", "低保/特困/残疾", "原识别时间"]  # optional, for the forms
+    assert headers[:3] == ["村", "组", "户编号"] and headers[-1] == "乡镇" and len(headers) == 16
+    assert headers[12:15] == ["脱贫年度", "低保/特困/残疾", "原识别时间"]  # optional, for the forms
     assert all(cell.font.bold for cell in roster[1])
     assert roster.column_dimensions["E"].width >= 20  # 身份证号 fits
     explained = " ".join(str(cell.value) for row in help_sheet.iter_rows() for cell in row)

@@ -90,7 +90,7 @@ async def test_on_the_first_the_job_keeps_last_month_and_queues_it_once_per_town
         office = [(await _person(uow, name)).person_id for name in ("孙主任", "钱干事")]
     assert [row.recipient for row in rows] == [f"person:{person_id}" for person_id in office]
     assert [row.key for row in rows] == [f"summary:2026-02@person:{i}" for i in office]
-    assert all(row.payload == {"month": "2026-02"} for row in rows)
+    assert all(row.payload == {"month": "2026-02", "town_id": 1} for row in rows)
     async with app.uow() as uow:
         kept = (await uow.session.execute(select(CoverageSnapshot))).scalars().all()
     assert [snapshot.month for snapshot in kept] == ["2026-02"]
@@ -189,4 +189,4 @@ async def _household(uow: UnitOfWork, head_name: str) -> Household:
 
 async def _person(uow: UnitOfWork, name: str) -> Actor:
     person = (await uow.session.execute(select(Person).where(Person.name == name))).scalar_one()
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)

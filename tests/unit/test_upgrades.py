@@ -28,6 +28,7 @@ SCRIPTS = ScriptDirectory.from_config(alembic_config("sqlite://"))
 HEAD = SCRIPTS.get_current_head()
 EARLIER = [revision.revision for revision in SCRIPTS.walk_revisions() if revision.revision != HEAD]
 Snapshot = dict[str, list[dict[str, Any]]]
+SEEDED = {"towns": 1}  # 0009 puts the villages there were under one town
 
 
 @pytest.fixture
@@ -161,7 +162,8 @@ async def read_with_the_models(url: str) -> None:
             for mapper in Base.registry.mappers:
                 rows = (await connection.execute(select(mapper.class_))).all()
                 table = mapper.local_table.name
-                assert len(rows) in (0, ROWS), f"{table}: {len(rows)} rows"
+                seeded = SEEDED.get(table, 0)  # rows a migration adds itself
+                assert len(rows) in (0, ROWS, seeded), f"{table}: {len(rows)} rows"
     finally:
         await engine.dispose()
 

@@ -47,7 +47,8 @@ def can_be_reminded(person: Person) -> bool:
 
 
 def scope_village(actor: Actor) -> int | None:
-    """The village the actor escalates for (None: the whole town); NotAllowed otherwise."""
+    """The village the actor escalates for (None: the office's whole town, `in_reach`);
+    NotAllowed otherwise."""
     require(actor, Act.ESCALATE)
     if actor.role == Role.TOWN_OFFICE:
         return None
@@ -58,7 +59,7 @@ def scope_village(actor: Actor) -> int | None:
 
 async def _backlog(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonBacklog:
     month = uow.clock.this_month()
-    rows = await reminders.uncontacted(uow, month, village_id=scope_village(actor))
+    rows = await reminders.uncontacted(uow, month, village_id=scope_village(actor), reach=actor)
     wanted = None if person_id == NOBODY else person_id
     households = [
         row.household for row in rows if (row.person.id if row.person else None) == wanted

@@ -47,7 +47,7 @@ from bot.core.coverage.month_summary import (
     UnreachablePerson,
     VillageCoverage,
 )
-from bot.core.policy import Actor
+from bot.core.policy import Actor, villages_in_reach
 from bot.domain.model import (
     OPEN_FLAG_STATUSES,
     ContactChannel,
@@ -62,10 +62,17 @@ from bot.storage.models import Assignment, Contact, Household, Person, RedFlag, 
 from bot.storage.uow import App, UnitOfWork
 
 
-def readable_villages(actor: Actor, village_ids: Collection[int] | None) -> set[int] | None:
-    """The villages the actor may read a summary of; None means all of them."""
-    if actor.role == Role.TOWN_OFFICE:
-        return None if village_ids is None else set(village_ids)
+async def readable_villages(
+    uow: UnitOfWork, actor: Actor, village_ids: Collection[int] | None
+) -> set[int] | None:
+    """The villages the actor may read a summary of; None means all of the county's."""
+    if actor.office:
+        reach = await villages_in_reach(uow, actor)
+        if village_ids is None:
+            return reach
+        if reach is not None and set(village_ids) - reach:
+            raise NotAllowed(N_("You can only read your own town's villages."))
+        return set(village_ids)
     if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
         if village_ids is not None and set(village_ids) - {actor.village_id}:
             raise NotAllowed(N_("You can only read your own village's summary."))
@@ -76,9 +83,10 @@ def readable_villages(actor: Actor, village_ids: Collection[int] | None) -> set[
 async def coverage_for_month(
     app: App, actor: Actor, month: Month, village_ids: Collection[int] | None = None
 ) -> MonthCoverage:
-    """The month's coverage over the villages the actor may read (all, for the town office)."""
-    scope = readable_villages(actor, village_ids)
+    """The month's coverage over the villages the actor may read (the town's, for a town
+    office person; the county's, for the county office)."""
     async with app.uow() as uow:
+        scope = await readable_villages(uow, actor, village_ids)
         return await month_coverage(uow, month, app.settings.tz, scope)
 
 

@@ -126,6 +126,41 @@ class MonthCoverage:
     def uncontacted_count(self) -> int:
         return sum(len(village.uncontacted) for village in self.villages)
 
+    def narrowed(self, village_ids: set[int] | None) -> MonthCoverage:
+        """The summary of these villages only (a town office's town out of the county's);
+        `None` keeps it whole. The totals and each person's row add up the villages kept."""
+        if village_ids is None:
+            return self
+        villages = [village for village in self.villages if village.village_id in village_ids]
+        names = {village.name for village in villages}
+        town = Tally()
+        persons: dict[int, PersonCoverage] = {}
+        for village in villages:
+            town.add(village.tally)
+            for person in village.persons:
+                kept = persons.setdefault(
+                    person.person_id,
+                    PersonCoverage(
+                        person.person_id,
+                        person.name,
+                        person.phone,
+                        Tally(),
+                        person.unreachable_since,
+                    ),
+                )
+                kept.tally.add(person.tally)
+        order = {person.person_id: n for n, person in enumerate(self.persons)}
+        return MonthCoverage(
+            month=self.month,
+            computed_at=self.computed_at,
+            town=town,
+            villages=villages,
+            persons=sorted(persons.values(), key=lambda person: order.get(person.person_id, 0)),
+            unassigned=[line for line in self.unassigned if line.village in names],
+            unreachable=[person for person in self.unreachable if person.person_id in persons],
+            late_entries=[entry for entry in self.late_entries if entry.household.village in names],
+        )
+
 
 SUMMARY_JSON = TypeAdapter(MonthCoverage)
 

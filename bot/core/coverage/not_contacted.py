@@ -55,15 +55,15 @@ class NotContacted:
 async def not_contacted_this_month(app: App, actor: Actor) -> NotContacted:
     """The monitored households with no contact yet this month that the actor oversees. A
     household with two contact persons is listed under each."""
-    if actor.role == Role.TOWN_OFFICE:
-        village_id = None
+    if actor.office:
+        village_id = None  # the office's own town, or the county (`reach`)
     elif actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
         village_id = actor.village_id
     else:
         raise NotAllowed(VILLAGE_OR_TOWN_ONLY)
     async with app.uow() as uow:
         month = uow.clock.this_month()
-        rows = await uncontacted(uow, month, village_id=village_id)
+        rows = await uncontacted(uow, month, village_id=village_id, reach=actor)
         villages: dict[int, VillageLeft] = {}
         people: dict[tuple[int, int | None], PersonLeft] = {}
         for row in rows:  # ordered by village, contact person, group, name

@@ -19,8 +19,10 @@ from bot.core.coverage.progress import contacted_in
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
 from bot.core.households.ordering import household_key, person_key
+from bot.core.policy import Actor, in_reach
+from bot.core.roster.towns import town_of_villages
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
-from bot.storage.models import Assignment, Contact, Household, Person
+from bot.storage.models import FIRST_TOWN_ID, Assignment, Contact, Household, Person
 from bot.storage.uow import UnitOfWork
 
 
@@ -38,9 +40,11 @@ async def uncontacted(
     month: Month,
     village_id: int | None = None,
     household_ids: list[int] | None = None,
+    reach: Actor | None = None,
 ) -> list[Uncontacted]:
-    """Monitored households not contacted in the month, once per current contact person,
-    ordered by village, contact person (pinyin), group and head's name (pinyin)."""
+    """Monitored households not contacted in the month (in the `reach` of an office, when
+    given), once per current contact person, ordered by village, contact person (pinyin),
+    group and head's name (pinyin)."""
     query = (
         select(Household, Person)
         .outerjoin(
@@ -52,6 +56,8 @@ async def uncontacted(
     )
     if village_id is not None:
         query = query.where(Household.village_id == village_id)
+    if reach is not None:
+        query = query.where(in_reach(reach, Household.village_id))
     if household_ids is not None:
         query = query.where(Household.id.in_(household_ids))
     rows = (await uow.session.execute(query)).unique().all()
@@ -128,19 +134,25 @@ async def queue_village_lists(uow: UnitOfWork, settings: Settings, month: Month,
 
 
 async def queue_town_list(uow: UnitOfWork, settings: Settings, month: Month, step: str) -> int:
-    """The town's uncontacted list to the town office, when anything is left."""
+    """Each town's uncontacted list to that town's office, when anything is left there."""
     rows = await uncontacted(uow, month)
-    if not rows:
-        return 0
-    household_ids = list(dict.fromkeys(row.household.id for row in rows))
-    return await queue(
-        uow,
-        settings,
-        TownOffice(),
-        f"town_list:town:{month}:{step}",
-        MessageKind.TOWN_LIST,
-        {"month": str(month), "step": step, "household_ids": household_ids},
-    )
+    towns = await town_of_villages(uow)
+    by_town: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        by_town[towns.get(row.household.village_id) or FIRST_TOWN_ID].append(row.household.id)
+    queued = 0
+    for town_id, ids in sorted(by_town.items()):
+        # The first town keeps the key a single-town installation always had.
+        town = "town" if town_id == FIRST_TOWN_ID else f"town{town_id}"
+        queued += await queue(
+            uow,
+            settings,
+            TownOffice(town_id),
+            f"town_list:{town}:{month}:{step}",
+            MessageKind.TOWN_LIST,
+            {"month": str(month), "step": step, "household_ids": list(dict.fromkeys(ids))},
+        )
+    return queued
 
 
 @dataclass(frozen=True)
@@ -202,7 +214,7 @@ async def queue_people_to_reassign(
             queued += await queue(
                 uow,
                 settings,
-                TownOffice(),
+                TownOffice(entry.person.town_id or FIRST_TOWN_ID),
                 f"{kind}:person:{entry.person.id}:{month}",
                 kind,
                 {

@@ -17,6 +17,8 @@ class MessageKind(StrEnum):
     VILLAGE_FLAG = "village_flag"  # village admins: a household of the village was red-flagged
     FLAG_REMOVAL_REQUEST = "flag_removal_request"  # the town office: a village asks 销号
     FLAG_DECISION = "flag_decision"  # village admins and contact persons: a removal decided
-    MONTHLY_SUMMARY = "monthly_summary"  # the town office: last month's coverage summary
+    MONTHLY_SUMMARY = "monthly_summary"  # a town office: last month's coverage summary
+    COUNTY_SUMMARY = "county_summary"  # the county office: last month's towns side by side
+    COUNTY_ESCALATION = "county_escalation"  # the county office: a town's flag unseen, or low
     FLAG_RETRACTED = "flag_retracted"  # the town office: a flag taken back with its contact
     FLAG_RETRACTION_QUESTION = "flag_retraction_question"  # the town office: keep or withdraw?

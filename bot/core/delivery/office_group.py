@@ -1,4 +1,5 @@
-"""The town office's group (镇办工作群): which chat it is, and how it is set.
+"""The offices' groups: each town office's (镇办工作群) and the county office's; which chat
+each is, and how it is set.
 
 A town office person adds the bot to a group; the bot asks there whether this is the
 office's group, and a town office person confirms with a button. The group's id is kept in
@@ -6,6 +7,10 @@ the database (`OfficeGroup`). The `TOWN_OFFICE_CHAT_ID` setting, when set, overr
 installation that already had it keeps working). Everything that reads the office's chat
 (alerts and escalations, the chat-scope check, `bangfu doctor`, `/office`) asks `resolve`,
 so there is one answer.
+
+In a county each town's office confirms its own group (a row per town, `town_id`), and the
+county office its own (`town_id` None); the setting is the first town's (a single-town
+installation's). A group is one office's at most.
 
 A group that Telegram upgraded to a supergroup gets a new id: `follow_migration` moves the
 stored id along, so nothing needs setting by hand. The bot removed from the stored group
@@ -19,19 +24,24 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from bot.config import Settings
 from bot.core.policy import ALLOWED, Act, Actor, require
+from bot.domain.model import Role
 from bot.domain.text_rules import control_character
 from bot.errors import NotAllowed
+from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.storage.models import OfficeGroup, Person
+from bot.storage.models import FIRST_TOWN_ID, OfficeGroup, Person
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-ROW_ID = 1  # the one row
+COUNTY = None  # the county office's group has no town
+ANOTHER_OFFICES_GROUP = N_(
+    "This group is already another office's group. Each office needs a group of its own."
+)
 TITLE_MAX_CHARS = 255  # OfficeGroup.title
 ONLY_TOWN_OFFICE = ALLOWED[Act.SET_OFFICE_GROUP][1]  # also for a presser not registered
 
@@ -70,9 +80,14 @@ class Confirmed:
     overridden_by: int | None
 
 
-async def resolve(uow: UnitOfWork, settings: Settings | None) -> ResolvedGroup | None:
-    """The town office's group: the setting if set, else the confirmed one, else None."""
-    return from_setting(settings) or await _stored(uow)
+async def resolve(
+    uow: UnitOfWork, settings: Settings | None, town_id: int | None = FIRST_TOWN_ID
+) -> ResolvedGroup | None:
+    """The town's office group (the county office's, for `town_id` None): the setting if set
+    (the first town's), else the confirmed one, else None."""
+    if town_id == FIRST_TOWN_ID and (setting := from_setting(settings)) is not None:
+        return setting
+    return await _stored(uow, town_id)
 
 
 def from_setting(settings: Settings | None) -> ResolvedGroup | None:
@@ -82,14 +97,35 @@ def from_setting(settings: Settings | None) -> ResolvedGroup | None:
     return ResolvedGroup(settings.town_office_chat_id, Source.SETTING)
 
 
-async def office_chat_id(uow: UnitOfWork, settings: Settings | None) -> int | None:
-    group = await resolve(uow, settings)
+async def office_chat_id(
+    uow: UnitOfWork, settings: Settings | None, town_id: int | None = FIRST_TOWN_ID
+) -> int | None:
+    group = await resolve(uow, settings, town_id)
     return group.chat_id if group else None
 
 
-async def resolve_now(app: App) -> ResolvedGroup | None:
+async def resolve_now(app: App, town_id: int | None = FIRST_TOWN_ID) -> ResolvedGroup | None:
     async with app.uow() as uow:
-        return await resolve(uow, app.settings)
+        return await resolve(uow, app.settings, town_id)
+
+
+def office_of(actor: Actor) -> int | None:
+    """The office an office person works in: their town's, or the county's (None)."""
+    return None if actor.role == Role.COUNTY_OFFICE else actor.town_id
+
+
+async def offices_of_chat(
+    uow: UnitOfWork, settings: Settings | None, chat_id: int
+) -> set[int | None]:
+    """The offices (town ids; None: the county's) whose group this chat is: none, or one."""
+    found: set[int | None] = set()
+    if settings is not None and settings.town_office_chat_id == chat_id:
+        found.add(FIRST_TOWN_ID)
+    rows = await uow.session.execute(
+        select(OfficeGroup.town_id).where(OfficeGroup.chat_id == chat_id)
+    )
+    found.update(rows.scalars())
+    return found
 
 
 async def confirm(app: App, actor: Actor | None, chat_id: int, title: str) -> Confirmed:
@@ -99,26 +135,30 @@ async def confirm(app: App, actor: Actor | None, chat_id: int, title: str) -> Co
         raise NotAllowed(ONLY_TOWN_OFFICE)
     require(actor, Act.SET_OFFICE_GROUP)
     title = _shown_title(title) or str(chat_id)
+    office = office_of(actor)
     async with app.uow() as uow:
-        before = await _stored(uow)
-        row = await uow.session.get(OfficeGroup, ROW_ID)
+        if await offices_of_chat(uow, app.settings, chat_id) - {office}:
+            raise NotAllowed(ANOTHER_OFFICES_GROUP)
+        before = await _stored(uow, office)
+        row = await _row(uow, office)
         now = uow.clock.now()
         if row is None:
-            row = OfficeGroup(id=ROW_ID, chat_id=chat_id, title=title, confirmed_at=now)
+            row = OfficeGroup(town_id=office, chat_id=chat_id, title=title, confirmed_at=now)
             uow.session.add(row)
         elif row.chat_id != chat_id:
             row.chat_id, row.confirmed_at = chat_id, now
         row.title, row.confirmed_by_id = title, actor.person_id
+        await uow.session.flush()
         uow.audit(
             actor.person_id,
             actor.name,
             "office_group",
-            ROW_ID,
+            row.id,
             "confirmed",
-            {"chat_id": chat_id, "before": before.chat_id if before else None},
+            {"chat_id": chat_id, "before": before.chat_id if before else None, "town": office},
         )
         await uow.commit()
-    setting = app.settings.town_office_chat_id
+    setting = app.settings.town_office_chat_id if office == FIRST_TOWN_ID else None
     return Confirmed(
         chat_id=chat_id,
         replaced=before if before is not None and before.chat_id != chat_id else None,
@@ -130,8 +170,8 @@ async def follow_migration(app: App, old_chat_id: int, new_chat_id: int) -> Migr
     """The group `old_chat_id` became the supergroup `new_chat_id`: when it is the stored
     office group, store the new id (several messages and failed sends report one move)."""
     async with app.uow() as uow:
-        row = await uow.session.get(OfficeGroup, ROW_ID)
-        if row is None or row.chat_id not in (old_chat_id, new_chat_id):
+        row = await _row_of_chat(uow, new_chat_id) or await _row_of_chat(uow, old_chat_id)
+        if row is None:
             return Migration.NOT_OFFICE
         if row.chat_id == new_chat_id:
             return Migration.ALREADY
@@ -140,7 +180,7 @@ async def follow_migration(app: App, old_chat_id: int, new_chat_id: int) -> Migr
             None,
             "telegram",
             "office_group",
-            ROW_ID,
+            row.id,
             "migrated",
             {"from": old_chat_id, "to": new_chat_id},
         )
@@ -153,21 +193,39 @@ async def forget_if_removed(app: App, chat_id: int) -> bool:
     """The bot was removed from `chat_id`: if it was the stored office group, forget it, so
     the town office gets its messages privately again. True when it was forgotten."""
     async with app.uow() as uow:
-        row = await uow.session.get(OfficeGroup, ROW_ID)
-        if row is None or row.chat_id != chat_id:
+        row = await _row_of_chat(uow, chat_id)
+        if row is None:
             return False
-        uow.audit(None, "telegram", "office_group", ROW_ID, "removed", {"chat_id": chat_id})
+        uow.audit(None, "telegram", "office_group", row.id, "removed", {"chat_id": chat_id})
         await uow.session.delete(row)
         await uow.commit()
     log.warning("the bot was removed from the town office group %s; forgotten", chat_id)
     return True
 
 
-async def _stored(uow: UnitOfWork) -> ResolvedGroup | None:
+async def _row(uow: UnitOfWork, town_id: int | None) -> OfficeGroup | None:
+    query = select(OfficeGroup).where(_office_is(town_id)).order_by(OfficeGroup.id).limit(1)
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+async def _row_of_chat(uow: UnitOfWork, chat_id: int) -> OfficeGroup | None:
+    query = select(OfficeGroup).where(OfficeGroup.chat_id == chat_id).limit(1)
+    return (await uow.session.execute(query)).scalar_one_or_none()
+
+
+def _office_is(town_id: int | None) -> ColumnElement[bool]:
+    if town_id is None:
+        return OfficeGroup.town_id.is_(None)
+    return OfficeGroup.town_id == town_id
+
+
+async def _stored(uow: UnitOfWork, town_id: int | None) -> ResolvedGroup | None:
     query = (
         select(OfficeGroup, Person.name)
         .outerjoin(Person, Person.id == OfficeGroup.confirmed_by_id)
-        .where(OfficeGroup.id == ROW_ID)
+        .where(_office_is(town_id))
+        .order_by(OfficeGroup.id)
+        .limit(1)
     )
     found = (await uow.session.execute(query)).first()
     if found is None:

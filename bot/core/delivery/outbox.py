@@ -6,10 +6,11 @@ transaction as the fact that caused it; `scheduler/sender.py` delivers the rows.
 - `"person:<id>"`: a registered person; the sender finds their Telegram chat and language
   when it sends (a person who re-registers on a new phone is still reached);
 - `"chat:<id>"`: a chat by its Telegram id (the town office group);
-- `"town_office"`: the town office when nobody can be named yet (no group configured, no
-  town-office person on Telegram). The sender fans such a row out when it is due, and holds
-  it while there is still nobody, so an early red-flag alert waits for the first town-office
-  account instead of being lost.
+- `"town_office"` (the first town) or `"town_office:<town id>"`: a town's office when
+  nobody can be named yet (no group confirmed, no town-office person of that town on
+  Telegram); `"county_office"` likewise for the county office. The sender fans such a row
+  out when it is due, and holds it while there is still nobody, so an early red-flag alert
+  waits for the office's first account instead of being lost.
 
 A row's key is the caller's key plus `@<recipient>`. A key queued before, to anyone, is not
 queued again: a job run twice, or caught up after downtime, adds nothing.
@@ -27,10 +28,11 @@ from sqlalchemy import case, exists, func, select
 from bot.config import Settings
 from bot.core.delivery import office_group
 from bot.domain.model import Role
-from bot.storage.models import OutboxMessage, Person
+from bot.storage.models import FIRST_TOWN_ID, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 TOWN_OFFICE = "town_office"
+COUNTY_OFFICE = "county_office"
 KEY_LENGTH = 200  # OutboxMessage.key
 
 
@@ -51,8 +53,17 @@ RETRYING = "retrying"  # queued rows that failed at least once (a count, not a s
 
 @dataclass(frozen=True)
 class TownOffice:
-    """The town office's group (office_group.resolve) when there is one, else every
-    town-office person on Telegram."""
+    """A town's office: its group (office_group.resolve) when there is one, else every
+    town-office person of that town on Telegram. The first town is a single-town
+    installation's one town."""
+
+    town_id: int = FIRST_TOWN_ID
+
+
+@dataclass(frozen=True)
+class CountyOffice:
+    """The county office: its group when there is one, else every county office person on
+    Telegram."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ class ChatAudience:
     chat_id: int
 
 
-Audience = TownOffice | PersonAudience | VillageAdmins | ChatAudience
+Audience = TownOffice | CountyOffice | PersonAudience | VillageAdmins | ChatAudience
 
 
 def person_recipient(person_id: int) -> str:
@@ -85,12 +96,21 @@ def chat_recipient(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def office_recipient(office: TownOffice | CountyOffice) -> str:
+    """The held row's recipient of an office nobody can be reached in yet."""
+    if isinstance(office, CountyOffice):
+        return COUNTY_OFFICE
+    return TOWN_OFFICE if office.town_id == FIRST_TOWN_ID else f"{TOWN_OFFICE}:{office.town_id}"
+
+
 @dataclass(frozen=True)
 class Recipient:
-    """A row's recipient, parsed: `person_id` or `chat_id` is set, or neither (town office)."""
+    """A row's recipient, parsed: `person_id` or `chat_id` is set, or `office` (an office
+    nobody could be named in when it was queued)."""
 
     person_id: int | None = None
     chat_id: int | None = None
+    office: TownOffice | CountyOffice | None = None
 
     @classmethod
     def parse(cls, recipient: str) -> Recipient:
@@ -99,13 +119,16 @@ class Recipient:
             return cls(person_id=int(ident))
         if kind == "chat":
             return cls(chat_id=int(ident))
-        if recipient == TOWN_OFFICE:
-            return cls()
+        if recipient == COUNTY_OFFICE:
+            return cls(office=CountyOffice())
+        if kind == TOWN_OFFICE:
+            return cls(office=TownOffice(int(ident) if ident else FIRST_TOWN_ID))
         raise ValueError(f"unknown outbox recipient {recipient!r}")
 
 
 def row_key(key: str, recipient: str) -> str:
-    return key if recipient == TOWN_OFFICE else f"{key}@{recipient}"
+    held = recipient == COUNTY_OFFICE or recipient.partition(":")[0] == TOWN_OFFICE
+    return key if held else f"{key}@{recipient}"
 
 
 async def queue(
@@ -147,27 +170,65 @@ async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audie
                 return [person_recipient(person_id) for person_id in admins]
             if not or_town_office:
                 return []
-            return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
-        case TownOffice():
-            return await town_office_recipients(uow, settings) or [TOWN_OFFICE]
+            office = TownOffice(await _town_of_village(uow, village_id))
+            return await office_recipients(uow, settings, office) or [office_recipient(office)]
+        case TownOffice() | CountyOffice():
+            found = await office_recipients(uow, settings, audience)
+            return found or [office_recipient(audience)]
     raise TypeError(f"unknown audience {audience!r}")
 
 
-async def town_office_recipients(uow: UnitOfWork, settings: Settings | None) -> list[str]:
-    """The town office as recipients now; empty when nobody can be reached yet."""
-    group = await office_group.office_chat_id(uow, settings)
+async def office_recipients(
+    uow: UnitOfWork, settings: Settings | None, office: TownOffice | CountyOffice
+) -> list[str]:
+    """A town's or the county's office as recipients now; empty when nobody can be reached
+    yet. Another town's office is never among them."""
+    town_id = office.town_id if isinstance(office, TownOffice) else None
+    group = await office_group.office_chat_id(uow, settings, town_id)
     if group is not None:
         return [chat_recipient(group)]
-    people = await _reachable_people(uow, Role.TOWN_OFFICE)
+    if town_id is None:
+        people = await _reachable_people(uow, Role.COUNTY_OFFICE)
+    else:
+        people = await _reachable_people(uow, Role.TOWN_OFFICE, town_id=town_id)
     return [person_recipient(person_id) for person_id in people]
+
+
+async def town_office_recipients(
+    uow: UnitOfWork, settings: Settings | None, town_id: int = FIRST_TOWN_ID
+) -> list[str]:
+    """The town's office as recipients now; empty when nobody can be reached yet."""
+    return await office_recipients(uow, settings, TownOffice(town_id))
+
+
+async def office_of_household(uow: UnitOfWork, household_id: int) -> TownOffice:
+    """The office of the household's town: its alerts go there, and to no other town."""
+    town_id = (
+        await uow.session.execute(
+            select(Village.town_id)
+            .join(Household, Household.village_id == Village.id)
+            .where(Household.id == household_id)
+        )
+    ).scalar_one_or_none()
+    return TownOffice(town_id if town_id is not None else FIRST_TOWN_ID)
+
+
+async def _town_of_village(uow: UnitOfWork, village_id: int) -> int:
+    town_id = (
+        await uow.session.execute(select(Village.town_id).where(Village.id == village_id))
+    ).scalar_one_or_none()
+    return town_id if town_id is not None else FIRST_TOWN_ID
 
 
 async def fan_out_town_office(
     uow: UnitOfWork, settings: Settings | None, row: OutboxMessage
 ) -> int:
-    """Turn a due `"town_office"` row into one row per town-office recipient, if there is
-    anyone to reach now; the row itself becomes FORWARDED. Returns the rows added."""
-    targets = await town_office_recipients(uow, settings)
+    """Turn a due office row (`"town_office…"`, `"county_office"`) into one row per
+    recipient in that office, if there is anyone to reach now; the row itself becomes
+    FORWARDED. Returns the rows added."""
+    office = Recipient.parse(row.recipient).office
+    assert office is not None
+    targets = await office_recipients(uow, settings, office)
     for recipient in targets:
         _add(uow, row.key, recipient, row.kind, payload=dict(row.payload), urgent=row.urgent)
     if targets:
@@ -177,7 +238,7 @@ async def fan_out_town_office(
 
 
 async def _reachable_people(
-    uow: UnitOfWork, role: Role, village_id: int | None = None
+    uow: UnitOfWork, role: Role, village_id: int | None = None, town_id: int | None = None
 ) -> list[int]:
     """Active people in the role with a Telegram account that has not refused the bot."""
     query = (
@@ -192,6 +253,8 @@ async def _reachable_people(
     )
     if village_id is not None:
         query = query.where(Person.village_id == village_id)
+    if town_id is not None:
+        query = query.where(Person.town_id == town_id)
     return list((await uow.session.execute(query)).scalars())
 
 

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import OutboxStatus, TownOffice, queue
 from bot.domain.model import HouseholdStatus, Role
-from bot.storage.models import Assignment, Household, OutboxMessage, Person
+from bot.storage.models import FIRST_TOWN_ID, Assignment, Household, OutboxMessage, Person
 from bot.storage.uow import UnitOfWork
 
 
@@ -41,7 +41,7 @@ async def mark_unreachable(
     return await queue(
         uow,
         settings,
-        TownOffice(),
+        TownOffice(person.town_id if person.town_id is not None else FIRST_TOWN_ID),
         f"{MessageKind.PERSON_UNREACHABLE}:person:{person_id}:{month}",
         MessageKind.PERSON_UNREACHABLE,
         {"person_id": person_id, "households": households, "last_entered": None},

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from bot.clock import local_minute
 from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.delivery.outbox import office_of_household, queue
 from bot.core.policy import Act, Actor, readable_flag, require
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
 from bot.errors import Conflict, InvalidInput
@@ -177,7 +177,7 @@ async def _realert(uow: UnitOfWork, settings: Settings, flag: RedFlag, occasion:
     return await queue(
         uow,
         settings,
-        TownOffice(),
+        await office_of_household(uow, flag.household_id),
         f"flag:{flag.id}:alert:{repeat}",
         MessageKind.FLAG_ALERT,
         {

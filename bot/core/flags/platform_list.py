@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core.flags.raising import raise_flag
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, require, visible_households
 
 # One reader of .xlsx/.csv (UTF-8 or GBK), and of headers, for every spreadsheet people upload.
 from bot.core.roster.columns import HEADER_SEARCH_ROWS, ID_NUMBER, NUMBER, Table, header_text
@@ -72,7 +72,7 @@ async def import_platform_flags(app: App, actor: Actor, table: Table) -> Platfor
     report = PlatformImportReport()
     size = app.settings.import_batch_size
     async with app.uow() as uow:
-        by_number, by_id = await _households(uow, lines, size)
+        by_number, by_id = await _households(uow, actor, lines, size)
         flagged_now: set[int] = set()
         known = [household.id for household in [*by_number.values(), *by_id.values()]]
         already = await _open_platform_flags(uow, known, size)
@@ -180,21 +180,31 @@ def _id_number(text: str) -> str | None:
 
 
 async def _households(
-    uow: UnitOfWork, lines: list[_Line], size: int
+    uow: UnitOfWork, actor: Actor, lines: list[_Line], size: int
 ) -> tuple[dict[str, Household], dict[str, Household]]:
+    """The households the rows name, among those the actor may read: a town office's list
+    flags its own town's (another town's rows read as unknown); the county's, any town's,
+    each alert going to that town's office."""
     numbers = [line.number for line in lines if line.number]
     id_numbers = [line.id_number for line in lines if line.id_number]
     return (
-        await _households_by(uow, Household.number, numbers, size),
-        await _households_by(uow, Household.id_number, id_numbers, size),
+        await _households_by(uow, actor, Household.number, numbers, size),
+        await _households_by(uow, actor, Household.id_number, id_numbers, size),
     )
 
 
 async def _households_by(
-    uow: UnitOfWork, column: InstrumentedAttribute[str], values: list[str], size: int
+    uow: UnitOfWork,
+    actor: Actor,
+    column: InstrumentedAttribute[str],
+    values: list[str],
+    size: int,
 ) -> dict[str, Household]:
     found = await rows_in_batches(
-        uow.session, lambda batch: select(Household).where(column.in_(batch)), values, size
+        uow.session,
+        lambda batch: visible_households(actor).where(column.in_(batch)),
+        values,
+        size,
     )
     return {getattr(household, column.key): household for (household,) in found}
 

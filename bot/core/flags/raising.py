@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import TownOffice, VillageAdmins, queue
+from bot.core.delivery.outbox import VillageAdmins, office_of_household, queue
 from bot.core.free_text import required_text
 from bot.core.policy import Actor, readable_household
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagSource, FlagStatus
@@ -58,7 +58,7 @@ async def raise_flag(
     await queue(
         uow,
         uow.settings,
-        TownOffice(),
+        await office_of_household(uow, household.id),
         f"flag:{flag.id}:alert:0",
         MessageKind.FLAG_ALERT,
         {"flag_id": flag.id, "repeat": 0},

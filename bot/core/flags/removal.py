@@ -19,14 +19,20 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, queue
+from bot.core.delivery.outbox import (
+    CountyOffice,
+    PersonAudience,
+    VillageAdmins,
+    office_of_household,
+    queue,
+)
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
 from bot.core.roster.assignments import contact_person_ids
+from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
-from bot.domain.text_rules import DOCUMENT_MAX_CHARS
-from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.errors import Conflict, NotAllowed
 from bot.i18n import N_
 from bot.storage.models import FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -35,6 +41,9 @@ WAIT_FOR_SIGN_OFF = N_(
     "Next: the town office signs for (acknowledges) this red flag. After that you can request "
     "its removal here; meanwhile, add the measures taken."
 )
+
+
+AWAITING_COUNTY = "awaiting_county"  # a county escalation's reason: decide this removal
 
 
 class StepKind(StrEnum):
@@ -79,11 +88,16 @@ class FlagPanel:
         )
 
 
-def allowed_acts(actor: Actor, flag: RedFlag, household: Household) -> list[FlagAct]:
-    """The acts the roles allow on the flag in its present state."""
+def allowed_acts(
+    actor: Actor, flag: RedFlag, household: Household, county_decides: bool = False
+) -> list[FlagAct]:
+    """The acts the roles allow on the flag in its present state. The county's decision is
+    the county office's once one of its people uses the bot (`county_decides`); till then
+    the town office records it on the county's behalf."""
     if flag.status not in OPEN_FLAG_STATUSES:
         return []
     town = actor.role == Role.TOWN_OFFICE
+    county = actor.role == Role.COUNTY_OFFICE
     village_admin = actor.role == Role.VILLAGE_ADMIN and actor.village_id == household.village_id
     acts: list[FlagAct] = []
     if town and flag.status == FlagStatus.RAISED:
@@ -92,11 +106,13 @@ def allowed_acts(actor: Actor, flag: RedFlag, household: Household) -> list[Flag
         acts.append(FlagAct.ADD_MEASURE)
     if village_admin and flag.status == FlagStatus.ACKNOWLEDGED:
         acts.append(FlagAct.REQUEST_REMOVAL)
-    if town and flag.status == FlagStatus.REMOVAL_REQUESTED:
-        if flag.removal_approved_at is None:
-            acts += [FlagAct.APPROVE, FlagAct.REJECT]
-        else:
-            acts.append(FlagAct.COUNTY_DECISION)
+    if town and flag.status == FlagStatus.REMOVAL_REQUESTED and flag.removal_approved_at is None:
+        acts += [FlagAct.APPROVE, FlagAct.REJECT]
+    awaiting_county = (
+        flag.status == FlagStatus.REMOVAL_REQUESTED and flag.removal_approved_at is not None
+    )
+    if awaiting_county and (county or (town and not county_decides)):
+        acts.append(FlagAct.COUNTY_DECISION)
     return acts
 
 
@@ -122,13 +138,16 @@ async def flag_panel(app: App, actor: Actor, flag_id: int) -> FlagPanel:
         view = await flag_view(uow, flag.id)
         assert view is not None
         steps = await steps_of(uow, [flag.id])
-        return FlagPanel(
-            view, steps, allowed_acts(actor, flag, household), next_step(actor, flag, household)
-        )
+        acts = allowed_acts(actor, flag, household, await county_decides(uow))
+        return FlagPanel(view, steps, acts, next_step(actor, flag, household))
 
 
-async def open_flag_panels(app: App, actor: Actor) -> list[FlagPanel]:
-    """The open flags the actor may read (the town: all; a village admin: the village's)."""
+async def open_flag_panels(
+    app: App, actor: Actor, awaiting_county: bool = False
+) -> list[FlagPanel]:
+    """The open flags the actor may read (a town office: its town's; the county office: the
+    county's; a village admin: the village's); with `awaiting_county`, only the removals the
+    towns approved that wait for the county's decision (县级审定)."""
     async with app.uow() as uow:
         visible = visible_households(actor).subquery()
         query = (
@@ -140,10 +159,18 @@ async def open_flag_panels(app: App, actor: Actor) -> list[FlagPanel]:
             )
             .order_by(RedFlag.raised_at, RedFlag.id)
         )
+        if awaiting_county:
+            query = query.where(
+                RedFlag.status == FlagStatus.REMOVAL_REQUESTED,
+                RedFlag.removal_approved_at.is_not(None),
+            )
         rows = (await uow.session.execute(query)).unique().all()
+        decides = await county_decides(uow)
         return [
             FlagPanel(
-                FlagView(flag, household, None, None), [], allowed_acts(actor, flag, household)
+                FlagView(flag, household, None, None),
+                [],
+                allowed_acts(actor, flag, household, decides),
             )
             for flag, household in rows
         ]
@@ -167,7 +194,7 @@ async def request_removal(app: App, actor: Actor, flag_id: int, reason: str) -> 
         await queue(
             uow,
             uow.settings,
-            TownOffice(),
+            await office_of_household(uow, household.id),
             f"flag:{flag.id}:step:{step.id}",
             MessageKind.FLAG_REMOVAL_REQUEST,
             {"flag_id": flag.id, "step_id": step.id},
@@ -197,84 +224,17 @@ async def review_removal(
             flag.status = FlagStatus.ACKNOWLEDGED
             kind = StepKind.REMOVAL_REJECTED
         step = await _step_for_the_village(uow, actor, flag, household, kind, reason=reason)
+        if approve and await county_decides(uow):
+            await queue(
+                uow,
+                uow.settings,
+                CountyOffice(),
+                f"flag:{flag.id}:step:{step.id}:county",
+                MessageKind.COUNTY_ESCALATION,
+                {"reason": AWAITING_COUNTY, "flag_id": flag.id},
+            )
         await uow.commit()
         return step
-
-
-async def record_county_decision(
-    app: App, actor: Actor, flag_id: int, decided_on: date, document: str
-) -> FlagStep:
-    """The county's decision (date, document number) closes the flag (销号)."""
-    document = _county_document(document)
-    async with app.uow() as uow:
-        flag, household = await _county_decision_due(uow, actor, flag_id, decided_on)
-        flag.status = FlagStatus.CLOSED
-        flag.closed_at = uow.clock.now()
-        flag.county_decided_on = decided_on
-        flag.county_document = document
-        step = await _step_for_the_village(
-            uow,
-            actor,
-            flag,
-            household,
-            StepKind.COUNTY_DECISION,
-            decided_on=decided_on,
-            document=document,
-        )
-        await uow.commit()
-        return step
-
-
-async def check_county_decision(
-    app: App, actor: Actor, flag_id: int, decided_on: date, document: str
-) -> str:
-    """The county's decision checked as `record_county_decision` will check it, before the
-    confirm screen shows it; returns the document number as it will be recorded."""
-    document = _county_document(document)
-    await check_county_decision_day(app, actor, flag_id, decided_on)
-    return document
-
-
-async def check_county_decision_day(app: App, actor: Actor, flag_id: int, decided_on: date) -> None:
-    """The decision day alone, checked as soon as it is typed (before the document number)."""
-    async with app.uow() as uow:
-        await _county_decision_due(uow, actor, flag_id, decided_on)
-
-
-def _county_document(document: str) -> str:
-    return required_text(
-        document,
-        DOCUMENT_MAX_CHARS,
-        N_("Please give the county's document number."),
-        one_line=True,
-    )
-
-
-async def _county_decision_due(
-    uow: UnitOfWork, actor: Actor, flag_id: int, decided_on: date
-) -> tuple[RedFlag, Household]:
-    """The flag, awaiting the county, and a decision day that can be true: not before the flag
-    was raised or the town approved its removal, not after today."""
-    flag, household = await _town_office_flag(uow, actor, flag_id)
-    if flag.status != FlagStatus.REMOVAL_REQUESTED or flag.removal_approved_at is None:
-        raise Conflict(N_("The town office must approve the removal before the county's decision."))
-    if decided_on > uow.clock.today():
-        raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
-    # Each day the decision cannot precede, by its name in the refusal, in the order checked.
-    earliest = {
-        "raised": (
-            uow.clock.local_date(flag.raised_at),
-            N_("The decision date {day} is before the red flag was raised ({raised})."),
-        ),
-        "approved": (
-            uow.clock.local_date(flag.removal_approved_at),
-            N_("The decision date {day} is before the town approved the removal ({approved})."),
-        ),
-    }
-    for name, (since, refusal) in earliest.items():
-        if decided_on < since:
-            raise InvalidInput(refusal, day=decided_on, **{name: since})
-    return flag, household
 
 
 async def _town_office_flag(

@@ -21,7 +21,7 @@ from enum import StrEnum
 from sqlalchemy import exists, select
 
 from bot.core.delivery.kinds import MessageKind
-from bot.core.delivery.outbox import TownOffice, queue
+from bot.core.delivery.outbox import office_of_household, queue
 from bot.core.flags.acknowledgement import FlagView, flag_view
 from bot.core.flags.raising import problem_reason
 from bot.core.policy import Act, Actor, readable_flag, require
@@ -114,7 +114,7 @@ async def _ask_the_office(uow: UnitOfWork, actor: Actor, flag: RedFlag, contact:
     await queue(
         uow,
         uow.settings,
-        TownOffice(),
+        await office_of_household(uow, flag.household_id),
         f"flag:{flag.id}:retraction_asked:{uow.clock.now().isoformat()}",
         MessageKind.FLAG_RETRACTION_QUESTION,
         {"flag_id": flag.id, "by": actor.label, "contact_status": str(contact.status)},
@@ -146,7 +146,7 @@ async def _withdraw(
     await queue(
         uow,
         uow.settings,
-        TownOffice(),
+        await office_of_household(uow, flag.household_id),
         f"flag:{flag.id}:withdrawn",
         MessageKind.FLAG_RETRACTED,
         {

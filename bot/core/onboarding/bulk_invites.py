@@ -23,7 +23,7 @@ from sqlalchemy import select
 from bot.core.free_text import optional_text
 from bot.core.onboarding.first_start import FIRST_ADMIN_NAME
 from bot.core.onboarding.invites import invite_link, issue_code, village_named
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, in_reach, person_in_reach, require
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS
 from bot.errors import NotFound
@@ -83,12 +83,15 @@ async def invite_everyone_not_joined(
     role = Role(role)
     village = optional_text(village, NAME_MAX_CHARS, one_line=True)
     async with app.uow() as uow:
-        place = await uow.session.get(Village, village_id) if village_id is not None else None
+        place = None
+        if village_id is not None:  # from a button: another town's village reads as none
+            query = select(Village).where(Village.id == village_id, in_reach(actor, Village.id))
+            place = (await uow.session.execute(query)).scalar_one_or_none()
         if village_id is not None and place is None:
             raise NotFound(N_("There is no such village."))
         if village is not None:
             place, _created = await village_named(uow, actor, village, create=False)
-        people = await _not_joined(uow, role, place.id if place else None)
+        people = await _not_joined(uow, actor, role, place.id if place else None)
         ids = [person.id for person in people]
         valid, invited_before = await _working_links(uow, ids), await _invited_before(uow, ids)
         rows = []
@@ -111,10 +114,13 @@ async def invite_everyone_not_joined(
     )
 
 
-async def _not_joined(uow: UnitOfWork, role: Role, village_id: int | None) -> list[Person]:
+async def _not_joined(
+    uow: UnitOfWork, actor: Actor, role: Role, village_id: int | None
+) -> list[Person]:
     query = (
         select(Person)
         .where(
+            person_in_reach(actor),
             Person.role == role,
             Person.active.is_(True),
             Person.telegram_user_id.is_(None),

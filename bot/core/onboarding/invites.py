@@ -19,13 +19,14 @@ from sqlalchemy import select, update
 
 from bot.core.free_text import optional_text, required_text
 from bot.core.onboarding.lockout import record_wrong_code, refuse_if_guessing
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, in_reach, require
 from bot.core.roster.people import DEACTIVATED, add_person, describe, people_called
+from bot.core.roster.towns import town_named
 from bot.domain.model import Role
 from bot.domain.text_rules import NAME_MAX_CHARS, PHONE_MAX_CHARS
-from bot.errors import Conflict, Deactivated, DomainError, InvalidInput
+from bot.errors import Conflict, Deactivated, DomainError, InvalidInput, NotAllowed
 from bot.i18n import N_, join_list
-from bot.storage.models import Invite, Person, Village
+from bot.storage.models import FIRST_TOWN_ID, Invite, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ CODE_BYTES = 16  # 128 bits; token_urlsafe gives 22 characters of [A-Za-z0-9_-]
 CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a Telegram deep-link payload can hold
 
 # An invite never lowers a role: a village cadre who is also a contact person stays admin.
-ROLE_RANK = {Role.CONTACT: 0, Role.VILLAGE_ADMIN: 1, Role.TOWN_OFFICE: 2}
+ROLE_RANK = {Role.CONTACT: 0, Role.VILLAGE_ADMIN: 1, Role.TOWN_OFFICE: 2, Role.COUNTY_OFFICE: 3}
 
 WRONG_CODE = N_(
     "This invitation code is not valid. Please open the link from the town office again, "
@@ -78,14 +79,18 @@ async def create_invite(
     role: Role | str,
     village: str | None = None,
     phone: str | None = None,
+    town: str | None = None,
 ) -> IssuedInvite:
     """Invite the person called `name` (found in the roster, or added) to the bot as `role`.
 
     `phone` and `village` pick one person among namesakes. A village admin needs a village,
-    which is created if the town has none by that name.
+    which is created if the town has none by that name. `town`: the town a new person
+    works for (the command line's, in a county; a town office person invites for their own).
     """
     require(actor, Act.INVITE)
     role = _role(role)
+    if role == Role.COUNTY_OFFICE and not actor.county_wide:
+        raise NotAllowed(N_("Only the county can invite a county office person."))
     name = required_text(name, NAME_MAX_CHARS, N_("Please give the person's name."), one_line=True)
     phone = optional_text(phone, PHONE_MAX_CHARS, one_line=True)
     village = optional_text(village, NAME_MAX_CHARS, one_line=True)
@@ -93,13 +98,18 @@ async def create_invite(
         raise InvalidInput(N_("A village admin needs a village: add --village."))
 
     async with app.uow() as uow:
+        town_id = None
+        if town is not None:
+            if not actor.county_wide:
+                raise NotAllowed(N_("You can only invite people of your own town."))
+            town_id = (await town_named(uow, town)).id
         place, new_village = await village_named(
             uow, actor, village, create=role == Role.VILLAGE_ADMIN
         )
-        person = await _the_person_called(uow, name, phone, place)
+        person = await _the_person_called(uow, actor, name, phone, place)
         new_person = person is None
         if person is None:
-            person = await add_person(uow, actor, name, role, phone, place)
+            person = await add_person(uow, actor, name, role, phone, place, town_id)
         else:
             _fill_in(uow, actor, person, phone, place)
         code, expires_at = await issue_code(uow, actor, person, role, app.settings.invite_ttl_days)
@@ -167,13 +177,18 @@ def _role(value: Role | str) -> Role:
         return Role(value)
     except ValueError:
         raise InvalidInput(
-            N_("Unknown role {role}: use contact, village_admin or town_office."), role=value
+            N_("Unknown role {role}: use contact, village_admin, town_office or county_office."),
+            role=value,
         ) from None
 
 
 def _actor(person: Person) -> Actor:
     return Actor(
-        person_id=person.id, name=person.name, role=Role(person.role), village_id=person.village_id
+        person_id=person.id,
+        name=person.name,
+        role=Role(person.role),
+        village_id=person.village_id,
+        town_id=person.town_id,
     )
 
 
@@ -187,23 +202,34 @@ async def village_named(
     village = (
         await uow.session.execute(select(Village).where(Village.name == name))
     ).scalar_one_or_none()
-    if village is not None:
+    if village is not None and await _village_in_reach(uow, actor, village.id):
         return village, False
-    if not create:
-        known = (await uow.session.execute(select(Village.name).order_by(Village.name))).scalars()
+    if village is not None or not create:  # another town's village reads as unknown
+        known = (
+            await uow.session.execute(
+                select(Village.name).where(in_reach(actor, Village.id)).order_by(Village.name)
+            )
+        ).scalars()
         raise InvalidInput(
             N_("There is no village called {village}. Known villages: {known}."),
             village=name,
             known=join_list(known) or "-",
         )
-    return await uow.add_audited(actor, Village(name=name), "village", {"name": name}), True
+    town_id = actor.town_id if actor.town_id is not None else FIRST_TOWN_ID
+    created = Village(name=name, town_id=town_id)
+    return await uow.add_audited(actor, created, "village", {"name": name}), True
+
+
+async def _village_in_reach(uow: UnitOfWork, actor: Actor, village_id: int) -> bool:
+    query = select(Village.id).where(Village.id == village_id, in_reach(actor, Village.id))
+    return (await uow.session.execute(query)).first() is not None
 
 
 async def _the_person_called(
-    uow: UnitOfWork, name: str, phone: str | None, village: Village | None
+    uow: UnitOfWork, actor: Actor, name: str, phone: str | None, village: Village | None
 ) -> Person | None:
     """The one person with this name that fits the phone and village given, if any."""
-    candidates = await people_called(uow, name, phone, village)
+    candidates = await people_called(uow, name, phone, village, reach=actor)
     if len(candidates) > 1:
         raise InvalidInput(
             N_(

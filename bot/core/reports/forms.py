@@ -20,7 +20,7 @@ from sqlalchemy import Row, and_, func, select
 
 from bot.core.flags.measures import MeasureType
 from bot.core.households.my_households import mask_id_number
-from bot.core.policy import Actor
+from bot.core.policy import Actor, in_reach
 from bot.core.reports.form_layout import (
     FORMS,
     LEFT_MONITORING,
@@ -38,6 +38,7 @@ from bot.storage.models import (
     Household,
     HouseholdChange,
     Person,
+    Town,
     Village,
 )
 from bot.storage.uow import App, UnitOfWork
@@ -46,23 +47,49 @@ SURVEYED_FORMS = (3, 4)  # the 摸底表 show the latest contact
 
 
 async def form_facts(
-    app: App, actor: Actor, village: str | None = None
+    app: App, actor: Actor, village: str | None = None, town_id: int | None = None
 ) -> tuple[dict[int, str], dict[int, list[HouseholdFacts]]]:
-    """What the six forms show, for each village the actor may export: the villages by id,
-    and each village's households; ID numbers in full for the town office only."""
+    """What the six forms show, for each village the actor may export (of one town, with
+    `town_id`): the villages by id, and each village's households; ID numbers in full for
+    the offices only."""
     async with app.uow() as uow:
-        villages = await _villages_for(uow, actor, village)
-        facts = await _household_facts(uow, villages, full_ids=actor.role == Role.TOWN_OFFICE)
+        villages = await _villages_for(uow, actor, village, town_id)
+        facts = await _household_facts(uow, villages, full_ids=actor.office)
     return villages, facts
 
 
-async def exportable_villages(app: App, actor: Actor) -> dict[int, str]:
-    """The villages whose forms the actor may export, by id, in name order (to offer them)."""
+async def exportable_villages(app: App, actor: Actor, town_id: int | None = None) -> dict[int, str]:
+    """The villages whose forms the actor may export (of one town, with `town_id`), by id,
+    in name order (to offer them)."""
     async with app.uow() as uow:
-        return await _villages_for(uow, actor, None)
+        return await _villages_for(uow, actor, None, town_id)
 
 
-async def _villages_for(uow: UnitOfWork, actor: Actor, name: str | None) -> dict[int, str]:
+async def towns_of(app: App, village_ids: Collection[int]) -> dict[int, tuple[int, str]]:
+    """Each village's town (id, name): 填报单位 is the town and the village."""
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(Village.id, Town.id, Town.name)
+            .join(Town, Town.id == Village.town_id)
+            .where(Village.id.in_(list(village_ids)))
+        )
+        return {village_id: (town_id, name) for village_id, town_id, name in rows.all()}
+
+
+async def exportable_towns(app: App, actor: Actor) -> dict[int, str]:
+    """The towns whose villages' forms the actor may export, by id, in name order."""
+    async with app.uow() as uow:
+        rows = await uow.session.execute(
+            select(Town.id, Town.name)
+            .where(Town.id.in_(select(Village.town_id).where(in_reach(actor, Village.id))))
+            .order_by(Town.name)
+        )
+        return {town_id: name for town_id, name in rows.all()}
+
+
+async def _villages_for(
+    uow: UnitOfWork, actor: Actor, name: str | None, town_id: int | None = None
+) -> dict[int, str]:
     """The villages to export, by id, in name order; refuses what the actor may not see."""
     if actor.role == Role.CONTACT or (
         actor.role == Role.VILLAGE_ADMIN and actor.village_id is None
@@ -73,6 +100,10 @@ async def _villages_for(uow: UnitOfWork, actor: Actor, name: str | None) -> dict
         query = query.where(Village.name == name.strip())
     elif actor.role == Role.VILLAGE_ADMIN:
         query = query.where(Village.id == actor.village_id)
+    if actor.office:  # another town's village reads as no such village
+        query = query.where(in_reach(actor, Village.id))
+    if town_id is not None:
+        query = query.where(Village.town_id == town_id)
     villages = {row.id: row.name for row in await uow.session.execute(query)}
     if name is not None and not villages:
         raise NotFound(N_("There is no village called {village}."), village=name)

@@ -28,7 +28,7 @@ from bot.core.coverage.month_summary import (
     summary_from_json,
     summary_to_json,
 )
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, require, town_villages, villages_in_reach
 from bot.domain.model import ContactStatus
 from bot.storage.models import Contact, CoverageSnapshot, Household, Person, Village
 from bot.storage.uow import App, UnitOfWork
@@ -39,15 +39,23 @@ def _require_town_office(actor: Actor) -> None:
 
 
 async def summary_for_month(app: App, actor: Actor, month: Month) -> MonthCoverage:
-    """The month's town-wide summary: as sent, if it was; else computed now, with late entries."""
+    """The month's summary of the actor's town (the county's, for the county office): as
+    sent, if it was; else computed now, with late entries."""
     _require_town_office(actor)
     async with app.uow() as uow:
-        stored = await _snapshot(uow, month)
-        if stored is not None:
-            return summary_from_json(stored.data)
-        summary = await month_coverage(uow, month, app.settings.tz)
-        summary.late_entries = await late_entries(uow, month)
-        return summary
+        reach = await villages_in_reach(uow, actor)
+        return (await summary_of_month(uow, month, app.settings.tz)).narrowed(reach)
+
+
+async def summary_of_month(uow: UnitOfWork, month: Month, tz: ZoneInfo) -> MonthCoverage:
+    """The whole county's summary of the month: as sent, if it was; else computed now, with
+    late entries. The callers narrow it to what their reader may see."""
+    stored = await _snapshot(uow, month)
+    if stored is not None:
+        return summary_from_json(stored.data)
+    summary = await month_coverage(uow, month, tz)
+    summary.late_entries = await late_entries(uow, month)
+    return summary
 
 
 async def record_sent(app: App, month: Month, summary: MonthCoverage) -> MonthCoverage:
@@ -89,6 +97,11 @@ async def sent_summary(uow: UnitOfWork, month: Month) -> MonthCoverage | None:
     """The month's summary exactly as it was kept when sent; None if it never was."""
     stored = await _snapshot(uow, month)
     return None if stored is None else summary_from_json(stored.data)
+
+
+async def villages_of_town(uow: UnitOfWork, town_id: int) -> set[int]:
+    """The town's villages, to narrow the county's summary to one town's office."""
+    return set((await uow.session.execute(town_villages(town_id))).scalars())
 
 
 async def was_sent(app: App, month: Month) -> bool:

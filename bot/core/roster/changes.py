@@ -20,7 +20,14 @@ from bot.config import Settings
 from bot.core.free_text import required_text
 from bot.core.households.my_households import household_name
 from bot.core.onboarding.invites import withdraw_invites
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import (
+    Act,
+    Actor,
+    in_reach,
+    reachable_person,
+    require,
+    visible_households,
+)
 from bot.core.roster.assignments import (
     contact_person_ids,
     contact_persons_of,
@@ -130,18 +137,19 @@ def _record(
     )
 
 
-async def _household(uow: UnitOfWork, household_id: int) -> Household:
-    household = await uow.session.get(Household, household_id)
+async def _household(uow: UnitOfWork, actor: Actor, household_id: int) -> Household:
+    """The household, if in the actor's town (another town's reads as not there)."""
+    query = visible_households(actor).where(Household.id == household_id)
+    household = (await uow.session.execute(query)).scalar_one_or_none()
     if household is None:
         raise NotFound(N_("That household does not exist."))
     return household
 
 
-async def household_by_number(app: App, number: str) -> Household:
+async def household_by_number(app: App, actor: Actor, number: str) -> Household:
     async with app.uow() as uow:
-        household = (
-            await uow.session.execute(select(Household).where(Household.number == number.strip()))
-        ).scalar_one_or_none()
+        query = visible_households(actor).where(Household.number == number.strip())
+        household = (await uow.session.execute(query)).scalar_one_or_none()
     if household is None:
         raise NotFound(N_("No household has the number {number}."), number=number)
     return household
@@ -152,7 +160,7 @@ async def change_category(
 ) -> Household:
     town_office_only(actor)
     async with app.uow() as uow:
-        household = await _household(uow, household_id)
+        household = await _household(uow, actor, household_id)
         if household.category == category:
             raise Conflict(N_("The household is already in that category."))
         old = household.category
@@ -169,7 +177,7 @@ async def adjust_out(
     """动态调整掉: off the monitoring list, kept on record; its contact person is released."""
     town_office_only(actor)
     async with app.uow() as uow:
-        household = await _household(uow, household_id)
+        household = await _household(uow, actor, household_id)
         if household.status != HouseholdStatus.MONITORED:
             raise Conflict(N_("This household is no longer on the monitoring list."))
         household.status = HouseholdStatus.ADJUSTED_OUT
@@ -195,7 +203,9 @@ async def add_household(
     row = check_new_household(cells, app.clock.today())
     async with app.uow() as uow:
         village = (
-            await uow.session.execute(select(Village).where(Village.name == row.village))
+            await uow.session.execute(
+                select(Village).where(Village.name == row.village, in_reach(actor, Village.id))
+            )
         ).scalar_one_or_none()
         if village is None:
             raise NotFound(N_("There is no village called {name}."), name=row.village)
@@ -253,7 +263,7 @@ async def reassignment_of(app: App, actor: Actor, household_id: int) -> Reassign
     """The household about to get a new contact person, and who holds it now."""
     town_office_only(actor)
     async with app.uow() as uow:
-        return await _described(uow, await _household(uow, household_id), None)
+        return await _described(uow, await _household(uow, actor, household_id), None)
 
 
 async def _described(uow: UnitOfWork, household: Household, person: Person | None) -> Reassignment:
@@ -277,10 +287,10 @@ async def _reassignment(
     uow: UnitOfWork, actor: Actor, household_id: int, person_id: int
 ) -> tuple[Household, Person]:
     town_office_only(actor)
-    household = await _household(uow, household_id)
+    household = await _household(uow, actor, household_id)
     if household.status != HouseholdStatus.MONITORED:
         raise Conflict(N_("This household is no longer on the monitoring list."))
-    person = await uow.session.get(Person, person_id)
+    person = await reachable_person(uow, actor, person_id)
     if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
         raise InvalidInput(N_("Choose an active contact person."))
     if await contact_person_ids(uow, household.id) == [person.id]:
@@ -288,10 +298,11 @@ async def _reassignment(
     return household, person
 
 
-async def find_person(app: App, name: str, phone: str | None = None) -> Person:
-    """The one active person by this name (and phone, to tell namesakes apart)."""
+async def find_person(app: App, actor: Actor, name: str, phone: str | None = None) -> Person:
+    """The one active person by this name (and phone, to tell namesakes apart) in the
+    actor's reach."""
     async with app.uow() as uow:
-        people = await people_called(uow, name, phone or None, active_only=True)
+        people = await people_called(uow, name, phone or None, active_only=True, reach=actor)
     if not people:
         raise NotFound(N_("No active person is called {name}."), name=name)
     if len(people) > 1:
@@ -308,7 +319,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
     households become unassigned (returned)."""
     town_office_only(actor)
     async with app.uow() as uow:
-        person = await uow.session.get(Person, person_id)
+        person = await reachable_person(uow, actor, person_id)
         if person is None:
             raise NotFound(N_("That person does not exist."))
         if not person.active:
@@ -334,7 +345,11 @@ async def unassigned_households(app: App, actor: Actor) -> list[Household]:
         found = await uow.session.execute(
             select(Household)
             .join(Village, Village.id == Household.village_id)
-            .where(Household.status == HouseholdStatus.MONITORED, ~current)
+            .where(
+                Household.status == HouseholdStatus.MONITORED,
+                ~current,
+                in_reach(actor, Household.village_id),
+            )
             .order_by(Village.name, Household.head_name, Household.id)
         )
         return list(found.scalars())
@@ -349,7 +364,7 @@ async def assignable_people(app: App, actor: Actor, household_id: int) -> list[A
         .scalar_subquery()
     )
     async with app.uow() as uow:
-        household = await _household(uow, household_id)
+        household = await _household(uow, actor, household_id)
         rows = await uow.session.execute(
             select(Person.id, Person.name, load)
             .where(

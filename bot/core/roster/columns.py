@@ -19,6 +19,7 @@ from bot.i18n import N_
 
 Table = list[list[object]]  # a sheet's rows as read, every cell's raw value
 
+TOWN = "乡镇"
 VILLAGE = "村"
 GROUP = "组"
 NUMBER = "户编号"
@@ -110,6 +111,14 @@ COLUMNS: tuple[RosterColumn, ...] = (
         "填在附件1、2的“原识别时间”里。旧表格没有这一列也能导入，系统里原有的内容不变。",
         may_be_absent=True,
     ),
+    RosterColumn(
+        TOWN,
+        False,
+        12,
+        "村所属的乡镇，如“佛子岭镇”。全县一个系统时填写；只有一个乡镇的可以不要这一列。"
+        "镇扶贫办导入时只能填本镇。",
+        may_be_absent=True,
+    ),
 )
 HEADERS = tuple(column.header for column in COLUMNS)
 OPTIONAL_COLUMNS = frozenset(column.header for column in COLUMNS if column.may_be_absent)
@@ -117,6 +126,9 @@ REQUIRED = tuple(column.header for column in COLUMNS if column.required)
 
 # Headers other rosters use for the same column (from the six forms and older templates).
 HEADER_ALIASES: dict[str, str] = {
+    "镇": TOWN,
+    "乡镇名称": TOWN,
+    "所属乡镇": TOWN,
     "行政村": VILLAGE,
     "村名": VILLAGE,
     "村民小组": GROUP,
@@ -160,6 +172,7 @@ EXAMPLE_ROW: dict[str, str | int] = {
     EXIT_YEAR: 2017,
     SOCIAL_SUPPORT: "低保",
     IDENTIFIED_ON: "2014-10-15",
+    TOWN: "",  # blank: the importing town office's own town (or the county's only one)
 }
 
 

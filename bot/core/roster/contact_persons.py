@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot.core.policy import Actor
+from bot.core.policy import Actor, person_in_reach
 from bot.core.roster.people import add_person
 from bot.core.roster.rows import RosterRow
 from bot.domain.model import Role
@@ -60,7 +60,9 @@ async def contact_persons_for(
     namesakes: dict[str, list[Person]] = {}
     found = await rows_in_batches(
         uow.session,
-        lambda batch: select(Person).where(Person.name.in_(batch)).order_by(Person.id),
+        lambda batch: (
+            select(Person).where(Person.name.in_(batch), person_in_reach(actor)).order_by(Person.id)
+        ),
         list(phones_by_name),
         batch_size,
     )

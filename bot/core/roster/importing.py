@@ -16,16 +16,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, in_reach, require
 from bot.core.roster.assignments import end_assignment, start_assignments
-from bot.core.roster.columns import ID_NUMBER, RawRow
+from bot.core.roster.columns import ID_NUMBER, NUMBER, RawRow
 from bot.core.roster.contact_persons import ContactPersons, contact_persons_for
 from bot.core.roster.rows import RosterRejected, RosterRow, RowProblem, check_rows
+from bot.core.roster.towns import roster_towns
 from bot.domain.model import ContactStatus, HouseholdStatus
 from bot.i18n import N_
 from bot.storage.batches import rows_in_batches
 from bot.storage.models import Assignment, Contact, Household, Village
 from bot.storage.uow import App, UnitOfWork
+
+# Another town's household is named as little as possible: only that it is another town's.
+OTHER_TOWNS_HOUSEHOLD = N_("This household number belongs to another town's roster.")
+OTHER_TOWNS_ID_NUMBER = N_("This ID number is already on another town's roster.")
 
 __all__ = [
     "RosterImportReport",
@@ -54,7 +59,7 @@ async def import_roster(app: App, actor: Actor, raw_rows: list[RawRow]) -> Roste
     report = RosterImportReport()
     size = app.settings.import_batch_size  # values per query: a town may have 100,000 rows
     async with app.uow() as uow:
-        await _refuse_id_numbers_of_other_households(uow, rows, size)
+        await _refuse_id_numbers_of_other_households(uow, actor, rows, size)
         villages, report.villages_created = await _villages(uow, actor, rows, size)
         people = await contact_persons_for(uow, actor, rows, villages, size)
         report.contact_persons_created = len(people.created)
@@ -68,15 +73,18 @@ async def import_roster(app: App, actor: Actor, raw_rows: list[RawRow]) -> Roste
 
 
 async def _refuse_id_numbers_of_other_households(
-    uow: UnitOfWork, rows: list[RosterRow], size: int
+    uow: UnitOfWork, actor: Actor, rows: list[RosterRow], size: int
 ) -> None:
     """An ID number already on another household (another 户编号) is a typo or a duplicate."""
     by_id = {row.id_number: row for row in rows}
     known = await rows_in_batches(
         uow.session,
-        lambda batch: select(Household.id_number, Household.number, Household.head_name).where(
-            Household.id_number.in_(batch)
-        ),
+        lambda batch: select(
+            Household.id_number,
+            Household.number,
+            Household.head_name,
+            in_reach(actor, Household.village_id).label("ours"),
+        ).where(Household.id_number.in_(batch)),
         list(by_id),
         size,
     )
@@ -87,7 +95,9 @@ async def _refuse_id_numbers_of_other_households(
             N_("This ID number already belongs to household {number} ({name})."),
             {"number": number, "name": head_name},
         )
-        for id_number, number, head_name in known
+        if ours
+        else RowProblem(by_id[id_number].row_number, ID_NUMBER, OTHER_TOWNS_ID_NUMBER)
+        for id_number, number, head_name, ours in known
         if number != by_id[id_number].number
     ]
     if problems:
@@ -97,20 +107,19 @@ async def _refuse_id_numbers_of_other_households(
 async def _villages(
     uow: UnitOfWork, actor: Actor, rows: list[RosterRow], size: int
 ) -> tuple[dict[str, Village], int]:
-    """The roster's villages by name, with how many of them were added."""
+    """The roster's villages by name, with how many of them were added (each in its town:
+    `roster_towns`, which refuses another town's villages for a town office)."""
     names = list(dict.fromkeys(row.village for row in rows))
     found = await rows_in_batches(
         uow.session, lambda batch: select(Village).where(Village.name.in_(batch)), names, size
     )
     villages = {village.name: village for (village,) in found}
-    created = 0
-    for name in names:
-        if name not in villages:
-            villages[name] = await uow.add_audited(
-                actor, Village(name=name), "village", {"name": name}
-            )
-            created += 1
-    return villages, created
+    new_towns = await roster_towns(uow, actor, rows, villages)
+    for name, town_id in new_towns.items():
+        villages[name] = await uow.add_audited(
+            actor, Village(name=name, town_id=town_id), "village", {"name": name}
+        )
+    return villages, len(new_towns)
 
 
 def _jsonable(value: Any) -> Any:
@@ -137,6 +146,7 @@ async def _households(
         size,
     )
     households = {household.number: household for (household,) in found}
+    _refuse_other_towns_households(actor, rows, households)
     visited = await _incomes_from_visits(
         uow, [household.id for household in households.values()], size
     )
@@ -193,6 +203,22 @@ async def _households(
             {"number": row.number, "village": row.village, **fields},
         )
     return households, {row.number for _household, row in new}, updated
+
+
+def _refuse_other_towns_households(
+    actor: Actor, rows: list[RosterRow], households: dict[str, Household]
+) -> None:
+    """A town office's roster may not name a household of another town by its 户编号."""
+    if actor.county_wide:
+        return
+    problems = [
+        RowProblem(row.row_number, NUMBER, OTHER_TOWNS_HOUSEHOLD)
+        for row in rows
+        if (household := households.get(row.number)) is not None
+        and household.village.town_id != actor.town_id
+    ]
+    if problems:
+        raise RosterRejected(problems)
 
 
 async def _incomes_from_visits(uow: UnitOfWork, household_ids: list[int], size: int) -> set[int]:

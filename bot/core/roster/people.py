@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.core.policy import Actor
+from bot.core.policy import Actor, person_in_reach
 from bot.domain.model import Role
 from bot.domain.validation import phone_digits
 from bot.i18n import N_
-from bot.storage.models import Person, Village
+from bot.storage.models import FIRST_TOWN_ID, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 # All a deactivated person is told, whatever they send or press: no menu, no data.
@@ -48,6 +48,7 @@ async def account_for_telegram(app: App, telegram_user_id: int) -> Account | Non
             name=person.name,
             role=Role(person.role),
             village_id=person.village_id,
+            town_id=person.town_id,
         )
         return Account(actor=actor, language=person.language)
 
@@ -67,14 +68,24 @@ async def add_person(
     role: Role,
     phone: str | None = None,
     village: Village | None = None,
+    town_id: int | None = None,
 ) -> Person:
     """A new person, with its audit entry: the one way people are added (an invite for
-    someone new, a roster naming a new contact person, the first start's admin)."""
+    someone new, a roster naming a new contact person, the first start's admin). Their town
+    is the village's, else the one given, else the adding office's (the first town for the
+    command line); the county office's people have none."""
+    if role == Role.COUNTY_OFFICE:
+        town_id = None
+    elif village is not None and village.town_id is not None:
+        town_id = village.town_id
+    elif town_id is None:
+        town_id = actor.town_id if actor.town_id is not None else FIRST_TOWN_ID
     person = Person(
         name=name,
         phone=phone,
         role=role,
         village=village,
+        town_id=town_id,
         active=True,
         created_at=uow.clock.now(),
     )
@@ -93,12 +104,18 @@ async def people_called(
     village: Village | None = None,
     *,
     active_only: bool = False,
+    reach: Actor,
 ) -> list[Person]:
     """The people with this name that fit the phone (compared by its digits) and village
-    given: the one rule for finding a person by name. A person whose phone or village is not
-    on record fits any given one, but those whose record matches exactly are preferred.
-    The caller decides what none, or more than one, means."""
-    query = select(Person).where(Person.name == name.strip()).order_by(Person.id)
+    given, among those in `reach` of the asking office: the one rule for finding a person
+    by name. A person whose phone or village is not on record fits any given one, but those
+    whose record matches exactly are preferred. The caller decides what none, or more than
+    one, means."""
+    query = (
+        select(Person)
+        .where(Person.name == name.strip(), person_in_reach(reach))
+        .order_by(Person.id)
+    )
     if active_only:
         query = query.where(Person.active.is_(True))
     namesakes = list((await uow.session.execute(query)).scalars())

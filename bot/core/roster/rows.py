@@ -29,6 +29,7 @@ from bot.core.roster.columns import (
     PHONE,
     RISK_TYPES,
     SOCIAL_SUPPORT,
+    TOWN,
     VILLAGE,
     RawRow,
 )
@@ -142,6 +143,7 @@ class RosterRow:
     # The optional columns the roster has (OPTIONAL_FIELDS), by the household's field name;
     # a column it lacks is not here, and leaves the household's value as it was.
     optional: dict[str, Any] = field(default_factory=dict)
+    town: str | None = None  # 乡镇, when the roster has the column
 
     def household_fields(self) -> dict[str, Any]:
         """The household's columns as the roster gives them (the village aside)."""
@@ -259,7 +261,7 @@ class _Cells:
         return {
             OPTIONAL_FIELDS[column]: read[column]()
             for column in OPTIONAL_COLUMNS
-            if column in self.raw.cells
+            if column in self.raw.cells and column in read
         }
 
     def convert(self, column: str, text: str | None, converter: Callable[[str], T]) -> T | None:
@@ -278,6 +280,7 @@ def _check_row(
     cells = _Cells(raw, problems)
     before = len(problems)
     village = cells.text(VILLAGE, required=True)
+    town = cells.text(TOWN)
     group_name = cells.text(GROUP) or ""
     number = cells.digits_as_text(NUMBER, required=True)
     head_name = cells.text(HEAD_NAME, required=True)
@@ -314,6 +317,7 @@ def _check_row(
         contact_name=contact_name,
         contact_phone=contact_phone,
         optional=optional,
+        town=town,
     )
     return row, keys
 

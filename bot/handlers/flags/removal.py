@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.dates import parse_day
+from bot.core.flags import county_decision
 from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.removal import FlagAct, FlagPanel
 from bot.core.households.my_households import household_name
@@ -31,9 +32,9 @@ from bot.handlers.dialogs import (
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import flag_card, flag_status_text
-from bot.messages.keyboards import FlagAction, FlagButton, RowId, inline_grid
+from bot.messages.keyboards import AWAITING_COUNTY, FlagAction, FlagButton, RowId, inline_grid
 from bot.storage.uow import App
-from bot.telegram.filters import FreeText
+from bot.telegram.filters import FreeText, MenuButton
 
 LIST_LIMIT = 40  # buttons in one message; the town rarely has more flags open
 PROMPTS = {
@@ -78,10 +79,17 @@ def _name(panel: FlagPanel) -> str:
     return f"{panel.household.village.name} {household_name(panel.household)}"
 
 
-async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
-    panels = await flag_lifecycle.open_flag_panels(app, actor)
+async def list_open_flags(
+    message: Message, app: App, actor: Actor, awaiting_county: bool = False
+) -> None:
+    """The open red flags the actor may see, each a button; with `awaiting_county`, only the
+    removals the towns approved that wait for the county's decision."""
+    panels = await flag_lifecycle.open_flag_panels(app, actor, awaiting_county)
     if not panels:
-        await message.answer(_("No open red flags you can see. 👍"))
+        if awaiting_county:
+            await message.answer(_("No removal waits for the county's decision. 👍"))
+        else:
+            await message.answer(_("No open red flags you can see. 👍"))
         return
     shown = panels[:LIST_LIMIT]
     buttons = [
@@ -94,6 +102,11 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
     text = _("🚩 Open red flags: {count}. Tap one to see it and act on it.").format(
         count=len(panels)
     )
+    if awaiting_county:
+        text = _(
+            "⚖️ Removals approved by the towns, waiting for the county's decision: {count}. "
+            "Tap one to record the decision (县级审定)."
+        ).format(count=len(panels))
     await message.answer(text, reply_markup=inline_grid(buttons))
 
 
@@ -187,7 +200,7 @@ async def _county_typed(
     day_text, document = _split_decision(typed, app)
     if day_text is not None:
         try:  # a day that cannot be true is refused at once, not after the document number
-            await flag_lifecycle.check_county_decision_day(
+            await county_decision.check_county_decision_day(
                 app, actor, data["flag_id"], date.fromisoformat(day_text)
             )
         except InvalidInput as error:
@@ -218,7 +231,7 @@ async def _county_typed(
         return
     decided_on = date.fromisoformat(data["day"])
     try:
-        shown = await flag_lifecycle.check_county_decision(
+        shown = await county_decision.check_county_decision(
             app, actor, data["flag_id"], decided_on, data["document"]
         )
     except InvalidInput as error:
@@ -279,7 +292,7 @@ async def county_pressed(
             await message.edit_text(_("Stopped. Nothing was recorded."), reply_markup=None)
         return
     try:
-        await flag_lifecycle.record_county_decision(
+        await county_decision.record_county_decision(
             app, actor, data["flag_id"], date.fromisoformat(data["day"]), data["document"]
         )
     except InvalidInput as error:
@@ -313,9 +326,15 @@ DIALOG = Dialog(
 )
 
 
+async def awaiting_county(message: Message, app: App, actor: Actor) -> None:
+    await list_open_flags(message, app, actor, awaiting_county=True)
+
+
 def build_router() -> Router:
     router = Router(name="flag_steps")
     router.message.register(list_open_flags, Command("flags"))
+    router.message.register(awaiting_county, Command("awaiting"))
+    router.message.register(awaiting_county, MenuButton(AWAITING_COUNTY))
     router.callback_query.register(open_flag, FlagAction.filter(F.action == FlagButton.OPEN))
     router.callback_query.register(approve, FlagAction.filter(F.action == FlagAct.APPROVE))
     router.callback_query.register(

@@ -15,44 +15,37 @@ services check the role.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
 
-from bot.clock import Clock, Month
-from bot.core.dates import parse_month
 from bot.core.policy import Actor
-from bot.core.reports.form_layout import FORMS, FormSpec
 from bot.core.reports.forms import exportable_villages
 from bot.core.reports.summaries import summary_for_month
-from bot.documents.forms import export_forms, form_file_name
-from bot.errors import DomainError, InvalidInput, NotFound
-from bot.i18n import N_, join_list
+from bot.errors import DomainError, NotFound
+from bot.handlers.reports.county import offer_towns
+from bot.handlers.reports.sending import (
+    ExportVillage,
+    month_asked,
+    offer_places,
+    send_forms,
+    send_parts,
+)
 from bot.i18n import gettext as _
-from bot.messages.keyboards import RowId, inline_grid
-from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
+from bot.i18n import join_list
 from bot.messages.summary_notices import summary_messages
 from bot.storage.uow import App
 
 FORMS_WORD = "forms"
 
 
-class ExportVillage(CallbackData, prefix="xf"):
-    """A press on a village under /export: send its six forms."""
-
-    village_id: RowId
-
-
 async def summary(
     message: Message, command: CommandObject, app: App, actor: Actor, bot: Bot
 ) -> None:
     try:
-        month = _month_asked(command.args, app.clock)
+        month = month_asked(command.args, app.clock)
         found = await summary_for_month(app, actor, month)
         running = month == app.clock.this_month()
         parts = await summary_messages(
@@ -61,21 +54,7 @@ async def summary(
     except DomainError as error:
         await message.answer(error.render())
         return
-    await _send(bot, message.chat.id, parts)
-
-
-def _month_asked(args: str | None, clock: Clock) -> Month:
-    """The month after /summary: none means the month just ended; a month not yet begun
-    has nothing to count."""
-    if not args:
-        return clock.this_month().previous()
-    month = parse_month(args, clock.today())
-    if month.first_day > clock.today():
-        raise InvalidInput(
-            N_("{month} has not begun yet: ask for this month or an earlier one."),
-            month=str(month),
-        )
-    return month
+    await send_parts(bot, message.chat.id, parts)
 
 
 async def export(
@@ -92,7 +71,7 @@ async def export(
         if not village:
             await _offer_villages(message, app, actor, bot)
             return
-        await _send_forms(bot, message.chat.id, app, actor, village)
+        await send_forms(bot, message.chat.id, app, actor, village)
     except NotFound as error:
         known = await exportable_villages(app, actor)
         await message.answer(error.render() + "\n" + _villages_line(known.values()))
@@ -101,18 +80,17 @@ async def export(
 
 
 async def _offer_villages(message: Message, app: App, actor: Actor, bot: Bot) -> None:
-    """Buttons for the town office; a village admin has one village: no need to choose."""
+    """Buttons for the town office (the county office first picks a town); a village admin
+    has one village: no need to choose."""
+    if actor.county_wide:
+        await offer_towns(message, app, actor)
+        return
     villages = await exportable_villages(app, actor)
     if len(villages) == 1 and actor.village_id in villages:
-        await _send_forms(bot, message.chat.id, app, actor, villages[actor.village_id])
+        await send_forms(bot, message.chat.id, app, actor, villages[actor.village_id])
         return
-    if not villages:
-        await message.answer(_("There are no villages yet: import the roster first."))
-        return
-    buttons = [(f"📄 {name}", ExportVillage(village_id=key)) for key, name in villages.items()]
-    await message.answer(
-        _("Which village's six forms (附件1–6)?"), reply_markup=inline_grid(buttons, columns=3)
-    )
+    question = _("Which village's six forms (附件1–6)?")
+    await offer_places(message, villages, "📄", lambda key: ExportVillage(village_id=key), question)
 
 
 async def export_pressed(
@@ -128,28 +106,9 @@ async def export_pressed(
             await query.answer(_("You cannot export that village's forms."), show_alert=True)
             return
         await query.answer(_("Preparing the forms of {village}…").format(village=village))
-        await _send_forms(bot, query.message.chat.id, app, actor, village)
+        await send_forms(bot, query.message.chat.id, app, actor, village)
     except DomainError as error:
         await query.answer(error.render(), show_alert=True)
-
-
-async def _send_forms(bot: Bot, chat_id: int, app: App, actor: Actor, village: str) -> None:
-    """Export the village's six forms and send each as a document with its title."""
-    with tempfile.TemporaryDirectory(prefix="bangfu-forms-") as folder:
-        paths = await export_forms(app, actor, village, out_dir=Path(folder))
-        titles = {form_file_name(village, form): _form_caption(village, form) for form in FORMS}
-        parts = [
-            OutgoingMessage(
-                titles.get(path.name, path.stem),
-                attachment=Attachment(FileKind.DOCUMENT, path.name, path.read_bytes()),
-            )
-            for path in paths
-        ]
-    await _send(bot, chat_id, parts)
-
-
-def _form_caption(village: str, form: FormSpec) -> str:
-    return _("Attachment {number}: {title}").format(number=form.number, title=form.title(village))
 
 
 def _villages_line(names: Iterable[str]) -> str:
@@ -157,13 +116,6 @@ def _villages_line(names: Iterable[str]) -> str:
     if not listed:
         return _("There are no villages yet: import the roster first.")
     return _("Villages you can export: {villages}").format(villages=listed)
-
-
-async def _send(bot: Bot, chat_id: int, parts: Iterable[OutgoingMessage]) -> None:
-    """Send the parts in order. The bot's session paces them (a group takes about 20
-    messages a minute, and six forms after a summary come close) and waits out a 429."""
-    for part in parts:
-        await part.send(bot, chat_id)
 
 
 def build_router() -> Router:

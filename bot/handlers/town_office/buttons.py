@@ -16,7 +16,6 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.coverage.not_contacted import NotContacted, not_contacted_this_month
 from bot.core.policy import Actor
 from bot.core.roster.changes import town_office_only
-from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.flags.removal import list_open_flags
 from bot.handlers.households.my_households import SEARCH_MAX_CHARS
@@ -67,7 +66,7 @@ async def not_contacted(message: Message, app: App, actor: Actor, state: FSMCont
     except DomainError as error:
         await message.answer(error.render())
         return
-    whole_town = actor.role == Role.TOWN_OFFICE
+    whole_town = actor.office  # a town's (or the county's) list: a few names per person
     for text in split_text(not_contacted_lines(left, whole_town)):
         await message.answer(text)
     # The town's lines are cut to a few names each; every cut list is one press away, so

@@ -24,7 +24,6 @@ from bot.core.roster import changes as roster_changes
 from bot.core.roster.columns import Table
 from bot.core.roster.rows import RowsRejected
 from bot.documents.roster_sheet import read_platform_list
-from bot.domain.model import Role
 from bot.errors import DomainError
 from bot.handlers.dialogs import replace_pressed, unless_refused
 from bot.handlers.households.history import offer_found
@@ -69,7 +68,9 @@ async def office_help(message: Message, app: App, actor: Actor) -> None:
         return
     # The town office also sees which group is its desk and where that was set, and invites
     # everyone not yet joined with one button.
-    group = office_group.describe(await office_group.resolve_now(app), app.settings.tz)
+    group = office_group.describe(
+        await office_group.resolve_now(app, office_group.office_of(actor)), app.settings.tz
+    )
     await message.answer(f"{text}\n\n{group}", reply_markup=inline_grid([invite_all_button()]))
 
 
@@ -92,7 +93,7 @@ async def platform_list(message: Message, app: App, actor: Actor, bot: Bot) -> N
         path = Path(folder) / _local_name(name)
         try:
             table: Table = []  # others are refused by the service, their file unread
-            if actor.role == Role.TOWN_OFFICE:
+            if actor.office:  # a town's list, or the county's (routed to each town)
                 await bot.download(document, destination=path)
                 # In a thread: a long file must not hold up everyone else's answers meanwhile.
                 table = await asyncio.to_thread(read_platform_list, path)
@@ -269,7 +270,7 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
         await message.answer(error.render())
         return
     try:
-        person = await roster_changes.find_person(app, command.args or "")
+        person = await roster_changes.find_person(app, actor, command.args or "")
     except DomainError as error:
         await message.answer(error.render() + "\n" + _("Type /deactivate and the person's name."))
         return

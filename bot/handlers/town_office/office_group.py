@@ -36,25 +36,38 @@ class OfficeGroupAnswer(CallbackData, prefix="og"):
 async def added_to_group(event: ChatMemberUpdated, bot: Bot, app: App, actor: Actor | None) -> None:
     # Only the town office's own move is answered: a bot pulled into any other group by
     # anyone else stays quiet there.
-    if actor is None or actor.role != Role.TOWN_OFFICE:
-        log.info("added to group %s by a non-town-office account; not asking", event.chat.id)
+    if actor is None or not actor.office:
+        log.info("added to group %s by a non-office account; not asking", event.chat.id)
         return
-    current = await office_group.resolve_now(app)
+    current = await office_group.resolve_now(app, office_group.office_of(actor))
     if current is not None and current.chat_id == event.chat.id:
         await bot.send_message(event.chat.id, _("This group is already the town office group."))
         return
-    await bot.send_message(
-        event.chat.id,
+    county = actor.role == Role.COUNTY_OFFICE
+    question = (
         _(
+            "Hello! I am the monitoring assistant (帮扶). Is this the county office's work "
+            "group?\nIf it is, a county office colleague please tap “Yes”. Then the towns "
+            "compared each month, the removals waiting for the county's decision and the "
+            "county's escalations come to this group."
+        )
+        if county
+        else _(
             "Hello! I am the monitoring assistant (帮扶). Is this the town office's work group?\n"
             "If it is, a town office colleague please tap “Yes”. Then red-flag alerts, removal "
             "requests, the month-end lists and the monthly summary come to this group."
-        ),
+        )
+    )
+    yes = (
+        _("✅ Yes, this is the county office group")
+        if county
+        else _("✅ Yes, this is the town office group")
+    )
+    await bot.send_message(
+        event.chat.id,
+        question,
         reply_markup=inline_grid(
-            [
-                (_("✅ Yes, this is the town office group"), OfficeGroupAnswer(yes=True)),
-                (_("No"), OfficeGroupAnswer(yes=False)),
-            ],
+            [(yes, OfficeGroupAnswer(yes=True)), (_("No"), OfficeGroupAnswer(yes=False))],
             columns=1,
         ),
     )
@@ -67,7 +80,7 @@ async def answered(
     if chat is None or chat.type not in ("group", "supergroup"):
         await query.answer()  # a forged press outside a group: nothing to set
         return
-    if actor is None or actor.role != Role.TOWN_OFFICE:
+    if actor is None or not actor.office:
         await query.answer(_(office_group.ONLY_TOWN_OFFICE), show_alert=True)
         return
     if not callback_data.yes:
@@ -93,6 +106,11 @@ async def answered(
 
 
 def _confirmed_text(confirmed: office_group.Confirmed, actor: Actor) -> str:
+    if actor.role == Role.COUNTY_OFFICE:
+        return _(
+            "Done: {name} set this group as the county office group. The towns compared, the "
+            "removals waiting for the county's decision and the county's escalations come here."
+        ).format(name=actor.name)
     lines = [
         _("Done: {name} set this group as the town office group.").format(name=actor.name),
         _(
