@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import importlib.util
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -261,7 +262,13 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         logging.basicConfig(level=logging.WARNING)
         if sys.argv[2] == "bangfu":
-            asyncio.run(bangfu_child(sys.argv[3], sys.argv[4]))
+            profile = os.environ.get("BENCH_PROFILE")  # a cProfile file of the bot's main thread
+            if profile:
+                import cProfile
+
+                cProfile.run("asyncio.run(bangfu_child(sys.argv[3], sys.argv[4]))", profile)
+            else:
+                asyncio.run(bangfu_child(sys.argv[3], sys.argv[4]))
         else:
             asyncio.run(echo_child(sys.argv[3]))
         raise SystemExit(0)

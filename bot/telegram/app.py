@@ -21,9 +21,9 @@ from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
 from bot.telegram.commands import publish_commands
 from bot.telegram.middlewares import (
-    OnceOnlyUpdates,
     OwnCommandMenu,
     RefuseControlCharacters,
+    UpdateIntake,
     WhoIsTalking,
 )
 from bot.telegram.pacing import Pacer
@@ -64,7 +64,7 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
         events_isolation=SimpleEventIsolation(),
         app=app,
     )
-    dispatcher.update.outer_middleware(OnceOnlyUpdates(app))
+    UpdateIntake(app, dispatcher.fsm).install(dispatcher)
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)
     dispatcher.callback_query.outer_middleware(who)

@@ -34,22 +34,26 @@ class Account:
 async def account_for_telegram(app: App, telegram_user_id: int) -> Account | None:
     """The person bound to this Telegram account, if any (an account has one person)."""
     async with app.uow() as uow:
-        person = (
-            await uow.session.execute(
-                select(Person).where(Person.telegram_user_id == telegram_user_id)
-            )
-        ).scalar_one_or_none()
-        if person is None:
-            return None
-        if not person.active:
-            return Account(actor=None, language=person.language, deactivated=True)
-        actor = Actor(
-            person_id=person.id,
-            name=person.name,
-            role=Role(person.role),
-            village_id=person.village_id,
-        )
-        return Account(actor=actor, language=person.language)
+        return await find_account(uow, telegram_user_id)
+
+
+async def find_account(uow: UnitOfWork, telegram_user_id: int) -> Account | None:
+    """`account_for_telegram` inside a unit of work the caller holds (the bot reads it in
+    the same trip to the database as the update's other first reads)."""
+    person = (
+        await uow.session.execute(select(Person).where(Person.telegram_user_id == telegram_user_id))
+    ).scalar_one_or_none()
+    if person is None:
+        return None
+    if not person.active:
+        return Account(actor=None, language=person.language, deactivated=True)
+    actor = Actor(
+        person_id=person.id,
+        name=person.name,
+        role=Role(person.role),
+        village_id=person.village_id,
+    )
+    return Account(actor=actor, language=person.language)
 
 
 async def set_language(app: App, actor: Actor, language: str) -> None:
