@@ -29,6 +29,7 @@ import asyncio
 import importlib.util
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -205,6 +206,9 @@ async def measure(name: str, arguments: list[str], rounds: int) -> Run:
                 await user.send(PRESS, settle=False)
             await telegram.wait_for_sends(PEOPLE, timeout=120)
             sent_before = len(telegram.sends)
+            if name == "bangfu" and os.environ.get("BENCH_PROFILE"):
+                child.send_signal(signal.SIGUSR1)
+            spy = await _py_spy(child.pid) if name == "bangfu" else None
             before = usage(child.pid)
             started = time.monotonic()
             for _round in range(rounds):
@@ -213,10 +217,36 @@ async def measure(name: str, arguments: list[str], rounds: int) -> Run:
             await telegram.wait_for_sends(sent_before + rounds * PEOPLE, timeout=600)
             seconds = time.monotonic() - started
             after = usage(child.pid)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                await spy.wait()
             _check_answers(name, users)
         finally:
             await stop_child(child)
     return Run(name, rounds * PEOPLE, seconds, after.cpu - before.cpu, after.rss_mb)
+
+
+async def _py_spy(pid: int) -> asyncio.subprocess.Process | None:
+    """With BENCH_PYSPY=FILE: py-spy samples the bot, every thread, during the timed presses
+    (collapsed stacks in FILE; `pip install py-spy` in the venv first)."""
+    output = os.environ.get("BENCH_PYSPY")
+    if not output:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    return await asyncio.create_subprocess_exec(
+        str(spy),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--output",
+        output,
+        "--rate",
+        "200",
+        "--threads",
+        "--nonblocking",
+    )
 
 
 def _sessions(database_url: str):  # type: ignore[no-untyped-def]
@@ -262,13 +292,18 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         logging.basicConfig(level=logging.WARNING)
         if sys.argv[2] == "bangfu":
-            profile = os.environ.get("BENCH_PROFILE")  # a cProfile file of the bot's main thread
+            profile = os.environ.get("BENCH_PROFILE")  # cProfile of the timed presses
             if profile:
                 import cProfile
 
-                cProfile.run("asyncio.run(bangfu_child(sys.argv[3], sys.argv[4]))", profile)
-            else:
+                profiler = cProfile.Profile()
+                signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+            try:
                 asyncio.run(bangfu_child(sys.argv[3], sys.argv[4]))
+            finally:
+                if profile:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
         else:
             asyncio.run(echo_child(sys.argv[3]))
         raise SystemExit(0)

@@ -13,14 +13,16 @@ import copy
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
 
+Row = TypeVar("Row")
 # key -> (state, data) as stored, for the update being handled; None outside an update.
 _Stored = tuple[str | None, dict[str, Any]]
 _read_in_update: ContextVar[dict[str, _Stored] | None] = ContextVar("bangfu_fsm", default=None)
@@ -62,6 +64,22 @@ class SqlAlchemyStorage(BaseStorage):
         remembered = _read_in_update.get()
         if remembered is not None:
             remembered[_key(key)] = _stored(await session.get(FsmRecord, _key(key)))
+
+    async def load_beside(
+        self, session: AsyncSession, key: StorageKey, query: Select[tuple[Row]]
+    ) -> Row | None:
+        """Run `query` (one row of one entity, or none) with `key`'s record beside it, in one
+        statement: the entity is returned and the record remembered. With no row, `key` is
+        read on its own."""
+        paired = query.add_columns(FsmRecord).outerjoin(FsmRecord, FsmRecord.key == _key(key))
+        found = (await session.execute(paired)).first()
+        if found is None:
+            await self.load(session, key)
+            return None
+        remembered = _read_in_update.get()
+        if remembered is not None:
+            remembered[_key(key)] = _stored(found[1])
+        return found[0]
 
     async def _read(self, key: StorageKey) -> _Stored:
         remembered = _read_in_update.get()

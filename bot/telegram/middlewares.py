@@ -90,9 +90,13 @@ class UpdateIntake(FSMContextMiddleware):
                 await uow.session.flush()
             except IntegrityError:
                 return False, None
-            account = await people.find_account(uow, user.id) if user else None
-            if fsm is not None and context is not None:
-                await fsm.load(uow.session, context.key)
+            if user is not None and fsm is not None and context is not None:
+                query = people.person_by_telegram(user.id)
+                account = people.account_of(await fsm.load_beside(uow.session, context.key, query))
+            else:
+                account = await people.find_account(uow, user.id) if user else None
+                if fsm is not None and context is not None:
+                    await fsm.load(uow.session, context.key)
             await uow.commit()
             if update_id % PRUNE_EVERY == 0:
                 await self._forget_old_updates(uow)

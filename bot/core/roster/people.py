@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bot.core.policy import Actor
 from bot.domain.model import Role
@@ -38,11 +38,19 @@ async def account_for_telegram(app: App, telegram_user_id: int) -> Account | Non
 
 
 async def find_account(uow: UnitOfWork, telegram_user_id: int) -> Account | None:
-    """`account_for_telegram` inside a unit of work the caller holds (the bot reads it in
-    the same trip to the database as the update's other first reads)."""
-    person = (
-        await uow.session.execute(select(Person).where(Person.telegram_user_id == telegram_user_id))
-    ).scalar_one_or_none()
+    """`account_for_telegram` inside a unit of work the caller holds."""
+    query = person_by_telegram(telegram_user_id)
+    return account_of((await uow.session.execute(query)).scalar_one_or_none())
+
+
+def person_by_telegram(telegram_user_id: int) -> Select[tuple[Person]]:
+    """The query of the person bound to a Telegram account (the bot reads it beside the
+    update's other first reads, in one statement)."""
+    return select(Person).where(Person.telegram_user_id == telegram_user_id)
+
+
+def account_of(person: Person | None) -> Account | None:
+    """Whose account it is, from the person bound to it (None: nobody's)."""
     if person is None:
         return None
     if not person.active:
