@@ -32,6 +32,7 @@ from bot.storage.uow import App, UnitOfWork
 
 TOWN_OFFICE = "town_office"
 KEY_LENGTH = 200  # OutboxMessage.key
+SEEN_BATCH = 1000  # keys per query looking for those queued before
 
 
 class OutboxStatus(StrEnum):
@@ -127,6 +128,26 @@ async def queue(
     for recipient in targets:
         _add(uow, key, recipient, kind, payload=dict(payload), urgent=urgent, not_before=not_before)
     return len(targets)
+
+
+async def queue_to_people(
+    uow: UnitOfWork, kind: str, messages: list[tuple[int, str, dict[str, Any]]]
+) -> int:
+    """`queue` for many messages each to one person, (person id, key, payload), with one
+    query per thousand keys for those queued before (skipped, as `queue` skips them)."""
+    keys = [key for _person, key, _payload in messages]
+    seen: set[str] = set()
+    for start in range(0, len(keys), SEEN_BATCH):
+        batch = keys[start : start + SEEN_BATCH]
+        query = select(OutboxMessage.base_key).where(OutboxMessage.base_key.in_(batch))
+        seen.update((await uow.session.execute(query)).scalars())
+    added = 0
+    for person_id, key, payload in messages:
+        if key not in seen:
+            seen.add(key)
+            _add(uow, key, person_recipient(person_id), kind, payload=payload)
+            added += 1
+    return added
 
 
 async def already_queued(uow: UnitOfWork, key: str) -> bool:
