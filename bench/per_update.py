@@ -41,9 +41,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from bench.processes import fresh_database, start_child, stop_child, usage
+from bench.sweep import households
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.domain.model import Category, Role
+from bot.domain.model import Role
 from bot.storage.models import Assignment, Household, Person, Village
 from bot.storage.uow import App
 from tests.telegram_api import FakeTelegram, TelegramUser
@@ -153,25 +154,10 @@ async def seed(app: App, users: list[TelegramUser]) -> None:
             ],
         )
         person_ids = list(people.scalars())
-        rows = [
-            {
-                "number": f"R{n:06d}",
-                "village_id": village.id,
-                "group_name": f"{n % 7 + 1}组",
-                "head_name": f"农户{n:05d}",
-                "id_number": f"34152319700101{n:04d}",
-                "members": 3,
-                "category": Category.MARGINAL,
-                "risk_types": [],
-                "status": "monitored",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for n in range(len(users) * HOUSEHOLDS_EACH)
-        ]
-        households = await uow.session.execute(
-            insert(Household).returning(Household.id, sort_by_parameter_order=True), rows
-        )
+        rows = list(households(len(users) * HOUSEHOLDS_EACH, now))
+        for row in rows:
+            row["village_id"] = village.id
+        await uow.session.execute(insert(Household), rows)
         await uow.session.execute(
             insert(Assignment),
             [
@@ -180,7 +166,7 @@ async def seed(app: App, users: list[TelegramUser]) -> None:
                     "person_id": person_ids[n // HOUSEHOLDS_EACH],
                     "started_at": now,
                 }
-                for n, household in enumerate(households.scalars())
+                for n, household in enumerate(row["id"] for row in rows)
             ],
         )
         await uow.commit()

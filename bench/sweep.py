@@ -36,6 +36,7 @@ from bench.processes import fresh_database
 from bot.clock import FrozenClock, Month
 from bot.config import Settings
 from bot.core.coverage import reminders
+from bot.storage.batches import batches
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.models import Assignment, Contact, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App
@@ -146,7 +147,7 @@ async def fill(app: App, n: int) -> float:
         postgres = connection.dialect.name == "postgresql"
         raw = (await connection.get_raw_connection()).driver_connection if postgres else None
         for model, rows in tables:
-            for batch in _batches(rows):
+            for batch in batches(rows, BATCH):
                 if raw is not None:
                     await _copy(raw, model, batch)
                 else:
@@ -160,17 +161,6 @@ async def fill(app: App, n: int) -> float:
                 )
             await raw.execute("ANALYZE")
     return time.monotonic() - started
-
-
-def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 async def _copy(raw: Any, model: type, batch: list[dict[str, Any]]) -> None:

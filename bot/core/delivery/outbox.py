@@ -27,6 +27,7 @@ from sqlalchemy import case, exists, func, select
 from bot.config import Settings
 from bot.core.delivery import office_group
 from bot.domain.model import Role
+from bot.storage.batches import rows_in_batches
 from bot.storage.models import OutboxMessage, Person
 from bot.storage.uow import App, UnitOfWork
 
@@ -136,11 +137,13 @@ async def queue_to_people(
     """`queue` for many messages each to one person, (person id, key, payload), with one
     query per thousand keys for those queued before (skipped, as `queue` skips them)."""
     keys = [key for _person, key, _payload in messages]
-    seen: set[str] = set()
-    for start in range(0, len(keys), SEEN_BATCH):
-        batch = keys[start : start + SEEN_BATCH]
-        query = select(OutboxMessage.base_key).where(OutboxMessage.base_key.in_(batch))
-        seen.update((await uow.session.execute(query)).scalars())
+    rows = await rows_in_batches(
+        uow.session,
+        lambda batch: select(OutboxMessage.base_key).where(OutboxMessage.base_key.in_(batch)),
+        keys,
+        SEEN_BATCH,
+    )
+    seen = {key for (key,) in rows}
     added = 0
     for person_id, key, payload in messages:
         if key not in seen:
