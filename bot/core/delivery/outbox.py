@@ -144,13 +144,14 @@ async def queue_to_people(
         SEEN_BATCH,
     )
     seen = {key for (key,) in rows}
-    added = 0
+    new: list[tuple[str, str, str, dict[str, Any]]] = []
     for person_id, key, payload in messages:
         if key not in seen:
             seen.add(key)
-            _add(uow, key, person_recipient(person_id), kind, payload=payload)
-            added += 1
-    return added
+            recipient = person_recipient(person_id)
+            new.append((_full_key(key, recipient), key, recipient, payload))
+    await uow.queue_messages(kind, new)
+    return len(new)
 
 
 async def already_queued(uow: UnitOfWork, key: str) -> bool:
@@ -221,10 +222,14 @@ async def _reachable_people(
 
 def _add(uow: UnitOfWork, key: str, recipient: str, kind: str, **row: Any) -> None:
     """One recipient's row of the message queued under `key`."""
+    uow.queue_message(_full_key(key, recipient), kind, recipient, base_key=key, **row)
+
+
+def _full_key(key: str, recipient: str) -> str:
     full_key = row_key(key, recipient)
     if len(full_key) > KEY_LENGTH:
         raise ValueError(f"outbox key longer than {KEY_LENGTH} characters: {full_key!r}")
-    uow.queue_message(full_key, kind, recipient, base_key=key, **row)
+    return full_key
 
 
 @dataclass(frozen=True)
