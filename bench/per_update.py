@@ -249,21 +249,13 @@ def _check_answers(name: str, users: list[TelegramUser]) -> None:
         raise SystemExit(f"{name} answered something else, e.g. {wrong[0]!r}")
 
 
-async def run(database: str | None, rounds: int, workers: int) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if workers > 1 and importlib.util.find_spec("bot.telegram.webhook") is None:
-        print(
-            f"--workers {workers}: webhook mode (bot/telegram/webhook.py) is not in this "
-            "checkout; polling serves one worker, so one is measured"
-        )
-    with tempfile.TemporaryDirectory() as folder:
-        database_url = fresh_database(database, Path(folder), "per_update")
-        engine = "PostgreSQL" if database else "SQLite"
-        print(f"{PEOPLE} contact persons x {HOUSEHOLDS_EACH} households, {rounds} presses each")
-        bangfu = await measure("bangfu", [database_url], rounds)
-        print(bangfu.line() + f"  ({engine})")
-        echo = await measure("echo", [], rounds)
-        print(echo.line())
+async def run(database_url: str, rounds: int) -> int:
+    engine = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
+    print(f"{PEOPLE} contact persons x {HOUSEHOLDS_EACH} households, {rounds} presses each")
+    bangfu = await measure("bangfu", [database_url], rounds)
+    print(bangfu.line() + f"  ({engine})")
+    echo = await measure("echo", [], rounds)
+    print(echo.line())
     ratio = bangfu.per_second / echo.per_second
     verdict = "ok" if ratio >= GOAL_RATIO and bangfu.cpu_ms <= GOAL_CPU_MS else "BELOW GOAL"
     print(
@@ -298,4 +290,12 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=20, help="presses per person, timed")
     parser.add_argument("--workers", type=int, default=1, help="bot processes (webhook mode)")
     arguments = parser.parse_args()
-    raise SystemExit(asyncio.run(run(arguments.database_url, arguments.rounds, arguments.workers)))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if arguments.workers > 1 and importlib.util.find_spec("bot.telegram.webhook") is None:
+        print(
+            f"--workers {arguments.workers}: webhook mode (bot/telegram/webhook.py) is not in "
+            "this checkout; polling serves one worker, so one is measured"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        url = fresh_database(arguments.database_url, Path(folder), "per_update")
+        raise SystemExit(asyncio.run(run(url, arguments.rounds)))
