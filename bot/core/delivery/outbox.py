@@ -22,7 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, func, select
 
 from bot.config import Settings
 from bot.core.delivery import office_group
@@ -136,14 +136,7 @@ async def queue_to_people(
 ) -> int:
     """`queue` for many messages each to one person, (person id, key, payload), with one
     query per thousand keys for those queued before (skipped, as `queue` skips them)."""
-    keys = [key for _person, key, _payload in messages]
-    rows = await rows_in_batches(
-        uow.session,
-        lambda batch: select(OutboxMessage.base_key).where(OutboxMessage.base_key.in_(batch)),
-        keys,
-        SEEN_BATCH,
-    )
-    seen = {key for (key,) in rows}
+    seen = await queued_before(uow, [key for _person, key, _payload in messages])
     new: list[tuple[str, str, str, dict[str, Any]]] = []
     for person_id, key, payload in messages:
         if key not in seen:
@@ -156,8 +149,19 @@ async def queue_to_people(
 
 async def already_queued(uow: UnitOfWork, key: str) -> bool:
     """Whether `key` was queued before, to anyone (this transaction's rows included)."""
-    query = select(exists().where(OutboxMessage.base_key == key))
-    return bool((await uow.session.execute(query)).scalar_one())
+    return key in await queued_before(uow, [key])
+
+
+async def queued_before(uow: UnitOfWork, keys: list[str]) -> set[str]:
+    """Which of `keys` were queued before, to anyone (this transaction's rows included),
+    looked for a thousand at a time."""
+    rows = await rows_in_batches(
+        uow.session,
+        lambda batch: select(OutboxMessage.base_key).where(OutboxMessage.base_key.in_(batch)),
+        keys,
+        SEEN_BATCH,
+    )
+    return {key for (key,) in rows}
 
 
 async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audience) -> list[str]:
