@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     flag_ack_hours: int = 24
     inactive_days: int = 30
 
+    # Several workers (README "Several workers"). Redis holds what the workers share and is
+    # not the record: the conversation state, the per-chat lock, Telegram's send budget.
+    redis_url: str | None = None
+    redis_prefix: str = "bangfu"  # every key bangfu writes in Redis starts with it
+    # Webhook mode (`bangfu run --webhook URL`): the header Telegram sends with every update.
+    # Unset: derived from BOT_TOKEN (bot/telegram/webhook.py), so every worker agrees on it.
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1:8080"  # where the workers listen, behind the proxy
+    webhook_max_body_bytes: int = 1024 * 1024  # Telegram's updates are a few kilobytes
+    leader_poll_seconds: float = 3.0  # how often a worker that is not the leader tries
+    # A sender claims a row for this long (on the service's clock) while it sends it; a row
+    # whose sender died is taken again after it (scheduler/sender.py).
+    outbox_lease_seconds: int = 300
+
     # Backups (bangfu backup; the nightly job runs at backup_hour, local time).
     backup_dir: Path = Path("backups")
     backup_keep: int = 30
@@ -81,6 +95,11 @@ class Settings(BaseSettings):
     @classmethod
     def _proxy_url(cls, value: str | None) -> str | None:
         return check_proxy_url(value) if value and value.strip() else None
+
+    @field_validator("redis_url", "webhook_secret")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
 
     @field_validator("timezone")
     @classmethod

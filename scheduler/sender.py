@@ -13,7 +13,8 @@
 - Network errors and 5xx: try the row again later, backing off. 403 and 400 "chat not
   found": the row is UNDELIVERABLE, the person marked unreachable, the town office told.
 - Several rows are in flight at once (sending is mostly waiting for Telegram), never two
-  for the same recipient, so each chat gets its messages in order.
+  for the same recipient, so each chat gets its messages in order. A row is claimed first
+  (`bot/core/delivery/claims.py`), so two senders never send one row twice.
 
 `bangfu run` starts it through `scheduler.start_scheduler`: `await sender.start()` and, on
 the way out, `await sender.stop()`, which lets sends already on the wire finish and be
@@ -41,7 +42,7 @@ from aiogram.exceptions import (
 from sqlalchemy import select, update
 
 from bot.config import Settings
-from bot.core.delivery import reachability
+from bot.core.delivery import claims, reachability
 from bot.core.delivery.outbox import (
     OutboxStatus,
     Recipient,
@@ -68,6 +69,7 @@ STOP_GRACE_SECONDS = 20.0  # stop() lets sends already on the wire finish this l
 TOWN_OFFICE_WAIT = timedelta(minutes=10)  # a row for a town office nobody can reach yet
 ERROR_LENGTH = 500
 CHAT_NOT_FOUND = "chat not found"
+NOBODY_IN_OFFICE = "nobody in the town office can get messages yet"
 
 
 class Outcome(StrEnum):
@@ -236,8 +238,11 @@ class OutboxSender:
 
     async def _deliver_safely(self, row_id: int) -> Outcome:
         try:
+            if not await claims.claim(self.app, row_id):
+                return Outcome.GONE  # another sender has it, or it is no longer due
             return await self._deliver(row_id)
         except PacerClosed:
+            await claims.release(self.app, row_id)
             return Outcome.INTERRUPTED
         except Exception as error:
             # A bug or a database hiccup: the row stays queued and is tried again later.
@@ -306,8 +311,7 @@ class OutboxSender:
     async def _fan_out(self, uow: UnitOfWork, row: OutboxMessage) -> Outcome:
         if await fan_out_town_office(uow, self.settings, row):
             return Outcome.FORWARDED
-        row.not_before = uow.clock.now() + TOWN_OFFICE_WAIT
-        row.last_error = "nobody in the town office can get messages yet"
+        row.not_before, row.last_error = uow.clock.now() + TOWN_OFFICE_WAIT, NOBODY_IN_OFFICE
         return Outcome.HELD
 
     async def _settle(
@@ -354,13 +358,12 @@ class OutboxSender:
     ) -> None:
         finished = parts_sent == parts
         async with self.app.uow() as uow:
+            lease = claims.lease_end(self.app, uow.clock.now())  # the row stays this sender's
             values: dict[str, object] = {"parts_sent": parts_sent, "message_id": message_id}
+            values |= {"not_before": lease}
             if finished:
-                values |= {
-                    "status": OutboxStatus.SENT,
-                    "sent_at": uow.clock.now(),
-                    "last_error": None,
-                }
+                values |= {"status": OutboxStatus.SENT, "sent_at": uow.clock.now()}
+                values |= {"last_error": None}
             await uow.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == delivery.row_id).values(**values)
             )

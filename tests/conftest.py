@@ -98,3 +98,24 @@ async def app(settings: Settings, clock: FrozenClock, _clean_postgres: None) -> 
     application = build_app(settings, clock)
     yield application
     await application.close()
+
+
+# Redis, for the tests of several workers: DB 1 of the local server unless TEST_REDIS_URL says
+# otherwise; each test writes under a prefix of its own.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """The tests' Redis, or the test skipped (with why) when it does not answer."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    probe = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        await probe.ping()
+    except (RedisError, OSError) as error:
+        pytest.skip(f"no Redis at {REDIS_URL} ({error}); .ci/run starts one")
+    finally:
+        await probe.aclose()
+    return REDIS_URL

@@ -99,12 +99,7 @@ def _print_report(report: RosterImportReport) -> None:
         _(
             "Roster imported: {created} new households, {updated} updated, {unchanged} "
             "unchanged; {reassigned} moved to another contact person."
-        ).format(
-            created=report.created,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            reassigned=report.reassigned,
-        )
+        ).format(**vars(report))
     )
     if report.villages_created:
         say(_("New villages: {count}.").format(count=report.villages_created))
@@ -140,12 +135,10 @@ async def fill_demo_town(settings: Settings, _args: argparse.Namespace) -> int:
             "persons; {last_month} contacts last month and {this_month} this month so far; "
             "{flags} red flags."
         ).format(
-            villages=town.villages,
-            households=town.households,
+            **vars(town),  # villages, households, flags
             people=town.contact_persons,
             last_month=town.contacts_last_month,
             this_month=town.contacts_this_month,
-            flags=town.flags,
         )
     )
     if town.contact_names:

@@ -7,10 +7,10 @@ import asyncio
 import logging
 import sys
 
+from bot.cli import workers_cmd
+from bot.cli.greeting import greet
 from bot.cli.output import say
 from bot.config import Settings
-from bot.core.onboarding import first_start
-from bot.core.onboarding import invites as onboarding
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.leader import LeaderLock, leader_lock
@@ -38,6 +38,7 @@ LOCK_LOST_STATUS = 1
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = commands.add_parser("run", help="upgrade the database, then run the bot and scheduler")
+    workers_cmd.add_arguments(run)
     run.set_defaults(handler=run_service)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -50,9 +51,14 @@ def db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-async def run_service(settings: Settings, _args: argparse.Namespace) -> int:
+async def run_service(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.bot_token:
         say(_(NO_TOKEN), file=sys.stderr)
+        return 2
+    if getattr(args, "webhook", None):
+        return await workers_cmd.run_webhook(settings, args)
+    if getattr(args, "workers", 1) > 1:
+        say(_("--workers needs --webhook URL: polling is one process."), file=sys.stderr)
         return 2
     # SIGTERM or Ctrl-C from the first moment: one during start-up (the lock, migrations,
     # getMe) stops here cleanly with 0, as one while polling does.
@@ -87,16 +93,10 @@ async def _run_as_leader(settings: Settings, lock: LeaderLock, stop: asyncio.Eve
         me = await until_stopped(bot.get_me(), stop)
         if me is None or stop.is_set():
             return LOCK_LOST_STATUS if watch.done() else _stopped_during_start_up()
-        await first_start.remember_bot_username(app, me.username or "")
-        code = await first_start.first_start_admin_code(app)
-        if code:
-            say(
-                _(
-                    "No town office account yet. Open this one-time link in Telegram "
-                    "to become the town office admin:"
-                )
-            )
-            say(onboarding.invite_link(me.username or "", code), flush=True)
+        await greet(app, me.username or "")
+        # A webhook left by webhook mode makes Telegram refuse polling (409); its pending
+        # updates are kept and polled.
+        await bot.delete_webhook(drop_pending_updates=False)
         log.info("bangfu is running as @%s", me.username)
         await serve(app, bot, stop)
         return LOCK_LOST_STATUS if watch.done() else 0

@@ -187,11 +187,13 @@ ShowAgain = Callable[[Message, FSMContext, App, str], Awaitable[None]]
 @dataclass(frozen=True)
 class Dialog:
     """A form as the shared guard sees it: its states, the callback data of its buttons, how
-    it shows its current step again, and the hint for each step that wants typing."""
+    it shows its current step again, and the hint for each step that wants typing (the
+    `typed` steps get TYPE_AS_TEXT, `hints` says any other)."""
 
     states: type[StatesGroup]
     buttons: tuple[type[CallbackData], ...]
     show_again: ShowAgain
+    typed: tuple[State, ...] = ()
     hints: Mapping[str, str] = field(default_factory=dict)  # state -> msgid
     elsewhere: tuple[State, ...] = ()  # steps whose every input another handler takes
 
@@ -199,7 +201,13 @@ class Dialog:
         """Text where a button is expected, or a sticker, photo or voice where text is: the
         step's hint, and the step again, so the person sees what to do next."""
         step = await state.get_state() or ""
-        await self.show_again(message, state, app, _(self.hints.get(step, TAP_A_BUTTON)))
+        await self.show_again(message, state, app, _(self.hint(step)))
+
+    def hint(self, step: str) -> str:
+        """The msgid that says what the step wants."""
+        if step in self.hints:
+            return self.hints[step]
+        return TYPE_AS_TEXT if any(typed.state == step for typed in self.typed) else TAP_A_BUTTON
 
 
 class OfTheOpenForm(BaseFilter):
@@ -221,6 +229,17 @@ class OfTheOpenForm(BaseFilter):
         if self.length is not None:
             held = str(held)[: self.length]
         return bool(getattr(callback_data, self.press_field, None) == held)
+
+
+def save_and_cancel(
+    router: Router, step: type[CallbackData], confirm: State, save: Callable[..., Awaitable[None]]
+) -> None:
+    """✅ Save at the form's `confirm` step and ✖️ Cancel at any of its steps, for a form whose
+    buttons' callback data `step` carries a `FormButton` as `action`."""
+    saving = step.filter(F.action == FormButton.SAVE)
+    router.callback_query.register(save, StateFilter(confirm), saving)
+    cancelling = step.filter(F.action == FormButton.CANCEL)
+    router.callback_query.register(cancel_form, StateFilter(confirm.group), cancelling)
 
 
 def guard(router: Router, dialog: Dialog) -> None:

@@ -169,3 +169,16 @@ def day_buttons(press: Press) -> list[tuple[str, CallbackData]]:
         (_("📅 Yesterday"), press(ContactStep.DAY, "1")),
         (_("📅 Other day"), press(ContactStep.TYPE_DAY)),
     ]
+
+
+def field_buttons(press: Press) -> list[tuple[str, CallbackData]]:
+    """The buttons that change one part of a contact (the form's confirm screen, a
+    correction): its day, how, the six guarantees, income, events, note."""
+    return [
+        *day_buttons(press),
+        (_("📞 How"), press(ContactStep.HOW)),
+        (_("🛡 Six guarantees"), press(ContactStep.GUARANTEES)),
+        (_("💰 Income"), press(ContactStep.INCOME)),
+        (_("⚠️ Events"), press(ContactStep.EVENTS)),
+        (_("📝 Note"), press(ContactStep.NOTE)),
+    ]

@@ -139,22 +139,10 @@ class OutgoingMessage:
             return sent.message_id
         upload = BufferedInputFile(file.data, file.filename)
         caption = self.text or None
-        if file.kind is FileKind.PHOTO:
-            sent = await bot.send_photo(
-                chat_id,
-                upload,
-                caption=caption,
-                reply_markup=self.reply_markup,
-                reply_parameters=reply,
-            )
-        else:
-            sent = await bot.send_document(
-                chat_id,
-                upload,
-                caption=caption,
-                reply_markup=self.reply_markup,
-                reply_parameters=reply,
-            )
+        send = bot.send_photo if file.kind is FileKind.PHOTO else bot.send_document
+        sent = await send(
+            chat_id, upload, caption=caption, reply_markup=self.reply_markup, reply_parameters=reply
+        )
         return sent.message_id
 
 

@@ -46,6 +46,24 @@ def _problems(view: FlagView) -> str:
     return problem_list(view.flag.problems) if view.flag.problems else view.flag.reason
 
 
+def _notice(
+    view: FlagView,
+    row: OutboxMessage,
+    headline: str,
+    ending: str,
+    *,
+    withdrawn: str,
+    corrected: str,
+) -> str:
+    """The notice's first line (the flag's household and problems) and its last (what that
+    means for the office), and between them who took the contact back and how (withdrawn or
+    corrected, as the outbox row says); each text a msgid."""
+    how = withdrawn if row.payload.get("contact_status") == ContactStatus.WITHDRAWN else corrected
+    by = preview(row.payload.get("by", ""), NAME, one_line=True)
+    subject = _(headline).format(household=_subject(view), problems=_problems(view))
+    return "\n".join([subject, _(how).format(name=by), _(ending)])
+
+
 async def flag_retracted(
     uow: UnitOfWork, row: OutboxMessage, language: str
 ) -> list[OutgoingMessage]:
@@ -55,18 +73,15 @@ async def flag_retracted(
     alert = await original_alert(uow, view.flag.id, row.recipient)
     if alert is None:
         return []  # the alert never reached this chat: there is nothing to take back there
-    if row.payload.get("contact_status") == ContactStatus.WITHDRAWN:
-        why = _("{name} withdrew the contact that raised it.")
-    else:
-        why = _("{name} corrected the contact that raised it: the problem is no longer reported.")
-    text = "\n".join(
-        [
-            _("↩️ Red flag retracted: {household} ({problems}).").format(
-                household=_subject(view), problems=_problems(view)
-            ),
-            why.format(name=preview(row.payload.get("by", ""), NAME, one_line=True)),
-            _("It no longer counts anywhere; nothing more to do."),
-        ]
+    text = _notice(
+        view,
+        row,
+        N_("↩️ Red flag retracted: {household} ({problems})."),
+        ending=N_("It no longer counts anywhere; nothing more to do."),
+        withdrawn=N_("{name} withdrew the contact that raised it."),
+        corrected=N_(
+            "{name} corrected the contact that raised it: the problem is no longer reported."
+        ),
     )
     return [OutgoingMessage(text, None, reply_to=alert)]
 
@@ -77,21 +92,18 @@ async def retraction_question(
     view = await flag_view(uow, row.payload["flag_id"])
     if view is None or not view.is_open:
         return []
-    if row.payload.get("contact_status") == ContactStatus.WITHDRAWN:
-        what = _("{name} withdrew the contact that raised this red flag.")
-    else:
-        what = _("{name} corrected the contact that raised this red flag: the problem is gone.")
-    text = "\n".join(
-        [
-            _("❓ Keep the red flag on {household} ({problems})?").format(
-                household=_subject(view), problems=_problems(view)
-            ),
-            what.format(name=preview(row.payload.get("by", ""), NAME, one_line=True)),
-            _(
-                "The office has already acted on it (measures or a removal step), so it was "
-                "not taken back. Keep it, or withdraw it?"
-            ),
-        ]
+    text = _notice(
+        view,
+        row,
+        N_("❓ Keep the red flag on {household} ({problems})?"),
+        ending=N_(
+            "The office has already acted on it (measures or a removal step), so it was "
+            "not taken back. Keep it, or withdraw it?"
+        ),
+        withdrawn=N_("{name} withdrew the contact that raised this red flag."),
+        corrected=N_(
+            "{name} corrected the contact that raised this red flag: the problem is gone."
+        ),
     )
     flag_id = view.flag.id
     keyboard = inline_grid(

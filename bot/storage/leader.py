@@ -15,8 +15,9 @@ it dies (kill -9, a power cut), so nobody has to clean up after a crash:
 - An in-memory SQLite database cannot be shared between processes: there is nothing to lock.
 
 The other CLI commands (`bangfu jobs run` queues rows, `bangfu outbox status` reads them)
-take no lock and work beside a running bot. When several webhook workers come, this is the
-lock they will wait for or take over; today `try_take()` tries once.
+take no lock and work beside a running bot. `bangfu run` polling tries once and refuses to
+start beside a holder; webhook workers (bot/telegram/workers.py) all serve updates and try
+the lock every few seconds, the holder running the scheduler and the sender.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from aiogram import Bot, Dispatcher
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.clock import Clock
@@ -17,7 +16,6 @@ from bot.config import Settings
 from bot.handlers import build_router
 from bot.i18n import load_catalogs
 from bot.storage.db import create_engine, create_session_factory
-from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
 from bot.telegram.commands import publish_commands
 from bot.telegram.middlewares import (
@@ -26,9 +24,14 @@ from bot.telegram.middlewares import (
     UpdateIntake,
     WhoIsTalking,
 )
-from bot.telegram.pacing import Pacer
+from bot.telegram.pacing import SendPacer
 from bot.telegram.proxy import bot_api_session
 from bot.telegram.session import install
+from bot.telegram.shared_state import (
+    answer_when_redis_is_lost,
+    send_pacer,
+    state_and_isolation,
+)
 from bot.telegram.stopping import UpdatesInFlight, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -45,25 +48,27 @@ def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
 
 
-def build_bot(settings: Settings, pacer: Pacer | None = None) -> Bot:
+def build_bot(settings: Settings, pacer: SendPacer | None = None) -> Bot:
     """The one Bot: every call it makes is split to Telegram's limits and paced by `pacer`
-    (bot/telegram/session.py), replies and the outbox sender alike."""
+    (bot/telegram/session.py), replies and the outbox sender alike; with REDIS_URL the
+    budget is shared by every worker (bot/telegram/shared_state.py)."""
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is not set")
     api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
     session = bot_api_session(api, settings.telegram_proxy)
-    install(session, pacer or Pacer())
+    install(session, pacer or send_pacer(settings))
     return Bot(settings.bot_token, session=session)
 
 
 def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+    shared_storage, isolation = state_and_isolation(app)
     dispatcher = Dispatcher(
-        storage=storage or SqlAlchemyStorage(app.sessions),
+        storage=storage or shared_storage,
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
-        # People tap fast: one update at a time per user, so a double tap sees the first's result.
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=isolation,  # one update at a time per chat: a double tap waits
         app=app,
     )
+    answer_when_redis_is_lost(dispatcher)
     UpdateIntake(app, dispatcher.fsm).install(dispatcher)
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 # A little under each limit, so the jitter of a busy network or event loop never tips a
 # burst over it (at 28.5/s a second holds at most 29 sends, where Telegram allows 30).
@@ -53,6 +54,21 @@ class Priority(IntEnum):
 
 class PacerClosed(Exception):
     """This kind of send is stopping: the caller must not send."""
+
+
+class SendPacer(Protocol):
+    """What the session and the outbox sender use: `Pacer` in one process, `RedisPacer`
+    (bot/telegram/shared_pacing.py) for a budget shared by several workers."""
+
+    async def acquire(
+        self, chat_id: ChatKey | None, priority: Priority = Priority.REPLY
+    ) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def close(self, priority: Priority | None = None) -> None: ...
+
+    def reopen(self, priority: Priority) -> None: ...
 
 
 @dataclass
@@ -186,11 +202,11 @@ class Pacer:
         if chat_id is None or not self.chat_limits:
             return float("-inf")
         pace = self._chats.get(chat_id)
-        return pace.ready_at(priority, _is_group(chat_id)) if pace else float("-inf")
+        return pace.ready_at(priority, is_group(chat_id)) if pace else float("-inf")
 
     def _take_chat(self, chat_id: ChatKey | None, moment: float) -> None:
         if chat_id is not None:
-            self._chats.setdefault(chat_id, ChatPace()).take(moment, _is_group(chat_id))
+            self._chats.setdefault(chat_id, ChatPace()).take(moment, is_group(chat_id))
 
     def _grant(self, now: float) -> None:
         self._last_granted = now
@@ -236,6 +252,6 @@ class Pacer:
         self._chats = {chat: pace for chat, pace in self._chats.items() if pace.last > horizon}
 
 
-def _is_group(chat_id: ChatKey) -> bool:
+def is_group(chat_id: ChatKey) -> bool:
     """Groups and channels have negative ids (or an @username); people positive ones."""
     return isinstance(chat_id, str) or chat_id < 0

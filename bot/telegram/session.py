@@ -33,10 +33,8 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
+from aiogram.client.session.middlewares.base import NextRequestMiddlewareType as Next
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
@@ -48,7 +46,7 @@ from bot.telegram.limits import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
 )
-from bot.telegram.pacing import ChatKey, Pacer, Priority
+from bot.telegram.pacing import ChatKey, Priority, SendPacer
 from bot.telegram.parts import split_caption, split_text
 from bot.utf16 import shorten, utf16_len
 
@@ -75,7 +73,7 @@ def background_sends() -> Iterator[None]:
         _BACKGROUND.reset(token)
 
 
-def install(session: BaseSession, pacer: Pacer) -> None:
+def install(session: BaseSession, pacer: SendPacer) -> None:
     """Put the session's calls through the splitter, then the pacer (outermost first)."""
     session.middleware(KeepResponseModels())
     session.middleware(SplitOverLimit())
@@ -92,10 +90,7 @@ class KeepResponseModels(BaseRequestMiddleware):
         self.models: dict[Any, type[Response[Any]]] = {}
 
     async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
+        self, make_request: Next[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Any:
         returning = method.__returning__
         if returning not in self.models:
@@ -103,7 +98,7 @@ class KeepResponseModels(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
-def pacer_of(bot: Bot) -> Pacer:
+def pacer_of(bot: Bot) -> SendPacer:
     """The pacer every call of this bot goes through."""
     for middleware in bot.session.middleware:
         if isinstance(middleware, PacedCalls):
@@ -112,14 +107,11 @@ def pacer_of(bot: Bot) -> Pacer:
 
 
 class PacedCalls(BaseRequestMiddleware):
-    def __init__(self, pacer: Pacer) -> None:
+    def __init__(self, pacer: SendPacer) -> None:
         self.pacer = pacer
 
     async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
+        self, make_request: Next[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Any:
         name = method.__api_method__
         if name in UNTOUCHED:
@@ -166,10 +158,7 @@ def _pacing(method: TelegramMethod[Any]) -> tuple[bool, ChatKey | None]:
 
 class SplitOverLimit(BaseRequestMiddleware):
     async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
+        self, make_request: Next[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Any:
         markup = getattr(method, "reply_markup", None)
         if isinstance(markup, InlineKeyboardMarkup) and _long_labels(markup):
@@ -185,18 +174,14 @@ class SplitOverLimit(BaseRequestMiddleware):
             method = method.model_copy(update={"text": shorten(method.text, CALLBACK_ANSWER_LIMIT)})
         return await make_request(bot, method)
 
-    async def _send_text(
-        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: SendMessage
-    ) -> Any:
+    async def _send_text(self, make_request: Next[Any], bot: Bot, method: SendMessage) -> Any:
         """Every part as its own message, in order; the caller gets the last one (the one
         with the keyboard)."""
         first, *rest = split_text([method.text], TEXT_LIMIT) or [""]
         sent = await make_request(bot, _part(method, first, bool(rest)))
         return await _send_rest(bot, method, rest) or sent
 
-    async def _edit_text(
-        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: EditMessageText
-    ) -> Any:
+    async def _edit_text(self, make_request: Next[Any], bot: Bot, method: EditMessageText) -> Any:
         first, *rest = split_text([method.text or ""], TEXT_LIMIT) or [""]
         if method.chat_id is None:  # an inline message: there is no chat to send the rest to
             return await make_request(bot, _part(method, shorten(method.text or "", TEXT_LIMIT)))
@@ -206,7 +191,7 @@ class SplitOverLimit(BaseRequestMiddleware):
 
     async def _with_caption(
         self,
-        make_request: NextRequestMiddlewareType[Any],
+        make_request: Next[Any],
         bot: Bot,
         method: TelegramMethod[Any],
         caption: str,

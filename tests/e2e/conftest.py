@@ -118,9 +118,16 @@ async def telegram(clock: FrozenClock) -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-def settings(settings: Settings, telegram: FakeTelegram) -> Settings:
-    """The shared settings, talking to the stand-in instead of api.telegram.org."""
-    return settings.model_copy(update={"telegram_api_url": telegram.url})
+def settings(
+    settings: Settings, telegram: FakeTelegram, request: pytest.FixtureRequest
+) -> Settings:
+    """The shared settings, talking to the stand-in instead of api.telegram.org; a module
+    marked `office_group(chat_id)` has the town office read its alerts in that group chat."""
+    update: dict[str, object] = {"telegram_api_url": telegram.url}
+    office_group = request.node.get_closest_marker("office_group")
+    if office_group is not None:
+        update["town_office_chat_id"] = office_group.args[0]
+    return settings.model_copy(update=update)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.core.flags.raising import report_risk
 from bot.core.flags.removal import request_removal, review_removal
 from bot.domain.model import FlagStatus, Role
@@ -25,12 +24,7 @@ from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1001234567
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """The town office reads its alerts in its group chat."""
-    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
+pytestmark = pytest.mark.office_group(TOWN_OFFICE_GROUP)
 
 
 @dataclass

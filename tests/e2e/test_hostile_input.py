@@ -12,7 +12,6 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.core.flags.platform_list import PLATFORM_LIST_MAX_ROWS
 from bot.domain.model import Role
 from bot.storage.models import RedFlag
@@ -21,15 +20,11 @@ from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
+pytestmark = pytest.mark.office_group(TOWN_OFFICE_GROUP)
 BAD_MONTH = (
     "月份请按 YYYY-MM 填写（也可以写 2026年3月、2026.3 或 3月），"
     "从 2000-01 到 2099-12，例如 2026-02。"
 )
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
 
 
 @dataclass

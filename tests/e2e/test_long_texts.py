@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.core.flags.raising import raise_flag
 from bot.core.flags.removal import StepKind
 from bot.core.policy import Actor
@@ -33,13 +32,9 @@ from tests.e2e.conftest import RunningBot
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
+pytestmark = pytest.mark.office_group(TOWN_OFFICE_GROUP)
 LONG_REASON = ("人均纯收入低于监测线，家庭成员长期患病，医疗支出较大。" * 200)[:5000]
 EMOJI_TEXT = "🏥💊🏠" * 333  # 999 characters, 1,998 UTF-16 units: within the 1,000 limit
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
 
 
 @dataclass

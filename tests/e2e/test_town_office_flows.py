@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import OutboxStatus, TownOffice, queue
 from bot.core.flags import acknowledgement as flag_workflow
@@ -35,12 +34,8 @@ from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1007654321
+pytestmark = pytest.mark.office_group(TOWN_OFFICE_GROUP)
 HOUSEHOLD = "张桂英（一组）"
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
 
 
 @dataclass

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import Month
-from bot.config import Settings
 from bot.core.coverage.month_coverage import coverage_for_month
 from bot.core.flags import acknowledgement as flag_workflow
 from bot.core.flags import removal as flag_lifecycle
@@ -29,12 +28,8 @@ from tests.e2e.conversations import log_contact
 from tests.telegram_api import BotMessage, FakeTelegram, TelegramGroup, TelegramUser
 
 TOWN_OFFICE_GROUP = -1003141592
+pytestmark = pytest.mark.office_group(TOWN_OFFICE_GROUP)
 HOUSEHOLD = "张桂英（一组）"
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"town_office_chat_id": TOWN_OFFICE_GROUP})
 
 
 @dataclass

@@ -12,7 +12,6 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.core.contacts.contact_log import ContactDraft, log_contact, new_draft_key
 from bot.core.flags.raising import report_risk
 from bot.core.policy import (
@@ -32,13 +31,9 @@ from tests.e2e.hekou import Hekou, actor, unpaced_delivery
 from tests.telegram_api import BotMessage, FakeTelegram, TelegramGroup, TelegramUser
 
 OFFICE_GROUP = -1005550001
+pytestmark = pytest.mark.office_group(OFFICE_GROUP)
 REASON = "户主因病住院"
 HOUSEHOLD = "张桂英（一组）"
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"town_office_chat_id": OFFICE_GROUP})
 
 
 @dataclass

@@ -55,14 +55,26 @@ async def get_updates(tg: FakeTelegram, call: Call, request: web.Request) -> Any
     return await tg.get_updates(call, request)
 
 
+@method("setWebhook")
+async def set_webhook(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
+    tg.webhook = {
+        "url": call.params.get("url", ""),
+        "secret_token": call.params.get("secret_token", ""),
+        "allowed_updates": call.params.get("allowed_updates"),
+    }
+    return True
+
+
 @method("deleteWebhook")
 async def delete_webhook(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
+    tg.webhook = {}
     return True
 
 
 @method("getWebhookInfo")
 async def get_webhook_info(tg: FakeTelegram, call: Call, request: web.Request) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+    url = tg.webhook.get("url", "")
+    return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
 
 
 @method("setMyCommands")

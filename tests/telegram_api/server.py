@@ -44,6 +44,7 @@ STRING_FIELDS = frozenset(
         "document",
         "photo",
         "url",
+        "secret_token",
         "description",
         "short_description",
         "business_connection_id",
@@ -96,6 +97,7 @@ class FakeTelegram(FaultInjection):
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.webhook: dict[str, Any] = {}  # what setWebhook set: url, secret_token...
 
     # Lifecycle.
 

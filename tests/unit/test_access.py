@@ -53,23 +53,28 @@ async def _count(app: App, model: type) -> int:
         return (await uow.session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-@pytest.mark.parametrize(
-    ("who", "whose", "allowed"),
-    [
-        ("wang", "zhang", True),
-        ("wang", "liu", False),
-        ("hekou_admin", "zhang", True),
-        ("hekou_admin", "liu", False),
-        ("office", "zhang", True),
-        ("office", "liu", True),
-    ],
-)
+# Who reaches whose household: a contact person their own, an admin their village's, the
+# town office every one (who, whose, allowed).
+REACH = [
+    ("wang", "zhang", True),
+    ("wang", "liu", False),
+    ("hekou_admin", "zhang", True),
+    ("hekou_admin", "liu", False),
+    ("office", "liu", True),
+]
+
+
+def _who_and_whose(town: dict[str, object], who: str, whose: str) -> tuple[Actor, Household]:
+    actor, household = town[who], town[whose]
+    assert isinstance(actor, Actor) and isinstance(household, Household)
+    return actor, household
+
+
+@pytest.mark.parametrize(("who", "whose", "allowed"), [*REACH, ("office", "zhang", True)])
 async def test_each_role_reads_cards_only_within_its_reach(
     app: App, town: dict[str, object], who: str, whose: str, allowed: bool
 ) -> None:
-    actor = town[who]
-    household = town[whose]
-    assert isinstance(actor, Actor) and isinstance(household, Household)
+    actor, household = _who_and_whose(town, who, whose)
     if allowed:
         assert (await household_card(app, actor, household.id)).head_name == household.head_name
         assert (await household_line(app, actor, household.id)).household_id == household.id
@@ -80,22 +85,11 @@ async def test_each_role_reads_cards_only_within_its_reach(
             await household_line(app, actor, household.id)
 
 
-@pytest.mark.parametrize(
-    ("who", "whose", "allowed"),
-    [
-        ("wang", "zhang", True),
-        ("wang", "liu", False),
-        ("hekou_admin", "zhang", True),
-        ("hekou_admin", "liu", False),
-        ("office", "liu", True),
-    ],
-)
+@pytest.mark.parametrize(("who", "whose", "allowed"), REACH)
 async def test_each_role_reports_risks_only_within_its_reach(
     app: App, town: dict[str, object], who: str, whose: str, allowed: bool
 ) -> None:
-    actor = town[who]
-    household = town[whose]
-    assert isinstance(actor, Actor) and isinstance(household, Household)
+    actor, household = _who_and_whose(town, who, whose)
     if allowed:
         flag = await report_risk(app, actor, household.id, "因病")
         assert flag.household_id == household.id and flag.raised_by_id == actor.person_id

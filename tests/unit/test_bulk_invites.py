@@ -163,16 +163,6 @@ async def remember_bot_username(settings: Settings) -> None:
     await app.close()
 
 
-@pytest.fixture
-def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clerk's console in a fresh folder over the test database, in Chinese, no token."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 def test_the_clerk_invites_everyone_at_the_console(
     console: Path,
     _clean_postgres: None,

@@ -17,17 +17,6 @@ from tests.town_builder import TownBuilder
 HOSTILE_NAME = "张三$(touch pwned)`id`;rm -rf ~"
 
 
-@pytest.fixture
-def console(
-    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 @pytest.mark.parametrize("name", [HOSTILE_NAME, "-x", "--role=village_admin", "张=三", "-张 三"])
 def test_the_invite_command_printed_after_an_import_pastes_as_one_name(
     console: Path, capsys: pytest.CaptureFixture[str], name: str

@@ -210,17 +210,6 @@ async def test_only_the_town_office_changes_the_roster(app: App) -> None:
     assert await changes(app) == []
 
 
-@pytest.fixture
-def console(
-    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 def test_the_clerk_reassigns_deactivates_and_imports_the_platform_list_at_the_console(
     console: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

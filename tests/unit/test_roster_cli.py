@@ -10,18 +10,6 @@ from bot.cli import main
 from tests.fixtures.rosters import household_row, write_csv
 
 
-@pytest.fixture
-def console(
-    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A clerk's folder with no .env, the test database, and the town's default language."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 def test_clerk_writes_the_template_fills_it_and_imports_it(
     console: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -147,17 +147,6 @@ async def test_a_workbook_that_unpacks_to_far_more_than_a_list_is_refused_unread
     assert await count(app, RedFlag) == 0
 
 
-@pytest.fixture
-def console(
-    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 @pytest.mark.parametrize("command", [["import", "roster"], ["import", "flags"]])
 def test_the_cli_answers_a_damaged_workbook_with_one_line_and_exit_1(
     console: Path, capsys: pytest.CaptureFixture[str], command: list[str]

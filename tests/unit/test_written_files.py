@@ -196,17 +196,6 @@ async def test_exported_forms_and_their_folder_are_private(
     assert {mode(path) for path in paths} == {0o600}
 
 
-@pytest.fixture
-def console(
-    database_url: str, _clean_postgres: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("DEFAULT_LANGUAGE", "zh")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    return tmp_path
-
-
 def test_the_summary_files_the_cli_writes_are_private(console: Path, open_umask: None) -> None:
     assert main(["summary", "--month", "2026年2月", "--out", "out/summary"]) == 0
 

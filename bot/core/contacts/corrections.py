@@ -48,9 +48,10 @@ class ContactLine:
 
 
 @dataclass(frozen=True)
-class ChangedContact:
-    contact: Contact
-    household_name: str
+class ChangedContact(ContactLine):
+    """The contact as a correction or withdrawal left it, with the month's progress and what
+    its red flags did."""
+
     progress: MonthProgress
     flag_raised: bool = False
     already_flagged: Sequence[str] = ()  # problems an open guarantee flag already covers

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,11 +23,12 @@ from bot.core.delivery.outbox import PersonAudience, TownOffice, VillageAdmins, 
 from bot.core.flags.acknowledgement import WITHDRAWN_FLAG, FlagView, flag_view
 from bot.core.free_text import required_text
 from bot.core.policy import Act, Actor, readable_flag, require, visible_households
+from bot.core.roster.assignments import contact_person_ids
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus, Role
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import Conflict, InvalidInput, NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, FlagStep, Household, RedFlag
+from bot.storage.models import FlagStep, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 WAIT_FOR_SIGN_OFF = N_(
@@ -194,8 +196,7 @@ async def review_removal(
         else:
             flag.status = FlagStatus.ACKNOWLEDGED
             kind = StepKind.REMOVAL_REJECTED
-        step = await _step(uow, actor, flag, kind, reason=reason)
-        await _tell_the_village(uow, flag, household, step)
+        step = await _step_for_the_village(uow, actor, flag, household, kind, reason=reason)
         await uow.commit()
         return step
 
@@ -211,10 +212,15 @@ async def record_county_decision(
         flag.closed_at = uow.clock.now()
         flag.county_decided_on = decided_on
         flag.county_document = document
-        step = await _step(
-            uow, actor, flag, StepKind.COUNTY_DECISION, decided_on=decided_on, document=document
+        step = await _step_for_the_village(
+            uow,
+            actor,
+            flag,
+            household,
+            StepKind.COUNTY_DECISION,
+            decided_on=decided_on,
+            document=document,
         )
-        await _tell_the_village(uow, flag, household, step)
         await uow.commit()
         return step
 
@@ -225,8 +231,7 @@ async def check_county_decision(
     """The county's decision checked as `record_county_decision` will check it, before the
     confirm screen shows it; returns the document number as it will be recorded."""
     document = _county_document(document)
-    async with app.uow() as uow:
-        await _county_decision_due(uow, actor, flag_id, decided_on)
+    await check_county_decision_day(app, actor, flag_id, decided_on)
     return document
 
 
@@ -255,20 +260,20 @@ async def _county_decision_due(
         raise Conflict(N_("The town office must approve the removal before the county's decision."))
     if decided_on > uow.clock.today():
         raise InvalidInput(N_("The decision date {day} is in the future."), day=decided_on)
-    raised_on = uow.clock.local_date(flag.raised_at)
-    if decided_on < raised_on:
-        raise InvalidInput(
+    # Each day the decision cannot precede, by its name in the refusal, in the order checked.
+    earliest = {
+        "raised": (
+            uow.clock.local_date(flag.raised_at),
             N_("The decision date {day} is before the red flag was raised ({raised})."),
-            day=decided_on,
-            raised=raised_on,
-        )
-    approved_on = uow.clock.local_date(flag.removal_approved_at)
-    if decided_on < approved_on:
-        raise InvalidInput(
+        ),
+        "approved": (
+            uow.clock.local_date(flag.removal_approved_at),
             N_("The decision date {day} is before the town approved the removal ({approved})."),
-            day=decided_on,
-            approved=approved_on,
-        )
+        ),
+    }
+    for name, (since, refusal) in earliest.items():
+        if decided_on < since:
+            raise InvalidInput(refusal, day=decided_on, **{name: since})
     return flag, household
 
 
@@ -296,6 +301,7 @@ async def _step(
     actor: Actor,
     flag: RedFlag,
     kind: StepKind,
+    *,
     reason: str | None = None,
     decided_on: date | None = None,
     document: str | None = None,
@@ -327,6 +333,21 @@ async def _step(
     return step
 
 
+async def _step_for_the_village(
+    uow: UnitOfWork,
+    actor: Actor,
+    flag: RedFlag,
+    household: Household,
+    kind: StepKind,
+    **details: Any,
+) -> FlagStep:
+    """A decision on the village's request or on the flag (review, the county's decision),
+    recorded and told to the village."""
+    step = await _step(uow, actor, flag, kind, **details)
+    await _tell_the_village(uow, flag, household, step)
+    return step
+
+
 async def _tell_the_village(
     uow: UnitOfWork, flag: RedFlag, household: Household, step: FlagStep
 ) -> None:
@@ -341,12 +362,7 @@ async def _tell_the_village(
         MessageKind.FLAG_DECISION,
         payload,
     )
-    contact_persons = await uow.session.execute(
-        select(Assignment.person_id).where(
-            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
-        )
-    )
-    for person_id in contact_persons.scalars():
+    for person_id in await contact_person_ids(uow, household.id):
         await queue(
             uow,
             uow.settings,

@@ -5,6 +5,7 @@ roster changes decided at meetings, and the last contacts. Opened from the house
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
@@ -13,9 +14,9 @@ from bot.core.flags.acknowledgement import FlagView
 from bot.core.flags.measures import measures_of
 from bot.core.flags.removal import FlagPanel, allowed_acts, steps_of
 from bot.core.policy import Actor, readable_household, visible_households
+from bot.core.roster.assignments import contact_persons_of
 from bot.domain.model import ContactStatus, Role
 from bot.storage.models import (
-    Assignment,
     AssistanceMeasure,
     Contact,
     Household,
@@ -29,8 +30,9 @@ HISTORY_CONTACTS = 5
 FIND_LIMIT = 30
 
 
-@dataclass(frozen=True)
-class ContactLine:
+class ContactLine(NamedTuple):
+    """A contact, with the name of the person who logged it (a row of the history's query)."""
+
     contact: Contact
     person_name: str
 
@@ -73,12 +75,7 @@ async def household_history(app: App, actor: Actor, household_id: int) -> Househ
             )
             for flag, raised_by, acknowledged_by in flag_rows
         ]
-        people = await uow.session.execute(
-            select(Person.name)
-            .join(Assignment, Assignment.person_id == Person.id)
-            .where(Assignment.household_id == household.id, Assignment.ended_at.is_(None))
-            .order_by(Person.name)
-        )
+        people = await contact_persons_of(uow, household.id)
         changes = await uow.session.execute(
             select(HouseholdChange)
             .where(HouseholdChange.household_id == household.id)
@@ -93,7 +90,7 @@ async def household_history(app: App, actor: Actor, household_id: int) -> Househ
         )
         return HouseholdHistory(
             household=household,
-            contact_persons=list(people.scalars()),
+            contact_persons=[name for _id, name in people],
             flags=flags,
             measures=await measures_of(uow, household.id),
             changes=list(changes.scalars()),

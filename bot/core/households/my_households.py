@@ -19,6 +19,7 @@ from bot.core.flags.raising import open_flags
 from bot.core.households.ordering import household_key
 from bot.core.paging import page_of
 from bot.core.policy import Actor, assigned_to, readable_household
+from bot.core.roster.assignments import contact_persons_of
 from bot.domain.model import (
     OPEN_FLAG_STATUSES,
     Category,
@@ -28,7 +29,7 @@ from bot.domain.model import (
     Guarantee,
     HouseholdStatus,
 )
-from bot.storage.models import Assignment, Contact, Household, Person, RedFlag, Village
+from bot.storage.models import Contact, Household, RedFlag, Village
 from bot.storage.uow import App, UnitOfWork
 
 RECENT_CONTACTS = 3
@@ -221,14 +222,7 @@ async def household_card(app: App, actor: Actor, household_id: int) -> Household
     """Everything a contact person needs before a visit. The ID number is masked."""
     async with app.uow() as uow:
         household = await readable_household(uow, actor, household_id)
-        people = (
-            await uow.session.execute(
-                select(Person.id, Person.name)
-                .join(Assignment, Assignment.person_id == Person.id)
-                .where(Assignment.household_id == household.id, Assignment.ended_at.is_(None))
-                .order_by(Person.name)
-            )
-        ).all()
+        people = await contact_persons_of(uow, household.id)
         contacts = (
             await uow.session.execute(
                 select(Contact)

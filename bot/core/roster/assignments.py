@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.core.policy import Actor
-from bot.storage.models import Assignment
+from bot.storage.models import Assignment, Person
 from bot.storage.uow import UnitOfWork
 
 
@@ -58,3 +58,24 @@ async def end_assignments(uow: UnitOfWork, actor: Actor, *where: Any) -> list[in
         end_assignment(uow, actor, assignment)
         ended.append(assignment.household_id)
     return ended
+
+
+async def contact_persons_of(uow: UnitOfWork, household_id: int) -> list[tuple[int, str]]:
+    """The household's current contact persons, (id, name) by name."""
+    rows = await uow.session.execute(
+        select(Person.id, Person.name)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .where(Assignment.household_id == household_id, Assignment.ended_at.is_(None))
+        .order_by(Person.name)
+    )
+    return [(person_id, name) for person_id, name in rows.all()]
+
+
+async def contact_person_ids(uow: UnitOfWork, household_id: int) -> list[int]:
+    """The ids of the household's current contact persons."""
+    rows = await uow.session.execute(
+        select(Assignment.person_id).where(
+            Assignment.household_id == household_id, Assignment.ended_at.is_(None)
+        )
+    )
+    return list(rows.scalars())

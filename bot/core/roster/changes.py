@@ -21,7 +21,12 @@ from bot.core.free_text import required_text
 from bot.core.households.my_households import household_name
 from bot.core.onboarding.invites import withdraw_invites
 from bot.core.policy import Act, Actor, require
-from bot.core.roster.assignments import end_assignments, start_assignments
+from bot.core.roster.assignments import (
+    contact_person_ids,
+    contact_persons_of,
+    end_assignments,
+    start_assignments,
+)
 from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
 from bot.core.roster.people import people_called
@@ -252,17 +257,10 @@ async def reassignment_of(app: App, actor: Actor, household_id: int) -> Reassign
 
 
 async def _described(uow: UnitOfWork, household: Household, person: Person | None) -> Reassignment:
-    current = await uow.session.execute(
-        select(Person.name)
-        .join(Assignment, Assignment.person_id == Person.id)
-        .where(Assignment.household_id == household.id, Assignment.ended_at.is_(None))
-        .order_by(Person.name)
-    )
+    current = [name for _id, name in await contact_persons_of(uow, household.id)]
     village = await uow.session.get(Village, household.village_id)
     label = household_name(household)
-    return Reassignment(
-        f"{village.name} {label}" if village else label, person, list(current.scalars())
-    )
+    return Reassignment(f"{village.name} {label}" if village else label, person, current)
 
 
 async def reassign(app: App, actor: Actor, household_id: int, person_id: int) -> Person:
@@ -285,12 +283,7 @@ async def _reassignment(
     person = await uow.session.get(Person, person_id)
     if person is None or not person.active or person.role not in ASSIGNABLE_ROLES:
         raise InvalidInput(N_("Choose an active contact person."))
-    current = await uow.session.execute(
-        select(Assignment.person_id).where(
-            Assignment.household_id == household.id, Assignment.ended_at.is_(None)
-        )
-    )
-    if list(current.scalars()) == [person.id]:
+    if await contact_person_ids(uow, household.id) == [person.id]:
         raise Conflict(N_("{name} is already this household's contact person."), name=person.name)
     return household, person
 

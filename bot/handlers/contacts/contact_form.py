@@ -28,7 +28,7 @@ from bot.messages.contact_views import (
     Press,
     channel_keyboard,
     contact_summary,
-    day_buttons,
+    field_buttons,
     guarantees_keyboard,
     guarantees_prompt,
     progress_line,
@@ -83,15 +83,7 @@ def confirm_view(data: dict[str, Any], today: date) -> tuple[str, InlineKeyboard
         note=data.get("note"),
         photo=bool(data.get("photo")),
     )
-    buttons = [
-        (_("✅ Save"), press(ContactStep.SAVE)),
-        *day_buttons(press),
-        (_("📞 How"), press(ContactStep.HOW)),
-        (_("🛡 Six guarantees"), press(ContactStep.GUARANTEES)),
-        (_("💰 Income"), press(ContactStep.INCOME)),
-        (_("⚠️ Events"), press(ContactStep.EVENTS)),
-        (_("📝 Note"), press(ContactStep.NOTE)),
-    ]
+    buttons = [(_("✅ Save"), press(ContactStep.SAVE)), *field_buttons(press)]
     if data["channel"] == ContactChannel.HOME_VISIT:
         buttons.append((_("📷 Photo"), press(ContactStep.PHOTO)))
     footer = [(_("✖ Cancel"), press(ContactStep.CANCEL))]

@@ -21,7 +21,7 @@ from bot.messages.contact_views import (
     TAP_A_BUTTON,
     ContactStep,
     contact_summary,
-    day_buttons,
+    field_buttons,
     guarantees_keyboard,
     guarantees_prompt,
 )
@@ -99,14 +99,7 @@ def correct_menu_view(
     line: contact_corrections.ContactLine, app: App
 ) -> tuple[str, InlineKeyboardMarkup]:
     press = press_for(line.contact.id)
-    buttons = [
-        *day_buttons(press),
-        (_("📞 How"), press(ContactStep.HOW)),
-        (_("🛡 Six guarantees"), press(ContactStep.GUARANTEES)),
-        (_("💰 Income"), press(ContactStep.INCOME)),
-        (_("⚠️ Events"), press(ContactStep.EVENTS)),
-        (_("📝 Note"), press(ContactStep.NOTE)),
-    ]
+    buttons = field_buttons(press)
     text = summary_text(line, app) + "\n\n" + _("What needs correcting?")
     return text, inline_grid(buttons, columns=(3, 2), footer=[(_("✖ Close"), press(EditAct.CLOSE))])
 

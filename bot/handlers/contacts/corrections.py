@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.contacts import corrections as contact_corrections
 from bot.core.contacts import rules as contact_rules
+from bot.core.contacts.corrections import withdraw_contact
 from bot.core.dates import parse_day
 from bot.core.policy import Actor
 from bot.domain.model import ContactChannel
@@ -34,7 +35,6 @@ from bot.handlers.contacts.correction_form import (
     summary_text,
 )
 from bot.handlers.dialogs import (
-    TYPE_AS_TEXT,
     Dialog,
     OfTheOpenForm,
     drop_buttons,
@@ -72,8 +72,7 @@ async def _apply(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Correct the contact; the reply shows it as it is now. Raises the service's errors."""
     changed = await contact_corrections.correct_contact(app, actor, contact_id, correction)
-    line = contact_corrections.ContactLine(changed.contact, changed.household_name)
-    lines = [_("Corrected ✅"), summary_text(line, app), progress_line(changed.progress)]
+    lines = [_("Corrected ✅"), summary_text(changed, app), progress_line(changed.progress)]
     lines += followed_flags_lines(changed.flags)
     if changed.flag_raised:
         lines.append(_("🚩 A red flag was raised and the town office has been alerted."))
@@ -161,9 +160,7 @@ async def ask_withdraw(
 async def withdraw(
     query: CallbackQuery, callback_data: ContactEdit, app: App, actor: Actor
 ) -> None:
-    changed = await unless_refused(
-        query, contact_corrections.withdraw_contact(app, actor, callback_data.contact_id)
-    )
+    changed = await unless_refused(query, withdraw_contact(app, actor, callback_data.contact_id))
     if changed is None:
         return
     text = _("Withdrawn ↩ {name} · {day}. It no longer counts.").format(
@@ -318,11 +315,7 @@ DIALOG = Dialog(
     states=CorrectionForm,
     buttons=(ContactEdit,),
     show_again=_send_prompt,
-    hints={
-        CorrectionForm.typing_day.state: TYPE_AS_TEXT,
-        CorrectionForm.typing_income.state: TYPE_AS_TEXT,
-        CorrectionForm.typing_note.state: TYPE_AS_TEXT,
-    },
+    typed=(CorrectionForm.typing_day, CorrectionForm.typing_income, CorrectionForm.typing_note),
 )
 
 

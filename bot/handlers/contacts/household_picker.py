@@ -18,7 +18,7 @@ from bot.handlers.contacts.contact_log import begin_form
 from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.my_households import (
     SEARCH_MAX_BYTES,
-    household_label,
+    household_buttons,
 )
 from bot.i18n import gettext as _
 from bot.messages.contact_views import progress_line
@@ -102,16 +102,7 @@ def search_view(found: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
     lines = [_("Tap the household you contacted:")]
     if found.pages > 1:
         lines.append(_("(page {page} of {pages})").format(page=found.page + 1, pages=found.pages))
-    buttons = [
-        (
-            household_label(line),
-            HouseholdAction(action=HouseholdAct.LOG, household_id=line.household_id),
-        )
-        for line in found.lines
-    ]
-    search = found.search or ""
-    footer = pager(found.page, found.pages, lambda number: LogPage(page=number, search=search))
-    return "\n".join(lines), inline_grid(buttons, footer=footer)
+    return "\n".join(lines), household_buttons(found, HouseholdAct.LOG, LogPage)
 
 
 async def search_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:

@@ -11,7 +11,7 @@ from aiogram.types import Message
 from bot.core.coverage.progress import MonthProgress, progress_this_month
 from bot.core.households.my_households import household_name
 from bot.core.policy import Actor
-from bot.handlers.households.my_households import tell_no_households
+from bot.handlers.households.my_households import told_none_are_theirs
 from bot.i18n import gettext as _
 from bot.messages.keyboards import THIS_MONTH, HouseholdAct, HouseholdAction, LogPage, inline_grid
 from bot.messages.notices import ALL_LEFT, FIRST_FEW
@@ -46,8 +46,7 @@ def progress_text(progress: MonthProgress, days_left: int) -> str:
 async def this_month(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()  # a menu press leaves any form
     progress = await progress_this_month(app, actor)
-    if progress.total == 0:
-        await tell_no_households(message, app, actor)
+    if await told_none_are_theirs(message, app, actor, progress.total):
         return
     buttons = [
         (

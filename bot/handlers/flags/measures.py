@@ -4,8 +4,10 @@ a confirm screen. Started from a flag's card or the household's history; runs in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -16,7 +18,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.dates import parse_day
-from bot.core.flags import removal as flag_lifecycle
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES
 from bot.core.flags.measures import (
     RESPONSIBLE_MAX_CHARS,
@@ -33,19 +34,19 @@ from bot.core.policy import Actor
 from bot.errors import DomainError
 from bot.handlers.dialogs import (
     TYPE_A_DAY,
-    TYPE_AS_TEXT,
     TYPE_YUAN,
     Dialog,
     FormButton,
     answer_with_step,
     begin_in_private,
-    cancel_form,
     finish_form,
     guard,
     not_saved,
     replace_pressed,
+    save_and_cancel,
     unless_refused,
 )
+from bot.handlers.flags.removal import pressed_flag
 from bot.handlers.households.my_households import HOUSEHOLD_HISTORY
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -160,9 +161,7 @@ async def from_flag(
     state: FSMContext,
     bot: Bot,
 ) -> None:
-    panel = await unless_refused(
-        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    )
+    panel = await pressed_flag(query, app, actor, callback_data)
     if panel is None:
         return
     await _start(query, app, actor, state, bot, panel.household.id, panel.flag.id)
@@ -193,11 +192,19 @@ async def kind_picked(
 
 # Each typed answer is checked by the rule add_measure applies, as soon as it is typed: a text
 # over its limit is refused here, with the limit, not at the end (nor echoed back in full).
-async def what_typed(message: Message, app: App, state: FSMContext) -> None:
+async def _checked(message: Message, rule: Callable[[str | None], str]) -> str | None:
+    """The typed text as `rule` accepts it, or None once the person is told why not and
+    asked to type it again."""
     try:
-        what = validate_what(app.settings, message.text)
+        return rule(message.text)
     except DomainError as error:
         await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+        return None
+
+
+async def what_typed(message: Message, app: App, state: FSMContext) -> None:
+    what = await _checked(message, partial(validate_what, app.settings))
+    if what is None:
         return
     await state.update_data(what=what)
     await state.set_state(MeasureForm.responsible)
@@ -205,10 +212,8 @@ async def what_typed(message: Message, app: App, state: FSMContext) -> None:
 
 
 async def responsible_typed(message: Message, state: FSMContext) -> None:
-    try:
-        responsible = validate_responsible(message.text)
-    except DomainError as error:
-        await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
+    responsible = await _checked(message, validate_responsible)
+    if responsible is None:
         return
     await state.update_data(responsible=responsible)
     await state.set_state(MeasureForm.amount)
@@ -262,7 +267,7 @@ async def _after_deadline(message: Message, app: App, state: FSMContext, day: st
 
 
 async def event_typed(message: Message, app: App, state: FSMContext) -> None:
-    try:
+    try:  # no event typed (spaces only) is None here, and refused on saving
         major_event = validate_major_event(app.settings, message.text)
     except DomainError as error:
         await message.answer(error.render() + "\n" + _(TYPE_AGAIN))
@@ -335,13 +340,8 @@ DIALOG = Dialog(
     states=MeasureForm,
     buttons=(MeasureStep, MeasurePick),
     show_again=step_again,
-    hints={
-        MeasureForm.what.state: TYPE_AS_TEXT,
-        MeasureForm.responsible.state: TYPE_AS_TEXT,
-        MeasureForm.amount.state: TYPE_YUAN,
-        MeasureForm.deadline.state: TYPE_A_DAY,
-        MeasureForm.event.state: TYPE_AS_TEXT,
-    },
+    typed=(MeasureForm.what, MeasureForm.responsible, MeasureForm.event),
+    hints={MeasureForm.amount.state: TYPE_YUAN, MeasureForm.deadline.state: TYPE_A_DAY},
 )
 
 
@@ -367,11 +367,6 @@ def build_router() -> Router:
         MeasureStep.filter(F.action.in_({FormButton.DAYS, FormButton.SKIP})),
     )
     router.message.register(event_typed, StateFilter(MeasureForm.event), FreeText())
-    router.callback_query.register(
-        save, StateFilter(MeasureForm.confirm), MeasureStep.filter(F.action == FormButton.SAVE)
-    )
-    router.callback_query.register(
-        cancel_form, StateFilter(MeasureForm), MeasureStep.filter(F.action == FormButton.CANCEL)
-    )
+    save_and_cancel(router, MeasureStep, MeasureForm.confirm, save)
     guard(router, DIALOG)
     return router

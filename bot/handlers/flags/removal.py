@@ -21,7 +21,6 @@ from bot.core.policy import Actor
 from bot.domain.text_rules import DOCUMENT_MAX_CHARS
 from bot.errors import DomainError, InvalidInput
 from bot.handlers.dialogs import (
-    TYPE_AS_TEXT,
     Dialog,
     FormButton,
     OfTheOpenForm,
@@ -67,6 +66,14 @@ class CountyPress(CallbackData, prefix="cty"):
     step: FormButton  # SAVE records it and closes the flag, CANCEL stops
 
 
+async def pressed_flag(
+    query: CallbackQuery, app: App, actor: Actor, press: FlagAction
+) -> FlagPanel | None:
+    """The pressed button's red flag as the presser may see and act on it, or None once they
+    are told why not."""
+    return await unless_refused(query, flag_lifecycle.flag_panel(app, actor, press.flag_id))
+
+
 def _name(panel: FlagPanel) -> str:
     return f"{panel.household.village.name} {household_name(panel.household)}"
 
@@ -93,9 +100,7 @@ async def list_open_flags(message: Message, app: App, actor: Actor) -> None:
 async def open_flag(
     query: CallbackQuery, callback_data: FlagAction, app: App, actor: Actor
 ) -> None:
-    panel = await unless_refused(
-        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    )
+    panel = await pressed_flag(query, app, actor, callback_data)
     if panel is None:
         return
     await query.answer()
@@ -132,9 +137,7 @@ async def ask_for_text(
     bot: Bot,
 ) -> None:
     act = FlagAct(callback_data.action)
-    panel = await unless_refused(
-        query, flag_lifecycle.flag_panel(app, actor, callback_data.flag_id)
-    )
+    panel = await pressed_flag(query, app, actor, callback_data)
     if panel is None:
         return
     if act not in panel.acts:
@@ -306,7 +309,7 @@ DIALOG = Dialog(
     states=FlagStepForm,
     buttons=(CountyPress,),
     show_again=step_again,
-    hints={FlagStepForm.text.state: TYPE_AS_TEXT},
+    typed=(FlagStepForm.text,),
 )
 
 

@@ -195,13 +195,12 @@ async def report_confirmed(
     query: CallbackQuery, callback_data: RiskStep, app: App, actor: Actor, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    try:
-        await report_risk(app, actor, data["household_id"], _recorded_reason(data))
-    except DomainError as error:
-        await state.clear()
-        await query.answer(error.render(), show_alert=True)
+    flag = await unless_refused(
+        query, report_risk(app, actor, data["household_id"], _recorded_reason(data))
+    )
+    await state.clear()  # reported or refused, the form is over
+    if flag is None:
         return
-    await state.clear()
     await query.answer()
     await replace_pressed(
         query,

@@ -22,9 +22,8 @@ from bot.domain.model import (
     HouseholdStatus,
     Role,
 )
-from bot.domain.problems import problem_wording
 from bot.handlers.dialogs import unless_refused
-from bot.handlers.households.my_households import listing
+from bot.handlers.households.my_households import findings, listing
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages.flag_notices import day, flag_lines
@@ -121,19 +120,12 @@ def render_history(
     lines += ["", _("📞 Last contacts:") if history.contacts else _("No contacts recorded yet.")]
     for line in history.contacts:
         contact = line.contact
-        found = (
-            _("problems found ({guarantees})").format(
-                guarantees=listing(problem_wording(key) for key in contact.problems)
-            )
-            if contact.problems
-            else _("all six fine")
-        )
         lines.append(
             _("• {day} {channel} · {name}: {found}").format(
                 day=day(contact.occurred_on),
                 channel=ContactChannel(contact.channel).label,
                 name=line.person_name,
-                found=found,
+                found=findings(contact.problems),
             )
         )
     texts = split_text(lines)

@@ -30,6 +30,7 @@ from bot.messages.keyboards import (
     MY_HOUSEHOLDS,
     HouseholdAct,
     HouseholdAction,
+    LogPage,
     Page,
     inline_grid,
     main_menu,
@@ -61,16 +62,20 @@ def no_households_text() -> str:
     )
 
 
-async def tell_no_households(message: Message, app: App, actor: Actor) -> None:
-    """No households of one's own: a contact person asks the town office; the town office
-    or a village admin (with an old keyboard, or typing) is shown their own buttons."""
+async def told_none_are_theirs(message: Message, app: App, actor: Actor, total: int) -> bool:
+    """True once someone with no households of their own (`total` 0) is told so: a contact
+    person asks the town office; the town office or a village admin (with an old keyboard,
+    or typing) is shown their own buttons."""
+    if total:
+        return False
     if actor.role == Role.CONTACT:
         await message.answer(no_households_text())
-        return
+        return True
     await message.answer(
         _("You have no households of your own to contact. Your work is on the buttons below."),
         reply_markup=main_menu(await duties_of(app, actor)),
     )
+    return True
 
 
 def _echo(search: str) -> str:
@@ -91,21 +96,34 @@ def render_page(page: HouseholdPage) -> tuple[str, InlineKeyboardMarkup]:
             _("Tap a household to open its card. To search, type part of a name."),
         )
     )
+    return text, household_buttons(page, HouseholdAct.CARD, Page)
+
+
+def household_buttons(
+    page: HouseholdPage, act: HouseholdAct, page_press: type[Page | LogPage]
+) -> InlineKeyboardMarkup:
+    """A page of households as buttons that `act` on one, and ◀ ▶ below them carrying the
+    search along (`page_press`: the list's own page buttons)."""
     buttons = [
-        (
-            household_label(line),
-            HouseholdAction(action=HouseholdAct.CARD, household_id=line.household_id),
-        )
+        (household_label(line), HouseholdAction(action=act, household_id=line.household_id))
         for line in page.lines
     ]
     search = page.search or ""
-    footer = pager(page.page, page.pages, lambda number: Page(page=number, search=search))
-    return text, inline_grid(buttons, footer=footer)
+    footer = pager(page.page, page.pages, lambda number: page_press(page=number, search=search))
+    return inline_grid(buttons, footer=footer)
 
 
 def listing(items: Iterable[str]) -> str:
     """Items joined as the reader's language lists them (、 in Chinese)."""
     return _(", ").join(items)
+
+
+def findings(problems: Iterable[str]) -> str:
+    """What a contact found: the guarantees with a problem, or that all six were fine."""
+    wordings = [problem_wording(problem) for problem in problems]
+    if not wordings:
+        return _("all six fine")
+    return _("problems found ({guarantees})").format(guarantees=listing(wordings))
 
 
 def _money(amount: Decimal) -> str:
@@ -153,16 +171,11 @@ def render_card(card: HouseholdCard) -> tuple[str, InlineKeyboardMarkup]:
     if card.recent_contacts:
         lines.append(_("Last contacts:"))
         for contact in card.recent_contacts:
-            found = (
-                _("problems found ({guarantees})").format(
-                    guarantees=listing(problem_wording(problem) for problem in contact.problems)
-                )
-                if contact.problems
-                else _("all six fine")
-            )
             lines.append(
                 _("• {day} {channel}: {found}").format(
-                    day=_day(contact.occurred_on), channel=contact.channel.label, found=found
+                    day=_day(contact.occurred_on),
+                    channel=contact.channel.label,
+                    found=findings(contact.problems),
                 )
             )
     else:
@@ -209,8 +222,7 @@ async def show_card(message: Message, app: App, actor: Actor, household_id: int)
 async def my_households(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()  # a menu press leaves any form
     page = await list_households(app, actor)
-    if page.total == 0:
-        await tell_no_households(message, app, actor)
+    if await told_none_are_theirs(message, app, actor, page.total):
         return
     text, markup = render_page(page)
     await message.answer(text, reply_markup=markup)

@@ -23,19 +23,8 @@ from bot.core.roster.rows import RosterRejected
 from bot.domain.model import ROSTER_NAME_BY_CATEGORY, Category
 from bot.domain.text_rules import NAME_MAX_CHARS, SHORT_CODE_MAX_CHARS
 from bot.errors import DomainError
-from bot.handlers.dialogs import (
-    TYPE_A_DAY,
-    TYPE_AS_TEXT,
-    Dialog,
-    FormButton,
-    answer_with_step,
-    begin_in_private,
-    cancel_form,
-    finish_form,
-    guard,
-    not_saved,
-    replace_pressed,
-)
+from bot.handlers import dialogs
+from bot.handlers.dialogs import TYPE_A_DAY, Dialog, FormButton
 from bot.i18n import N_, join_list
 from bot.i18n import gettext as _
 from bot.messages.keyboards import HouseholdAct, HouseholdAction, RowId, inline_grid
@@ -130,7 +119,7 @@ async def _begin(
         return
     data = {**data, "household_id": household_id, "household": household_name(line)}
     text = _(ASK_MEETING_DAY).format(change=_change(data), household=data["household"])
-    await begin_in_private(query, state, bot, MeetingForm.day, data, text)
+    await dialogs.begin_in_private(query, state, bot, MeetingForm.day, data, text)
 
 
 async def category_picked(
@@ -211,11 +200,11 @@ async def reason_typed(message: Message, app: App, state: FSMContext) -> None:
     except DomainError as error:
         await message.answer(error.render())
         return
-    await answer_with_step(message, state, MeetingForm.confirm, confirm_step, reason=reason)
+    await dialogs.answer_with_step(message, state, MeetingForm.confirm, confirm_step, reason=reason)
 
 
 async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) -> None:
-    data = await finish_form(state)
+    data = await dialogs.finish_form(state)
     await query.answer()
     try:
         meeting = roster_changes.meeting_record(
@@ -231,16 +220,16 @@ async def save(query: CallbackQuery, app: App, actor: Actor, state: FSMContext) 
             await roster_changes.add_household(app, actor, data["cells"], meeting)
     except RosterRejected as rejected:
         problems = [f"{p.column}: {p.render()}" for p in rejected.problems]
-        await replace_pressed(
+        await dialogs.replace_pressed(
             query,
             "\n".join([_("Not saved. Please fix these and use /newhousehold again:"), *problems]),
             None,
         )
         return
     except DomainError as error:
-        await not_saved(query, error)
+        await dialogs.not_saved(query, error)
         return
-    await replace_pressed(
+    await dialogs.replace_pressed(
         query,
         _("✅ Saved: {change}: {household}.").format(
             change=_change(data), household=data["household"]
@@ -280,11 +269,8 @@ DIALOG = Dialog(
     states=MeetingForm,
     buttons=(MeetingStep,),
     show_again=step_again,
-    hints={
-        MeetingForm.cells.state: TYPE_AS_TEXT,
-        MeetingForm.day.state: TYPE_A_DAY,
-        MeetingForm.reason.state: TYPE_AS_TEXT,
-    },
+    typed=(MeetingForm.cells, MeetingForm.reason),
+    hints={MeetingForm.day.state: TYPE_A_DAY},
 )
 
 
@@ -301,11 +287,6 @@ def build_router() -> Router:
     router.message.register(cells_typed, StateFilter(MeetingForm.cells), FreeText())
     router.message.register(day_typed, StateFilter(MeetingForm.day), FreeText())
     router.message.register(reason_typed, StateFilter(MeetingForm.reason), FreeText())
-    router.callback_query.register(
-        save, StateFilter(MeetingForm.confirm), MeetingStep.filter(F.action == FormButton.SAVE)
-    )
-    router.callback_query.register(
-        cancel_form, StateFilter(MeetingForm), MeetingStep.filter(F.action == FormButton.CANCEL)
-    )
-    guard(router, DIALOG)
+    dialogs.save_and_cancel(router, MeetingStep, MeetingForm.confirm, save)
+    dialogs.guard(router, DIALOG)
     return router

@@ -180,15 +180,21 @@ async def unassigned(message: Message, app: App, actor: Actor) -> None:
     )
 
 
+async def _reassignment(
+    app: App, actor: Actor, household_id: int
+) -> tuple[roster_changes.Reassignment, list[roster_changes.Assignable]]:
+    """The household about to get a new contact person, and who may become it."""
+    subject = await roster_changes.reassignment_of(app, actor, household_id)
+    return subject, await roster_changes.assignable_people(app, actor, household_id)
+
+
 async def choose_person(
     query: CallbackQuery, callback_data: HouseholdAction, app: App, actor: Actor
 ) -> None:
-    try:
-        subject = await roster_changes.reassignment_of(app, actor, callback_data.household_id)
-        people = await roster_changes.assignable_people(app, actor, callback_data.household_id)
-    except DomainError as error:
-        await query.answer(error.render(), show_alert=True)
+    choice = await unless_refused(query, _reassignment(app, actor, callback_data.household_id))
+    if choice is None:
         return
+    subject, people = choice
     await query.answer()
     if not isinstance(query.message, Message):
         return
@@ -291,9 +297,8 @@ async def ask_deactivate(message: Message, command: CommandObject, app: App, act
 async def deactivate(
     query: CallbackQuery, callback_data: DeactivatePick, app: App, actor: Actor
 ) -> None:
-    freed = await unless_refused(
-        query, roster_changes.deactivate_person(app, actor, callback_data.person_id)
-    )
+    person_id = callback_data.person_id
+    freed = await unless_refused(query, roster_changes.deactivate_person(app, actor, person_id))
     if freed is None:
         return
     await query.answer()

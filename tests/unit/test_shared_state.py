@@ -1,0 +1,73 @@
+"""What two workers share through Redis: a form's state written by one is read by the other,
+and two updates of one chat never run at once, whichever workers get them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
+from redis.asyncio import Redis
+
+from bot.storage.uow import App
+from bot.telegram.shared_state import state_and_isolation
+
+BOT = 123456
+
+
+@pytest.fixture
+async def two_workers(
+    app: App, monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> AsyncIterator[Callable[[], list[tuple[BaseStorage, BaseEventIsolation]]]]:
+    prefix = f"bangfu-test-{uuid.uuid4().hex}"
+    monkeypatch.setattr(app.settings, "redis_url", redis_url)
+    monkeypatch.setattr(app.settings, "redis_prefix", prefix)
+    yield lambda: [state_and_isolation(app) for _ in range(2)]
+    redis = Redis.from_url(redis_url)
+    async for left in redis.scan_iter(f"{prefix}:*"):
+        await redis.delete(left)
+    await redis.aclose()
+
+
+def key(chat: int, user: int) -> StorageKey:
+    return StorageKey(bot_id=BOT, chat_id=chat, user_id=user)
+
+
+async def test_a_form_begun_on_one_worker_goes_on_on_another(two_workers) -> None:  # type: ignore[no-untyped-def]
+    (first, _), (second, _) = two_workers()
+
+    await first.set_state(key(5, 5), "ContactForm:channel")
+    await first.set_data(key(5, 5), {"household": 12})
+
+    assert await second.get_state(key(5, 5)) == "ContactForm:channel"
+    assert await second.get_data(key(5, 5)) == {"household": 12}
+    await first.close()
+    await second.close()
+
+
+async def test_two_updates_of_one_chat_wait_for_each_other_across_workers(two_workers) -> None:  # type: ignore[no-untyped-def]
+    (storage, first), (_, second) = two_workers()
+    order: list[str] = []
+    holding = asyncio.Event()
+
+    async def first_update() -> None:
+        async with first.lock(key(-100, 1)):  # a group chat, one member...
+            holding.set()
+            await asyncio.sleep(0.3)
+            order.append("first done")
+
+    async def second_update(chat: int, user: int, name: str) -> None:
+        await holding.wait()
+        async with second.lock(key(chat, user)):
+            order.append(name)
+
+    await asyncio.gather(
+        first_update(),
+        second_update(-100, 2, "same chat"),  # ...and another member of that group
+        second_update(7, 7, "other chat"),
+    )
+
+    assert order == ["other chat", "first done", "same chat"]
+    await storage.close()
