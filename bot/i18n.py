@@ -23,6 +23,7 @@ DOMAIN = "bangfu"
 
 _current_language: ContextVar[str] = ContextVar("bangfu_language", default="zh")
 _translations: dict[str, _gettext.NullTranslations] = {}
+_loads = 0  # how many times the catalogs were loaded
 
 
 def compile_catalogs(locales_dir: Path) -> None:
@@ -46,11 +47,21 @@ def compile_catalogs(locales_dir: Path) -> None:
 
 
 def load_catalogs(locales_dir: Path) -> None:
+    global _loads
     compile_catalogs(locales_dir)
     for language in LANGUAGES:
         _translations[language] = _gettext.translation(
             DOMAIN, localedir=str(locales_dir), languages=[language], fallback=True
         )
+    _loads += 1
+
+
+def catalogs_version() -> int:
+    """Changes whenever the catalogs are loaded again: what is worked out from translations
+    (the menu buttons' labels) may be kept until then."""
+    if not _translations:
+        _catalog()
+    return _loads
 
 
 def set_language(language: str) -> None:

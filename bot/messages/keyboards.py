@@ -13,8 +13,12 @@ from enum import StrEnum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from pydantic import Field
 
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, FlagView, deadline_can_be_set
@@ -24,6 +28,7 @@ from bot.domain.model import FlagStatus
 from bot.i18n import N_
 from bot.i18n import gettext as _
 
+MAX_ROW = 8  # inline buttons in one row, as aiogram's keyboard builder allows
 # A row's id (the tables' keys are PostgreSQL `integer`), a page or a number of days in callback
 # data. A forged press beyond it ("xf:99999999999999999999") would overflow in the database,
 # differently on SQLite and PostgreSQL; out of range, it matches no handler and is answered
@@ -153,19 +158,29 @@ def inline_grid(
 ) -> InlineKeyboardMarkup:
     """Buttons as (label, callback data) pairs, laid out `columns` per row; the `footer`
     buttons (paging, cancel) share one last row. `columns` may also give each row's size,
-    the last size repeating (e.g. (1, 2) = one wide button, then pairs)."""
-    builder = InlineKeyboardBuilder()
-    for label, data in buttons:
-        builder.button(text=label, callback_data=data)
-    builder.adjust(*([columns] if isinstance(columns, int) else columns))
-    footer = list(footer)
-    if footer:
-        last_row = InlineKeyboardBuilder()
-        for label, data in footer:
-            last_row.button(text=label, callback_data=data)
-        last_row.adjust(len(footer))
-        builder.attach(last_row)
-    return builder.as_markup()
+    the last size repeating (e.g. (1, 2) = one wide button, then pairs). Rows hold 1 to 8
+    buttons, as Telegram shows them."""
+    made = [_button(label, data) for label, data in buttons]
+    sizes = [
+        min(max(size, 1), MAX_ROW) for size in ([columns] if isinstance(columns, int) else columns)
+    ]
+    rows: list[list[InlineKeyboardButton]] = []
+    start = 0
+    while start < len(made):
+        size = sizes[min(len(rows), len(sizes) - 1)]
+        rows.append(made[start : start + size])
+        start += size
+    last_row = [_button(label, data) for label, data in footer]
+    for begin in range(0, len(last_row), MAX_ROW):
+        rows.append(last_row[begin : begin + MAX_ROW])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _button(label: str, data: CallbackData | str) -> InlineKeyboardButton:
+    # Made directly: aiogram's InlineKeyboardBuilder deep-copies every button on export,
+    # which cost more than the rest of a list's reply.
+    packed = data.pack() if isinstance(data, CallbackData) else data
+    return InlineKeyboardButton(text=label, callback_data=packed)
 
 
 class FlagButton(StrEnum):

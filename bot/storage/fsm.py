@@ -1,15 +1,31 @@
-"""An aiogram FSM storage backed by the database, so a bot killed mid-form resumes it."""
+"""An aiogram FSM storage backed by the database, so a bot killed mid-form resumes it.
+
+Within one update (`one_update()`, opened by the bot's update intake inside aiogram's per-chat
+lock), each key is read from the database once: the intake reads it in its own first trip
+(`load`), later reads are answered from that, and a write that changes nothing (leaving a form
+when none was open, as every menu press does) is not made. Writes go to the database at once,
+as before; outside an update (a test, the CLI) every call is its own read or write.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import copy
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
+
+Row = TypeVar("Row")
+# key -> (state, data) as stored, for the update being handled; None outside an update.
+_Stored = tuple[str | None, dict[str, Any]]
+_read_in_update: ContextVar[dict[str, _Stored] | None] = ContextVar("bangfu_fsm", default=None)
 
 
 def _key(key: StorageKey) -> str:
@@ -26,11 +42,62 @@ def _key(key: StorageKey) -> str:
     )
 
 
+def _stored(record: FsmRecord | None) -> _Stored:
+    return (record.state, copy.deepcopy(record.data)) if record else (None, {})
+
+
 class SqlAlchemyStorage(BaseStorage):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
+    @contextmanager
+    def one_update(self) -> Iterator[None]:
+        """Reads inside are remembered until the block ends (one update's handling)."""
+        token = _read_in_update.set({})
+        try:
+            yield
+        finally:
+            _read_in_update.reset(token)
+
+    async def load(self, session: AsyncSession, key: StorageKey) -> None:
+        """Read `key` in the caller's session, for the rest of the update."""
+        remembered = _read_in_update.get()
+        if remembered is not None:
+            remembered[_key(key)] = _stored(await session.get(FsmRecord, _key(key)))
+
+    async def load_beside(
+        self, session: AsyncSession, key: StorageKey, query: Select[tuple[Row]]
+    ) -> Row | None:
+        """Run `query` (one row of one entity, or none) with `key`'s record beside it, in one
+        statement: the entity is returned and the record remembered. With no row, `key` is
+        read on its own."""
+        paired = query.add_columns(FsmRecord).outerjoin(FsmRecord, FsmRecord.key == _key(key))
+        found = (await session.execute(paired)).first()
+        if found is None:
+            await self.load(session, key)
+            return None
+        remembered = _read_in_update.get()
+        if remembered is not None:
+            remembered[_key(key)] = _stored(found[1])
+        return found[0]
+
+    async def _read(self, key: StorageKey) -> _Stored:
+        remembered = _read_in_update.get()
+        if remembered is not None and _key(key) in remembered:
+            state, data = remembered[_key(key)]
+            return state, copy.deepcopy(data)
+        async with self._sessions() as session:
+            stored = _stored(await session.get(FsmRecord, _key(key)))
+        if remembered is not None:
+            remembered[_key(key)] = stored
+        return stored[0], copy.deepcopy(stored[1])
+
     async def _write(self, key: StorageKey, **fields: Any) -> None:
+        remembered = _read_in_update.get()
+        if remembered is not None and _key(key) in remembered:
+            state, data = remembered[_key(key)]
+            if fields.get("state", state) == state and fields.get("data", data) == data:
+                return  # as stored already
         async with self._sessions() as session:
             existing = await session.get(FsmRecord, _key(key))
             record = existing or FsmRecord(key=_key(key), state=None, data={})
@@ -42,23 +109,21 @@ class SqlAlchemyStorage(BaseStorage):
             else:
                 session.add(record)
             await session.commit()
+            if remembered is not None:
+                remembered[_key(key)] = (record.state, copy.deepcopy(record.data))
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         await self._write(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._sessions() as session:
-            record = await session.get(FsmRecord, _key(key))
-            return record.state if record else None
+        return (await self._read(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._write(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._sessions() as session:
-            record = await session.get(FsmRecord, _key(key))
-            return dict(record.data) if record else {}
+        return (await self._read(key))[1]
 
     async def close(self) -> None:
         """The engine belongs to the app, which disposes of it."""

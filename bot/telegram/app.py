@@ -19,9 +19,9 @@ from bot.storage.db import create_engine, create_session_factory
 from bot.storage.uow import App
 from bot.telegram.commands import publish_commands
 from bot.telegram.middlewares import (
-    OnceOnlyUpdates,
     OwnCommandMenu,
     RefuseControlCharacters,
+    UpdateIntake,
     WhoIsTalking,
 )
 from bot.telegram.pacing import SendPacer
@@ -69,7 +69,7 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
         app=app,
     )
     answer_when_redis_is_lost(dispatcher)
-    dispatcher.update.outer_middleware(OnceOnlyUpdates(app))
+    UpdateIntake(app, dispatcher.fsm).install(dispatcher)
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)
     dispatcher.callback_query.outer_middleware(who)

@@ -7,7 +7,7 @@ from typing import Any
 from aiogram.filters import BaseFilter
 from aiogram.types import Message, TelegramObject
 
-from bot.i18n import LANGUAGES, use_language
+from bot.i18n import LANGUAGES, catalogs_version, use_language
 from bot.i18n import gettext as _
 from bot.messages.keyboards import MENU_BUTTONS
 
@@ -24,15 +24,26 @@ class MenuButton(BaseFilter):
 
     def __init__(self, *msgids: str) -> None:
         self.msgids = msgids
+        self._labels: tuple[int, frozenset[str]] = (-1, frozenset())
+
+    def labels(self) -> frozenset[str]:
+        """The labels in every language, worked out again only when the catalogs change
+        (every text message passes several of these filters)."""
+        version, labels = self._labels
+        if version != catalogs_version():
+            labels = frozenset(
+                label for language in LANGUAGES for label in self._in(language, self.msgids)
+            )
+            self._labels = (catalogs_version(), labels)
+        return labels
+
+    @staticmethod
+    def _in(language: str, msgids: tuple[str, ...]) -> list[str]:
+        with use_language(language):
+            return [_(msgid) for msgid in msgids]
 
     async def __call__(self, message: Message) -> bool:
-        if not message.text:
-            return False
-        for language in LANGUAGES:
-            with use_language(language):
-                if message.text in {_(msgid) for msgid in self.msgids}:
-                    return True
-        return False
+        return bool(message.text) and message.text in self.labels()
 
 
 class FreeText(BaseFilter):

@@ -1,14 +1,19 @@
-"""Middlewares: drop replayed updates, know who is talking, speak their language, refuse text
+"""Middlewares: take an update in (drop a replay, read who is talking and their form in one
+trip to the database), know who is talking, speak their language, refuse text
 no stored text may hold, give each person their own "/" menu."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +22,7 @@ from bot.core.policy import duties_of
 from bot.core.roster import people
 from bot.domain.text_rules import CONTROL_CHARACTER, control_character, normalise_line_breaks
 from bot.i18n import current_language, gettext, language_for, set_language
+from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram.commands import show_own_commands
@@ -26,27 +32,75 @@ PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thou
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class OnceOnlyUpdates(BaseMiddleware):
-    """The same update delivered twice (a retried webhook, a replayed getUpdates) runs once."""
+class UpdateIntake(FSMContextMiddleware):
+    """Where every update comes in: aiogram's FSM middleware (one update per chat at a time,
+    then the form's state), with bangfu's first reads made in one trip to the database,
+    inside that lock and before any handler runs:
 
-    def __init__(self, app: App) -> None:
+    - the same update delivered twice (a retried webhook, a replayed getUpdates) runs once:
+      its id is stored and committed first, and a second copy stops here;
+    - who is talking: the account (`data["account"]`, for WhoIsTalking);
+    - the form's state and data, remembered for the rest of the update
+      (bot/storage/fsm.py; with another FSM storage, that storage is asked as usual).
+
+    It takes the place of the FSM middleware aiogram's Dispatcher made (`install`)."""
+
+    def __init__(self, app: App, fsm: FSMContextMiddleware) -> None:
+        super().__init__(fsm.storage, fsm.events_isolation, fsm.strategy)
         self.app = app
+
+    def install(self, dispatcher: Dispatcher) -> None:
+        dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
+        dispatcher.fsm = self
+        dispatcher.update.outer_middleware(self)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        bot_id = data["bot"].id
+        bot: Bot = data["bot"]
+        context = self.resolve_event_context(bot, data) if EVENT_CONTEXT_KEY in data else None
+        data["fsm_storage"] = self.storage
+        ours = self.storage if isinstance(self.storage, SqlAlchemyStorage) else None
+        lock = self.events_isolation.lock(key=context.key) if context else nullcontext()
+        async with lock:
+            with ours.one_update() if ours else nullcontext():
+                new, account = await self._first_trip(bot.id, event.update_id, data, context, ours)
+                if not new:
+                    log.info("update %s seen before; skipped", event.update_id)
+                    return None
+                data["account"] = account
+                if context is not None:
+                    data.update({"state": context, "raw_state": await context.get_state()})
+                return await handler(event, data)
+
+    async def _first_trip(
+        self,
+        bot_id: int,
+        update_id: int,
+        data: dict[str, Any],
+        context: FSMContext | None,
+        fsm: SqlAlchemyStorage | None,
+    ) -> tuple[bool, people.Account | None]:
+        """Whether the update is new, and whose account is talking (None: nobody's)."""
+        user: User | None = data.get("event_from_user")
         async with self.app.uow() as uow:
             uow.session.add(
-                ProcessedUpdate(bot_id=bot_id, update_id=event.update_id, at=self.app.clock.now())
+                ProcessedUpdate(bot_id=bot_id, update_id=update_id, at=self.app.clock.now())
             )
             try:
-                await uow.commit()
+                await uow.session.flush()
             except IntegrityError:
-                log.info("update %s seen before; skipped", event.update_id)
-                return None
-            if event.update_id % PRUNE_EVERY == 0:
+                return False, None
+            if user is not None and fsm is not None and context is not None:
+                query = people.person_by_telegram(user.id)
+                account = people.account_of(await fsm.load_beside(uow.session, context.key, query))
+            else:
+                account = await people.find_account(uow, user.id) if user else None
+                if fsm is not None and context is not None:
+                    await fsm.load(uow.session, context.key)
+            await uow.commit()
+            if update_id % PRUNE_EVERY == 0:
                 await self._forget_old_updates(uow)
-        return await handler(event, data)
+        return True, account
 
     async def _forget_old_updates(self, uow: UnitOfWork) -> None:
         # Telegram keeps an undelivered update for 24 hours, so a week of ids is plenty.
@@ -57,14 +111,15 @@ class OnceOnlyUpdates(BaseMiddleware):
 
 class WhoIsTalking(BaseMiddleware):
     """Puts `actor` (a registered, active person, or None) and `deactivated` (the account's
-    person was deactivated) in the handler data, and sets the language."""
+    person was deactivated) in the handler data, and sets the language; the account was read
+    by UpdateIntake."""
 
     def __init__(self, app: App) -> None:
         self.app = app
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        account = await people.account_for_telegram(self.app, user.id) if user else None
+        account: people.Account | None = data.get("account")
         data["actor"] = account.actor if account else None
         data["deactivated"] = account.deactivated if account else False
         chosen = account.language if account else None

@@ -17,7 +17,9 @@ a handler's reply or edit, a document, a button answer, the outbox sender.
   after Telegram accepted the message shows it twice: better than no answer.) The outbox
   sender's calls are not retried here: it keeps its own backoff in the database.
 
-`build_bot` (bot/telegram/app.py) installs both on the one Bot that polls and sends.
+`KeepResponseModels` only keeps aiogram's answer models alive (see there).
+
+`build_bot` (bot/telegram/app.py) installs them on the one Bot that polls and sends.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.session.middlewares.base import NextRequestMiddlewareType as Next
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.telegram.limits import (
@@ -73,8 +75,27 @@ def background_sends() -> Iterator[None]:
 
 def install(session: BaseSession, pacer: SendPacer) -> None:
     """Put the session's calls through the splitter, then the pacer (outermost first)."""
+    session.middleware(KeepResponseModels())
     session.middleware(SplitOverLimit())
     session.middleware(PacedCalls(pacer))
+
+
+class KeepResponseModels(BaseRequestMiddleware):
+    """aiogram reads every answer with `Response[method's result type]`, a pydantic generic
+    model made on first use and cached by pydantic only while something else refers to it:
+    so it was built again, schema and validator, for most answers (about 3 ms each). Held
+    here, each is built once per process."""
+
+    def __init__(self) -> None:
+        self.models: dict[Any, type[Response[Any]]] = {}
+
+    async def __call__(
+        self, make_request: Next[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Any:
+        returning = method.__returning__
+        if returning not in self.models:
+            self.models[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)
 
 
 def pacer_of(bot: Bot) -> SendPacer:

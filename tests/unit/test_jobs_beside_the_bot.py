@@ -35,25 +35,25 @@ async def seed(app: App) -> None:
 
 
 def the_bot_runs_it_first(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first look for an outbox key runs the whole step in another transaction (the
+    """The first look for outbox keys runs the whole step in another transaction (the
     running bot's scheduler, committing first), then answers as the CLI saw it before."""
-    original = outbox.already_queued
+    original = outbox.queued_before
     interleaved = False
 
-    async def stale_check(uow: UnitOfWork, key: str) -> bool:
+    async def stale_check(uow: UnitOfWork, keys: list[str]) -> set[str]:
         nonlocal interleaved
         if not interleaved:
             interleaved = True
-            answer = await original(uow, key)
+            answer = await original(uow, keys)
             the_bot = build_app(app.settings, FrozenClock(TZ, THE_20TH))  # its own process
             try:
                 await run_job(the_bot, DIGEST, THE_20TH)
             finally:
                 await the_bot.close()
             return answer
-        return await original(uow, key)
+        return await original(uow, keys)
 
-    monkeypatch.setattr(outbox, "already_queued", stale_check)
+    monkeypatch.setattr(outbox, "queued_before", stale_check)
 
 
 async def outbox_keys(app: App) -> list[str]:

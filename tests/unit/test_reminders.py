@@ -86,9 +86,10 @@ async def test_each_contact_person_gets_one_digest_of_only_their_uncontacted_hou
 
     digests = {row.payload["person_id"]: row.payload for row in await queued(app, "contact_digest")}
     assert set(digests) == {town.wang.person_id, town.zhao.person_id}
-    assert digests[town.wang.person_id]["household_ids"] == [
-        h.id for h in by_group_and_pinyin(town.wang_households[1:])
-    ]
+    # The digest orders them by group and pinyin when it is rendered (notices.contact_digest).
+    assert sorted(digests[town.wang.person_id]["household_ids"]) == sorted(
+        h.id for h in town.wang_households[1:]
+    )
     assert digests[town.zhao.person_id]["household_ids"] == [town.zhao_household.id]
     assert digests[town.wang.person_id]["step"] == "d20"
 

@@ -8,7 +8,8 @@ from aiogram.types import Update
 from sqlalchemy import func, select
 
 from bot.storage.models import ProcessedUpdate
-from bot.telegram.middlewares import PRUNE_EVERY, OnceOnlyUpdates
+from bot.telegram.app import build_dispatcher
+from bot.telegram.middlewares import PRUNE_EVERY, UpdateIntake
 
 
 async def _count(app) -> int:  # type: ignore[no-untyped-def]
@@ -17,7 +18,8 @@ async def _count(app) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_replayed_update_runs_once_and_week_old_ids_are_forgotten(app, clock) -> None:  # type: ignore[no-untyped-def]
-    middleware = OnceOnlyUpdates(app)
+    middleware = build_dispatcher(app).fsm
+    assert isinstance(middleware, UpdateIntake)
     handled: list[int] = []
 
     async def handler(event, data):  # type: ignore[no-untyped-def]

@@ -23,17 +23,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, func, select
 
 from bot.config import Settings
 from bot.core.delivery import office_group
 from bot.domain.model import Role
+from bot.storage.batches import rows_in_batches
 from bot.storage.models import FIRST_TOWN_ID, Household, OutboxMessage, Person, Village
 from bot.storage.uow import App, UnitOfWork
 
 TOWN_OFFICE = "town_office"
 COUNTY_OFFICE = "county_office"
 KEY_LENGTH = 200  # OutboxMessage.key
+SEEN_BATCH = 1000  # keys per query looking for those queued before
 
 
 class OutboxStatus(StrEnum):
@@ -152,10 +154,37 @@ async def queue(
     return len(targets)
 
 
+async def queue_to_people(
+    uow: UnitOfWork, kind: str, messages: list[tuple[int, str, dict[str, Any]]]
+) -> int:
+    """`queue` for many messages each to one person, (person id, key, payload), with one
+    query per thousand keys for those queued before (skipped, as `queue` skips them)."""
+    seen = await queued_before(uow, [key for _person, key, _payload in messages])
+    new: list[tuple[str, str, str, dict[str, Any]]] = []
+    for person_id, key, payload in messages:
+        if key not in seen:
+            seen.add(key)
+            recipient = person_recipient(person_id)
+            new.append((_full_key(key, recipient), key, recipient, payload))
+    await uow.queue_messages(kind, new)
+    return len(new)
+
+
 async def already_queued(uow: UnitOfWork, key: str) -> bool:
     """Whether `key` was queued before, to anyone (this transaction's rows included)."""
-    query = select(exists().where(OutboxMessage.base_key == key))
-    return bool((await uow.session.execute(query)).scalar_one())
+    return key in await queued_before(uow, [key])
+
+
+async def queued_before(uow: UnitOfWork, keys: list[str]) -> set[str]:
+    """Which of `keys` were queued before, to anyone (this transaction's rows included),
+    looked for a thousand at a time."""
+    rows = await rows_in_batches(
+        uow.session,
+        lambda batch: select(OutboxMessage.base_key).where(OutboxMessage.base_key.in_(batch)),
+        keys,
+        SEEN_BATCH,
+    )
+    return {key for (key,) in rows}
 
 
 async def recipients(uow: UnitOfWork, settings: Settings | None, audience: Audience) -> list[str]:
@@ -260,10 +289,14 @@ async def _reachable_people(
 
 def _add(uow: UnitOfWork, key: str, recipient: str, kind: str, **row: Any) -> None:
     """One recipient's row of the message queued under `key`."""
+    uow.queue_message(_full_key(key, recipient), kind, recipient, base_key=key, **row)
+
+
+def _full_key(key: str, recipient: str) -> str:
     full_key = row_key(key, recipient)
     if len(full_key) > KEY_LENGTH:
         raise ValueError(f"outbox key longer than {KEY_LENGTH} characters: {full_key!r}")
-    uow.queue_message(full_key, kind, recipient, base_key=key, **row)
+    return full_key
 
 
 @dataclass(frozen=True)

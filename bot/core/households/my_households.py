@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Select, exists, or_, select
 
@@ -29,7 +29,7 @@ from bot.domain.model import (
     Guarantee,
     HouseholdStatus,
 )
-from bot.storage.models import Contact, Household, RedFlag
+from bot.storage.models import Contact, Household, RedFlag, Village
 from bot.storage.uow import App, UnitOfWork
 
 RECENT_CONTACTS = 3
@@ -132,10 +132,23 @@ def _has_open_flag():  # type: ignore[no-untyped-def]
     )
 
 
-def _own_monitored(actor: Actor, search: str | None) -> Select[tuple[Household]]:
-    query = select(Household).where(
-        Household.id.in_(assigned_to(actor.person_id or -1)),
-        Household.status == HouseholdStatus.MONITORED,
+def _own_monitored(actor: Actor, search: str | None, month: Month) -> Select[Any]:
+    """The list's columns only (no ORM objects: a list is read at every menu press)."""
+    query = (
+        select(
+            Household.id,
+            Household.number,
+            Household.head_name,
+            Household.group_name,
+            Village.name.label("village_name"),
+            contacted_in(month).label("contacted"),
+            _has_open_flag().label("flagged"),
+        )
+        .join(Village, Village.id == Household.village_id)
+        .where(
+            Household.id.in_(assigned_to(actor.person_id or -1)),
+            Household.status == HouseholdStatus.MONITORED,
+        )
     )
     if search:
         query = query.where(
@@ -167,14 +180,22 @@ async def list_households(
     narrows to heads whose name contains it or whose 户编号 ends with it."""
     search = (search or "").strip() or None
     async with app.uow() as uow:
-        month = uow.clock.this_month()
-        query = _own_monitored(actor, search).add_columns(
-            contacted_in(month).label("contacted"), _has_open_flag().label("flagged")
-        )
+        query = _own_monitored(actor, search, uow.clock.this_month())
         rows = (await uow.session.execute(query)).all()
-        rows.sort(key=lambda row: (bool(row[1]), not row[2], household_key(row[0]), row[0].id))
-        found = page_of(rows, page, app.settings.households_page_size)
-        lines = [_line(household, was, red) for household, was, red in found.items]
+    rows.sort(key=lambda row: (bool(row.contacted), not row.flagged, household_key(row), row.id))
+    found = page_of(rows, page, app.settings.households_page_size)
+    lines = [
+        HouseholdLine(
+            household_id=row.id,
+            number=row.number,
+            head_name=row.head_name,
+            group_name=row.group_name,
+            village_name=row.village_name,
+            contacted=bool(row.contacted),
+            flagged=bool(row.flagged),
+        )
+        for row in found.items
+    ]
     return HouseholdPage(
         lines=lines, page=found.page, pages=found.pages, total=found.total, search=search
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bot.core.policy import Actor, person_in_reach
 from bot.domain.model import Role
@@ -34,23 +34,35 @@ class Account:
 async def account_for_telegram(app: App, telegram_user_id: int) -> Account | None:
     """The person bound to this Telegram account, if any (an account has one person)."""
     async with app.uow() as uow:
-        person = (
-            await uow.session.execute(
-                select(Person).where(Person.telegram_user_id == telegram_user_id)
-            )
-        ).scalar_one_or_none()
-        if person is None:
-            return None
-        if not person.active:
-            return Account(actor=None, language=person.language, deactivated=True)
-        actor = Actor(
-            person_id=person.id,
-            name=person.name,
-            role=Role(person.role),
-            village_id=person.village_id,
-            town_id=person.town_id,
-        )
-        return Account(actor=actor, language=person.language)
+        return await find_account(uow, telegram_user_id)
+
+
+async def find_account(uow: UnitOfWork, telegram_user_id: int) -> Account | None:
+    """`account_for_telegram` inside a unit of work the caller holds."""
+    query = person_by_telegram(telegram_user_id)
+    return account_of((await uow.session.execute(query)).scalar_one_or_none())
+
+
+def person_by_telegram(telegram_user_id: int) -> Select[tuple[Person]]:
+    """The query of the person bound to a Telegram account (the bot reads it beside the
+    update's other first reads, in one statement)."""
+    return select(Person).where(Person.telegram_user_id == telegram_user_id)
+
+
+def account_of(person: Person | None) -> Account | None:
+    """Whose account it is, from the person bound to it (None: nobody's)."""
+    if person is None:
+        return None
+    if not person.active:
+        return Account(actor=None, language=person.language, deactivated=True)
+    actor = Actor(
+        person_id=person.id,
+        name=person.name,
+        role=Role(person.role),
+        village_id=person.village_id,
+        town_id=person.town_id,
+    )
+    return Account(actor=actor, language=person.language)
 
 
 async def set_language(app: App, actor: Actor, language: str) -> None:

@@ -1,0 +1,75 @@
+"""What the benchmarks share: a fresh database of their own, and a child process's CPU time
+and memory as Linux counts them (/proc), so the Bot API stand-in in the parent is not counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+from bot.config import normalise_database_url
+from bot.storage.migrate import upgrade
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def fresh_database(url: str | None, folder: Path, name: str) -> str:
+    """A migrated, empty database: a SQLite file in `folder`, or the PostgreSQL database
+    named in `url` dropped and created again (give a benchmark a database of its own)."""
+    if url is None:
+        database_url = f"sqlite+aiosqlite:///{folder / name}.db"
+    else:
+        database_url = normalise_database_url(url)
+        asyncio.run(_recreate(make_url(database_url)))
+    upgrade(database_url)
+    return database_url
+
+
+async def _recreate(url: URL) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database="postgres",
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{url.database}"')
+    finally:
+        await connection.close()
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu: float  # seconds of CPU (user + system) the process used so far
+    rss_mb: float  # resident memory now
+
+
+def usage(pid: int) -> Usage:
+    """CPU time and resident memory of process `pid` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    rss_kb = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss_kb = int(line.split()[1])
+    return Usage(cpu=cpu, rss_mb=rss_kb / 1024)
+
+
+async def start_child(module: str, *arguments: str) -> asyncio.subprocess.Process:
+    """`python -m module arguments…` in the same venv, its output passed through."""
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", module, *arguments)
+
+
+async def stop_child(process: asyncio.subprocess.Process) -> int:
+    if process.returncode is None:
+        process.terminate()
+    return await process.wait()
