@@ -72,6 +72,7 @@ class Act(StrEnum):
     READ_TOWN_SUMMARY = "read_town_summary"
     SET_OFFICE_GROUP = "set_office_group"  # confirm a group as the town office's
     ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
+    USE_DASHBOARD = "use_dashboard"  # sign in to the office dashboard (bot/web/)
 
 
 TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
@@ -107,6 +108,10 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
     Act.ESCALATE: (
         frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
         N_("Only the town office, or the village's admin for their village, can do this."),
+    ),
+    Act.USE_DASHBOARD: (
+        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the town office and village admins can use the office dashboard."),
     ),
 }
 

@@ -1,0 +1,138 @@
+"""The office dashboard's overview of a month (办公网页概览): the coverage the bot's /summary
+shows (as sent, once it was), the 12 months before it, the open red flags by state and those
+past their deadline, and the contact persons to reassign from.
+
+The town office sees the town; a village admin their village (the same scope rules as the
+coverage summary, `readable_villages`). One unit of work, read only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.clock import Month, days_left_in_month
+from bot.core.coverage.month_coverage import month_coverage, readable_villages
+from bot.core.coverage.month_summary import MonthCoverage
+from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
+from bot.core.policy import Actor, visible_households
+from bot.core.reports.summaries import late_entries, sent_summary
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
+from bot.storage.models import RedFlag
+from bot.storage.uow import App, UnitOfWork
+
+TREND_MONTHS = 12
+
+
+class FlagStage:
+    """Where an open flag stands, as the overview and the flags board group them."""
+
+    RAISED = "raised"  # waiting for the town office to acknowledge it
+    ACKNOWLEDGED = "acknowledged"  # measures under way
+    REMOVAL_REQUESTED = "removal_requested"  # the village asked for 销号; the town reviews
+    TOWN_APPROVED = "town_approved"  # the town approved; the county's decision is awaited
+
+    ORDER = (RAISED, ACKNOWLEDGED, REMOVAL_REQUESTED, TOWN_APPROVED)
+
+
+def flag_stage(flag: RedFlag) -> str:
+    if flag.status == FlagStatus.REMOVAL_REQUESTED:
+        return FlagStage.TOWN_APPROVED if flag.removal_approved_at else FlagStage.REMOVAL_REQUESTED
+    return str(flag.status)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: Month
+    households: int
+    contacted: int
+
+    @property
+    def coverage(self) -> float | None:
+        return self.contacted / self.households if self.households else None
+
+
+@dataclass
+class OpenFlags:
+    by_stage: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0  # open, and the deadline day is over
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_stage.values())
+
+
+@dataclass(frozen=True)
+class Overview:
+    month: Month
+    is_current: bool
+    days_left: int | None  # for the running month
+    frozen: bool  # the month's summary was sent on the 1st: its numbers are kept as sent
+    coverage: MonthCoverage
+    trend: list[TrendPoint]
+    flags: OpenFlags
+    unreachable: list[PersonToReassign]
+    inactive: list[PersonToReassign]
+
+
+async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
+    """The overview of `month` for a town office person or a village admin (NotAllowed else)."""
+    villages = readable_villages(actor, None)
+    today = app.clock.today()
+    async with app.uow() as uow:
+        coverage, frozen = await _coverage(uow, app, month, villages)
+        trend = [_point(coverage)]
+        earlier = month
+        for _ in range(TREND_MONTHS - 1):
+            earlier = earlier.previous()
+            past, _sent = await _coverage(uow, app, earlier, villages)
+            trend.append(_point(past))
+        flags = await _open_flags(uow, actor, today)
+        unreachable, inactive = await people_to_reassign(uow, app.settings, app.clock.now())
+    if villages is not None:
+        unreachable = [p for p in unreachable if p.person.village_id in villages]
+        inactive = [p for p in inactive if p.person.village_id in villages]
+    current = month == Month.of(today)
+    return Overview(
+        month=month,
+        is_current=current,
+        days_left=days_left_in_month(today) if current else None,
+        frozen=frozen,
+        coverage=coverage,
+        trend=list(reversed(trend)),
+        flags=flags,
+        unreachable=unreachable,
+        inactive=inactive,
+    )
+
+
+async def _coverage(
+    uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
+) -> tuple[MonthCoverage, bool]:
+    """The town's month as /summary shows it (as sent, once it was); a village's computed."""
+    if villages is None:
+        sent = await sent_summary(uow, month)
+        if sent is not None:
+            return sent, True
+        summary = await month_coverage(uow, month, app.settings.tz)
+        summary.late_entries = await late_entries(uow, month)
+        return summary, False
+    return await month_coverage(uow, month, app.settings.tz, villages), False
+
+
+def _point(coverage: MonthCoverage) -> TrendPoint:
+    return TrendPoint(coverage.month, coverage.town.households, coverage.town.contacted)
+
+
+async def _open_flags(uow: UnitOfWork, actor: Actor, today: date) -> OpenFlags:
+    visible = visible_households(actor).subquery()
+    query = select(RedFlag).where(
+        RedFlag.status.in_(OPEN_FLAG_STATUSES), RedFlag.household_id.in_(select(visible.c.id))
+    )
+    flags = OpenFlags(by_stage=dict.fromkeys(FlagStage.ORDER, 0))
+    for flag in (await uow.session.execute(query)).scalars():
+        flags.by_stage[flag_stage(flag)] += 1
+        flags.overdue += flag.deadline is not None and flag.deadline < today
+    return flags
