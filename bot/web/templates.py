@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.core.flags.measures import MeasureType
+from bot.domain.model import (
+    Category,
+    ContactChannel,
+    FlagStatus,
+    Guarantee,
+    HouseholdStatus,
+    Role,
+)
 from bot.i18n import gettext, ngettext
+from bot.web.labels import STEP_LABELS
 
 
 def percent(share: float | None) -> str:
@@ -36,5 +46,23 @@ def build_templates(tz: ZoneInfo) -> Environment:
             value = value.astimezone(tz).date()
         return value.isoformat()
 
+    def label(kind: type, value: str) -> str:
+        """The reader's word for a stored enum value (a category, a channel …)."""
+        try:
+            return kind(value).label
+        except ValueError:
+            return value
+
     env.filters.update(percent=percent, local_time=local_time, day=day)
+    env.globals.update(
+        label=label,
+        Category=Category,
+        ContactChannel=ContactChannel,
+        FlagStatus=FlagStatus,
+        Guarantee=Guarantee,
+        HouseholdStatus=HouseholdStatus,
+        MeasureType=MeasureType,
+        Role=Role,
+        step_labels=STEP_LABELS,
+    )
     return env
