@@ -6,15 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
 
 from bot.core.policy import Actor
 from bot.core.signin.sessions import issue_link
 from bot.domain.model import ContactChannel, Role
-from bot.storage.models import Household
+from bot.storage.models import Assignment, Household
 from bot.storage.uow import App
 from bot.web.server import build_web_app
 from tests.town_builder import TownBuilder
@@ -71,5 +72,10 @@ async def town(app: App) -> Town:
         await build.household(shimen, "赵德明", contact),
         await build.household(shimen, "孙玉珍", contact),
     ]
+    async with app.uow() as uow:  # on the roster since December, assigned since then
+        when = datetime(2025, 12, 1, tzinfo=UTC)
+        await uow.session.execute(update(Household).values(created_at=when))
+        await uow.session.execute(update(Assignment).values(started_at=when))
+        await uow.commit()
     await build.contact(in_dahe[0], contact, date(2026, 3, 5), ContactChannel.HOME_VISIT)
     return Town(office, admin, other, contact, in_dahe, in_shimen)

@@ -108,6 +108,14 @@ async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
     )
 
 
+async def month_report(app: App, actor: Actor, month: Month) -> tuple[MonthCoverage, bool]:
+    """The month's coverage as the reports page shows it, and whether it is frozen (sent):
+    the town's as /summary shows it, a village admin's village computed now."""
+    villages = readable_villages(actor, None)
+    async with app.uow() as uow:
+        return await _coverage(uow, app, month, villages)
+
+
 async def _coverage(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> tuple[MonthCoverage, bool]:

@@ -96,6 +96,12 @@ async def was_sent(app: App, month: Month) -> bool:
         return await _snapshot(uow, month) is not None
 
 
+async def sent_months(app: App) -> set[str]:
+    """The months ("YYYY-MM") whose summary was sent, so kept as it was then (frozen)."""
+    async with app.uow() as uow:
+        return set((await uow.session.execute(select(CoverageSnapshot.month))).scalars())
+
+
 async def _snapshot(uow: UnitOfWork, month: Month) -> CoverageSnapshot | None:
     query = select(CoverageSnapshot).where(CoverageSnapshot.month == str(month))
     return (await uow.session.execute(query)).scalar_one_or_none()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.views import households, overview
+from bot.web.views import households, overview, reports
 
-ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (overview.routes, households.routes)
+ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
+    overview.routes,
+    households.routes,
+    reports.routes,
+)
