@@ -3,10 +3,14 @@ and signing in the way people do (a /web link)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -79,3 +83,18 @@ async def town(app: App) -> Town:
         await uow.commit()
     await build.contact(in_dahe[0], contact, date(2026, 3, 5), ContactChannel.HOME_VISIT)
     return Town(office, admin, other, contact, in_dahe, in_shimen)
+
+
+def init_data(bot_token: str, user_id: int, auth_date: datetime, forged: bool = False) -> str:
+    """Init data as Telegram signs it (HMAC-SHA256 keyed by the bot token's WebAppData key)."""
+    fields = {
+        "auth_date": str(int(auth_date.timestamp())),
+        "query_id": "AAH-test",
+        "user": json.dumps({"id": user_id, "first_name": "测试"}, ensure_ascii=False),
+    }
+    check = "\n".join(f"{key}={fields[key]}" for key in sorted(fields))
+    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
+    fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
+    if forged:
+        fields["user"] = json.dumps({"id": user_id + 1, "first_name": "x"})
+    return urlencode(fields)

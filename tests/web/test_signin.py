@@ -3,12 +3,6 @@ bot token, sessions that end, CSRF on every POST; and who may not."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from datetime import datetime
-from urllib.parse import urlencode
-
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
@@ -19,22 +13,7 @@ from bot.core.signin.sessions import issue_link
 from bot.errors import NotAllowed
 from bot.storage.sign_in_models import WebSession, WebSignInLink
 from bot.storage.uow import App
-from tests.web.conftest import Town, csrf_of, sign_in
-
-
-def init_data(bot_token: str, user_id: int, auth_date: datetime, forged: bool = False) -> str:
-    """Init data as Telegram signs it (HMAC-SHA256 keyed by the bot token's WebAppData key)."""
-    fields = {
-        "auth_date": str(int(auth_date.timestamp())),
-        "query_id": "AAH-test",
-        "user": json.dumps({"id": user_id, "first_name": "测试"}, ensure_ascii=False),
-    }
-    check = "\n".join(f"{key}={fields[key]}" for key in sorted(fields))
-    secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
-    fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
-    if forged:
-        fields["user"] = json.dumps({"id": user_id + 1, "first_name": "x"})
-    return urlencode(fields)
+from tests.web.conftest import Town, csrf_of, init_data, sign_in
 
 
 async def test_town_office_signs_in_by_link_once_and_sees_the_overview(

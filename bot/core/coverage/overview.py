@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import Month, days_left_in_month
 from bot.core.coverage.month_coverage import month_coverage, readable_villages
-from bot.core.coverage.month_summary import MonthCoverage
+from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
 from bot.core.policy import Actor, visible_households
 from bot.core.reports.summaries import late_entries, sent_summary
@@ -83,12 +83,11 @@ async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
     today = app.clock.today()
     async with app.uow() as uow:
         coverage, frozen = await _coverage(uow, app, month, villages)
-        trend = [_point(coverage)]
+        trend = [_point(coverage.month, coverage.villages, villages)]
         earlier = month
         for _ in range(TREND_MONTHS - 1):
             earlier = earlier.previous()
-            past, _sent = await _coverage(uow, app, earlier, villages)
-            trend.append(_point(past))
+            trend.append(await _trend_point(uow, app, earlier, villages))
         flags = await _open_flags(uow, actor, today)
         unreachable, inactive = await people_to_reassign(uow, app.settings, app.clock.now())
     if villages is not None:
@@ -130,8 +129,23 @@ async def _coverage(
     return await month_coverage(uow, month, app.settings.tz, villages), False
 
 
-def _point(coverage: MonthCoverage) -> TrendPoint:
-    return TrendPoint(coverage.month, coverage.town.households, coverage.town.contacted)
+async def _trend_point(
+    uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
+) -> TrendPoint:
+    """A past month's coverage: from its summary as sent on the 1st (the town's, or the
+    reader's villages in it), else computed. Sent months cost nothing, so the overview of a
+    county-size installation stays fast: only the running month is computed."""
+    sent = await sent_summary(uow, month)
+    if sent is None:
+        sent = await month_coverage(uow, month, app.settings.tz, villages)
+    return _point(month, sent.villages, villages)
+
+
+def _point(month: Month, rows: list[VillageCoverage], villages: set[int] | None) -> TrendPoint:
+    shown = [v for v in rows if villages is None or v.village_id in villages]
+    return TrendPoint(
+        month, sum(v.tally.households for v in shown), sum(v.tally.contacted for v in shown)
+    )
 
 
 async def _open_flags(uow: UnitOfWork, actor: Actor, today: date) -> OpenFlags:

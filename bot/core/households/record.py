@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from bot.core.households.history import HouseholdHistory, household_history
-from bot.core.households.my_households import HouseholdCard, household_card
+from bot.core.households.my_households import HouseholdCard, household_card, mask_id_number
 from bot.core.policy import Actor, readable_household
 from bot.storage.models import Assignment, AssistanceMeasure, AuditEntry, Contact, Person, RedFlag
 from bot.storage.uow import App
@@ -109,7 +109,15 @@ async def household_record(app: App, actor: Actor, household_id: int) -> Househo
                 for a, name in assignments
             ],
             audit=[
-                AuditRecord(e.at, e.actor_label, e.entity, e.entity_id, e.action, e.changes)
+                AuditRecord(e.at, e.actor_label, e.entity, e.entity_id, e.action, _shown(e.changes))
                 for e in audit
             ],
         )
+
+
+def _shown(changes: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry's changes as a reader may see them: 身份证号 masked, as everywhere."""
+    return {
+        key: mask_id_number(value) if key == "id_number" and isinstance(value, str) else value
+        for key, value in changes.items()
+    }
