@@ -78,9 +78,8 @@ async def measure(url: str) -> None:
                 clock.set(datetime(sent.next().year, sent.next().month, 1, 8, tzinfo=TZ))
                 await record_sent(app, sent, await summary_for_month(app, CLI_OPERATOR, sent))
             clock.set(datetime(2026, 2, 27, 10, 0, tzinfo=TZ))
-            print(
-                f"(11 monthly summaries sent, as on each 1st: {time.perf_counter() - started:.1f} s)"
-            )
+            took = time.perf_counter() - started
+            print(f"(11 monthly summaries sent, as on each 1st: {took:.1f} s)")
             print(_line("overview, earlier months sent", await _time_overview(client, RUNS)))
     finally:
         await app.close()
