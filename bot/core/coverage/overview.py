@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from bot.core.coverage.month_coverage import month_coverage, readable_villages
 from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
 from bot.core.policy import Actor, visible_households
-from bot.core.reports.summaries import late_entries, sent_summary
+from bot.core.reports.summaries import late_entries, sent_summary, sent_village_counts
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
 from bot.storage.models import RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -129,16 +130,31 @@ async def _coverage(
     return await month_coverage(uow, month, app.settings.tz, villages), False
 
 
+# A sent month's numbers never change (the summary is kept as sent), so each scope's point
+# is read once per process and database: the overview of a county then computes only the
+# running month.
+_SENT_POINTS: WeakKeyDictionary[object, dict[tuple[Month, frozenset[int] | None], TrendPoint]] = (
+    WeakKeyDictionary()
+)
+
+
 async def _trend_point(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> TrendPoint:
     """A past month's coverage: from its summary as sent on the 1st (the town's, or the
-    reader's villages in it), else computed. Sent months cost nothing, so the overview of a
-    county-size installation stays fast: only the running month is computed."""
-    sent = await sent_summary(uow, month)
+    reader's villages in it), else computed."""
+    known = _SENT_POINTS.setdefault(app.sessions, {})
+    key = (month, None if villages is None else frozenset(villages))
+    if key in known:
+        return known[key]
+    sent = await sent_village_counts(uow, month)
     if sent is None:
-        sent = await month_coverage(uow, month, app.settings.tz, villages)
-    return _point(month, sent.villages, villages)
+        computed = await month_coverage(uow, month, app.settings.tz, villages)
+        return _point(month, computed.villages, villages)
+    shown = [counts for village, counts in sent.items() if villages is None or village in villages]
+    point = TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+    known[key] = point
+    return point
 
 
 def _point(month: Month, rows: list[VillageCoverage], villages: set[int] | None) -> TrendPoint:

@@ -5,6 +5,9 @@
   var labels = JSON.parse(document.getElementById("chart-labels").textContent);
   Chart.defaults.font.family = "system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif";
   Chart.defaults.animation = false;
+  // One bar per village, tall enough to read whether a town has 3 villages or 25.
+  var villages = document.getElementById("village-chart").parentNode;
+  villages.style.height = Math.max(160, 44 + 30 * data.villages.length) + "px";
   new Chart(document.getElementById("village-chart"), {
     type: "bar",
     data: {

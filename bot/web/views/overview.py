@@ -13,6 +13,8 @@ from bot.web.pages import app_of, month_asked, render, signed_in
 
 routes = web.RouteTableDef()
 
+UNCONTACTED_SHOWN = 30  # per village; the rest are a link to the household list away
+
 STAGE_LABELS = {
     FlagStage.RAISED: N_("Raised, not yet acknowledged"),
     FlagStage.ACKNOWLEDGED: N_("Acknowledged, measures under way"),
@@ -33,6 +35,7 @@ async def overview(request: web.Request, actor: Actor) -> web.StreamResponse:
         o=found,
         town_office=actor.role == Role.TOWN_OFFICE,
         stage_labels=STAGE_LABELS,
+        names_shown=UNCONTACTED_SHOWN,
         chart={
             "villages": [v.name for v in found.coverage.villages],
             "village_contacted": [v.tally.contacted for v in found.coverage.villages],
