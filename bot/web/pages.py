@@ -68,7 +68,7 @@ def render(
         language=request.get(LANGUAGE, "zh"),
         path=request.path,
         query=request.query_string,
-        **context,
+        **{"page": "", **context},
     )
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Cache-Control"] = "no-store"

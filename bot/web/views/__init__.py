@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.views import overview
+from bot.web.views import flags, overview, people
 
-ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (overview.routes,)
+ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (overview.routes, flags.routes, people.routes)
