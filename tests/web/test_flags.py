@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.domain.model import FlagStatus
 from bot.storage.models import AssistanceMeasure, AuditEntry, FlagStep, RedFlag
 from bot.storage.uow import App
-from tests.web.conftest import Town, sign_in
 from tests.town_builder import TownBuilder
+from tests.web.conftest import Town, sign_in
 
 
 async def _flag(app: App, flag_id: int) -> RedFlag:

@@ -127,7 +127,7 @@ async def _last_contacts(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
 async def _invites(uow: UnitOfWork, rows: dict[int, PersonRow], now: datetime) -> None:
     """Registered, else the latest unused link that still works, else expired / none."""
     query = select(Invite.person_id, func.max(Invite.expires_at)).group_by(Invite.person_id)
-    latest = dict((await uow.session.execute(query)).tuples().all())
+    latest = {person_id: expires for person_id, expires in await uow.session.execute(query)}
     for person_id, row in rows.items():
         if row.person.telegram_user_id is not None:
             row.invite = InviteState.REGISTERED
