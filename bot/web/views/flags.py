@@ -4,6 +4,9 @@ county's decision — each the bot's own use case (which checks who may, and aud
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -20,6 +23,7 @@ from bot.core.flags.removal import (
 from bot.core.policy import Actor
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
+from bot.storage.uow import App
 from bot.web.pages import app_of, render, signed_in
 from bot.web.views.reach import form_of, out_of_reach_is_not_found, row_id
 
@@ -91,35 +95,48 @@ async def flag(request: web.Request, actor: Actor) -> web.StreamResponse:
     )
 
 
-@routes.post(FLAG + "/acknowledge")
-@signed_in
-@out_of_reach_is_not_found
-async def acknowledged(request: web.Request, actor: Actor) -> web.StreamResponse:
-    flag_id = row_id(request, "flag_id")
-    await acknowledge(app_of(request), actor, flag_id)
-    raise _back(flag_id, "ack", await form_of(request))
+Form = MultiDictProxy[str]
+FlagAct = Callable[[App, Actor, int, Form], Awaitable[str]]
 
 
-@routes.post(FLAG + "/deadline")
-@signed_in
-@out_of_reach_is_not_found
-async def deadline(request: web.Request, actor: Actor) -> web.StreamResponse:
-    flag_id = row_id(request, "flag_id")
-    form = await form_of(request)
+def flag_action(suffix: str) -> Callable[[FlagAct], FlagAct]:
+    """A POST on one flag: `act(app, actor, flag_id, form)` calls the use case and names what
+    was done (a key of DONE); then post/redirect/get, to the board when the act was pressed
+    there, else to the flag's page."""
+
+    def register(act: FlagAct) -> FlagAct:
+        @routes.post(FLAG + suffix)
+        @signed_in
+        @out_of_reach_is_not_found
+        @functools.wraps(act)
+        async def view(request: web.Request, actor: Actor) -> web.StreamResponse:
+            flag_id = row_id(request, "flag_id")
+            form = await form_of(request)
+            done = await act(app_of(request), actor, flag_id, form)
+            raise _back(flag_id, done, form)
+
+        return act
+
+    return register
+
+
+@flag_action("/acknowledge")
+async def acknowledged(app: App, actor: Actor, flag_id: int, form: Form) -> str:
+    await acknowledge(app, actor, flag_id)
+    return "ack"
+
+
+@flag_action("/deadline")
+async def deadline(app: App, actor: Actor, flag_id: int, form: Form) -> str:
     days = form.get("days", "")
     if not days.isdigit() or len(days) > 3:
         raise InvalidInput(NO_DEADLINE)
-    await set_deadline(app_of(request), actor, flag_id, int(days))
-    raise _back(flag_id, "deadline", form)
+    await set_deadline(app, actor, flag_id, int(days))
+    return "deadline"
 
 
-@routes.post(FLAG + "/measures")
-@signed_in
-@out_of_reach_is_not_found
-async def measure_added(request: web.Request, actor: Actor) -> web.StreamResponse:
-    flag_id = row_id(request, "flag_id")
-    form = await form_of(request)
-    app = app_of(request)
+@flag_action("/measures")
+async def measure_added(app: App, actor: Actor, flag_id: int, form: Form) -> str:
     household = form.get("household", "")
     if not household.isdigit() or len(household) > 9:
         raise NotFound(N_("That household does not exist."))
@@ -137,7 +154,30 @@ async def measure_added(request: web.Request, actor: Actor) -> web.StreamRespons
         major_event=form.get("major_event") or None,
         flag_id=flag_id,
     )
-    raise _back(flag_id, "measure", form)
+    return "measure"
+
+
+@flag_action("/removal")
+async def removal_requested(app: App, actor: Actor, flag_id: int, form: Form) -> str:
+    await request_removal(app, actor, flag_id, form.get("reason", ""))
+    return "removal"
+
+
+@flag_action("/review")
+async def removal_reviewed(app: App, actor: Actor, flag_id: int, form: Form) -> str:
+    decision = form.get("decision")
+    if decision not in ("approve", "reject"):
+        raise InvalidInput(NO_DECISION)
+    approve = decision == "approve"
+    await review_removal(app, actor, flag_id, approve, form.get("reason"))
+    return "approved" if approve else "rejected"
+
+
+@flag_action("/county")
+async def county_decided(app: App, actor: Actor, flag_id: int, form: Form) -> str:
+    decided_on = parse_day(form.get("decided_on", ""), app.clock.today())
+    await record_county_decision(app, actor, flag_id, decided_on, form.get("document", ""))
+    return "county"
 
 
 @routes.post(r"/web/measures/{measure_id:\d{1,9}}/end")
@@ -152,44 +192,7 @@ async def measure_ended(request: web.Request, actor: Actor) -> web.StreamRespons
     raise web.HTTPSeeOther(f"/web/households/{measure.household_id}")
 
 
-@routes.post(FLAG + "/removal")
-@signed_in
-@out_of_reach_is_not_found
-async def removal_requested(request: web.Request, actor: Actor) -> web.StreamResponse:
-    flag_id = row_id(request, "flag_id")
-    form = await form_of(request)
-    await request_removal(app_of(request), actor, flag_id, form.get("reason", ""))
-    raise _back(flag_id, "removal", form)
-
-
-@routes.post(FLAG + "/review")
-@signed_in
-@out_of_reach_is_not_found
-async def removal_reviewed(request: web.Request, actor: Actor) -> web.StreamResponse:
-    flag_id = row_id(request, "flag_id")
-    form = await form_of(request)
-    decision = form.get("decision")
-    if decision not in ("approve", "reject"):
-        raise InvalidInput(NO_DECISION)
-    approve = decision == "approve"
-    await review_removal(app_of(request), actor, flag_id, approve, form.get("reason"))
-    raise _back(flag_id, "approved" if approve else "rejected", form)
-
-
-@routes.post(FLAG + "/county")
-@signed_in
-@out_of_reach_is_not_found
-async def county_decided(request: web.Request, actor: Actor) -> web.StreamResponse:
-    flag_id = row_id(request, "flag_id")
-    form = await form_of(request)
-    app = app_of(request)
-    decided_on = parse_day(form.get("decided_on", ""), app.clock.today())
-    await record_county_decision(app, actor, flag_id, decided_on, form.get("document", ""))
-    raise _back(flag_id, "county", form)
-
-
-def _back(flag_id: int, done: str, form: MultiDictProxy[str]) -> web.HTTPSeeOther:
-    """Post/redirect/get: to the board when the act was pressed there, else the flag's page."""
+def _back(flag_id: int, done: str, form: Form) -> web.HTTPSeeOther:
     if form.get("back") == "board":
         return web.HTTPSeeOther(f"/web/flags?done={done}#flag-{flag_id}")
     return web.HTTPSeeOther(f"/web/flags/{flag_id}?done={done}")
