@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.views import households, overview, reports
+from bot.web.views import flags, households, overview, people, reports
 
 ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
     overview.routes,
     households.routes,
+    flags.routes,
+    people.routes,
     reports.routes,
 )
