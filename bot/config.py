@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     web_session_hours: int = 12
     web_link_minutes: int = 10
     web_init_data_max_age_seconds: int = 3600
+    # A month not yet sent is counted again on the overview after this long (a county's takes
+    # seconds); the page says as of when.
+    web_overview_seconds: int = 60
 
     # Backups (bangfu backup; the nightly job runs at backup_hour, local time).
     backup_dir: Path = Path("backups")

@@ -115,3 +115,18 @@ async def test_a_village_admin_gets_only_their_villages_forms(
     ) as z:
         assert all(name.startswith("大河村") for name in z.namelist())
     assert (await client.get(f"/web/reports/forms/{town.dahe[0].village_id}/7.xlsx")).status == 404
+
+
+async def test_the_overview_counts_the_running_month_again_after_a_minute(
+    client: TestClient, app: App, clock: FrozenClock, town: Town
+) -> None:
+    await sign_in(client, app, town.office)
+    before = await (await client.get("/web/")).text()
+    assert number(before, "town-contacted") == 1
+    await TownBuilder(app).contact(town.dahe[1], town.contact, date(2026, 3, 9))
+    still = await (await client.get("/web/")).text()
+    assert number(still, "town-contacted") == 1  # counted at 10:00, as the page says
+    assert "2026-03-10 10:00" in still
+    clock.advance(seconds=app.settings.web_overview_seconds)
+    after = await (await client.get("/web/")).text()
+    assert number(after, "town-contacted") == 2

@@ -9,7 +9,7 @@ coverage summary, `readable_villages`). One unit of work, read only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from bot.core.coverage.month_coverage import month_coverage, readable_villages
 from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
 from bot.core.policy import Actor, visible_households
-from bot.core.reports.summaries import late_entries, sent_summary, sent_village_counts
+from bot.core.reports.summaries import sent_summary, sent_village_counts
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
 from bot.storage.models import RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -119,15 +119,28 @@ async def month_report(app: App, actor: Actor, month: Month) -> tuple[MonthCover
 async def _coverage(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> tuple[MonthCoverage, bool]:
-    """The town's month as /summary shows it (as sent, once it was); a village's computed."""
+    """The town's month as /summary shows it (as sent, once it was), or the reader's villages
+    computed. A month not sent is computed at most every `web_overview_seconds` per scope
+    (the page says as of when): a county's running month takes seconds to count."""
     if villages is None:
         sent = await sent_summary(uow, month)
         if sent is not None:
             return sent, True
-        summary = await month_coverage(uow, month, app.settings.tz)
-        summary.late_entries = await late_entries(uow, month)
-        return summary, False
-    return await month_coverage(uow, month, app.settings.tz, villages), False
+    fresh = _COMPUTED.setdefault(app.sessions, {})
+    key = (month, None if villages is None else frozenset(villages))
+    now = app.clock.now()
+    known = fresh.get(key)
+    if known is None or now - known.computed_at >= timedelta(
+        seconds=app.settings.web_overview_seconds
+    ):
+        known = await month_coverage(uow, month, app.settings.tz, villages)
+        fresh[key] = known
+    return known, False
+
+
+_COMPUTED: WeakKeyDictionary[object, dict[tuple[Month, frozenset[int] | None], MonthCoverage]] = (
+    WeakKeyDictionary()
+)
 
 
 # A sent month's numbers never change (the summary is kept as sent), so each scope's point
@@ -149,7 +162,7 @@ async def _trend_point(
         return known[key]
     sent = await sent_village_counts(uow, month)
     if sent is None:
-        computed = await month_coverage(uow, month, app.settings.tz, villages)
+        computed, _sent = await _coverage(uow, app, month, villages)
         return _point(month, computed.villages, villages)
     shown = [counts for village, counts in sent.items() if villages is None or village in villages]
     point = TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
