@@ -26,16 +26,8 @@ from bot.storage.models import Household, Person, RedFlag, Village
 from bot.storage.uow import App
 from bot.telegram.app import build_app
 from bot.web.server import build_web_app
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = {"phone": 390, "desktop": 1366}
 
 
@@ -111,7 +103,7 @@ async def shoot(folder: Path) -> list[Path]:
             await site.start()
             base = f"http://127.0.0.1:{runner.addresses[0][1]}"
             async with async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for who, actor in (("office", office), ("admin", admin)):
                     for language in ("zh", "en"):
                         for width_name, width in WIDTHS.items():

@@ -22,17 +22,8 @@ from bot.domain.model import Role
 from bot.storage.models import Village
 from bot.storage.uow import App
 from bot.web.server import build_web_app
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.town_builder import TownBuilder
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _why_no_browser() -> str | None:

@@ -9,10 +9,15 @@ import logging
 from aiogram.utils.web_app import safe_parse_webapp_init_data
 from aiohttp import web
 
-from bot.core.signin.sessions import end_session, redeem_link, start_mini_app_session
-from bot.errors import NotAllowed
+from bot.core.signin.sessions import (
+    NewSession,
+    end_session,
+    redeem_link,
+    start_mini_app_session,
+)
 from bot.i18n import LANGUAGES, N_
 from bot.i18n import gettext as _
+from bot.storage.uow import App
 from bot.web.auth.cookies import (
     LANGUAGE_COOKIE,
     PREFIX,
@@ -35,10 +40,7 @@ INIT_DATA_NOT_VALID = N_(
 @routes.get("/web/signin")
 async def sign_in_by_link(request: web.Request) -> web.StreamResponse:
     app = app_of(request)
-    started = await redeem_link(app, request.query.get("token", ""))
-    response = web.HTTPSeeOther(f"{PREFIX}/")
-    set_session_cookie(response, app.settings, started.token, started.max_age_seconds)
-    raise response
+    raise _to_the_overview(app, await redeem_link(app, request.query.get("token", "")))
 
 
 @routes.get("/web/app")
@@ -61,13 +63,15 @@ async def sign_in_by_init_data(request: web.Request) -> web.StreamResponse:
     if age > app.settings.web_init_data_max_age_seconds or checked.user is None:
         log.warning("refused: Mini App init data %d s old", age)
         return render_error(request, _(INIT_DATA_NOT_VALID), 401)
-    try:
-        started = await start_mini_app_session(app, checked.user.id)
-    except NotAllowed as error:
-        return render_error(request, error.render(), 403)
+    # Not an office person's account: NotAllowed, answered 403 by the middleware.
+    raise _to_the_overview(app, await start_mini_app_session(app, checked.user.id))
+
+
+def _to_the_overview(app: App, started: NewSession) -> web.HTTPSeeOther:
+    """Signed in: the session cookie, and on to the overview (post/redirect/get)."""
     response = web.HTTPSeeOther(f"{PREFIX}/")
     set_session_cookie(response, app.settings, started.token, started.max_age_seconds)
-    raise response
+    return response
 
 
 @routes.post("/web/signout")
