@@ -4,7 +4,7 @@ bot token, sessions that end, CSRF on every POST; and who may not."""
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
@@ -112,3 +112,19 @@ async def test_forged_stale_or_foreign_init_data_is_refused(
     stranger = init_data(token, 5555, clock.now())
     assert (await client.post("/web/app/session", data={"init_data": stranger})).status == 403
     assert (await client.get("/web/")).status == 401
+
+
+async def test_mounted_beside_a_webhook_the_dashboard_leaves_its_routes_alone(app: App) -> None:
+    from aiohttp import web
+
+    from bot.web.server import add_dashboard
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    host = web.Application()
+    host.router.add_post("/webhook/bot", webhook)
+    add_dashboard(host, app)
+    async with TestClient(TestServer(host)) as client:
+        assert (await client.post("/webhook/bot", json={"update_id": 1})).status == 200
+        assert (await client.get("/web/")).status == 401

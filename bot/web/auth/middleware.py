@@ -13,7 +13,7 @@ from bot.core.signin.sessions import actor_for_session, csrf_matches
 from bot.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import LANGUAGES, set_language
 from bot.storage.uow import App
-from bot.web.auth.cookies import LANGUAGE_COOKIE, SESSION_COOKIE
+from bot.web.auth.cookies import LANGUAGE_COOKIE, PREFIX, SESSION_COOKIE
 from bot.web.keys import ACTOR, APP, CSRF, LANGUAGE
 from bot.web.pages import render_error
 
@@ -27,10 +27,14 @@ CSRF_HEADER = "X-CSRF-Token"
 STATUS = ((NotAllowed, 403), (NotFound, 404), (InvalidInput, 400), (Conflict, 409))
 
 
+def is_dashboard(request: web.Request) -> bool:
+    return request.path == PREFIX or request.path.startswith(f"{PREFIX}/")
+
+
 @web.middleware
 async def who_is_asking(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith("/web/static/"):
-        return await handler(request)
+    if not is_dashboard(request) or request.path.startswith(f"{PREFIX}/static/"):
+        return await handler(request)  # e.g. the webhook's POST, when mounted beside it
     app: App = request.app[APP]
     token = request.cookies.get(SESSION_COOKIE)
     actor = await actor_for_session(app, token) if token else None
@@ -60,6 +64,8 @@ async def who_is_asking(request: web.Request, handler: Handler) -> web.StreamRes
 @web.middleware
 async def domain_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A use case's refusal as a page in the reader's words, with the matching status."""
+    if not is_dashboard(request):
+        return await handler(request)
     try:
         return await handler(request)
     except DomainError as error:
