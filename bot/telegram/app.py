@@ -94,7 +94,7 @@ async def serve(app: App, bot: Bot, stop: asyncio.Event | None = None) -> None:
         await publish_commands(bot, app.settings)
         scheduler = await start_scheduler(app, bot)
         # The office dashboard beside polling, when WEB_PORT is set (README "The office dashboard").
-        dashboard = await start_web(app) if app.settings.web_port is not None else None
+        dashboard = await start_web(app, bot) if app.settings.web_port is not None else None
         stopper = asyncio.create_task(_stop_polling_when(stop, polling, dispatcher))
         try:
             await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from aiogram import Bot
 from aiohttp import web
 from jinja2 import Environment
 
@@ -14,6 +15,8 @@ APP = web.AppKey("bangfu_app", App)
 TEMPLATES = web.AppKey("bangfu_templates", Environment)
 # The bot's token checks Mini App init data; the username makes t.me links.
 BOT_TOKEN = web.AppKey("bangfu_bot_token", str)
+# The running bot, when there is one (bangfu run): contacts' photos are fetched through it.
+BOT = web.AppKey("bangfu_bot", Bot)
 # Set on each request by bot/web/auth/middleware.py: who is signed in (None: nobody), their
 # session's secret (for the page's CSRF token) and the page language.
 ACTOR = web.RequestKey("bangfu_actor", Optional[Actor])  # noqa: UP045 (a runtime value)

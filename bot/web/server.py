@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from aiogram import Bot
 from aiohttp import web
 
 from bot.storage.uow import App
 from bot.web.auth import routes as auth_routes
 from bot.web.auth.middleware import domain_errors, who_is_asking
-from bot.web.keys import APP, BOT_TOKEN, TEMPLATES
+from bot.web.keys import APP, BOT, BOT_TOKEN, TEMPLATES
 from bot.web.templates import build_templates
 from bot.web.views import ROUTE_TABLES
 
@@ -20,13 +21,16 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def add_dashboard(web_app: web.Application, app: App) -> None:
-    """Put the dashboard's routes and middlewares on `web_app` (a new one, or the webhook's)."""
+def add_dashboard(web_app: web.Application, app: App, bot: Bot | None = None) -> None:
+    """Put the dashboard's routes and middlewares on `web_app` (a new one, or the webhook's);
+    with the running `bot`, contacts' photos are shown too."""
     if not app.settings.bot_token:
         raise ValueError("BOT_TOKEN is not set: the dashboard checks Mini App sign-ins with it")
     web_app[APP] = app
     web_app[BOT_TOKEN] = app.settings.bot_token
     web_app[TEMPLATES] = build_templates(app.settings.tz)
+    if bot is not None:
+        web_app[BOT] = bot
     web_app.middlewares.append(domain_errors)
     web_app.middlewares.append(who_is_asking)
     web_app.router.add_routes(auth_routes.routes)
@@ -35,15 +39,15 @@ def add_dashboard(web_app: web.Application, app: App) -> None:
     web_app.router.add_static("/web/static/", STATIC, append_version=True)
 
 
-def build_web_app(app: App) -> web.Application:
+def build_web_app(app: App, bot: Bot | None = None) -> web.Application:
     web_app = web.Application()
-    add_dashboard(web_app, app)
+    add_dashboard(web_app, app, bot)
     return web_app
 
 
-async def start_web(app: App) -> web.AppRunner:
+async def start_web(app: App, bot: Bot | None = None) -> web.AppRunner:
     """Serve the dashboard on WEB_HOST:WEB_PORT until the runner is cleaned up."""
-    runner = web.AppRunner(build_web_app(app), access_log=None)
+    runner = web.AppRunner(build_web_app(app, bot), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, app.settings.web_host, app.settings.web_port)
     await site.start()

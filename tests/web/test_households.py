@@ -3,9 +3,15 @@ their village, and another village's household is refused by its URL."""
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
+import io
+from datetime import date
 
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.storage.models import Contact
 from bot.storage.uow import App
+from bot.web.server import build_web_app
+from tests.town_builder import TownBuilder
 from tests.web.conftest import Town, sign_in
 
 
@@ -58,3 +64,33 @@ async def test_a_village_admin_sees_only_their_village(
     assert "赵德明" not in await other.text()
     missing = await client.get("/web/households/999999")
     assert missing.status in (403, 404)
+
+
+class FakeBot:
+    """What the photo view asks of the running bot: `download(file_id)`."""
+
+    async def download(self, file_id: str) -> io.BytesIO:
+        assert file_id == "AgAD-photo"
+        return io.BytesIO(b"\xff\xd8\xff\xe0 jpeg")
+
+
+async def test_a_home_visits_photo_is_shown_to_who_may_read_the_household(
+    app: App, town: Town
+) -> None:
+    build = TownBuilder(app)
+    contact = await build.contact(town.dahe[1], town.contact, date(2026, 3, 8))
+    other = await build.contact(town.shimen[1], town.contact, date(2026, 3, 8))
+    async with app.uow() as uow:
+        for row in (contact, other):
+            (await uow.session.get(Contact, row.id)).photo_file_id = "AgAD-photo"
+        await uow.commit()
+    web_app = build_web_app(app, FakeBot())  # type: ignore[arg-type]
+    async with TestClient(TestServer(web_app)) as client:
+        await sign_in(client, app, town.admin)
+        page = await (await client.get(f"/web/households/{town.dahe[1].id}")).text()
+        assert f"/web/contacts/{contact.id}/photo" in page
+        photo = await client.get(f"/web/contacts/{contact.id}/photo")
+        assert photo.status == 200 and photo.content_type == "image/jpeg"
+        assert (await photo.read()).startswith(b"\xff\xd8")
+        assert (await client.get(f"/web/contacts/{other.id}/photo")).status == 404
+        assert (await client.get("/web/contacts/999999/photo")).status == 404

@@ -15,8 +15,12 @@ from sqlalchemy import and_, or_, select
 from bot.core.households.history import HouseholdHistory, household_history
 from bot.core.households.my_households import HouseholdCard, household_card, mask_id_number
 from bot.core.policy import Actor, readable_household
+from bot.errors import NotAllowed, NotFound
+from bot.i18n import N_
 from bot.storage.models import Assignment, AssistanceMeasure, AuditEntry, Contact, Person, RedFlag
 from bot.storage.uow import App
+
+NO_PHOTO = N_("There is no such photo.")
 
 CONTACTS_SHOWN = 200  # years of monthly contacts; the rest are counted
 AUDIT_SHOWN = 300
@@ -121,3 +125,18 @@ def _shown(changes: dict[str, Any]) -> dict[str, Any]:
         key: mask_id_number(value) if key == "id_number" and isinstance(value, str) else value
         for key, value in changes.items()
     }
+
+
+async def contact_photo_id(app: App, actor: Actor, contact_id: int) -> str:
+    """The Telegram file id of a contact's photo, if the actor may read its household;
+    NotFound for a contact without a photo or out of reach (the same answer: ids are typed)."""
+    async with app.uow() as uow:
+        contact = await uow.session.get(Contact, contact_id)
+        if contact is not None and contact.photo_file_id:
+            try:
+                await readable_household(uow, actor, contact.household_id)
+            except NotAllowed:
+                contact = None
+        if contact is None or not contact.photo_file_id:
+            raise NotFound(NO_PHOTO)
+        return contact.photo_file_id

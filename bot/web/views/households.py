@@ -3,14 +3,20 @@ record (card, contacts, flags with steps, measures, contact persons over time, a
 
 from __future__ import annotations
 
+import logging
+
+from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
 from bot.core.households.office_list import HouseholdFilter, office_households
-from bot.core.households.record import household_record
+from bot.core.households.record import NO_PHOTO, contact_photo_id, household_record
 from bot.core.policy import Actor
 from bot.domain.model import Category, HouseholdStatus
+from bot.errors import NotFound
+from bot.web.keys import BOT
 from bot.web.pages import app_of, month_asked, render, signed_in
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 YES_NO = {"yes": True, "no": False}
 
@@ -65,3 +71,24 @@ def _page_link(request: web.Request, number: int) -> str:
 async def household(request: web.Request, actor: Actor) -> web.StreamResponse:
     record = await household_record(app_of(request), actor, int(request.match_info["household_id"]))
     return render(request, "household.html", page="households", r=record)
+
+
+@routes.get(r"/web/contacts/{contact_id:\d{1,9}}/photo")
+@signed_in
+async def contact_photo(request: web.Request, actor: Actor) -> web.StreamResponse:
+    """A home visit's photo, fetched from Telegram through the running bot."""
+    app = app_of(request)
+    file_id = await contact_photo_id(app, actor, int(request.match_info["contact_id"]))
+    bot = request.app.get(BOT)
+    if bot is None:
+        raise NotFound(NO_PHOTO)
+    try:
+        photo = await bot.download(file_id)
+    except TelegramAPIError:
+        log.warning(
+            "photo of contact %s not fetched from Telegram", request.match_info["contact_id"]
+        )
+        raise NotFound(NO_PHOTO) from None
+    response = web.Response(body=photo.getvalue() if photo else b"", content_type="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
