@@ -8,8 +8,10 @@ coverage summary, `readable_villages`). One unit of work, read only.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from bot.storage.models import RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 TREND_MONTHS = 12
+T = TypeVar("T")
 
 
 class FlagStage:
@@ -90,7 +93,12 @@ async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
             earlier = earlier.previous()
             trend.append(await _trend_point(uow, app, earlier, villages))
         flags = await _open_flags(uow, actor, today)
-        unreachable, inactive = await people_to_reassign(uow, app.settings, app.clock.now())
+        unreachable, inactive = await _RECENT.get(
+            app,
+            "people_to_reassign",
+            lambda: people_to_reassign(uow, app.settings, app.clock.now()),
+            _recount(app),
+        )
     if villages is not None:
         unreachable = [p for p in unreachable if p.person.village_id in villages]
         inactive = [p for p in inactive if p.person.village_id in villages]
@@ -120,54 +128,80 @@ async def _coverage(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> tuple[MonthCoverage, bool]:
     """The town's month as /summary shows it (as sent, once it was), or the reader's villages
-    computed. A month not sent is computed at most every `web_overview_seconds` per scope
-    (the page says as of when): a county's running month takes seconds to count."""
+    computed. A month not sent is counted at most every `web_overview_seconds` per scope (the
+    page says when it was): a county's running month takes seconds to count."""
     if villages is None:
         sent = await sent_summary(uow, month)
         if sent is not None:
             return sent, True
-    fresh = _COMPUTED.setdefault(app.sessions, {})
-    key = (month, None if villages is None else frozenset(villages))
-    now = app.clock.now()
-    known = fresh.get(key)
-    if known is None or now - known.computed_at >= timedelta(
-        seconds=app.settings.web_overview_seconds
-    ):
-        known = await month_coverage(uow, month, app.settings.tz, villages)
-        fresh[key] = known
-    return known, False
-
-
-_COMPUTED: WeakKeyDictionary[object, dict[tuple[Month, frozenset[int] | None], MonthCoverage]] = (
-    WeakKeyDictionary()
-)
-
-
-# A sent month's numbers never change (the summary is kept as sent), so each scope's point
-# is read once per process and database: the overview of a county then computes only the
-# running month.
-_SENT_POINTS: WeakKeyDictionary[object, dict[tuple[Month, frozenset[int] | None], TrendPoint]] = (
-    WeakKeyDictionary()
-)
+    scope = None if villages is None else frozenset(villages)
+    counted = await _RECENT.get(
+        app,
+        ("coverage", month, scope),
+        lambda: month_coverage(uow, month, app.settings.tz, villages),
+        _recount(app),
+    )
+    return counted, False
 
 
 async def _trend_point(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> TrendPoint:
     """A past month's coverage: from its summary as sent on the 1st (the town's, or the
-    reader's villages in it), else computed."""
-    known = _SENT_POINTS.setdefault(app.sessions, {})
-    key = (month, None if villages is None else frozenset(villages))
-    if key in known:
-        return known[key]
-    sent = await sent_village_counts(uow, month)
-    if sent is None:
+    reader's villages in it), else counted as the running month is. A sent month's numbers
+    never change, so they are read once: a county's overview counts only the running month."""
+    scope = None if villages is None else frozenset(villages)
+
+    async def from_sent() -> TrendPoint | None:
+        sent = await sent_village_counts(uow, month)
+        if sent is None:
+            return None
+        shown = [n for village, n in sent.items() if villages is None or village in villages]
+        return TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+
+    point = await _RECENT.get(app, ("sent", month, scope), from_sent, None)
+    if point is None:
+        _RECENT.forget(app, ("sent", month, scope))  # not sent yet: ask again next time
         computed, _sent = await _coverage(uow, app, month, villages)
-        return _point(month, computed.villages, villages)
-    shown = [counts for village, counts in sent.items() if villages is None or village in villages]
-    point = TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
-    known[key] = point
+        point = _point(month, computed.villages, villages)
     return point
+
+
+def _recount(app: App) -> timedelta:
+    return timedelta(seconds=app.settings.web_overview_seconds)
+
+
+class _Remembered:
+    """Values kept per database (its session factory) and key, for a while (`for_how_long`)
+    or for good (None)."""
+
+    def __init__(self) -> None:
+        self._by_database: WeakKeyDictionary[object, dict[Hashable, tuple[datetime, Any]]] = (
+            WeakKeyDictionary()
+        )
+
+    async def get(
+        self,
+        app: App,
+        key: Hashable,
+        compute: Callable[[], Awaitable[T]],
+        for_how_long: timedelta | None,
+    ) -> T:
+        known = self._by_database.setdefault(app.sessions, {})
+        now = app.clock.now()
+        if key in known:
+            at, value = known[key]
+            if for_how_long is None or now - at < for_how_long:
+                return value  # type: ignore[no-any-return]
+        value = await compute()
+        known[key] = (now, value)
+        return value
+
+    def forget(self, app: App, key: Hashable) -> None:
+        self._by_database.get(app.sessions, {}).pop(key, None)
+
+
+_RECENT = _Remembered()
 
 
 def _point(month: Month, rows: list[VillageCoverage], villages: set[int] | None) -> TrendPoint:
