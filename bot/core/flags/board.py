@@ -167,6 +167,10 @@ def _deadline_settable(actor: Actor, flag: RedFlag, today: date) -> bool:
     return may(actor, Act.ACKNOWLEDGE_FLAG) and deadline_can_be_set(flag, today)
 
 
+# The acts on the flag's way to removal; ADD_MEASURE works on the household's plan.
+STEP_ACTS = frozenset(set(FlagAct) - {FlagAct.ADD_MEASURE})
+
+
 @dataclass(frozen=True)
 class FlagPage:
     """One flag for its page: the panel the bot shows (steps, acts), the household's
@@ -186,6 +190,11 @@ class FlagPage:
     @property
     def may_change_measures(self) -> bool:
         return FlagAct.ADD_MEASURE in self.panel.acts
+
+    @property
+    def has_step_forms(self) -> bool:
+        """Whether the page offers a step on the flag itself (not only its measures)."""
+        return self.deadline_settable or any(act in STEP_ACTS for act in self.panel.acts)
 
 
 async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
