@@ -62,7 +62,7 @@ class BoardCard:
 @dataclass
 class Board:
     columns: dict[str, list[BoardCard]] = field(default_factory=dict)
-    overdue: int = 0
+    overdue: int = 0  # open flags past their deadline, whatever the columns shown
     today: date | None = None
 
     @property
@@ -104,10 +104,9 @@ async def flags_board(
     board = Board(columns={column: [] for column in wanted}, today=today)
     for flag, household, village, measures in rows:
         card = _card(actor, flag, household, village, measures, today)
-        if card.column not in board.columns or (overdue_only and not card.overdue):
-            continue
-        board.columns[card.column].append(card)
-        board.overdue += card.overdue
+        board.overdue += card.overdue  # of every column: the filter link's number
+        if card.column in board.columns and (card.overdue or not overdue_only):
+            board.columns[card.column].append(card)
     return board
 
 
