@@ -62,7 +62,7 @@ class BoardCard:
 @dataclass
 class Board:
     columns: dict[str, list[BoardCard]] = field(default_factory=dict)
-    overdue: int = 0
+    overdue: int = 0  # open flags past their deadline, whatever the columns shown
     today: date | None = None
 
     @property
@@ -104,10 +104,9 @@ async def flags_board(
     board = Board(columns={column: [] for column in wanted}, today=today)
     for flag, household, village, measures in rows:
         card = _card(actor, flag, household, village, measures, today)
-        if card.column not in board.columns or (overdue_only and not card.overdue):
-            continue
-        board.columns[card.column].append(card)
-        board.overdue += card.overdue
+        board.overdue += card.overdue  # of every column: the filter link's number
+        if card.column in board.columns and (card.overdue or not overdue_only):
+            board.columns[card.column].append(card)
     return board
 
 
@@ -167,6 +166,10 @@ def _deadline_settable(actor: Actor, flag: RedFlag, today: date) -> bool:
     return may(actor, Act.ACKNOWLEDGE_FLAG) and deadline_can_be_set(flag, today)
 
 
+# The acts on the flag's way to removal; ADD_MEASURE works on the household's plan.
+STEP_ACTS = frozenset(set(FlagAct) - {FlagAct.ADD_MEASURE})
+
+
 @dataclass(frozen=True)
 class FlagPage:
     """One flag for its page: the panel the bot shows (steps, acts), the household's
@@ -186,6 +189,11 @@ class FlagPage:
     @property
     def may_change_measures(self) -> bool:
         return FlagAct.ADD_MEASURE in self.panel.acts
+
+    @property
+    def has_step_forms(self) -> bool:
+        """Whether the page offers a step on the flag itself (not only its measures)."""
+        return self.deadline_settable or any(act in STEP_ACTS for act in self.panel.acts)
 
 
 async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:

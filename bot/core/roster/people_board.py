@@ -35,6 +35,7 @@ class InviteState(StrEnum):
 class HeldHousehold:
     household_id: int
     name: str  # 张桂英（3组）
+    village_id: int  # whose people may take it over
 
 
 @dataclass
@@ -55,10 +56,17 @@ class PersonRow:
 @dataclass(frozen=True)
 class PeopleBoard:
     month: Month
-    people: list[PersonRow]
+    people: list[PersonRow]  # by village, then name
     deactivated: int
-    unassigned: list[tuple[str, HeldHousehold, int]]  # (village name, household, village id)
+    unassigned: list[tuple[str, HeldHousehold]]  # (village name, household)
     assignable: dict[int, list[Assignable]]  # village id → who may take its households
+
+    @property
+    def by_village(self) -> list[tuple[str, list[PersonRow]]]:
+        groups: dict[str, list[PersonRow]] = {}
+        for row in self.people:
+            groups.setdefault(row.village, []).append(row)
+        return list(groups.items())
 
 
 async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
@@ -109,7 +117,7 @@ async def _holdings(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
     for person_id, household in await uow.session.execute(query):
         if person_id in rows:
             rows[person_id].households.append(
-                HeldHousehold(household.id, household_name(household))
+                HeldHousehold(household.id, household_name(household), household.village_id)
             )
 
 
@@ -141,7 +149,7 @@ async def _invites(uow: UnitOfWork, rows: dict[int, PersonRow], now: datetime) -
         row.invite = InviteState.PENDING if expires > now else InviteState.EXPIRED
 
 
-async def _unassigned(uow: UnitOfWork) -> list[tuple[str, HeldHousehold, int]]:
+async def _unassigned(uow: UnitOfWork) -> list[tuple[str, HeldHousehold]]:
     current = select(Assignment.household_id).where(Assignment.ended_at.is_(None))
     query = (
         select(Household, Village.name)
@@ -150,6 +158,6 @@ async def _unassigned(uow: UnitOfWork) -> list[tuple[str, HeldHousehold, int]]:
         .order_by(Village.name, Household.group_name, Household.head_name, Household.id)
     )
     return [
-        (village, HeldHousehold(household.id, household_name(household)), household.village_id)
+        (village, HeldHousehold(household.id, household_name(household), household.village_id))
         for household, village in await uow.session.execute(query)
     ]

@@ -11,7 +11,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.core.dates import parse_day
-from bot.core.flags.acknowledgement import acknowledge, set_deadline
+from bot.core.flags.acknowledgement import DEADLINE_CHOICES, acknowledge, set_deadline
 from bot.core.flags.board import BoardColumn, flag_page, flags_board
 from bot.core.flags.measures import MEASURE_LABELS, add_measure, end_measure, parse_amount
 from bot.core.flags.removal import (
@@ -74,6 +74,7 @@ async def board(request: web.Request, actor: Actor) -> web.StreamResponse:
         stage=stage if stage in BoardColumn.OF_STAGE else None,
         overdue=overdue,
         labels=COLUMN_LABELS,
+        deadline_choices=DEADLINE_CHOICES,
         done=DONE.get(request.query.get("done", "")),
     )
 
