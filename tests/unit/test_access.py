@@ -187,7 +187,11 @@ def test_only_the_town_office_may_do_the_town_offices_acts_each_refused_in_its_o
         Actor(person_id=3, name="李春华", role=Role.CONTACT, village_id=1),
     ]
     refusals = set()
-    office_only = [act for act in Act if act not in (Act.ESCALATE, Act.READ_COUNTY)]
+    # The uncontacted lists and the dashboard are the village admins' too (tests below); the
+    # towns side by side are the county office's.
+    office_only = [
+        act for act in Act if act not in (Act.ESCALATE, Act.READ_COUNTY, Act.USE_DASHBOARD)
+    ]
     for act in office_only:
         assert may(office, act)
         require(office, act)
@@ -199,6 +203,14 @@ def test_only_the_town_office_may_do_the_town_offices_acts_each_refused_in_its_o
     assert len(refusals) == len(office_only)
     county = Actor(person_id=4, name="县乡村振兴局", role=Role.COUNTY_OFFICE)
     assert may(county, Act.READ_COUNTY) and not may(office, Act.READ_COUNTY)
+
+
+def test_the_dashboard_is_for_the_town_office_and_village_admins() -> None:
+    for role in Role:
+        actor = Actor(person_id=1, name="某人", role=role, village_id=1)
+        assert may(actor, Act.USE_DASHBOARD) == (role in (Role.TOWN_OFFICE, Role.VILLAGE_ADMIN))
+    with pytest.raises(NotAllowed):
+        require(Actor(person_id=3, name="李春华", role=Role.CONTACT), Act.USE_DASHBOARD)
 
 
 def test_the_uncontacted_lists_are_acted_on_by_the_town_office_and_village_admins() -> None:
