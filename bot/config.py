@@ -84,6 +84,19 @@ class Settings(BaseSettings):
     # whose sender died is taken again after it (scheduler/sender.py).
     outbox_lease_seconds: int = 300
 
+    # The office dashboard (README "The office dashboard"): served beside the bot when
+    # WEB_PORT is set; WEB_BASE_URL is where people's browsers reach it (the /web links, the
+    # Mini App menu button when it is https).
+    web_host: str = "127.0.0.1"
+    web_port: int | None = None
+    web_base_url: str = ""
+    web_session_hours: int = 12
+    web_link_minutes: int = 10
+    web_init_data_max_age_seconds: int = 3600
+    # A month not yet sent is counted again on the overview after this long (a county's takes
+    # seconds); the page says as of when.
+    web_overview_seconds: int = 60
+
     # Backups (bangfu backup; the nightly job runs at backup_hour, local time).
     backup_dir: Path = Path("backups")
     backup_keep: int = 30
@@ -117,6 +130,18 @@ class Settings(BaseSettings):
         if value not in ("zh", "en"):
             raise ValueError("DEFAULT_LANGUAGE must be zh or en")
         return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("WEB_BASE_URL must start with http:// or https://")
+        return value
+
+    @property
+    def web_is_https(self) -> bool:
+        return self.web_base_url.startswith("https://")
 
     @cached_property
     def tz(self) -> ZoneInfo:

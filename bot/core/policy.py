@@ -90,6 +90,7 @@ class Act(StrEnum):
     RECORD_COUNTY_DECISION = "record_county_decision"  # 县级审定 on a town-approved removal
     READ_COUNTY = "read_county"  # the towns side by side
     ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
+    USE_DASHBOARD = "use_dashboard"  # sign in to the office dashboard (bot/web/)
 
 
 TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
@@ -135,6 +136,10 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
     Act.READ_COUNTY: (
         frozenset({Role.COUNTY_OFFICE}),
         N_("Only the county office can compare the towns."),
+    ),
+    Act.USE_DASHBOARD: (
+        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the town office and village admins can use the office dashboard."),
     ),
 }
 

@@ -12,6 +12,7 @@ from aiogram import F, Router
 
 from bot.handlers.contacts import contact_log, corrections, household_picker
 from bot.handlers.contacts import progress as month
+from bot.handlers.dashboard import signin as dashboard_signin
 from bot.handlers.flags import alerts as flag_alerts
 from bot.handlers.flags import measures as measure_form
 from bot.handlers.flags import removal as flag_steps
@@ -50,6 +51,7 @@ def build_router() -> Router:
     personal.callback_query.filter(PRESSED_IN_PRIVATE)
     # Order matters: forms first, so text typed inside a form reaches the form's step.
     personal.include_routers(
+        dashboard_signin.build_router(),  # /web: a sign-in link is a secret, so private only
         household_picker.build_router(),
         contact_log.build_router(),
         risk.build_router(),

@@ -25,6 +25,7 @@ COMMANDS_BY_DUTY: dict[Duty, tuple[tuple[str, str], ...]] = {
     Duty.VILLAGE: (
         ("flags", N_("Your village's open red flags (and requesting removal)")),
         ("export", N_("Your village's six forms as spreadsheets")),
+        ("web", N_("Sign-in link to the office dashboard (web)")),
         ("office", N_("What you can do for your village")),
     ),
     Duty.TOWN_OFFICE: (
@@ -36,6 +37,7 @@ COMMANDS_BY_DUTY: dict[Duty, tuple[tuple[str, str], ...]] = {
         ("newhousehold", N_("Add a newly found household")),
         ("deactivate", N_("A contact person who leaves (/deactivate and the name)")),
         ("invite_all", N_("Invitation links for everyone not yet joined, as a sheet (privately)")),
+        ("web", N_("Sign-in link to the office dashboard (web)")),
         ("office", N_("All town office commands")),
     ),
     Duty.COUNTY_OFFICE: (

@@ -33,6 +33,7 @@ from bot.telegram.shared_state import (
     state_and_isolation,
 )
 from bot.telegram.stopping import UpdatesInFlight, stop_on_signals
+from bot.web.server import start_web
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 20.0  # updates being handled when asked to stop may finish this long
@@ -97,12 +98,16 @@ async def serve(app: App, bot: Bot, stop: asyncio.Event | None = None) -> None:
     with stop_on_signals(stop):
         await publish_commands(bot, app.settings)
         scheduler = await start_scheduler(app, bot)
+        # The office dashboard beside polling, when WEB_PORT is set (README "The office dashboard").
+        dashboard = await start_web(app, bot) if app.settings.web_port is not None else None
         stopper = asyncio.create_task(_stop_polling_when(stop, polling, dispatcher))
         try:
             await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
         finally:
             stopper.cancel()
             await in_flight.finished(STOP_GRACE_SECONDS)
+            if dashboard is not None:
+                await dashboard.cleanup()
             await scheduler.stop()
     log.info("bangfu stopped")
 

@@ -19,12 +19,15 @@ from aiogram.types import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    MenuButtonWebApp,
+    WebAppInfo,
 )
 
 from bot.config import Settings
 from bot.core.policy import Duty
 from bot.i18n import LANGUAGES, use_language
 from bot.i18n import gettext as _
+from bot.messages.dashboard import MENU_BUTTON, mini_app_url
 from bot.messages.menus import COMMON_COMMANDS, OFFICE_GROUP_COMMANDS, commands_for
 
 log = logging.getLogger(__name__)
@@ -66,3 +69,21 @@ async def show_own_commands(bot: Bot, chat_id: int, duties: Iterable[Duty], lang
         )
     except TelegramAPIError as error:
         log.warning("command menu for chat %s not set: %s", chat_id, error)
+
+
+async def show_dashboard_button(
+    bot: Bot, chat_id: int, duties: Iterable[Duty], settings: Settings
+) -> None:
+    """The Mini App menu button (the office dashboard) in an office person's private chat,
+    when the dashboard is served over https (Telegram opens Mini Apps over https only)."""
+    if not settings.web_is_https or not {Duty.TOWN_OFFICE, Duty.VILLAGE} & set(duties):
+        return
+    try:
+        await bot.set_chat_menu_button(
+            chat_id=chat_id,
+            menu_button=MenuButtonWebApp(
+                text=_(MENU_BUTTON), web_app=WebAppInfo(url=mini_app_url(settings))
+            ),
+        )
+    except TelegramAPIError as error:
+        log.warning("dashboard menu button for chat %s not set: %s", chat_id, error)

@@ -19,7 +19,7 @@ from bot.domain.text_rules import CONTROL_CHARACTER, control_character, normalis
 from bot.i18n import current_language, gettext, language_for, set_language
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
-from bot.telegram.commands import show_own_commands
+from bot.telegram.commands import show_dashboard_button, show_own_commands
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
@@ -118,4 +118,5 @@ class OwnCommandMenu(BaseMiddleware):
             self.shown.add(actor.person_id)
             duties = await duties_of(self.app, actor)
             await show_own_commands(data["bot"], chat.id, duties, current_language())
+            await show_dashboard_button(data["bot"], chat.id, duties, self.app.settings)
         return await handler(event, data)

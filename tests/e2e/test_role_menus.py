@@ -158,6 +158,7 @@ async def test_office_lists_exactly_the_commands_that_work_for_the_town_office(
         "/newhousehold",
         "/deactivate",
         "/invite_all",
+        "/web",
     }
     assert listed < set(await clerk.command_menu())
     for command in sorted(listed):
@@ -185,8 +186,8 @@ async def test_a_village_admin_sees_only_what_a_village_admin_may_do(
 
     await admin.send("/office")
     office = (await admin.expect("🏘 本村")).text
-    assert _commands_in(office) == {"/flags", "/export"}
-    for command in ("/flags", "/export"):
+    assert _commands_in(office) == {"/flags", "/export", "/web"}
+    for command in ("/flags", "/export", "/web"):
         await admin.send(command)
         answer = await admin.next_message()
         assert not any(refusal in answer.text for refusal in REFUSALS), (command, answer.text)

@@ -43,7 +43,7 @@ def test_command_lists_follow_the_duties_each_command_once() -> None:
     assert names[:2] == ["flags", "summary"] and "recent" in names
     assert len(names) == len(set(names))
     village = {name for name, _text in commands_for((Duty.VILLAGE,))}
-    assert village == {"flags", "export", "office", "help", "language", "cancel"}
+    assert village == {"flags", "export", "web", "office", "help", "language", "cancel"}
 
 
 async def test_not_contacted_is_the_villages_for_its_admin_and_the_towns_for_the_office(

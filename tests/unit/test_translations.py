@@ -16,12 +16,15 @@ def _code_messages() -> dict[str, str]:
     for package in ("bot", "scheduler"):
         for filename, lineno, message, _comments, _context in extract_from_dir(
             ROOT / package,
-            method_map=[("**.py", "python")],
+            # The dashboard's templates (bot/web/templates) call _() and ngettext() too.
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")],
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
             keywords=KEYWORDS,
         ):
-            for msgid in message if isinstance(message, tuple) else (message,):
-                if msgid:
-                    found.setdefault(msgid, f"{package}/{filename}:{lineno}")
+            # A plural (ngettext) is one catalog entry, keyed by its singular.
+            msgid = message[0] if isinstance(message, tuple) else message
+            if msgid:
+                found.setdefault(msgid, f"{package}/{filename}:{lineno}")
     return found
 
 

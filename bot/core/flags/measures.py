@@ -22,11 +22,13 @@ from bot.core.households.my_households import household_name
 from bot.core.policy import Actor, readable_household
 from bot.domain.model import Category, FlagStatus, Role
 from bot.domain.text_rules import NAME_MAX_CHARS
-from bot.errors import Conflict, InvalidInput, NotAllowed
+from bot.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.i18n import N_, gettext
 from bot.storage.models import AssistanceMeasure, Household, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
+ACTIVE = "active"  # AssistanceMeasure.status: the measure is in place
+ENDED = "ended"  # … it was ended (carried out, or no longer needed)
 RESPONSIBLE_MAX_CHARS = NAME_MAX_CHARS  # AssistanceMeasure.responsible: a name or an office
 MAX_AMOUNT = Decimal(100_000_000)  # yuan for one measure: anything above is a typing slip
 
@@ -185,7 +187,7 @@ async def add_measure(
             amount=amount,
             started_on=today,
             deadline=deadline,
-            status="active",
+            status=ACTIVE,
             major_event=major_event,
             created_by_id=actor.person_id,
             created_at=uow.clock.now(),
@@ -204,6 +206,28 @@ async def add_measure(
                 "deadline": None if deadline is None else deadline.isoformat(),
                 "major_event": major_event,
             },
+        )
+        await uow.commit()
+    return measure
+
+
+async def end_measure(app: App, actor: Actor, measure_id: int) -> AssistanceMeasure:
+    """The measure is no longer in place (carried out, or not needed): kept on record,
+    audited. The town office, or an admin of the household's village."""
+    async with app.uow() as uow:
+        measure = await uow.session.get(AssistanceMeasure, measure_id)
+        if measure is None:
+            raise NotFound(N_("That measure does not exist."))
+        await household_for_village_work(uow, actor, measure.household_id)
+        if measure.status != ACTIVE:
+            raise Conflict(N_("This measure has already been ended."))
+        measure.status = ENDED
+        uow.audit_by(
+            actor,
+            "assistance_measure",
+            measure.id,
+            "end",
+            {"status": [ACTIVE, ENDED], "household_id": measure.household_id},
         )
         await uow.commit()
     return measure

@@ -109,6 +109,24 @@ async def was_sent(app: App, month: Month) -> bool:
         return await _snapshot(uow, month) is not None
 
 
+async def sent_village_counts(uow: UnitOfWork, month: Month) -> dict[int, tuple[int, int]] | None:
+    """Each village's (households, contacted) in the month's summary as sent; None if it never
+    was. Read from the stored JSON as it is: a trend needs only these two numbers."""
+    stored = await _snapshot(uow, month)
+    if stored is None:
+        return None
+    return {
+        village["village_id"]: (village["tally"]["households"], village["tally"]["contacted"])
+        for village in stored.data["villages"]
+    }
+
+
+async def sent_months(app: App) -> set[str]:
+    """The months ("YYYY-MM") whose summary was sent, so kept as it was then (frozen)."""
+    async with app.uow() as uow:
+        return set((await uow.session.execute(select(CoverageSnapshot.month))).scalars())
+
+
 async def _snapshot(uow: UnitOfWork, month: Month) -> CoverageSnapshot | None:
     query = select(CoverageSnapshot).where(CoverageSnapshot.month == str(month))
     return (await uow.session.execute(query)).scalar_one_or_none()

@@ -38,6 +38,7 @@ from bot.core.roster.columns import RawRow
 from bot.core.roster.contact_persons import contact_persons_for
 from bot.core.roster.people import people_called
 from bot.core.roster.rows import RosterRow, check_rows
+from bot.core.signin.sessions import end_sessions_of
 from bot.domain.model import Category, HouseholdStatus, Role
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_, join_list
@@ -327,6 +328,7 @@ async def deactivate_person(app: App, actor: Actor, person_id: int) -> list[Hous
         person.active = False
         uow.audit_by(actor, "person", person.id, "deactivate", {"active": False})
         await withdraw_invites(uow, person.id)
+        await end_sessions_of(uow, person.id)  # signed in to the dashboard: out at once
         ended = await end_assignments(uow, actor, Assignment.person_id == person.id)
         await uow.commit()
         if not ended:

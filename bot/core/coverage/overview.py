@@ -1,0 +1,223 @@
+"""The office dashboard's overview of a month (办公网页概览): the coverage the bot's /summary
+shows (as sent, once it was), the 12 months before it, the open red flags by state and those
+past their deadline, and the contact persons to reassign from.
+
+The town office sees the town; a village admin their village (the same scope rules as the
+coverage summary, `readable_villages`). One unit of work, read only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import select
+
+from bot.clock import Month, days_left_in_month
+from bot.core.coverage.month_coverage import month_coverage, readable_villages
+from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
+from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
+from bot.core.policy import Actor, visible_households
+from bot.core.reports.summaries import sent_summary, sent_village_counts
+from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
+from bot.storage.models import RedFlag
+from bot.storage.uow import App, UnitOfWork
+
+TREND_MONTHS = 12
+T = TypeVar("T")
+
+
+class FlagStage:
+    """Where an open flag stands, as the overview and the flags board group them."""
+
+    RAISED = "raised"  # waiting for the town office to acknowledge it
+    ACKNOWLEDGED = "acknowledged"  # measures under way
+    REMOVAL_REQUESTED = "removal_requested"  # the village asked for 销号; the town reviews
+    TOWN_APPROVED = "town_approved"  # the town approved; the county's decision is awaited
+
+    ORDER = (RAISED, ACKNOWLEDGED, REMOVAL_REQUESTED, TOWN_APPROVED)
+
+
+def flag_stage(flag: RedFlag) -> str:
+    if flag.status == FlagStatus.REMOVAL_REQUESTED:
+        return FlagStage.TOWN_APPROVED if flag.removal_approved_at else FlagStage.REMOVAL_REQUESTED
+    return str(flag.status)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: Month
+    households: int
+    contacted: int
+
+    @property
+    def coverage(self) -> float | None:
+        return self.contacted / self.households if self.households else None
+
+
+@dataclass
+class OpenFlags:
+    by_stage: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0  # open, and the deadline day is over
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_stage.values())
+
+
+@dataclass(frozen=True)
+class Overview:
+    month: Month
+    is_current: bool
+    days_left: int | None  # for the running month
+    frozen: bool  # the month's summary was sent on the 1st: its numbers are kept as sent
+    coverage: MonthCoverage
+    trend: list[TrendPoint]
+    flags: OpenFlags
+    unreachable: list[PersonToReassign]
+    inactive: list[PersonToReassign]
+
+
+async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
+    """The overview of `month` for a town office person or a village admin (NotAllowed else)."""
+    villages = readable_villages(actor, None)
+    today = app.clock.today()
+    async with app.uow() as uow:
+        coverage, frozen = await _coverage(uow, app, month, villages)
+        trend = [_point(coverage.month, coverage.villages, villages)]
+        earlier = month
+        for _ in range(TREND_MONTHS - 1):
+            earlier = earlier.previous()
+            trend.append(await _trend_point(uow, app, earlier, villages))
+        flags = await _open_flags(uow, actor, today)
+        unreachable, inactive = await _RECENT.get(
+            app,
+            "people_to_reassign",
+            lambda: people_to_reassign(uow, app.settings, app.clock.now()),
+            _recount(app),
+        )
+    if villages is not None:
+        unreachable = [p for p in unreachable if p.person.village_id in villages]
+        inactive = [p for p in inactive if p.person.village_id in villages]
+    current = month == Month.of(today)
+    return Overview(
+        month=month,
+        is_current=current,
+        days_left=days_left_in_month(today) if current else None,
+        frozen=frozen,
+        coverage=coverage,
+        trend=list(reversed(trend)),
+        flags=flags,
+        unreachable=unreachable,
+        inactive=inactive,
+    )
+
+
+async def month_report(app: App, actor: Actor, month: Month) -> tuple[MonthCoverage, bool]:
+    """The month's coverage as the reports page shows it, and whether it is frozen (sent):
+    the town's as /summary shows it, a village admin's village computed now."""
+    villages = readable_villages(actor, None)
+    async with app.uow() as uow:
+        return await _coverage(uow, app, month, villages)
+
+
+async def _coverage(
+    uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
+) -> tuple[MonthCoverage, bool]:
+    """The town's month as /summary shows it (as sent, once it was), or the reader's villages
+    computed. A month not sent is counted at most every `web_overview_seconds` per scope (the
+    page says when it was): a county's running month takes seconds to count."""
+    if villages is None:
+        sent = await sent_summary(uow, month)
+        if sent is not None:
+            return sent, True
+    scope = None if villages is None else frozenset(villages)
+    counted = await _RECENT.get(
+        app,
+        ("coverage", month, scope),
+        lambda: month_coverage(uow, month, app.settings.tz, villages),
+        _recount(app),
+    )
+    return counted, False
+
+
+async def _trend_point(
+    uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
+) -> TrendPoint:
+    """A past month's coverage: from its summary as sent on the 1st (the town's, or the
+    reader's villages in it), else counted as the running month is. A sent month's numbers
+    never change, so they are read once: a county's overview counts only the running month."""
+    scope = None if villages is None else frozenset(villages)
+
+    async def from_sent() -> TrendPoint | None:
+        sent = await sent_village_counts(uow, month)
+        if sent is None:
+            return None
+        shown = [n for village, n in sent.items() if villages is None or village in villages]
+        return TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+
+    point = await _RECENT.get(app, ("sent", month, scope), from_sent, None)
+    if point is None:
+        _RECENT.forget(app, ("sent", month, scope))  # not sent yet: ask again next time
+        computed, _sent = await _coverage(uow, app, month, villages)
+        point = _point(month, computed.villages, villages)
+    return point
+
+
+def _recount(app: App) -> timedelta:
+    return timedelta(seconds=app.settings.web_overview_seconds)
+
+
+class _Remembered:
+    """Values kept per database (its session factory) and key, for a while (`for_how_long`)
+    or for good (None)."""
+
+    def __init__(self) -> None:
+        self._by_database: WeakKeyDictionary[object, dict[Hashable, tuple[datetime, Any]]] = (
+            WeakKeyDictionary()
+        )
+
+    async def get(
+        self,
+        app: App,
+        key: Hashable,
+        compute: Callable[[], Awaitable[T]],
+        for_how_long: timedelta | None,
+    ) -> T:
+        known = self._by_database.setdefault(app.sessions, {})
+        now = app.clock.now()
+        if key in known:
+            at, value = known[key]
+            if for_how_long is None or now - at < for_how_long:
+                return value  # type: ignore[no-any-return]
+        value = await compute()
+        known[key] = (now, value)
+        return value
+
+    def forget(self, app: App, key: Hashable) -> None:
+        self._by_database.get(app.sessions, {}).pop(key, None)
+
+
+_RECENT = _Remembered()
+
+
+def _point(month: Month, rows: list[VillageCoverage], villages: set[int] | None) -> TrendPoint:
+    shown = [v for v in rows if villages is None or v.village_id in villages]
+    return TrendPoint(
+        month, sum(v.tally.households for v in shown), sum(v.tally.contacted for v in shown)
+    )
+
+
+async def _open_flags(uow: UnitOfWork, actor: Actor, today: date) -> OpenFlags:
+    visible = visible_households(actor).subquery()
+    query = select(RedFlag).where(
+        RedFlag.status.in_(OPEN_FLAG_STATUSES), RedFlag.household_id.in_(select(visible.c.id))
+    )
+    flags = OpenFlags(by_stage=dict.fromkeys(FlagStage.ORDER, 0))
+    for flag in (await uow.session.execute(query)).scalars():
+        flags.by_stage[flag_stage(flag)] += 1
+        flags.overdue += flag.deadline is not None and flag.deadline < today
+    return flags

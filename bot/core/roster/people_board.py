@@ -1,0 +1,163 @@
+"""The people page of the office dashboard (帮扶联系人): each contact person and village admin
+with the households they hold, this month's coverage of them (the numbers /summary shows),
+their last contact, and where their invitation stands; the households without anyone, and
+who in each village could take a household. Town office only, read only: the acts are the
+roster changes' and the invitations' own use cases."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from bot.clock import Month
+from bot.core.coverage.month_coverage import month_coverage
+from bot.core.coverage.month_summary import Tally
+from bot.core.households.my_households import household_name
+from bot.core.policy import Actor
+from bot.core.roster.changes import ASSIGNABLE_ROLES, Assignable, town_office_only
+from bot.domain.model import ContactStatus, HouseholdStatus, Role
+from bot.storage.models import Assignment, Contact, Household, Invite, Person, Village
+from bot.storage.uow import App, UnitOfWork
+
+
+class InviteState(StrEnum):
+    REGISTERED = "registered"  # opened the bot: their Telegram account is bound
+    PENDING = "pending"  # a link was issued and still works
+    EXPIRED = "expired"  # the links issued expired (or were replaced) unused
+    NONE = "none"  # never invited
+
+
+@dataclass(frozen=True)
+class HeldHousehold:
+    household_id: int
+    name: str  # 张桂英（3组）
+    village_id: int  # whose people may take it over
+
+
+@dataclass
+class PersonRow:
+    person: Person
+    village: str
+    households: list[HeldHousehold] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)  # this month's, as /summary counts it
+    last_contact: date | None = None
+    invite: InviteState = InviteState.NONE
+    invite_expires: datetime | None = None
+
+    @property
+    def role(self) -> Role:
+        return Role(self.person.role)
+
+
+@dataclass(frozen=True)
+class PeopleBoard:
+    month: Month
+    people: list[PersonRow]  # by village, then name
+    deactivated: int
+    unassigned: list[tuple[str, HeldHousehold]]  # (village name, household)
+    assignable: dict[int, list[Assignable]]  # village id → who may take its households
+
+    @property
+    def by_village(self) -> list[tuple[str, list[PersonRow]]]:
+        groups: dict[str, list[PersonRow]] = {}
+        for row in self.people:
+            groups.setdefault(row.village, []).append(row)
+        return list(groups.items())
+
+
+async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
+    """The month's people page (town office only: NotAllowed for anyone else)."""
+    town_office_only(actor)
+    async with app.uow() as uow:
+        coverage = await month_coverage(uow, month, app.settings.tz)
+        tallies = {row.person_id: row.tally for row in coverage.persons}
+        people = await _people(uow)
+        rows = {person.id: PersonRow(person, village) for person, village in people}
+        await _holdings(uow, rows)
+        await _last_contacts(uow, rows)
+        await _invites(uow, rows, uow.clock.now())
+        deactivated = await uow.session.scalar(
+            select(func.count(Person.id)).where(
+                Person.active.is_(False), Person.role.in_(ASSIGNABLE_ROLES)
+            )
+        )
+        unassigned = await _unassigned(uow)
+    for person_id, row in rows.items():
+        row.tally = tallies.get(person_id, Tally())
+    assignable: dict[int, list[Assignable]] = defaultdict(list)
+    for row in rows.values():
+        if row.person.village_id is not None:
+            assignable[row.person.village_id].append(
+                Assignable(row.person.id, row.person.name, len(row.households))
+            )
+    return PeopleBoard(month, list(rows.values()), deactivated or 0, unassigned, assignable)
+
+
+async def _people(uow: UnitOfWork) -> list[tuple[Person, str]]:
+    query = (
+        select(Person, Village.name)
+        .outerjoin(Village, Village.id == Person.village_id)
+        .where(Person.active.is_(True), Person.role.in_(ASSIGNABLE_ROLES))
+        .order_by(Village.name, Person.name, Person.id)
+    )
+    return [(person, village or "") for person, village in (await uow.session.execute(query))]
+
+
+async def _holdings(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
+    query = (
+        select(Assignment.person_id, Household)
+        .join(Household, Household.id == Assignment.household_id)
+        .where(Assignment.ended_at.is_(None), Household.status == HouseholdStatus.MONITORED)
+        .order_by(Household.group_name, Household.head_name, Household.id)
+    )
+    for person_id, household in await uow.session.execute(query):
+        if person_id in rows:
+            rows[person_id].households.append(
+                HeldHousehold(household.id, household_name(household), household.village_id)
+            )
+
+
+async def _last_contacts(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
+    query = (
+        select(Contact.person_id, func.max(Contact.occurred_on))
+        .where(Contact.status == ContactStatus.ACTIVE)
+        .group_by(Contact.person_id)
+    )
+    for person_id, day in await uow.session.execute(query):
+        if person_id in rows:
+            rows[person_id].last_contact = day
+
+
+async def _invites(uow: UnitOfWork, rows: dict[int, PersonRow], now: datetime) -> None:
+    """Registered, else the latest unused link that still works, else expired / none."""
+    query = select(Invite.person_id, func.max(Invite.expires_at)).group_by(Invite.person_id)
+    latest = {person_id: expires for person_id, expires in await uow.session.execute(query)}
+    for person_id, row in rows.items():
+        if row.person.telegram_user_id is not None:
+            row.invite = InviteState.REGISTERED
+            continue
+        expires = latest.get(person_id)
+        if expires is None:
+            continue
+        row.invite_expires = expires
+        if expires.tzinfo is None:  # SQLite returns naive UTC
+            expires = expires.replace(tzinfo=now.tzinfo)
+        row.invite = InviteState.PENDING if expires > now else InviteState.EXPIRED
+
+
+async def _unassigned(uow: UnitOfWork) -> list[tuple[str, HeldHousehold]]:
+    current = select(Assignment.household_id).where(Assignment.ended_at.is_(None))
+    query = (
+        select(Household, Village.name)
+        .join(Village, Village.id == Household.village_id)
+        .where(Household.status == HouseholdStatus.MONITORED, Household.id.not_in(current))
+        .order_by(Village.name, Household.group_name, Household.head_name, Household.id)
+    )
+    return [
+        (village, HeldHousehold(household.id, household_name(household), household.village_id))
+        for household, village in await uow.session.execute(query)
+    ]

@@ -1,0 +1,1 @@
+"""Signing in to the office dashboard: one-time links (sent by /web) and web sessions."""

@@ -1,0 +1,81 @@
+"""What every dashboard view shares: `signed_in` (the view needs a signed-in office person;
+it gets their `Actor`), `render` (a template with the layout's context), the month asked for."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.clock import Month
+from bot.core.policy import Actor
+from bot.core.signin.sessions import csrf_token
+from bot.errors import InvalidInput
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.storage.uow import App
+from bot.web.keys import ACTOR, APP, CSRF, LANGUAGE, TEMPLATES
+
+View = Callable[[web.Request, Actor], Awaitable[web.StreamResponse]]
+
+NOT_SIGNED_IN = N_(
+    "Please sign in: send /web to the bot for a sign-in link, or open the dashboard from "
+    "the bot's menu button in Telegram."
+)
+BAD_MONTH = N_("Give the month as YYYY-MM, e.g. 2026-03.")
+
+
+def signed_in(view: View) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The view runs for a signed-in office person only; anyone else gets 401 and the way in."""
+
+    @functools.wraps(view)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        actor = request.get(ACTOR)
+        if actor is None:
+            return render_error(request, _(NOT_SIGNED_IN), 401)
+        return await view(request, actor)
+
+    return wrapper
+
+
+def app_of(request: web.Request) -> App:
+    return request.app[APP]
+
+
+def month_asked(request: web.Request) -> Month:
+    """The month in `?month=YYYY-MM`, else this month in the town's time zone."""
+    app = app_of(request)
+    text = request.query.get("month")
+    if not text:
+        return app.clock.this_month()
+    try:
+        return Month.parse(text)
+    except ValueError:
+        raise InvalidInput(BAD_MONTH) from None
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    """The template, with what the layout needs: who is signed in, the CSRF token, the page."""
+    env = request.app[TEMPLATES]
+    token = request.get(CSRF)
+    html = env.get_template(template).render(
+        actor=request.get(ACTOR),
+        csrf=csrf_token(token) if token else "",
+        language=request.get(LANGUAGE, "zh"),
+        path=request.path,
+        query=request.query_string,
+        **{"page": "", **context},
+    )
+    response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def render_error(request: web.Request, message: str, status: int) -> web.Response:
+    return render(request, "error.html", status=status, message=message, status_code=status)
