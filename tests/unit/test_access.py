@@ -187,7 +187,8 @@ def test_only_the_town_office_may_do_the_town_offices_acts_each_refused_in_its_o
         Actor(person_id=3, name="李春华", role=Role.CONTACT, village_id=1),
     ]
     refusals = set()
-    office_only = [act for act in Act if act not in (Act.ESCALATE, Act.READ_COUNTY)]
+    shared = (Act.ESCALATE, Act.READ_COUNTY, Act.USE_DASHBOARD)
+    office_only = [act for act in Act if act not in shared]
     for act in office_only:
         assert may(office, act)
         require(office, act)
@@ -199,6 +200,13 @@ def test_only_the_town_office_may_do_the_town_offices_acts_each_refused_in_its_o
     assert len(refusals) == len(office_only)
     county = Actor(person_id=4, name="县乡村振兴局", role=Role.COUNTY_OFFICE)
     assert may(county, Act.READ_COUNTY) and not may(office, Act.READ_COUNTY)
+
+
+def test_the_offices_and_village_admins_sign_in_to_the_dashboard_and_no_contact_person() -> None:
+    may_sign_in = [Role.TOWN_OFFICE, Role.COUNTY_OFFICE, Role.VILLAGE_ADMIN]
+    for role in Role:
+        actor = Actor(person_id=1, name="某人", role=role, village_id=1)
+        assert may(actor, Act.USE_DASHBOARD) == (role in may_sign_in)
 
 
 def test_the_uncontacted_lists_are_acted_on_by_the_town_office_and_village_admins() -> None:
