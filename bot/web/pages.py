@@ -73,13 +73,16 @@ def render(
     """The template, with what the layout needs: who is signed in, the CSRF token, the page."""
     env = request.app[TEMPLATES]
     token = request.get(CSRF)
+    town = request.get(TOWN)
     html = env.get_template(template).render(
         actor=request.get(ACTOR),
         csrf=csrf_token(token) if token else "",
         language=request.get(LANGUAGE, "zh"),
         path=request.path,
         query=request.query_string,
-        town=request.get(TOWN),
+        town=town,
+        in_town=f"?town={town[0]}" if town else "",  # a link's only parameter
+        and_town=f"&town={town[0]}" if town else "",  # after a link's others
         show_county=request.get(SHOW_COUNTY, False),
         **{"page": "", **context},
     )

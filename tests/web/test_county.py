@@ -54,6 +54,9 @@ async def test_the_county_office_drills_down_into_one_town(
     overview = await client.get(f"/web/?town={town_b}&month=2026-03")
     assert overview.status == 200
     assert re.search(r'id="town-households">1<', await overview.text())
+    # the town's links keep the town: its overview's tiles, the month picker
+    assert f"/web/flags?town={town_b}" in await overview.text()
+    assert f'name="town" value="{town_b}"' in households
     whole = await (await client.get("/web/households")).text()
     assert "钱多多" in whole and "张桂英" in whole  # without ?town=: the whole county
     for bad in ("999", "x", "1234567890"):
@@ -66,20 +69,28 @@ async def test_the_county_office_records_the_decision_and_a_town_office_may_not(
     flag = county.flag_b.id
     form = {"decided_on": "2026-03-10", "document": "县扶发〔2026〕7号"}
     town_csrf = await sign_in(client, app, county.office_b)
-    board = await (await client.get(f"/web/flags/{flag}")).text()
-    assert f"/web/flags/{flag}/county" not in board  # the county office decides now
+    flag_page = await (await client.get(f"/web/flags/{flag}")).text()
+    assert f"/web/flags/{flag}/county" not in flag_page  # the county office decides now
     refused = await client.post(
         f"/web/flags/{flag}/county", data={"csrf": town_csrf, **form}, allow_redirects=False
     )
     assert refused.status == 403
 
+    town_board = await (await client.get("/web/flags?stage=town_approved")).text()
+    assert f"/web/flags/{flag}/county" not in town_board
+
     csrf = await sign_in(client, app, county.county_office)
     page = await (await client.get(f"/web/flags/{flag}")).text()
     assert f"/web/flags/{flag}/county" in page
+    board = await (await client.get("/web/flags?stage=town_approved")).text()
+    assert f'action="/web/flags/{flag}/county"' in board  # on the county's board too
     done = await client.post(
-        f"/web/flags/{flag}/county", data={"csrf": csrf, **form}, allow_redirects=False
+        f"/web/flags/{flag}/county",
+        data={"csrf": csrf, "back": "board", **form},
+        allow_redirects=False,
     )
     assert done.status == 303, await done.text()
+    assert done.headers["Location"].startswith("/web/flags?done=county")
     async with app.uow() as uow:
         row = await uow.session.get(RedFlag, flag)
         assert row is not None and row.status == FlagStatus.CLOSED
