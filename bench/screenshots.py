@@ -37,7 +37,9 @@ async def _people(app: App) -> tuple[Actor, Actor]:
             await uow.session.execute(select(Village).where(Village.name == "大河村"))
         ).scalar_one()
         now = app.clock.now()
-        office = Person(name="周主任", role=Role.TOWN_OFFICE, active=True, created_at=now)
+        office = Person(
+            name="周主任", role=Role.TOWN_OFFICE, town_id=dahe.town_id, active=True, created_at=now
+        )
         admin = Person(
             name="大河村书记",
             role=Role.VILLAGE_ADMIN,
@@ -48,7 +50,7 @@ async def _people(app: App) -> tuple[Actor, Actor]:
         uow.session.add_all([office, admin])
         await uow.commit()
         return (
-            Actor(office.id, office.name, Role.TOWN_OFFICE),
+            Actor(office.id, office.name, Role.TOWN_OFFICE, town_id=dahe.town_id),
             Actor(admin.id, admin.name, Role.VILLAGE_ADMIN, dahe.id),
         )
 

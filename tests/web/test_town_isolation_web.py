@@ -9,11 +9,11 @@ import io
 import zipfile
 
 from aiohttp.test_utils import TestClient
-from openpyxl import load_workbook
 
 from bot.domain.model import FlagStatus
 from bot.storage.models import RedFlag
 from bot.storage.uow import App
+from tests.unit.test_written_files import all_text
 from tests.web.conftest import sign_in
 from tests.web.county import County, county_fixture  # noqa: F401 (the fixture)
 
@@ -79,10 +79,10 @@ async def test_downloads_of_town_a_hold_nothing_of_town_b(
         assert zipped.namelist()
         for name in zipped.namelist():
             assert "青山" not in name
-            shows_nothing_of_the_other_town(_cells(zipped.read(name)))
+            shows_nothing_of_the_other_town(all_text(zipped.read(name)))
     summary = await client.get("/web/reports/summary.xlsx")
     assert summary.status == 200
-    text = _cells(await summary.read())
+    text = all_text(await summary.read())
     shows_nothing_of_the_other_town(text)
     assert "大河村" in text
 
@@ -126,14 +126,3 @@ async def test_posts_of_town_a_on_town_b_answer_404_and_change_nothing(
         row = await uow.session.get(RedFlag, flag)
         assert row is not None
         assert row.status == FlagStatus.REMOVAL_REQUESTED and row.county_document is None
-
-
-def _cells(workbook: bytes) -> str:
-    book = load_workbook(io.BytesIO(workbook), read_only=True)
-    return " ".join(
-        str(cell)
-        for sheet in book.worksheets
-        for row in sheet.iter_rows(values_only=True)
-        for cell in row
-        if cell is not None
-    )

@@ -50,7 +50,7 @@ async def county_board(app: App, actor: Actor, month: Month) -> CountyBoard:
         .group_by(Village.town_id)
     )
     async with app.uow() as uow:
-        awaiting = dict((await uow.session.execute(query)).tuples().all())
+        awaiting = {town: count for town, count in await uow.session.execute(query)}
     rows = [TownRow(town, awaiting.get(town.town_id, 0)) for town in coverage.towns]
     return CountyBoard(month, coverage, rows)
 
