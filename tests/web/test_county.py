@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.domain.model import FlagStatus
 from bot.storage.models import RedFlag
 from bot.storage.uow import App
+from tests.unit.test_written_files import all_text
 from tests.web.conftest import Town, sign_in
 from tests.web.county import County, county_fixture  # noqa: F401 (the fixture)
 
@@ -111,6 +112,9 @@ async def test_the_county_office_downloads_a_towns_forms_and_a_villages(
     assert names and all("青山村" in name for name in names)
     one = await client.get(f"/web/reports/forms/{county.village_b.id}/1.xlsx")
     assert one.status == 200
+    assert f"/web/reports/summary.xlsx?month=2026-03&amp;town={town_b}" in reports
+    summary = all_text(await (await client.get(f"/web/reports/summary.xlsx?town={town_b}")).read())
+    assert "青山村" in summary and "大河村" not in summary
 
 
 async def test_a_single_town_installation_shows_no_county_page_to_its_town_office(
