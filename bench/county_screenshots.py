@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 from pathlib import Path
 
-from aiohttp import web
 from sqlalchemy import select
 
-from bench.screenshots import WIDTHS
-from bot.config import Settings
+from bench.screenshots import WIDTHS, photograph, served_demo
 from bot.core.demo_county import CountySize, fill_demo_county
 from bot.core.policy import Actor
 from bot.core.signin.sessions import issue_link
 from bot.domain.model import Role
-from bot.storage.migrate import upgrade
 from bot.storage.models import Person, Town
 from bot.storage.uow import App
-from bot.telegram.app import build_app
-from bot.web.server import build_web_app
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 SIZE = CountySize(towns=5, villages=40, households=4_000, contact_persons=120)
@@ -45,45 +39,21 @@ async def shoot(folder: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="bangfu-county-shots-") as data:
-        url = f"sqlite+aiosqlite:///{data}/county.sqlite3"
-        upgrade(url)
-        settings = Settings(_env_file=None, database_url=url, bot_token="1:SCREENSHOTS")  # type: ignore[call-arg]
-        app = build_app(settings)
-        runner = web.AppRunner(build_web_app(app))
-        try:
-            await fill_demo_county(app, SIZE)
-            county, town = await _county_office_and_a_town(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            pages = [("county", "/web/county"), ("town-overview", f"/web/?town={town}")]
-            async with async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                for language in ("zh", "en"):
-                    for width_name, width in WIDTHS.items():
-                        context = await browser.new_context(
-                            viewport={"width": width, "height": 900}
-                        )
-                        tab = await context.new_page()
-                        await tab.goto(f"{base}/web/signin?token={await issue_link(app, county)}")
-                        await tab.goto(f"{base}/web/language/{language}")
-                        for name, path in pages:
-                            await tab.goto(base + path)
-                            await tab.wait_for_load_state("networkidle")
-                            shot = folder / f"county-{name}-{language}-{width_name}.png"
-                            await tab.screenshot(path=str(shot), full_page=True)
-                            wide = await tab.evaluate(
-                                "document.documentElement.scrollWidth > window.innerWidth"
-                            )
-                            print(f"{shot}{'  OVERFLOWS' if wide else ''}")
-                            written.append(shot)
-                        await context.close()
-                await browser.close()
-        finally:
-            await runner.cleanup()
-            await app.close()
+    async with served_demo(lambda app: fill_demo_county(app, SIZE)) as (app, base):
+        county, town = await _county_office_and_a_town(app)
+        pages = [("county", "/web/county"), ("town-overview", f"/web/?town={town}")]
+        async with async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for language in ("zh", "en"):
+                for width_name, width in WIDTHS.items():
+                    context = await browser.new_context(viewport={"width": width, "height": 900})
+                    tab = await context.new_page()
+                    await tab.goto(f"{base}/web/signin?token={await issue_link(app, county)}")
+                    await tab.goto(f"{base}/web/language/{language}")
+                    stem = f"county-{{name}}-{language}-{width_name}"
+                    written += await photograph(tab, base, pages, folder, stem)
+                    await context.close()
+            await browser.close()
     return written
 
 
