@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
@@ -37,7 +40,9 @@ async def _people(app: App) -> tuple[Actor, Actor]:
             await uow.session.execute(select(Village).where(Village.name == "大河村"))
         ).scalar_one()
         now = app.clock.now()
-        office = Person(name="周主任", role=Role.TOWN_OFFICE, active=True, created_at=now)
+        office = Person(
+            name="周主任", role=Role.TOWN_OFFICE, town_id=dahe.town_id, active=True, created_at=now
+        )
         admin = Person(
             name="大河村书记",
             role=Role.VILLAGE_ADMIN,
@@ -48,7 +53,7 @@ async def _people(app: App) -> tuple[Actor, Actor]:
         uow.session.add_all([office, admin])
         await uow.commit()
         return (
-            Actor(office.id, office.name, Role.TOWN_OFFICE),
+            Actor(office.id, office.name, Role.TOWN_OFFICE, town_id=dahe.town_id),
             Actor(admin.id, admin.name, Role.VILLAGE_ADMIN, dahe.id),
         )
 
@@ -85,10 +90,10 @@ async def _pages(app: App, actor: Actor) -> list[tuple[str, str]]:
     return pages
 
 
-async def shoot(folder: Path) -> list[Path]:
-    from playwright.async_api import async_playwright
-
-    written: list[Path] = []
+@asynccontextmanager
+async def served_demo(fill: Callable[[App], Awaitable[object]]) -> AsyncIterator[tuple[App, str]]:
+    """A demo installation (`fill` puts its data in a new SQLite file) served on a local port:
+    the app and the dashboard's base URL."""
     with tempfile.TemporaryDirectory(prefix="bangfu-shots-") as data:
         url = f"sqlite+aiosqlite:///{data}/demo.sqlite3"
         upgrade(url)
@@ -96,42 +101,57 @@ async def shoot(folder: Path) -> list[Path]:
         app = build_app(settings)
         runner = web.AppRunner(build_web_app(app))
         try:
-            await fill_demo_town(app)
-            office, admin = await _people(app)
+            await fill(app)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
-            base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            async with async_playwright() as driver:
-                browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                for who, actor in (("office", office), ("admin", admin)):
-                    for language in ("zh", "en"):
-                        for width_name, width in WIDTHS.items():
-                            context = await browser.new_context(
-                                viewport={"width": width, "height": 900},
-                                device_scale_factor=1,
-                            )
-                            tab = await context.new_page()
-                            token = await issue_link(app, actor)
-                            await tab.goto(f"{base}/web/signin?token={token}")
-                            await tab.goto(f"{base}/web/language/{language}")
-                            pages = await _pages(app, actor)
-                            chosen = pages if who == "office" else pages[:4]
-                            for name, path in chosen:
-                                await tab.goto(base + path)
-                                await tab.wait_for_load_state("networkidle")
-                                shot = folder / f"{who}-{name}-{language}-{width_name}.png"
-                                await tab.screenshot(path=str(shot), full_page=True)
-                                wide = await tab.evaluate(
-                                    "document.documentElement.scrollWidth > window.innerWidth"
-                                )
-                                print(f"{shot}{'  OVERFLOWS' if wide else ''}")
-                                written.append(shot)
-                            await context.close()
-                await browser.close()
+            yield app, f"http://127.0.0.1:{runner.addresses[0][1]}"
         finally:
             await runner.cleanup()
             await app.close()
+
+
+async def photograph(
+    tab: Any, base: str, pages: list[tuple[str, str]], folder: Path, stem: str
+) -> list[Path]:
+    """Each (name, path) page as `stem` names it ({name}), whole; says which overflow."""
+    written = []
+    for name, path in pages:
+        await tab.goto(base + path)
+        await tab.wait_for_load_state("networkidle")
+        shot = folder / f"{stem.format(name=name)}.png"
+        await tab.screenshot(path=str(shot), full_page=True)
+        wide = await tab.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        print(f"{shot}{'  OVERFLOWS' if wide else ''}")
+        written.append(shot)
+    return written
+
+
+async def shoot(folder: Path) -> list[Path]:
+    from playwright.async_api import async_playwright
+
+    written: list[Path] = []
+    async with served_demo(fill_demo_town) as (app, base):
+        office, admin = await _people(app)
+        async with async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for who, actor in (("office", office), ("admin", admin)):
+                for language in ("zh", "en"):
+                    for width_name, width in WIDTHS.items():
+                        context = await browser.new_context(
+                            viewport={"width": width, "height": 900},
+                            device_scale_factor=1,
+                        )
+                        tab = await context.new_page()
+                        token = await issue_link(app, actor)
+                        await tab.goto(f"{base}/web/signin?token={token}")
+                        await tab.goto(f"{base}/web/language/{language}")
+                        pages = await _pages(app, actor)
+                        chosen = pages if who == "office" else pages[:4]
+                        stem = f"{who}-{{name}}-{language}-{width_name}"
+                        written += await photograph(tab, base, chosen, folder, stem)
+                        await context.close()
+            await browser.close()
     return written
 
 

@@ -14,7 +14,7 @@ group; nowhere else (`check_office_chat`).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, select, true
@@ -50,7 +50,7 @@ class Actor:
     name: str
     role: Role
     village_id: int | None = None
-    town_id: int | None = None  # a town office person's town (乡镇)
+    town_id: int | None = None  # a town office person's town (乡镇); the county's, narrowed
 
     @property
     def label(self) -> str:
@@ -58,10 +58,12 @@ class Actor:
 
     @property
     def county_wide(self) -> bool:
-        """Reads the whole county: the county office, and the operator at the command line."""
-        return self.role == Role.COUNTY_OFFICE or (
+        """Reads the whole county: the county office, and the operator at the command line,
+        unless narrowed to one town (`within_town`)."""
+        county = self.role == Role.COUNTY_OFFICE or (
             self.person_id is None and self.role == Role.TOWN_OFFICE
         )
+        return county and self.town_id is None
 
     @property
     def office(self) -> bool:
@@ -72,6 +74,16 @@ class Actor:
 OFFICES = frozenset({Role.TOWN_OFFICE, Role.COUNTY_OFFICE})
 # The operator at the command line does the town office's work for any town of the county.
 CLI_OPERATOR = Actor(person_id=None, name="cli", role=Role.TOWN_OFFICE)
+NO_SUCH_TOWN = N_("There is no such town among yours.")
+
+
+def within_town(actor: Actor, town_id: int) -> Actor:
+    """The county office's reach narrowed to one of its towns (the dashboard's drill-down
+    into a town): the same person and acts, the town's villages, households and people only.
+    Anyone else is refused alike (NotAllowed): a town office has its own town already."""
+    if not actor.county_wide or actor.person_id is None:
+        raise NotAllowed(NO_SUCH_TOWN)
+    return replace(actor, town_id=town_id)
 
 
 class Act(StrEnum):
@@ -138,8 +150,8 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         N_("Only the county office can compare the towns."),
     ),
     Act.USE_DASHBOARD: (
-        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
-        N_("Only the town office and village admins can use the office dashboard."),
+        frozenset({Role.TOWN_OFFICE, Role.COUNTY_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the offices and village admins can use the office dashboard."),
     ),
 }
 
@@ -232,7 +244,7 @@ def in_reach(actor: Actor, village_id: ColumnElement[int]) -> ColumnElement[bool
     the county; the town's, for a town office person; their village, for a village admin."""
     if actor.county_wide:
         return true()
-    if actor.role == Role.TOWN_OFFICE:
+    if actor.office:
         return village_id.in_(town_villages(actor.town_id))
     if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
         return village_id == actor.village_id
@@ -252,7 +264,7 @@ def person_in_reach(actor: Actor) -> ColumnElement[bool]:
     town's people, for a town office person (a namesake in another town is not found)."""
     if actor.county_wide:
         return true()
-    if actor.role == Role.TOWN_OFFICE:
+    if actor.office:
         return Person.town_id == (actor.town_id if actor.town_id is not None else -1)
     if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:
         return Person.village_id == actor.village_id
@@ -275,7 +287,7 @@ def visible_households(actor: Actor) -> Select[tuple[Household]]:
     query = select(Household)
     if actor.county_wide:
         return query
-    if actor.role == Role.TOWN_OFFICE:
+    if actor.office:
         return query.where(in_reach(actor, Household.village_id))
     own = Household.id.in_(assigned_to(actor.person_id or -1))
     if actor.role == Role.VILLAGE_ADMIN and actor.village_id is not None:

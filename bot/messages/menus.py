@@ -47,6 +47,7 @@ COMMANDS_BY_DUTY: dict[Duty, tuple[tuple[str, str], ...]] = {
         ("summary", N_("Last month's contact coverage of the whole county")),
         ("export", N_("A town's or a village's six forms as spreadsheets")),
         ("find", N_("Any household's history (/find and part of a name)")),
+        ("web", N_("Sign-in link to the office dashboard (web)")),
         ("office", N_("All county office commands")),
     ),
 }

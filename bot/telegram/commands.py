@@ -71,12 +71,15 @@ async def show_own_commands(bot: Bot, chat_id: int, duties: Iterable[Duty], lang
         log.warning("command menu for chat %s not set: %s", chat_id, error)
 
 
+DASHBOARD_DUTIES = frozenset({Duty.TOWN_OFFICE, Duty.COUNTY_OFFICE, Duty.VILLAGE})
+
+
 async def show_dashboard_button(
     bot: Bot, chat_id: int, duties: Iterable[Duty], settings: Settings
 ) -> None:
     """The Mini App menu button (the office dashboard) in an office person's private chat,
     when the dashboard is served over https (Telegram opens Mini Apps over https only)."""
-    if not settings.web_is_https or not {Duty.TOWN_OFFICE, Duty.VILLAGE} & set(duties):
+    if not settings.web_is_https or not DASHBOARD_DUTIES & set(duties):
         return
     try:
         await bot.set_chat_menu_button(

@@ -22,3 +22,7 @@ BOT = web.AppKey("bangfu_bot", Bot)
 ACTOR = web.RequestKey("bangfu_actor", Optional[Actor])  # noqa: UP045 (a runtime value)
 CSRF = web.RequestKey("bangfu_session_token", Optional[str])  # noqa: UP045
 LANGUAGE = web.RequestKey("bangfu_language", str)
+# The county office's drill-down into a town (`?town=<id>`): its id and name; and whether the
+# menu shows the county page (set by bot/web/pages.py `signed_in`).
+TOWN = web.RequestKey("bangfu_town", Optional[tuple[int, str]])  # noqa: UP045
+SHOW_COUNTY = web.RequestKey("bangfu_show_county", bool)

@@ -10,13 +10,14 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Month
-from bot.core.policy import Actor
+from bot.core.policy import NO_SUCH_TOWN, Act, Actor, may
+from bot.core.reports.county_board import town_count, town_in_reach
 from bot.core.signin.sessions import csrf_token
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.storage.uow import App
-from bot.web.keys import ACTOR, APP, CSRF, LANGUAGE, TEMPLATES
+from bot.web.keys import ACTOR, APP, CSRF, LANGUAGE, SHOW_COUNTY, TEMPLATES, TOWN
 
 View = Callable[[web.Request, Actor], Awaitable[web.StreamResponse]]
 
@@ -28,13 +29,23 @@ BAD_MONTH = N_("Give the month as YYYY-MM, e.g. 2026-03.")
 
 
 def signed_in(view: View) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The view runs for a signed-in office person only; anyone else gets 401 and the way in."""
+    """The view runs for a signed-in office person only; anyone else gets 401 and the way in.
+    With `?town=<id>` the county office reads that town only (404 for anyone else, and for a
+    town that does not exist)."""
 
     @functools.wraps(view)
     async def wrapper(request: web.Request) -> web.StreamResponse:
         actor = request.get(ACTOR)
         if actor is None:
             return render_error(request, _(NOT_SIGNED_IN), 401)
+        request[SHOW_COUNTY] = may(actor, Act.READ_COUNTY) or await town_count(app_of(request)) > 1
+        request[TOWN] = None
+        asked = request.query.get("town")
+        if asked is not None:
+            if not asked.isdigit() or len(asked) > 9:
+                raise NotFound(NO_SUCH_TOWN)
+            actor, name = await town_in_reach(app_of(request), actor, int(asked))
+            request[TOWN] = (int(asked), name)
         return await view(request, actor)
 
     return wrapper
@@ -62,12 +73,17 @@ def render(
     """The template, with what the layout needs: who is signed in, the CSRF token, the page."""
     env = request.app[TEMPLATES]
     token = request.get(CSRF)
+    town = request.get(TOWN)
     html = env.get_template(template).render(
         actor=request.get(ACTOR),
         csrf=csrf_token(token) if token else "",
         language=request.get(LANGUAGE, "zh"),
         path=request.path,
         query=request.query_string,
+        town=town,
+        in_town=f"?town={town[0]}" if town else "",  # a link's only parameter
+        and_town=f"&town={town[0]}" if town else "",  # after a link's others
+        show_county=request.get(SHOW_COUNTY, False),
         **{"page": "", **context},
     )
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")

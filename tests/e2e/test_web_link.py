@@ -1,6 +1,6 @@
-"""/web in the bot: a town office person or village admin gets a one-time sign-in link to the
-office dashboard (and the Mini App menu button, the dashboard being on https); the link opens
-the dashboard once; a contact person gets no link."""
+"""/web in the bot: a town or county office person or village admin gets a one-time sign-in
+link to the office dashboard (and the Mini App menu button, the dashboard being on https);
+the link opens the dashboard once; a contact person gets no link."""
 
 from __future__ import annotations
 
@@ -61,4 +61,32 @@ async def test_a_contact_person_gets_no_link(app: App, running_bot: RunningBot, 
     await person.send("/web")
     reply = await person.next_message()
     assert not LINK.search(reply.text)
-    assert "镇扶贫办和村两委" in reply.text
+    assert "县乡村振兴局和村两委" in reply.text
+
+
+async def test_the_county_office_signs_in_to_the_dashboard_from_the_bot(
+    app: App, telegram: FakeTelegram, running_bot: RunningBot, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("郑科长")
+    await TownBuilder(app).person("郑科长", Role.COUNTY_OFFICE, telegram_user_id=officer.id)
+
+    await officer.send("/web")
+    reply = await officer.next_message()
+    found = LINK.search(reply.text)
+    assert found, reply.text
+    buttons = [call.params for call in telegram.calls("setChatMenuButton")]
+    assert any(
+        params.get("menu_button", {}).get("web_app", {}).get("url") == f"{BASE}/web/app"
+        for params in buttons
+    ), buttons
+    commands = [call.params for call in telegram.calls("setMyCommands")]
+    assert any(
+        "web" in [c["command"] for c in params.get("commands", [])] for params in commands
+    ), commands
+
+    async with TestClient(TestServer(build_web_app(app))) as browser:
+        # the county page itself: tests/web/test_county.py (this client keeps a Secure
+        # cookie back, the dashboard being on https here)
+        opened = await browser.get(f"/web/signin?token={found[1]}", allow_redirects=False)
+        assert opened.status == 303 and opened.headers["Location"] == "/web/"
+        assert opened.cookies["bangfu_session"].value

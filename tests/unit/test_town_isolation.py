@@ -21,6 +21,7 @@ from bot.core.households.history import find_households, household_history
 from bot.core.onboarding.bulk_invites import invite_everyone_not_joined
 from bot.core.onboarding.invites import create_invite
 from bot.core.policy import Actor, readable_flag, readable_household
+from bot.core.reports.county_board import town_in_reach
 from bot.core.reports.forms import exportable_villages, form_facts
 from bot.core.reports.summaries import summary_for_month
 from bot.core.roster import changes as roster_changes
@@ -173,3 +174,23 @@ async def test_the_county_office_reads_every_town_but_does_the_towns_work_in_non
     await _refused(acknowledge(app, chief, county["flag_b"].id))
     meeting = roster_changes.meeting_record(app, date(2026, 3, 1), "村民代表大会")
     await _refused(roster_changes.adjust_out(app, chief, county["liu"].id, meeting))
+
+
+async def test_the_county_office_narrowed_to_one_town_reads_that_town_only(
+    app: App, county: dict[str, Any]
+) -> None:
+    whole = county["county"]
+    yi = county["shanqian"].town_id
+    narrowed, name = await town_in_reach(app, whole, yi)
+    assert name == "乙镇" and not narrowed.county_wide
+    found = await find_households(app, narrowed, "刘")
+    assert [h.id for h in found] == [county["liu"].id]
+    assert await find_households(app, narrowed, "张") == []
+    await _refused(readable_flag_of(app, narrowed, county["flag_a"].id))
+    await _refused(town_in_reach(app, whole, 999))
+    await _refused(town_in_reach(app, county["office_a"], yi))  # not the county office's
+
+
+async def readable_flag_of(app: App, actor: Actor, flag_id: int) -> None:
+    async with app.uow() as uow:
+        await readable_flag(uow, actor, flag_id)

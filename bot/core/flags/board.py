@@ -18,6 +18,7 @@ from bot.core.flags.acknowledgement import DEADLINE_CHOICES, deadline_can_be_set
 from bot.core.flags.measures import ACTIVE, MeasureType, measures_of
 from bot.core.flags.removal import FlagAct, FlagPanel, allowed_acts, next_step, steps_of
 from bot.core.policy import Act, Actor, may, readable_flag, require, visible_households
+from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, Category, FlagStatus
 from bot.storage.models import AssistanceMeasure, Household, RedFlag, Village
 from bot.storage.uow import App
@@ -101,9 +102,10 @@ async def flags_board(
             .order_by(RedFlag.deadline.is_(None), RedFlag.deadline, RedFlag.raised_at, RedFlag.id)
         )
         rows = (await uow.session.execute(query)).unique().all()
+        decides = await county_decides(uow)
     board = Board(columns={column: [] for column in wanted}, today=today)
     for flag, household, village, measures in rows:
-        card = _card(actor, flag, household, village, measures, today)
+        card = _card(actor, flag, household, village, measures, today, decides)
         board.overdue += card.overdue  # of every column: the filter link's number
         if card.column in board.columns and (card.overdue or not overdue_only):
             board.columns[card.column].append(card)
@@ -135,7 +137,13 @@ def answers(measure: AssistanceMeasure, flag: RedFlag) -> bool:
 
 
 def _card(
-    actor: Actor, flag: RedFlag, household: Household, village: str, measures: int, today: date
+    actor: Actor,
+    flag: RedFlag,
+    household: Household,
+    village: str,
+    measures: int,
+    today: date,
+    county_decides: bool,
 ) -> BoardCard:
     return BoardCard(
         flag=flag,
@@ -144,7 +152,7 @@ def _card(
         column=board_column(flag, measures),
         measures=measures,
         overdue=is_overdue(flag, today),
-        acts=allowed_acts(actor, flag, household),
+        acts=allowed_acts(actor, flag, household, county_decides),
         deadline_settable=_deadline_settable(actor, flag, today),
     )
 
@@ -208,12 +216,16 @@ async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
         village = await uow.session.get(Village, household.village_id)
         measures = await measures_of(uow, household.id)
         today = uow.clock.today()
+        decides = await county_decides(uow)
     # The flag's own first, those in place before those ended, newest first.
     measures.sort(key=lambda m: m.id, reverse=True)
     measures.sort(key=lambda m: (not answers(m, flag), m.status != ACTIVE))
     in_place = sum(1 for m in measures if m.status == ACTIVE and answers(m, flag))
     panel = FlagPanel(
-        view, steps, allowed_acts(actor, flag, household), next_step(actor, flag, household)
+        view,
+        steps,
+        allowed_acts(actor, flag, household, decides),
+        next_step(actor, flag, household),
     )
     return FlagPage(
         panel=panel,

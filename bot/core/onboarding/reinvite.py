@@ -4,7 +4,7 @@ the notice that says so (no command line needed): the clerk forwards the link.""
 from __future__ import annotations
 
 from bot.core.onboarding.invites import IssuedInvite, issue_code
-from bot.core.policy import Act, Actor, require
+from bot.core.policy import Act, Actor, reachable_person, require
 from bot.domain.model import Role
 from bot.errors import Conflict, NotFound
 from bot.i18n import N_
@@ -35,7 +35,7 @@ async def check_reissue(app: App, actor: Actor, person_id: int) -> None:
 
 async def _reinvitable(uow: UnitOfWork, actor: Actor, person_id: int) -> Person:
     require(actor, Act.INVITE)
-    person = await uow.session.get(Person, person_id)
+    person = await reachable_person(uow, actor, person_id)  # another town's: not found
     if person is None or not person.active:
         raise NotFound(N_("This person is no longer on the roster."))
     if person.telegram_user_id is not None:

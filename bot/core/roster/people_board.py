@@ -17,7 +17,7 @@ from bot.clock import Month
 from bot.core.coverage.month_coverage import month_coverage
 from bot.core.coverage.month_summary import Tally
 from bot.core.households.my_households import household_name
-from bot.core.policy import Actor
+from bot.core.policy import Actor, in_reach, person_in_reach, villages_in_reach
 from bot.core.roster.changes import ASSIGNABLE_ROLES, Assignable, town_office_only
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
 from bot.storage.models import Assignment, Contact, Household, Invite, Person, Village
@@ -73,19 +73,22 @@ async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
     """The month's people page (town office only: NotAllowed for anyone else)."""
     town_office_only(actor)
     async with app.uow() as uow:
-        coverage = await month_coverage(uow, month, app.settings.tz)
+        reach = await villages_in_reach(uow, actor)
+        coverage = await month_coverage(uow, month, app.settings.tz, reach)
         tallies = {row.person_id: row.tally for row in coverage.persons}
-        people = await _people(uow)
+        people = await _people(uow, actor)
         rows = {person.id: PersonRow(person, village) for person, village in people}
         await _holdings(uow, rows)
         await _last_contacts(uow, rows)
         await _invites(uow, rows, uow.clock.now())
         deactivated = await uow.session.scalar(
             select(func.count(Person.id)).where(
-                Person.active.is_(False), Person.role.in_(ASSIGNABLE_ROLES)
+                Person.active.is_(False),
+                Person.role.in_(ASSIGNABLE_ROLES),
+                person_in_reach(actor),
             )
         )
-        unassigned = await _unassigned(uow)
+        unassigned = await _unassigned(uow, actor)
     for person_id, row in rows.items():
         row.tally = tallies.get(person_id, Tally())
     assignable: dict[int, list[Assignable]] = defaultdict(list)
@@ -97,11 +100,11 @@ async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
     return PeopleBoard(month, list(rows.values()), deactivated or 0, unassigned, assignable)
 
 
-async def _people(uow: UnitOfWork) -> list[tuple[Person, str]]:
+async def _people(uow: UnitOfWork, actor: Actor) -> list[tuple[Person, str]]:
     query = (
         select(Person, Village.name)
         .outerjoin(Village, Village.id == Person.village_id)
-        .where(Person.active.is_(True), Person.role.in_(ASSIGNABLE_ROLES))
+        .where(Person.active.is_(True), Person.role.in_(ASSIGNABLE_ROLES), person_in_reach(actor))
         .order_by(Village.name, Person.name, Person.id)
     )
     return [(person, village or "") for person, village in (await uow.session.execute(query))]
@@ -149,12 +152,16 @@ async def _invites(uow: UnitOfWork, rows: dict[int, PersonRow], now: datetime) -
         row.invite = InviteState.PENDING if expires > now else InviteState.EXPIRED
 
 
-async def _unassigned(uow: UnitOfWork) -> list[tuple[str, HeldHousehold]]:
+async def _unassigned(uow: UnitOfWork, actor: Actor) -> list[tuple[str, HeldHousehold]]:
     current = select(Assignment.household_id).where(Assignment.ended_at.is_(None))
     query = (
         select(Household, Village.name)
         .join(Village, Village.id == Household.village_id)
-        .where(Household.status == HouseholdStatus.MONITORED, Household.id.not_in(current))
+        .where(
+            Household.status == HouseholdStatus.MONITORED,
+            Household.id.not_in(current),
+            in_reach(actor, Household.village_id),
+        )
         .order_by(Village.name, Household.group_name, Household.head_name, Household.id)
     )
     return [

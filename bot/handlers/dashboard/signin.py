@@ -1,5 +1,6 @@
-"""`/web`: a one-time sign-in link to the office dashboard, for the town office and village
-admins, in their private chat only (a link is a secret); the Mini App menu button too."""
+"""`/web`: a one-time sign-in link to the office dashboard, for the town and county offices
+and village admins, in their private chat only (a link is a secret); the Mini App menu
+button too."""
 
 from __future__ import annotations
 

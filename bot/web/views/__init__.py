@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.views import flags, households, overview, people, reports
+from bot.web.views import county, flags, households, overview, people, reports
 
 ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
     overview.routes,
@@ -12,4 +12,5 @@ ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
     flags.routes,
     people.routes,
     reports.routes,
+    county.routes,
 )

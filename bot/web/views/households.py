@@ -15,6 +15,7 @@ from bot.domain.model import Category, HouseholdStatus
 from bot.errors import NotFound
 from bot.web.keys import BOT
 from bot.web.pages import app_of, month_asked, render, signed_in
+from bot.web.views.reach import out_of_reach_is_not_found
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -68,6 +69,7 @@ def _page_link(request: web.Request, number: int) -> str:
 
 @routes.get(r"/web/households/{household_id:\d{1,9}}")
 @signed_in
+@out_of_reach_is_not_found
 async def household(request: web.Request, actor: Actor) -> web.StreamResponse:
     record = await household_record(app_of(request), actor, int(request.match_info["household_id"]))
     return render(request, "household.html", page="households", r=record)

@@ -16,7 +16,6 @@ from bot.core.reports.forms import exportable_villages
 from bot.core.reports.summaries import sent_months, summary_for_month
 from bot.documents.forms_archive import forms_zip, one_form
 from bot.documents.summary_report import summary_workbook
-from bot.domain.model import Role
 from bot.errors import NotFound
 from bot.i18n import N_
 from bot.web.pages import app_of, month_asked, render, signed_in
@@ -56,7 +55,7 @@ async def reports(request: web.Request, actor: Actor) -> web.StreamResponse:
         months=months,
         villages=await exportable_villages(app, actor),
         forms=FORMS,
-        town_office=actor.role == Role.TOWN_OFFICE,
+        town_office=actor.office,  # the summary is an office's (a town's, the county's)
     )
 
 
