@@ -15,11 +15,12 @@ from bot.core.flags.acknowledgement import DEADLINE_CHOICES, acknowledge, set_de
 from bot.core.flags.board import BoardColumn, flag_page, flags_board
 from bot.core.flags.county_decision import record_county_decision
 from bot.core.flags.measures import MEASURE_LABELS, add_measure, end_measure, parse_amount
-from bot.core.flags.removal import StepKind, request_removal, review_removal
+from bot.core.flags.removal import request_removal, review_removal
 from bot.core.policy import Actor
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.storage.uow import App
+from bot.web.labels import STEP_LABELS
 from bot.web.pages import app_of, render, signed_in
 from bot.web.views.reach import form_of, out_of_reach_is_not_found, row_id
 
@@ -33,13 +34,6 @@ COLUMN_LABELS = {
     BoardColumn.REMOVAL_REQUESTED: N_("Removal requested"),
     BoardColumn.TOWN_APPROVED: N_("Town approved"),
     BoardColumn.CLOSED: N_("Closed by the county"),
-}
-# The same msgids as the household page's (web12's bot/web/labels.py STEP_LABELS).
-STEP_LABELS = {
-    StepKind.REMOVAL_REQUESTED: N_("removal requested"),
-    StepKind.REMOVAL_APPROVED: N_("town approved the removal"),
-    StepKind.REMOVAL_REJECTED: N_("town rejected the removal"),
-    StepKind.COUNTY_DECISION: N_("county decision recorded"),
 }
 # What the page says after an act (?done=…): a fixed text, so the URL carries no message.
 DONE = {
