@@ -138,8 +138,8 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         N_("Only the county office can compare the towns."),
     ),
     Act.USE_DASHBOARD: (
-        frozenset({Role.TOWN_OFFICE, Role.VILLAGE_ADMIN}),
-        N_("Only the town office and village admins can use the office dashboard."),
+        frozenset({Role.TOWN_OFFICE, Role.COUNTY_OFFICE, Role.VILLAGE_ADMIN}),
+        N_("Only the offices and village admins can use the office dashboard."),
     ),
 }
 

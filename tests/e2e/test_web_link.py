@@ -61,4 +61,4 @@ async def test_a_contact_person_gets_no_link(app: App, running_bot: RunningBot, 
     await person.send("/web")
     reply = await person.next_message()
     assert not LINK.search(reply.text)
-    assert "镇扶贫办和村两委" in reply.text
+    assert "县乡村振兴局和村两委" in reply.text

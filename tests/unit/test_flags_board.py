@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.clock import FrozenClock
 from bot.core.flags.board import BoardColumn, flags_board
+from bot.core.flags.county_decision import record_county_decision
 from bot.core.flags.measures import add_measure, end_measure
-from bot.core.flags.removal import record_county_decision, request_removal, review_removal
+from bot.core.flags.removal import request_removal, review_removal
 from bot.domain.model import FlagStatus, Role
 from bot.storage.uow import App
 from tests.town_builder import TownBuilder

@@ -83,10 +83,10 @@ class Overview:
 
 async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
     """The overview of `month` for a town office person or a village admin (NotAllowed else)."""
-    villages = readable_villages(actor, None)
     today = app.clock.today()
     async with app.uow() as uow:
-        coverage, frozen = await _coverage(uow, app, month, villages)
+        villages = await readable_villages(uow, actor, None)
+        coverage, frozen = await _coverage(uow, app, month, villages, as_sent=actor.office)
         trend = [_point(coverage.month, coverage.villages, villages)]
         earlier = month
         for _ in range(TREND_MONTHS - 1):
@@ -119,21 +119,22 @@ async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
 async def month_report(app: App, actor: Actor, month: Month) -> tuple[MonthCoverage, bool]:
     """The month's coverage as the reports page shows it, and whether it is frozen (sent):
     the town's as /summary shows it, a village admin's village computed now."""
-    villages = readable_villages(actor, None)
     async with app.uow() as uow:
-        return await _coverage(uow, app, month, villages)
+        villages = await readable_villages(uow, actor, None)
+        return await _coverage(uow, app, month, villages, as_sent=actor.office)
 
 
 async def _coverage(
-    uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
+    uow: UnitOfWork, app: App, month: Month, villages: set[int] | None, *, as_sent: bool = False
 ) -> tuple[MonthCoverage, bool]:
-    """The town's month as /summary shows it (as sent, once it was), or the reader's villages
-    computed. A month not sent is counted at most every `web_overview_seconds` per scope (the
-    page says when it was): a county's running month takes seconds to count."""
-    if villages is None:
+    """An office's month as /summary shows it (as sent, once it was, narrowed to the office's
+    villages), or the reader's villages computed. A month not sent is counted at most every
+    `web_overview_seconds` per scope (the page says when it was): a county's running month
+    takes seconds to count."""
+    if as_sent:
         sent = await sent_summary(uow, month)
         if sent is not None:
-            return sent, True
+            return sent.narrowed(villages), True
     scope = None if villages is None else frozenset(villages)
     counted = await _RECENT.get(
         app,

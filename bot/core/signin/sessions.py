@@ -72,7 +72,7 @@ class NewSession:
 
 
 def _actor(person: Person) -> Actor:
-    return Actor(person.id, person.name, Role(person.role), person.village_id)
+    return Actor(person.id, person.name, Role(person.role), person.village_id, person.town_id)
 
 
 async def issue_link(app: App, actor: Actor) -> str:

@@ -13,13 +13,9 @@ from multidict import MultiDictProxy
 from bot.core.dates import parse_day
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, acknowledge, set_deadline
 from bot.core.flags.board import BoardColumn, flag_page, flags_board
+from bot.core.flags.county_decision import record_county_decision
 from bot.core.flags.measures import MEASURE_LABELS, add_measure, end_measure, parse_amount
-from bot.core.flags.removal import (
-    StepKind,
-    record_county_decision,
-    request_removal,
-    review_removal,
-)
+from bot.core.flags.removal import StepKind, request_removal, review_removal
 from bot.core.policy import Actor
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
