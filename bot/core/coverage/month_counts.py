@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Subquery, case, exists, func, or_, select
 
@@ -96,22 +97,42 @@ def counted_for(window: Window) -> Subquery:
     )
 
 
+CHANNELS = tuple(str(channel) for channel in ContactChannel)
+
+
 def contacted(window: Window) -> Subquery:
-    """household_id, home_visit (0/1): the households with an active contact in the month."""
+    """household_id, home_visit (0/1) and one count per channel (c_phone, ...): the
+    households with an active contact in the month."""
     home = func.max(case((Contact.channel == ContactChannel.HOME_VISIT, 1), else_=0))
+    by_channel = (
+        func.sum(case((Contact.channel == channel, 1), else_=0)).label(f"c_{channel}")
+        for channel in CHANNELS
+    )
     return (
-        select(Contact.household_id.label("household_id"), home.label("home_visit"))
+        select(Contact.household_id.label("household_id"), home.label("home_visit"), *by_channel)
         .where(*window.contact_in_month())
         .group_by(Contact.household_id)
         .subquery("contacted")
     )
 
 
-async def households_by_person(
-    uow: UnitOfWork, window: Window
-) -> list[tuple[int, int, int, int, int]]:
-    """(village, person, households, contacted, home visited) for each pair with households."""
+@dataclass(frozen=True)
+class Cell:
+    """The numbers of one village's households counted for one person."""
+
+    village_id: int
+    person_id: int
+    households: int
+    contacted: int
+    home_visited: int
+    by_channel: dict[str, int]
+
+
+async def households_by_person(uow: UnitOfWork, window: Window) -> list[Cell]:
+    """Each (village, person) pair with households: households, contacted, home visited, and
+    the month's active contacts on them by channel. One statement."""
     counted, reached = counted_for(window), contacted(window)
+    channel_sums = (func.coalesce(func.sum(reached.c[f"c_{c}"]), 0) for c in CHANNELS)
     query = (
         select(
             counted.c.village_id,
@@ -119,25 +140,17 @@ async def households_by_person(
             func.count(),
             func.count(reached.c.household_id),
             func.coalesce(func.sum(reached.c.home_visit), 0),
+            *channel_sums,
         )
         .select_from(counted)
         .outerjoin(reached, reached.c.household_id == counted.c.household_id)
         .group_by(counted.c.village_id, counted.c.person_id)
     )
-    return [tuple(row) for row in await uow.session.execute(query)]  # type: ignore[misc]
-
-
-async def contacts_by_person(uow: UnitOfWork, window: Window) -> list[tuple[int, int, str, int]]:
-    """(village, person, channel, active contacts in the month) on the households counted."""
-    counted = counted_for(window)
-    query = (
-        select(counted.c.village_id, counted.c.person_id, Contact.channel, func.count())
-        .select_from(counted)
-        .join(Contact, Contact.household_id == counted.c.household_id)
-        .where(*window.contact_in_month())
-        .group_by(counted.c.village_id, counted.c.person_id, Contact.channel)
-    )
-    return [tuple(row) for row in await uow.session.execute(query)]  # type: ignore[misc]
+    cells = []
+    for village_id, person_id, households, done, home, *counts in await uow.session.execute(query):
+        by_channel = {c: int(n) for c, n in zip(CHANNELS, counts, strict=True) if n}
+        cells.append(Cell(village_id, person_id, households, done, int(home), by_channel))
+    return cells
 
 
 async def uncontacted_households(uow: UnitOfWork, window: Window) -> list[Any]:
@@ -195,3 +208,10 @@ async def village_counts(uow: UnitOfWork, window: Window) -> dict[int, tuple[int
         village: (households, done)
         for village, households, done in await uow.session.execute(query)
     }
+
+
+def month_window(uow: UnitOfWork, month: Month, tz: ZoneInfo, villages: Any = None) -> Window:
+    """The month's window as of the unit of work's clock; `villages` None = all."""
+    start, end = month.utc_bounds(tz)
+    scope = None if villages is None else frozenset(villages)
+    return Window(month, start, end, min(end, uow.clock.now()), scope)

@@ -41,7 +41,6 @@ from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from bot.clock import Month
 from bot.core.coverage.month_counts import (
     Window,
-    contacts_by_person,
     counted_for,
     held_by_person,
     households_by_person,
@@ -113,12 +112,10 @@ async def month_coverage(
     people = {row.id: row for row in await session.execute(_people_query())}
 
     cells: dict[tuple[int, int], Tally] = defaultdict(Tally)  # (village, person) → numbers
-    for village_id, person_id, households, contacted, home_visited in await households_by_person(
-        uow, window
-    ):
-        cells[village_id, person_id] = Tally(households, contacted, home_visited)
-    for village_id, person_id, channel, count in await contacts_by_person(uow, window):
-        cells[village_id, person_id].by_channel[channel] = count
+    for cell in await households_by_person(uow, window):
+        cells[cell.village_id, cell.person_id] = Tally(
+            cell.households, cell.contacted, cell.home_visited, dict(cell.by_channel)
+        )
 
     village_flags: dict[int, Tally] = defaultdict(Tally)  # flags of households no one counts
     for village_id, person_id, raised, acknowledged, closed, overdue, still in await _flag_counts(

@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import select
 
 from bot.clock import Month, days_left_in_month
+from bot.core.coverage.month_counts import month_window, village_counts
 from bot.core.coverage.month_coverage import month_coverage, readable_villages
 from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
@@ -149,8 +150,9 @@ async def _trend_point(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> TrendPoint:
     """A past month's coverage: from its summary as sent on the 1st (the town's, or the
-    reader's villages in it), else counted as the running month is. A sent month's numbers
-    never change, so they are read once: a county's overview counts only the running month."""
+    reader's villages in it), else its households and contacted households counted in one
+    grouped statement (the same rules as the running month's). A sent month's numbers never
+    change, so they are read once; a month not sent is recounted every `web_overview_seconds`."""
     scope = None if villages is None else frozenset(villages)
 
     async def from_sent() -> TrendPoint | None:
@@ -163,8 +165,13 @@ async def _trend_point(
     point = await _RECENT.get(app, ("sent", month, scope), from_sent, None)
     if point is None:
         _RECENT.forget(app, ("sent", month, scope))  # not sent yet: ask again next time
-        computed, _sent = await _coverage(uow, app, month, villages)
-        point = _point(month, computed.villages, villages)
+
+        async def counted() -> TrendPoint:
+            window = month_window(uow, month, app.settings.tz, villages)
+            counts = (await village_counts(uow, window)).values()
+            return TrendPoint(month, sum(h for h, _c in counts), sum(c for _h, c in counts))
+
+        point = await _RECENT.get(app, ("trend", month, scope), counted, _recount(app))
     return point
 
 
