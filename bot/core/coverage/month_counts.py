@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Subquery, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, or_, select
 
 from bot.clock import Month
 from bot.domain.model import ContactChannel, ContactStatus, HouseholdStatus
@@ -67,13 +67,34 @@ class Window:
         ]
 
 
+def _latest_first(window: Window) -> tuple[Any, ...]:
+    """The order in which a household's assignments are chosen to count it: the one open at
+    the month's end first (the later of two), else the one that started last."""
+    open_at_end = case(
+        (or_(Assignment.ended_at.is_(None), Assignment.ended_at >= window.end), 1), else_=0
+    )
+    return (open_at_end.desc(), Assignment.started_at.desc(), Assignment.id.desc())
+
+
+def counted_person(window: Window) -> ColumnElement[Any]:
+    """For a row with `Household` in it: the person the household counts for in the month, or
+    NULL if it is not one of the month's households (one indexed look per row: for a few rows,
+    such as the households with flags)."""
+    person = (
+        select(Assignment.person_id)
+        .where(Assignment.household_id == Household.id, *window.overlapping())
+        .order_by(*_latest_first(window))
+        .limit(1)
+        .correlate(Household)
+        .scalar_subquery()
+    )
+    return case((and_(*window.monitored()), person), else_=None)
+
+
 def counted_for(window: Window) -> Subquery:
     """household_id, village_id, person_id: each of the month's households once, with the
     contact person it counts for — the assignment open at the month's end (the later of two),
     else the one that started last (ties: the later assignment)."""
-    open_at_end = case(
-        (or_(Assignment.ended_at.is_(None), Assignment.ended_at >= window.end), 1), else_=0
-    )
     ranked = (
         select(
             Assignment.household_id.label("household_id"),
@@ -82,7 +103,7 @@ def counted_for(window: Window) -> Subquery:
             func.row_number()
             .over(
                 partition_by=Assignment.household_id,
-                order_by=(open_at_end.desc(), Assignment.started_at.desc(), Assignment.id.desc()),
+                order_by=_latest_first(window),
             )
             .label("rank"),
         )
@@ -154,20 +175,17 @@ async def households_by_person(uow: UnitOfWork, window: Window) -> list[Cell]:
 
 
 async def uncontacted_households(uow: UnitOfWork, window: Window) -> list[Any]:
-    """The counted households with no active contact in the month, with their person."""
-    counted = counted_for(window)
-    query = (
-        select(
-            Household.id,
-            Household.number,
-            Household.village_id,
-            Household.group_name,
-            Household.head_name,
-            counted.c.person_id,
-        )
-        .join(counted, counted.c.household_id == Household.id)
-        .where(~exists().where(Contact.household_id == Household.id, *window.contact_in_month()))
-    )
+    """The month's households with no active contact in it, with the person each counts for."""
+    assigned = exists().where(Assignment.household_id == Household.id, *window.overlapping())
+    reached = exists().where(Contact.household_id == Household.id, *window.contact_in_month())
+    query = select(
+        Household.id,
+        Household.number,
+        Household.village_id,
+        Household.group_name,
+        Household.head_name,
+        counted_person(window).label("person_id"),
+    ).where(*window.monitored(), assigned, ~reached)
     return list((await uow.session.execute(query)).all())
 
 

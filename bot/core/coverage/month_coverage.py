@@ -41,7 +41,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from bot.clock import Month
 from bot.core.coverage.month_counts import (
     Window,
-    counted_for,
+    counted_person,
     held_by_person,
     households_by_person,
     unassigned_households,
@@ -192,20 +192,23 @@ async def _flag_counts(uow: UnitOfWork, window: Window, tz: ZoneInfo) -> Iterabl
         overdue,
         still_open,
     )
-    counted = counted_for(window)
-    query = (
+    each = (
         select(
-            Household.village_id,
-            counted.c.person_id,
-            *(func.sum(case((condition, 1), else_=0)) for condition in conditions),
+            Household.village_id.label("village_id"),
+            counted_person(window).label("person_id"),
+            *(case((cond, 1), else_=0).label(f"n{i}") for i, cond in enumerate(conditions)),
         )
         .select_from(RedFlag)
         .join(Household, Household.id == RedFlag.household_id)
-        .outerjoin(counted, counted.c.household_id == RedFlag.household_id)
         # A withdrawn flag was a mistake taken back: it is kept on record, never counted.
         .where(*window.in_scope(), RedFlag.status != FlagStatus.WITHDRAWN, or_(*conditions))
-        .group_by(Household.village_id, counted.c.person_id)
+        .subquery("each_flag")
     )
+    query = select(
+        each.c.village_id,
+        each.c.person_id,
+        *(func.sum(each.c[f"n{i}"]) for i in range(len(conditions))),
+    ).group_by(each.c.village_id, each.c.person_id)
     return (await uow.session.execute(query)).all()
 
 
