@@ -26,6 +26,7 @@ import time
 from datetime import datetime
 
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
 
 from bench.reports import MONTH, TZ, load
 from bot.clock import FrozenClock
@@ -65,8 +66,14 @@ async def measure(url: str) -> None:
     app = build_app(settings, clock)
     try:
         async with app.uow() as uow:
+            # bench.reports writes its ids itself (PostgreSQL's sequence is not advanced).
+            last = await uow.session.scalar(select(func.max(Person.id)))
             clerk = Person(
-                name="县办", role=Role.COUNTY_OFFICE, active=True, created_at=clock.now()
+                id=(last or 0) + 1,
+                name="县办",
+                role=Role.COUNTY_OFFICE,
+                active=True,
+                created_at=clock.now(),
             )
             uow.session.add(clerk)
             await uow.commit()
