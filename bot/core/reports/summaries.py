@@ -123,7 +123,7 @@ async def sent_village_counts(
         query = text(
             "SELECT s.month, (v->>'village_id')::int, (v->'tally'->>'households')::int,"
             " (v->'tally'->>'contacted')::int FROM coverage_snapshots s,"
-            " json_array_elements(s.data->'villages') v WHERE s.month IN :months"
+            " jsonb_array_elements(s.data::jsonb->'villages') v WHERE s.month IN :months"
         )
     else:
         query = text(
