@@ -174,31 +174,30 @@ async def households_by_person(uow: UnitOfWork, window: Window) -> list[Cell]:
     return cells
 
 
+# What a household line of the summary shows (HouseholdLine).
+LINE = (
+    Household.id,
+    Household.number,
+    Household.village_id,
+    Household.group_name,
+    Household.head_name,
+)
+
+
 async def uncontacted_households(uow: UnitOfWork, window: Window) -> list[Any]:
     """The month's households with no active contact in it, with the person each counts for."""
     assigned = exists().where(Assignment.household_id == Household.id, *window.overlapping())
     reached = exists().where(Contact.household_id == Household.id, *window.contact_in_month())
-    query = select(
-        Household.id,
-        Household.number,
-        Household.village_id,
-        Household.group_name,
-        Household.head_name,
-        counted_person(window).label("person_id"),
-    ).where(*window.monitored(), assigned, ~reached)
+    query = select(*LINE, counted_person(window).label("person_id")).where(
+        *window.monitored(), assigned, ~reached
+    )
     return list((await uow.session.execute(query)).all())
 
 
 async def unassigned_households(uow: UnitOfWork, window: Window) -> list[Any]:
     """The month's households with no assignment open at `as_of`."""
     held = exists().where(Assignment.household_id == Household.id, *window.held_at_as_of())
-    query = select(
-        Household.id,
-        Household.number,
-        Household.village_id,
-        Household.group_name,
-        Household.head_name,
-    ).where(*window.monitored(), ~held)
+    query = select(*LINE).where(*window.monitored(), ~held)
     return list((await uow.session.execute(query)).all())
 
 
