@@ -153,11 +153,14 @@ async def _earlier_points(
     months in one statement; a month not sent counted in one grouped statement (the same rules
     as the running month's), again every `web_overview_seconds`."""
     scope = None if villages is None else frozenset(villages)
-    months = [month]
+    months = []
+    earlier = month
     for _ in range(TREND_MONTHS - 1):
-        months.append(months[-1].previous())
-    months = months[1:]
-    points = {m: _RECENT.known(app, ("sent", m, scope)) for m in months}
+        earlier = earlier.previous()
+        months.append(earlier)
+    points: dict[Month, TrendPoint | None] = {
+        m: _RECENT.known(app, ("sent", m, scope)) for m in months
+    }
     unknown = [m for m, point in points.items() if point is None]
     for sent_month, counts in (await sent_village_counts(uow, unknown)).items():
         shown = [n for village, n in counts.items() if villages is None or village in villages]
@@ -173,7 +176,7 @@ async def _earlier_points(
 
         key = ("trend", counted_month, scope)
         points[counted_month] = await _RECENT.get(app, key, counted, _recount(app))
-    return [points[m] for m in months]  # type: ignore[misc]
+    return [point for point in points.values() if point is not None]  # all known by now
 
 
 def _recount(app: App) -> timedelta:
