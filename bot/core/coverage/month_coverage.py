@@ -24,14 +24,14 @@ The rules, from DOMAIN.md "Coverage rule", made precise:
 - **Unreachable contact persons**: active people marked unreachable by then, with the number of
   households they hold.
 
-Everything is a handful of aggregate queries over the scope's rows, then arithmetic in Python.
+Everything is counted in SQL, grouped by village and person (`month_counts`): a county's
+month is a few statements, whatever its size; Python only adds the groups up.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +39,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 
 from bot.clock import Month
+from bot.core.coverage.month_counts import (
+    Window,
+    counted_person,
+    held_by_person,
+    households_by_person,
+    unassigned_households,
+    uncontacted_households,
+)
 from bot.core.coverage.month_summary import (
     HouseholdLine,
     MonthCoverage,
@@ -50,15 +58,12 @@ from bot.core.coverage.month_summary import (
 from bot.core.policy import Actor, villages_in_reach
 from bot.domain.model import (
     OPEN_FLAG_STATUSES,
-    ContactChannel,
-    ContactStatus,
     FlagStatus,
-    HouseholdStatus,
     Role,
 )
 from bot.errors import NotAllowed
 from bot.i18n import N_
-from bot.storage.models import Assignment, Contact, Household, Person, RedFlag, Village
+from bot.storage.models import Household, Person, RedFlag, Village
 from bot.storage.uow import App, UnitOfWork
 
 
@@ -96,30 +101,26 @@ async def month_coverage(
     """Compute the month's coverage inside an open unit of work; `villages` None = all."""
     start, end = month.utc_bounds(tz)
     now = uow.clock.now()
-    as_of = min(end, now)
-    rows = await _MonthRows.load(uow, month, (start, end, as_of), tz, villages)
-    counted_for = _attribute(rows.assignments, end)
-    holding = _held_at(rows.assignments, as_of)
+    window = Window(
+        month, start, end, min(end, now), None if villages is None else frozenset(villages)
+    )
+    session = uow.session
+    village_query = select(Village.id, Village.name)
+    if villages is not None:
+        village_query = village_query.where(Village.id.in_(villages))
+    village_names = {row.id: row.name for row in await session.execute(village_query)}
+    people = {row.id: row for row in await session.execute(_people_query())}
 
     cells: dict[tuple[int, int], Tally] = defaultdict(Tally)  # (village, person) → numbers
-    uncontacted: dict[int, list[HouseholdLine]] = defaultdict(list)
-    for household_id, person_id in counted_for.items():
-        household = rows.households[household_id]
-        tally = cells[household.village_id, person_id]
-        tally.households += 1
-        by_channel = rows.channels.get(household_id)
-        if by_channel:
-            tally.contacted += 1
-            tally.home_visited += ContactChannel.HOME_VISIT in by_channel
-            for channel, count in by_channel.items():
-                tally.by_channel[channel] = tally.by_channel.get(channel, 0) + count
-        else:
-            line = _line(household, rows.village_names, person_id, rows.people)
-            uncontacted[household.village_id].append(line)
+    for cell in await households_by_person(uow, window):
+        cells[cell.village_id, cell.person_id] = Tally(
+            cell.households, cell.contacted, cell.home_visited, dict(cell.by_channel)
+        )
 
     village_flags: dict[int, Tally] = defaultdict(Tally)  # flags of households no one counts
-    for household_id, village_id, raised, acknowledged, closed, overdue, still in rows.flags:
-        person_id = counted_for.get(household_id)
+    for village_id, person_id, raised, acknowledged, closed, overdue, still in await _flag_counts(
+        uow, window, tz
+    ):
         target = village_flags[village_id] if person_id is None else cells[village_id, person_id]
         target.flags_raised += raised
         target.flags_acknowledged += acknowledged
@@ -127,12 +128,14 @@ async def month_coverage(
         target.flags_past_deadline += overdue
         target.flags_open += still
 
+    uncontacted: dict[int, list[HouseholdLine]] = defaultdict(list)
+    for row in await uncontacted_households(uow, window):
+        uncontacted[row.village_id].append(_line(row, village_names, row.person_id, people))
     unassigned: dict[int, list[HouseholdLine]] = defaultdict(list)
-    for household in rows.households.values():
-        if household.id not in holding:
-            unassigned[household.village_id].append(_line(household, rows.village_names))
+    for row in await unassigned_households(uow, window):
+        unassigned[row.village_id].append(_line(row, village_names))
 
-    villages_out = _villages(rows, cells, village_flags, uncontacted, unassigned)
+    villages_out = _villages(village_names, people, cells, village_flags, uncontacted, unassigned)
     town = Tally()
     for village in villages_out:
         town.add(village.tally)
@@ -141,87 +144,10 @@ async def month_coverage(
         computed_at=now,
         town=town,
         villages=villages_out,
-        persons=_persons(cells, rows.people),
+        persons=_persons(cells, people),
         unassigned=[line for village in villages_out for line in village.unassigned],
-        unreachable=_unreachable(rows.people, holding, as_of, villages),
+        unreachable=_unreachable(people, await held_by_person(uow, window), window.as_of, villages),
     )
-
-
-@dataclass
-class _MonthRows:
-    """What a month's summary is computed from: one query each, rows as plain tuples."""
-
-    village_names: dict[int, str]
-    households: dict[int, Row[Any]]  # monitored, in scope
-    assignments: list[Row[Any]]  # overlapping the month
-    channels: dict[int, dict[str, int]]  # household → channel → active contacts in the month
-    flags: list[Row[Any]]
-    people: dict[int, Row[Any]]
-
-    @classmethod
-    async def load(
-        cls,
-        uow: UnitOfWork,
-        month: Month,
-        instants: tuple[datetime, datetime, datetime],  # start, end, as of
-        tz: ZoneInfo,
-        villages: set[int] | None,
-    ) -> _MonthRows:
-        start, end, as_of = instants
-        session = uow.session
-        in_scope = [Household.village_id.in_(villages)] if villages is not None else []
-        monitored = [
-            Household.status == HouseholdStatus.MONITORED,
-            Household.created_at < end,
-            *in_scope,
-        ]
-        village_query = select(Village.id, Village.name)
-        if villages is not None:
-            village_query = village_query.where(Village.id.in_(villages))
-        household_query = select(
-            Household.id,
-            Household.number,
-            Household.village_id,
-            Household.group_name,
-            Household.head_name,
-        ).where(*monitored)
-        assignment_query = (
-            select(
-                Assignment.id,
-                Assignment.household_id,
-                Assignment.person_id,
-                Assignment.started_at,
-                Assignment.ended_at,
-            )
-            .join(Household, Household.id == Assignment.household_id)
-            .where(
-                *monitored,
-                Assignment.started_at < end,
-                or_(Assignment.ended_at.is_(None), Assignment.ended_at > start),
-            )
-        )
-        contact_query = (
-            select(Contact.household_id, Contact.channel, func.count())
-            .join(Household, Household.id == Contact.household_id)
-            .where(
-                *monitored,
-                Contact.status == ContactStatus.ACTIVE,
-                Contact.occurred_on >= month.first_day,
-                Contact.occurred_on <= month.last_day,
-            )
-            .group_by(Contact.household_id, Contact.channel)
-        )
-        channels: dict[int, dict[str, int]] = defaultdict(dict)
-        for household_id, channel, count in await session.execute(contact_query):
-            channels[household_id][channel] = count
-        return cls(
-            village_names={row.id: row.name for row in await session.execute(village_query)},
-            households={row.id: row for row in await session.execute(household_query)},
-            assignments=list((await session.execute(assignment_query)).all()),
-            channels=channels,
-            flags=list(await _flag_counts(uow, start, end, as_of, tz, in_scope)),
-            people={row.id: row for row in await session.execute(_people_query())},
-        )
 
 
 def _people_query() -> Select[Any]:
@@ -235,16 +161,11 @@ def _people_query() -> Select[Any]:
     )
 
 
-async def _flag_counts(
-    uow: UnitOfWork,
-    start: datetime,
-    end: datetime,
-    as_of: datetime,
-    tz: ZoneInfo,
-    in_scope: list[ColumnElement[bool]],
-) -> Iterable[Row[Any]]:
-    """Per household with any flag activity: raised, acknowledged, closed, past deadline,
-    and still open at `as_of` (the month's end, or now while it runs)."""
+async def _flag_counts(uow: UnitOfWork, window: Window, tz: ZoneInfo) -> Iterable[Row[Any]]:
+    """Per village and the person its households count for (None: no one's) with any flag
+    activity: raised, acknowledged, closed, past deadline, and still open at `as_of` (the
+    month's end, or now while it runs)."""
+    start, end, as_of = window.start, window.end, window.as_of
 
     def within(column: Any) -> ColumnElement[bool]:
         return and_(column >= start, column < end)
@@ -271,38 +192,24 @@ async def _flag_counts(
         overdue,
         still_open,
     )
-    query = (
+    each = (
         select(
-            RedFlag.household_id,
-            Household.village_id,
-            *(func.sum(case((condition, 1), else_=0)) for condition in conditions),
+            Household.village_id.label("village_id"),
+            counted_person(window).label("person_id"),
+            *(case((cond, 1), else_=0).label(f"n{i}") for i, cond in enumerate(conditions)),
         )
+        .select_from(RedFlag)
         .join(Household, Household.id == RedFlag.household_id)
         # A withdrawn flag was a mistake taken back: it is kept on record, never counted.
-        .where(*in_scope, RedFlag.status != FlagStatus.WITHDRAWN, or_(*conditions))
-        .group_by(RedFlag.household_id, Household.village_id)
+        .where(*window.in_scope(), RedFlag.status != FlagStatus.WITHDRAWN, or_(*conditions))
+        .subquery("each_flag")
     )
+    query = select(
+        each.c.village_id,
+        each.c.person_id,
+        *(func.sum(each.c[f"n{i}"]) for i in range(len(conditions))),
+    ).group_by(each.c.village_id, each.c.person_id)
     return (await uow.session.execute(query)).all()
-
-
-def _attribute(assignments: Iterable[Row[Any]], end: datetime) -> dict[int, int]:
-    """household → the contact person it counts for (see the module's docstring)."""
-    best: dict[int, tuple[bool, datetime, int, int]] = {}
-    for row in assignments:
-        open_at_end = row.ended_at is None or row.ended_at >= end
-        key = (open_at_end, row.started_at, row.id, row.person_id)
-        if row.household_id not in best or key > best[row.household_id]:
-            best[row.household_id] = key
-    return {household_id: key[3] for household_id, key in best.items()}
-
-
-def _held_at(assignments: Iterable[Row[Any]], instant: datetime) -> dict[int, set[int]]:
-    """household → the people assigned to it at the instant."""
-    holding: dict[int, set[int]] = defaultdict(set)
-    for row in assignments:
-        if row.started_at <= instant and (row.ended_at is None or row.ended_at > instant):
-            holding[row.household_id].add(row.person_id)
-    return holding
 
 
 def _line(
@@ -333,16 +240,16 @@ def _person(person: Row[Any], tally: Tally) -> PersonCoverage:
 
 
 def _villages(
-    month_rows: _MonthRows,
+    village_names: Mapping[int, str],
+    people: Mapping[int, Row[Any]],
     cells: dict[tuple[int, int], Tally],
     village_flags: dict[int, Tally],
     uncontacted: dict[int, list[HouseholdLine]],
     unassigned: dict[int, list[HouseholdLine]],
 ) -> list[VillageCoverage]:
-    people = month_rows.people
     rows: dict[int, VillageCoverage] = {
         village_id: VillageCoverage(village_id, name, Tally(), [], [], [])
-        for village_id, name in month_rows.village_names.items()
+        for village_id, name in village_names.items()
     }
     for (village_id, person_id), tally in cells.items():
         rows[village_id].tally.add(tally)
@@ -368,23 +275,19 @@ def _persons(
 
 def _unreachable(
     people: Mapping[int, Row[Any]],
-    holding: dict[int, set[int]],
+    held: Mapping[int, int],
     as_of: datetime,
     villages: set[int] | None,
 ) -> list[UnreachablePerson]:
-    held: dict[int, int] = defaultdict(int)
-    for persons in holding.values():
-        for person_id in persons:
-            held[person_id] += 1
     rows = [
         UnreachablePerson(
-            person.id, person.name, person.phone, person.unreachable_since, held[person.id]
+            person.id, person.name, person.phone, person.unreachable_since, held.get(person.id, 0)
         )
         for person in people.values()
         if person.active
         and person.unreachable_since is not None
         and person.unreachable_since <= as_of
-        and (villages is None or held[person.id] or person.village_id in villages)
+        and (villages is None or held.get(person.id) or person.village_id in villages)
     ]
     return sorted(rows, key=lambda person: (person.since, person.person_id))
 

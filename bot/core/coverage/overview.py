@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import select
 
 from bot.clock import Month, days_left_in_month
+from bot.core.coverage.month_counts import month_window, village_counts
 from bot.core.coverage.month_coverage import month_coverage, readable_villages
 from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
@@ -87,11 +88,10 @@ async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
     async with app.uow() as uow:
         villages = await readable_villages(uow, actor, None)
         coverage, frozen = await _coverage(uow, app, month, villages, as_sent=actor.office)
-        trend = [_point(coverage.month, coverage.villages, villages)]
-        earlier = month
-        for _ in range(TREND_MONTHS - 1):
-            earlier = earlier.previous()
-            trend.append(await _trend_point(uow, app, earlier, villages))
+        trend = [
+            _point(coverage.month, coverage.villages, villages),
+            *await _earlier_points(uow, app, month, villages),
+        ]
         flags = await _open_flags(uow, actor, today)
         unreachable, inactive = await _RECENT.get(
             app,
@@ -145,27 +145,38 @@ async def _coverage(
     return counted, False
 
 
-async def _trend_point(
+async def _earlier_points(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
-) -> TrendPoint:
-    """A past month's coverage: from its summary as sent on the 1st (the town's, or the
-    reader's villages in it), else counted as the running month is. A sent month's numbers
-    never change, so they are read once: a county's overview counts only the running month."""
+) -> list[TrendPoint]:
+    """The 11 months before `month` (newest first): a month's numbers from its summary as sent
+    on the 1st (the town's, or the reader's villages in it), read once for good and all sent
+    months in one statement; a month not sent counted in one grouped statement (the same rules
+    as the running month's), again every `web_overview_seconds`."""
     scope = None if villages is None else frozenset(villages)
+    months = []
+    earlier = month
+    for _ in range(TREND_MONTHS - 1):
+        earlier = earlier.previous()
+        months.append(earlier)
+    points: dict[Month, TrendPoint | None] = {
+        m: _RECENT.known(app, ("sent", m, scope)) for m in months
+    }
+    unknown = [m for m, point in points.items() if point is None]
+    for sent_month, counts in (await sent_village_counts(uow, unknown)).items():
+        shown = [n for village, n in counts.items() if villages is None or village in villages]
+        point = TrendPoint(sent_month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+        _RECENT.keep(app, ("sent", sent_month, scope), point)
+        points[sent_month] = point
+    for counted_month in [m for m, point in points.items() if point is None]:
 
-    async def from_sent() -> TrendPoint | None:
-        sent = await sent_village_counts(uow, month)
-        if sent is None:
-            return None
-        shown = [n for village, n in sent.items() if villages is None or village in villages]
-        return TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+        async def counted(counted_month: Month = counted_month) -> TrendPoint:
+            window = month_window(uow, counted_month, app.settings.tz, villages)
+            counts = (await village_counts(uow, window)).values()
+            return TrendPoint(counted_month, sum(h for h, _c in counts), sum(c for _h, c in counts))
 
-    point = await _RECENT.get(app, ("sent", month, scope), from_sent, None)
-    if point is None:
-        _RECENT.forget(app, ("sent", month, scope))  # not sent yet: ask again next time
-        computed, _sent = await _coverage(uow, app, month, villages)
-        point = _point(month, computed.villages, villages)
-    return point
+        key = ("trend", counted_month, scope)
+        points[counted_month] = await _RECENT.get(app, key, counted, _recount(app))
+    return [point for point in points.values() if point is not None]  # all known by now
 
 
 def _recount(app: App) -> timedelta:
@@ -198,8 +209,13 @@ class _Remembered:
         known[key] = (now, value)
         return value
 
-    def forget(self, app: App, key: Hashable) -> None:
-        self._by_database.get(app.sessions, {}).pop(key, None)
+    def keep(self, app: App, key: Hashable, value: Any) -> None:
+        self._by_database.setdefault(app.sessions, {})[key] = (app.clock.now(), value)
+
+    def known(self, app: App, key: Hashable) -> Any:
+        """The value kept for good under the key, or None."""
+        at_value = self._by_database.get(app.sessions, {}).get(key)
+        return None if at_value is None else at_value[1]
 
 
 _RECENT = _Remembered()

@@ -12,11 +12,12 @@ M-1 is not listed again by M's).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Month
@@ -109,16 +110,39 @@ async def was_sent(app: App, month: Month) -> bool:
         return await _snapshot(uow, month) is not None
 
 
-async def sent_village_counts(uow: UnitOfWork, month: Month) -> dict[int, tuple[int, int]] | None:
-    """Each village's (households, contacted) in the month's summary as sent; None if it never
-    was. Read from the stored JSON as it is: a trend needs only these two numbers."""
-    stored = await _snapshot(uow, month)
-    if stored is None:
-        return None
-    return {
-        village["village_id"]: (village["tally"]["households"], village["tally"]["contacted"])
-        for village in stored.data["villages"]
-    }
+async def sent_village_counts(
+    uow: UnitOfWork, months: Collection[Month]
+) -> dict[Month, dict[int, tuple[int, int]]]:
+    """Each village's (households, contacted) in each of these months' summaries as sent (a
+    month never sent is left out). One statement; the database takes the two numbers out of
+    the stored JSON (a county's sent summary is megabytes, a trend needs 250 pairs)."""
+    if not months:
+        return {}
+    by_name = {str(month): month for month in months}
+    if uow.session.bind.dialect.name == "postgresql":
+        query = text(
+            "SELECT s.month, (v->>'village_id')::int, (v->'tally'->>'households')::int,"
+            " (v->'tally'->>'contacted')::int FROM coverage_snapshots s,"
+            " jsonb_array_elements(s.data::jsonb->'villages') v WHERE s.month IN :months"
+        )
+    else:
+        query = text(
+            "SELECT s.month, json_extract(v.value, '$.village_id'),"
+            " json_extract(v.value, '$.tally.households'),"
+            " json_extract(v.value, '$.tally.contacted')"
+            " FROM coverage_snapshots s, json_each(s.data, '$.villages') v"
+            " WHERE s.month IN :months"
+        )
+    query = query.bindparams(bindparam("months", expanding=True))
+    counts: dict[Month, dict[int, tuple[int, int]]] = {}
+    sent = select(CoverageSnapshot.month).where(CoverageSnapshot.month.in_(by_name))
+    for name in (await uow.session.execute(sent)).scalars():
+        counts[by_name[name]] = {}  # sent, even with no village
+    for name, village_id, households, contacted in await uow.session.execute(
+        query, {"months": list(by_name)}
+    ):
+        counts[by_name[name]][int(village_id)] = (int(households), int(contacted))
+    return counts
 
 
 async def sent_months(app: App) -> set[str]:
