@@ -7,21 +7,19 @@ Chinese and English. Look at them: the towns side by side, the chart, nothing ov
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.screenshots import WIDTHS, photograph, served_demo
+from bench.screenshots import WIDTHS, main, photograph_as, served_demo
 from bot.core.demo_county import CountySize, fill_demo_county
 from bot.core.policy import Actor
-from bot.core.signin.sessions import issue_link
 from bot.domain.model import Role
 from bot.storage.models import Person, Town
 from bot.storage.uow import App
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
+COUNTY_PREFIX = "county"
 SIZE = CountySize(towns=5, villages=40, households=4_000, contact_persons=120)
 
 
@@ -45,25 +43,12 @@ async def shoot(folder: Path) -> list[Path]:
         async with async_playwright() as driver:
             browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for language in ("zh", "en"):
-                for width_name, width in WIDTHS.items():
-                    context = await browser.new_context(viewport={"width": width, "height": 900})
-                    tab = await context.new_page()
-                    await tab.goto(f"{base}/web/signin?token={await issue_link(app, county)}")
-                    await tab.goto(f"{base}/web/language/{language}")
-                    stem = f"county-{{name}}-{language}-{width_name}"
-                    written += await photograph(tab, base, pages, folder, stem)
-                    await context.close()
+                for width_name in WIDTHS:
+                    who = (COUNTY_PREFIX, language, width_name)
+                    written += await photograph_as(browser, app, county, base, who, pages, folder)
             await browser.close()
     return written
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("folder", nargs="?", default="screenshots", type=Path)
-    folder = parser.parse_args().folder
-    folder.mkdir(parents=True, exist_ok=True)
-    asyncio.run(shoot(folder))
-
-
 if __name__ == "__main__":
-    main()
+    main(shoot)

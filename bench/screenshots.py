@@ -127,6 +127,31 @@ async def photograph(
     return written
 
 
+async def photograph_as(
+    browser: Any,
+    app: App,
+    actor: Actor,
+    base: str,
+    who_language_width: tuple[str, str, str],
+    pages: list[tuple[str, str]],
+    folder: Path,
+) -> list[Path]:
+    """The pages as `actor` sees them, signed in by a one-time link, in one language and width;
+    files named who-page-language-width."""
+    who, language, width_name = who_language_width
+    context = await browser.new_context(
+        viewport={"width": WIDTHS[width_name], "height": 900}, device_scale_factor=1
+    )
+    try:
+        tab = await context.new_page()
+        await tab.goto(f"{base}/web/signin?token={await issue_link(app, actor)}")
+        await tab.goto(f"{base}/web/language/{language}")
+        stem = f"{who}-{{name}}-{language}-{width_name}"
+        return await photograph(tab, base, pages, folder, stem)
+    finally:
+        await context.close()
+
+
 async def shoot(folder: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
@@ -137,30 +162,22 @@ async def shoot(folder: Path) -> list[Path]:
             browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for who, actor in (("office", office), ("admin", admin)):
                 for language in ("zh", "en"):
-                    for width_name, width in WIDTHS.items():
-                        context = await browser.new_context(
-                            viewport={"width": width, "height": 900},
-                            device_scale_factor=1,
-                        )
-                        tab = await context.new_page()
-                        token = await issue_link(app, actor)
-                        await tab.goto(f"{base}/web/signin?token={token}")
-                        await tab.goto(f"{base}/web/language/{language}")
+                    for width_name in WIDTHS:
                         pages = await _pages(app, actor)
                         chosen = pages if who == "office" else pages[:4]
-                        stem = f"{who}-{{name}}-{language}-{width_name}"
-                        written += await photograph(tab, base, chosen, folder, stem)
-                        await context.close()
+                        written += await photograph_as(
+                            browser, app, actor, base, (who, language, width_name), chosen, folder
+                        )
             await browser.close()
     return written
 
 
-def main() -> None:
+def main(shoot: Callable[[Path], Awaitable[list[Path]]] = shoot) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder", nargs="?", default="screenshots", type=Path)
-    args = parser.parse_args()
-    args.folder.mkdir(parents=True, exist_ok=True)
-    asyncio.run(shoot(args.folder))
+    folder = parser.parse_args().folder
+    folder.mkdir(parents=True, exist_ok=True)
+    asyncio.run(shoot(folder))
 
 
 if __name__ == "__main__":
