@@ -18,7 +18,7 @@ from bot.domain.model import (
     Role,
 )
 from bot.i18n import gettext, ngettext
-from bot.web.labels import AUDIT_ACTIONS, AUDIT_ENTITIES, STEP_LABELS
+from bot.web.labels import STEP_LABELS
 
 
 def percent(share: float | None) -> str:
@@ -64,7 +64,5 @@ def build_templates(tz: ZoneInfo) -> Environment:
         MeasureType=MeasureType,
         Role=Role,
         step_labels=STEP_LABELS,
-        audit_entities=AUDIT_ENTITIES,
-        audit_actions=AUDIT_ACTIONS,
     )
     return env

@@ -20,7 +20,7 @@ from bot.core.flags.removal import FlagAct, FlagPanel, allowed_acts, next_step, 
 from bot.core.policy import Act, Actor, may, readable_flag, require, visible_households
 from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, Category, FlagStatus
-from bot.storage.models import AssistanceMeasure, Household, RedFlag, Village
+from bot.storage.models import AssistanceMeasure, Household, RedFlag, Town, Village
 from bot.storage.uow import App
 
 CLOSED_SHOWN_DAYS = 30  # the closed column shows the flags closed in the last 30 days
@@ -53,6 +53,7 @@ class BoardCard:
     flag: RedFlag
     household: Household
     village: str
+    town: str  # the village's town (乡镇): named on the county-wide board
     column: str
     measures: int  # measures in place for this flag
     overdue: bool  # open, and the deadline day is over
@@ -65,6 +66,7 @@ class Board:
     columns: dict[str, list[BoardCard]] = field(default_factory=dict)
     overdue: int = 0  # open flags past their deadline, whatever the columns shown
     today: date | None = None
+    county_wide: bool = False  # the whole county's flags: each card names its town
 
     @property
     def total(self) -> int:
@@ -89,9 +91,10 @@ async def flags_board(
             .scalar_subquery()
         )
         query = (
-            select(RedFlag, Household, Village.name, in_place)
+            select(RedFlag, Household, Village.name, Town.name, in_place)
             .join(Household, Household.id == RedFlag.household_id)
             .join(Village, Village.id == Household.village_id)
+            .outerjoin(Town, Town.id == Village.town_id)
             .where(
                 RedFlag.household_id.in_(select(visible.c.id)),
                 or_(
@@ -103,9 +106,11 @@ async def flags_board(
         )
         rows = (await uow.session.execute(query)).unique().all()
         decides = await county_decides(uow)
-    board = Board(columns={column: [] for column in wanted}, today=today)
-    for flag, household, village, measures in rows:
-        card = _card(actor, flag, household, village, measures, today, decides)
+    board = Board(
+        columns={column: [] for column in wanted}, today=today, county_wide=actor.county_wide
+    )
+    for flag, household, village, town, measures in rows:
+        card = _card(actor, flag, household, (village, town or ""), measures, today, decides)
         board.overdue += card.overdue  # of every column: the filter link's number
         if card.column in board.columns and (card.overdue or not overdue_only):
             board.columns[card.column].append(card)
@@ -140,7 +145,7 @@ def _card(
     actor: Actor,
     flag: RedFlag,
     household: Household,
-    village: str,
+    place: tuple[str, str],  # the village's name and its town's
     measures: int,
     today: date,
     county_decides: bool,
@@ -148,7 +153,8 @@ def _card(
     return BoardCard(
         flag=flag,
         household=household,
-        village=village,
+        village=place[0],
+        town=place[1],
         column=board_column(flag, measures),
         measures=measures,
         overdue=is_overdue(flag, today),

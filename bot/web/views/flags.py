@@ -21,7 +21,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.storage.uow import App
 from bot.web.labels import STEP_LABELS
-from bot.web.pages import app_of, render, signed_in
+from bot.web.pages import app_of, render, see_other, signed_in
 from bot.web.views.reach import form_of, out_of_reach_is_not_found, row_id
 
 routes = web.RouteTableDef()
@@ -104,7 +104,7 @@ def flag_action(suffix: str) -> Callable[[FlagAct], FlagAct]:
             flag_id = row_id(request, "flag_id")
             form = await form_of(request)
             done = await act(app_of(request), actor, flag_id, form)
-            raise _back(flag_id, done, form)
+            raise _back(request, flag_id, done, form)
 
         return act
 
@@ -179,11 +179,11 @@ async def measure_ended(request: web.Request, actor: Actor) -> web.StreamRespons
     form = await form_of(request)
     flag_id = form.get("flag", "")
     if flag_id.isdigit() and len(flag_id) <= 9:
-        raise _back(int(flag_id), "ended", form)
-    raise web.HTTPSeeOther(f"/web/households/{measure.household_id}")
+        raise _back(request, int(flag_id), "ended", form)
+    raise see_other(request, f"/web/households/{measure.household_id}")
 
 
-def _back(flag_id: int, done: str, form: Form) -> web.HTTPSeeOther:
+def _back(request: web.Request, flag_id: int, done: str, form: Form) -> web.HTTPSeeOther:
     if form.get("back") == "board":
-        return web.HTTPSeeOther(f"/web/flags?done={done}#flag-{flag_id}")
-    return web.HTTPSeeOther(f"/web/flags/{flag_id}?done={done}")
+        return see_other(request, f"/web/flags?done={done}#flag-{flag_id}")
+    return see_other(request, f"/web/flags/{flag_id}?done={done}")
