@@ -17,6 +17,7 @@ from bot.core.coverage.overview import FlagStage, flag_stage
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, deadline_can_be_set, flag_view
 from bot.core.flags.measures import ACTIVE, MeasureType, measures_of
 from bot.core.flags.removal import FlagAct, FlagPanel, allowed_acts, next_step, steps_of
+from bot.core.flags.retraction import awaiting_retraction_answer
 from bot.core.policy import Act, Actor, may, readable_flag, require, visible_households
 from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, Category, FlagStatus
@@ -197,6 +198,8 @@ class FlagPage:
     measures: list[AssistanceMeasure]
     no_policy: bool  # 不享受政策: a subsidy needs a stated major event
     today: date
+    # The town office was asked to keep or withdraw it (its contact went back): unanswered.
+    retraction_asked: bool = False
     deadline_choices: tuple[int, ...] = DEADLINE_CHOICES
     measure_types: tuple[MeasureType, ...] = tuple(MeasureType)
 
@@ -207,7 +210,11 @@ class FlagPage:
     @property
     def has_step_forms(self) -> bool:
         """Whether the page offers a step on the flag itself (not only its measures)."""
-        return self.deadline_settable or any(act in STEP_ACTS for act in self.panel.acts)
+        return (
+            self.deadline_settable
+            or self.retraction_asked
+            or any(act in STEP_ACTS for act in self.panel.acts)
+        )
 
 
 async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
@@ -223,6 +230,7 @@ async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
         measures = await measures_of(uow, household.id)
         today = uow.clock.today()
         decides = await county_decides(uow)
+        asked = may(actor, Act.DECIDE_RETRACTION) and await awaiting_retraction_answer(uow, flag)
     # The flag's own first, those in place before those ended, newest first.
     measures.sort(key=lambda m: m.id, reverse=True)
     measures.sort(key=lambda m: (not answers(m, flag), m.status != ACTIVE))
@@ -242,4 +250,5 @@ async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
         measures=measures,
         no_policy=household.category == Category.LIFTED_NO_POLICY,
         today=today,
+        retraction_asked=asked,
     )

@@ -16,7 +16,9 @@ from bot.core.flags.board import BoardColumn, flag_page, flags_board
 from bot.core.flags.county_decision import record_county_decision
 from bot.core.flags.measures import MEASURE_LABELS, add_measure, end_measure, parse_amount
 from bot.core.flags.removal import request_removal, review_removal
+from bot.core.flags.retraction import decide_retraction
 from bot.core.policy import Actor
+from bot.domain.model import FlagStatus
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.storage.uow import App
@@ -34,6 +36,7 @@ COLUMN_LABELS = {
     BoardColumn.REMOVAL_REQUESTED: N_("Removal requested"),
     BoardColumn.TOWN_APPROVED: N_("Town approved"),
     BoardColumn.CLOSED: N_("Closed by the county"),
+    FlagStatus.WITHDRAWN: N_("Withdrawn (retracted)"),  # a flag's page only, never a column
 }
 # What the page says after an act (?done=…): a fixed text, so the URL carries no message.
 DONE = {
@@ -45,9 +48,12 @@ DONE = {
     "approved": N_("Removal approved: the county's decision is awaited."),
     "rejected": N_("Removal rejected: the village has been told why."),
     "county": N_("The county's decision is recorded: the red flag is closed."),
+    "kept": N_("The red flag is kept: it stays open."),
+    "withdrawn": N_("The red flag is withdrawn: it no longer counts anywhere."),
 }
 NO_DEADLINE = N_("Choose 7, 15 or 30 days.")
 NO_DECISION = N_("Choose approve or reject.")
+NO_ANSWER = N_("Choose keep or withdraw.")
 
 
 @routes.get("/web/flags")
@@ -162,6 +168,17 @@ async def removal_reviewed(app: App, actor: Actor, flag_id: int, form: Form) -> 
     approve = decision == "approve"
     await review_removal(app, actor, flag_id, approve, form.get("reason"))
     return "approved" if approve else "rejected"
+
+
+@flag_action("/retraction")
+async def retraction_decided(app: App, actor: Actor, flag_id: int, form: Form) -> str:
+    """The question the bot asks when a flag's contact went back: the same use case."""
+    decision = form.get("decision")
+    if decision not in ("keep", "withdraw"):
+        raise InvalidInput(NO_ANSWER)
+    withdraw = decision == "withdraw"
+    await decide_retraction(app, actor, flag_id, withdraw)
+    return "withdrawn" if withdraw else "kept"
 
 
 @flag_action("/county")
