@@ -23,6 +23,7 @@ from bot.domain.model import (
     HouseholdStatus,
     LabelledEnum,
 )
+from bot.domain.problems import problem_wording
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.web.labels import AUDIT_ACTIONS, AUDIT_ENTITIES
@@ -88,6 +89,13 @@ WHY = {
     "contact_corrected": N_("the contact was corrected"),
 }
 MEASURE_STATUS = {"active": N_("In place"), "ended": N_("Ended")}
+# Where an entity's own word says it better than "<entity> · <action>".
+OWN_WORDS = {
+    ("assignment", "create"): N_("contact person assigned"),
+    ("assignment", "end"): N_("contact person's assignment ended"),
+}
+RAISED = N_("raised")
+ALL_FINE = N_("all fine")
 COMMAND_LINE = N_("the operator (command line)")
 HAS_PHOTO = N_("yes")
 MOVED = "{before} → {after}"
@@ -95,7 +103,6 @@ MOVED = "{before} → {after}"
 # flag's, a contact's, a household's or a measure's).
 ENUMS_OF: dict[str, tuple[type[LabelledEnum], ...]] = {
     "channel": (ContactChannel,),
-    "problems": (Guarantee,),
     "events": (ContactEvent,),
     "status": (FlagStatus, ContactStatus, HouseholdStatus),
     "contact_status": (ContactStatus,),
@@ -132,6 +139,8 @@ class _Words:
         return AuditLine(entry.at, who, self.what(entry), self.fields(entry))
 
     def what(self, entry: AuditRecord) -> str:
+        if (entry.entity, entry.action) in OWN_WORDS:
+            return _(OWN_WORDS[entry.entity, entry.action])
         if entry.entity == "contact":
             subject = _("contact of {day}").format(day=self.contact(entry.entity_id))
         elif entry.entity == "red_flag":
@@ -141,6 +150,8 @@ class _Words:
         else:
             subject = entry.entity
         actions = {**AUDIT_ACTIONS, **CHANGE_ACTIONS}
+        if entry.entity == "red_flag":
+            actions["create"] = RAISED
         action = _(actions[entry.action]) if entry.action in actions else entry.action
         return f"{subject} · {action}"
 
@@ -156,8 +167,8 @@ class _Words:
             for key in [*old, *(key for key in new if key not in old)]:
                 shown.append((self.label(key), self.moved(key, old.get(key), new.get(key))))
         for key, value in changes.items():
-            if value is None or value == "" or value == [] or value == {}:
-                continue
+            if key != "problems" and value in (None, "", [], {}):
+                continue  # nothing to say (a contact without a note, a photo …)
             if key == "household_id" and value == self.household_id:
                 continue  # the page is the household's: naming it again says nothing
             if key in ("status", "deadline") and isinstance(value, list) and len(value) == 2:
@@ -173,10 +184,14 @@ class _Words:
         return _(FIELD_LABELS[key]) if key in FIELD_LABELS else key
 
     def value(self, key: str, value: Any) -> str:
+        if key == "problems" and value == []:
+            return _(ALL_FINE)
         if value is None or value == "" or value == []:
             return EMPTY
         if isinstance(value, list):
             return SEPARATOR.join(self.value(key, item) for item in value)
+        if key == "problems" and value in set(Guarantee):
+            return problem_wording(value)  # a problem by its wording, not the guarantee's
         if key in self.by_key:
             return self.by_key[key](value)
         if key == "status" and self.measure and value in MEASURE_STATUS:

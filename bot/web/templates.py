@@ -17,6 +17,7 @@ from bot.domain.model import (
     HouseholdStatus,
     Role,
 )
+from bot.domain.problems import problem_wording
 from bot.i18n import gettext, ngettext
 from bot.web.labels import STEP_LABELS
 
@@ -56,6 +57,7 @@ def build_templates(tz: ZoneInfo) -> Environment:
     env.filters.update(percent=percent, local_time=local_time, day=day)
     env.globals.update(
         label=label,
+        problem=problem_wording,
         Category=Category,
         ContactChannel=ContactChannel,
         FlagStatus=FlagStatus,
