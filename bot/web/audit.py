@@ -75,6 +75,9 @@ FIELD_LABELS = {
     "members": N_("Members"),
     "category": N_("Category"),
     "risk_types": N_("Risk types"),
+    "exit_year": N_("Year lifted out of poverty"),  # 脱贫年度
+    "social_support": N_("Dibao / extreme poverty / disability"),  # 低保/特困/残疾
+    "identified_on": N_("First identified on"),  # 原识别时间
     "meeting_on": N_("Meeting date"),
     "why": N_("Why"),
 }

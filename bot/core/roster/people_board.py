@@ -80,11 +80,11 @@ class PeopleBoard:
         return sorted({(row.person.town_id or 0, row.town) for row in self.people if row.town})
 
     @property
-    def by_village(self) -> list[tuple[tuple[str, str], list[PersonRow]]]:
-        """The people by (town, village), in the board's order."""
-        groups: dict[tuple[str, str], list[PersonRow]] = {}
+    def by_village(self) -> list[tuple[str, list[PersonRow]]]:
+        """The people by village (one town's page), in the board's order."""
+        groups: dict[str, list[PersonRow]] = {}
         for row in self.people:
-            groups.setdefault((row.town, row.village), []).append(row)
+            groups.setdefault(row.village, []).append(row)
         return list(groups.items())
 
 
