@@ -88,3 +88,7 @@ async def test_a_form_sent_from_a_towns_page_comes_back_to_that_towns_page(
     assert decided.headers["Location"] == f"/web/flags?done=county&town={town_b}#flag-{flag}"
     page = await (await client.get(decided.headers["Location"])).text()
     assert 'id="town-focus"' in page and "青山镇" in page
+    # switching the language keeps the town too
+    assert f"/web/language/en?back=/web/flags%3Fdone%3Dcounty%26town%3D{town_b}" in page
+    switched = await client.get(f"/web/language/en?back=/web/flags%3Ftown%3D{town_b}")
+    assert "Town: 青山镇" in await switched.text()
