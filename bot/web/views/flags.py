@@ -160,12 +160,17 @@ async def removal_requested(app: App, actor: Actor, flag_id: int, form: Form) ->
     return "removal"
 
 
+def _decision(form: Form, yes: str, no: str, refusal: str) -> bool:
+    """Which of a form's two buttons (name "decision") was pressed: `yes` or `no`."""
+    decision = form.get("decision")
+    if decision not in (yes, no):
+        raise InvalidInput(refusal)
+    return decision == yes
+
+
 @flag_action("/review")
 async def removal_reviewed(app: App, actor: Actor, flag_id: int, form: Form) -> str:
-    decision = form.get("decision")
-    if decision not in ("approve", "reject"):
-        raise InvalidInput(NO_DECISION)
-    approve = decision == "approve"
+    approve = _decision(form, "approve", "reject", NO_DECISION)
     await review_removal(app, actor, flag_id, approve, form.get("reason"))
     return "approved" if approve else "rejected"
 
@@ -173,10 +178,7 @@ async def removal_reviewed(app: App, actor: Actor, flag_id: int, form: Form) -> 
 @flag_action("/retraction")
 async def retraction_decided(app: App, actor: Actor, flag_id: int, form: Form) -> str:
     """The question the bot asks when a flag's contact went back: the same use case."""
-    decision = form.get("decision")
-    if decision not in ("keep", "withdraw"):
-        raise InvalidInput(NO_ANSWER)
-    withdraw = decision == "withdraw"
+    withdraw = _decision(form, "withdraw", "keep", NO_ANSWER)
     await decide_retraction(app, actor, flag_id, withdraw)
     return "withdrawn" if withdraw else "kept"
 
