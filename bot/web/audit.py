@@ -26,7 +26,7 @@ from bot.domain.model import (
 from bot.domain.problems import problem_wording
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.web.labels import AUDIT_ACTIONS, AUDIT_ENTITIES
+from bot.web.labels import AUDIT_ACTIONS, AUDIT_ENTITIES, CHANGE_KINDS, MEASURE_STATUS
 
 EMPTY = "—"
 SEPARATOR = "、"
@@ -81,17 +81,11 @@ FIELD_LABELS = {
     "meeting_on": N_("Meeting date"),
     "why": N_("Why"),
 }
-CHANGE_ACTIONS = {
-    ChangeKind.ADDED: N_("added to the roster"),
-    ChangeKind.CATEGORY: N_("category changed"),
-    ChangeKind.ADJUSTED_OUT: N_("adjusted out of monitoring"),
-}
 WHY = {
     "office_decided": N_("the town office decided"),
     "contact_withdrawn": N_("the contact was withdrawn"),
     "contact_corrected": N_("the contact was corrected"),
 }
-MEASURE_STATUS = {"active": N_("In place"), "ended": N_("Ended")}
 # Where an entity's own word says it better than "<entity> · <action>".
 OWN_WORDS = {
     ("assignment", "create"): N_("contact person assigned"),
@@ -152,7 +146,7 @@ class _Words:
             subject = _(AUDIT_ENTITIES[entry.entity])
         else:
             subject = entry.entity
-        actions = {**AUDIT_ACTIONS, **CHANGE_ACTIONS}
+        actions = {**AUDIT_ACTIONS, **CHANGE_KINDS}
         if entry.entity == "red_flag":
             actions["create"] = RAISED
         action = _(actions[entry.action]) if entry.action in actions else entry.action
@@ -162,8 +156,10 @@ class _Words:
         changes = dict(entry.changes)
         before, after = changes.pop("before", None), changes.pop("after", None)
         if entry.entity == "household" and entry.action in set(ChangeKind):
-            # A roster change keeps its old and new value (a category) as plain values.
-            before, after = {"category": before}, {"category": after}
+            # A roster change keeps its old and new value (a category, or for an adjustment
+            # out the household's status) as plain values.
+            key = "status" if entry.action == ChangeKind.ADJUSTED_OUT else "category"
+            before, after = {key: before}, {key: after}
         shown: list[tuple[str, str]] = []
         if isinstance(before, dict) or isinstance(after, dict):
             old, new = before or {}, after or {}

@@ -19,7 +19,7 @@ from bot.domain.model import (
 )
 from bot.domain.problems import problem_wording
 from bot.i18n import gettext, ngettext
-from bot.web.labels import STEP_LABELS
+from bot.web.labels import CHANGE_KINDS, MEASURE_STATUS, STEP_LABELS, roster_value
 
 
 def percent(share: float | None) -> str:
@@ -66,5 +66,8 @@ def build_templates(tz: ZoneInfo) -> Environment:
         MeasureType=MeasureType,
         Role=Role,
         step_labels=STEP_LABELS,
+        change_kinds=CHANGE_KINDS,
+        measure_status=MEASURE_STATUS,
+        roster_value=roster_value,
     )
     return env

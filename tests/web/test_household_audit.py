@@ -4,6 +4,8 @@ of work."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -11,7 +13,8 @@ from bot.core.contacts.contact_log import log_contact
 from bot.core.contacts.corrections import Correction, correct_contact
 from bot.core.households.record import household_record
 from bot.core.policy import CLI_OPERATOR
-from bot.core.roster.changes import reassign
+from bot.core.roster.changes import MeetingRecord, adjust_out, change_category, reassign
+from bot.domain.model import Category
 from bot.storage import uow as uow_module
 from bot.storage.uow import App
 from tests.unit.test_contacts import draft
@@ -86,3 +89,21 @@ async def test_the_household_record_is_read_in_one_unit_of_work(
     record = await household_record(app, town.office, town.dahe[0].id)
     assert record.card.head_name == "张桂英" and record.history.household.id == town.dahe[0].id
     assert len(opened) == 1
+
+
+async def test_roster_changes_read_in_words_on_the_page_and_in_the_audit(
+    client: TestClient, app: App, town: Town
+) -> None:
+    household = town.dahe[2]
+    meeting = MeetingRecord(date(2026, 3, 8), "村民代表大会评议")
+    await change_category(app, town.office, household.id, Category.LIFTED_POLICY, meeting)
+    await adjust_out(app, town.office, household.id, meeting)
+    await sign_in(client, app, town.office)
+    page = await (await client.get(f"/web/households/{household.id}")).text()
+    changes = page.split("<h2>动态调整记录</h2>")[1].split("</section>")[0]
+    assert "类别调整 · 边缘户 → 享受政策脱贫户" in changes
+    assert "动态调整退出监测 · 监测中 → 已调出（动态调整）" in changes
+    audit = audit_of(page)
+    assert "农户 · 类别调整" in audit and "边缘户 → 享受政策脱贫户" in audit
+    assert "监测中 → 已调出（动态调整）" in audit and "村民代表大会评议" in audit
+    assert "adjusted_out" not in page and "marginal" not in page
