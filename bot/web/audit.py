@@ -189,6 +189,10 @@ class _Words:
             return EMPTY
         if isinstance(value, list):
             return SEPARATOR.join(self.value(key, item) for item in value)
+        if isinstance(value, dict):  # nothing writes one here yet: shown as it is, not lost
+            return "; ".join(
+                f"{self.label(inner)} {self.value(inner, item)}" for inner, item in value.items()
+            )
         if key == "problems" and value in set(Guarantee):
             return problem_wording(value)  # a problem by its wording, not the guarantee's
         if key in self.by_key:
