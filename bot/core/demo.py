@@ -18,7 +18,7 @@ from itertools import count
 from sqlalchemy import func, select
 
 from bot.clock import FrozenClock, Month
-from bot.core.flags.raising import raise_flag
+from bot.core.flags.raising import problem_reason, raise_flag
 from bot.core.policy import CLI_OPERATOR, Actor
 from bot.core.roster.columns import HEADERS, Table, roster_rows
 from bot.core.roster.importing import import_roster
@@ -314,9 +314,15 @@ async def _raise_flags(
             )
             contact.note = note
             await uow.session.flush()
-            reason = f"{guarantee.label}：{note}"
+            reason = problem_reason(app.settings, [guarantee], note)  # as a contact's flag's
             await raise_flag(
-                uow, _actor(person), household, FlagSource.GUARANTEE, reason, contact.id
+                uow,
+                _actor(person),
+                household,
+                FlagSource.GUARANTEE,
+                reason,
+                contact.id,
+                problems=[guarantee],
             )
             contacts.append(contact)
     household, person = flagged[-1]

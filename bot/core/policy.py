@@ -103,6 +103,7 @@ class Act(StrEnum):
     READ_COUNTY = "read_county"  # the towns side by side
     ESCALATE = "escalate"  # act on the uncontacted lists: remind a contact person, see theirs
     USE_DASHBOARD = "use_dashboard"  # sign in to the office dashboard (bot/web/)
+    READ_PEOPLE = "read_people"  # the people in reach, their households and invitations
 
 
 TOWN_OFFICE = frozenset({Role.TOWN_OFFICE})
@@ -153,6 +154,8 @@ ALLOWED: dict[Act, tuple[frozenset[Role], str]] = {
         frozenset({Role.TOWN_OFFICE, Role.COUNTY_OFFICE, Role.VILLAGE_ADMIN}),
         N_("Only the offices and village admins can use the office dashboard."),
     ),
+    # Reading only: inviting and changing the roster stay the town office's (above).
+    Act.READ_PEOPLE: (OFFICES, N_("Only the town and county offices can see the people page.")),
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.core.flags.removal import StepKind
+from bot.core.roster.changes import ChangeKind
+from bot.domain.model import Category, HouseholdStatus
 from bot.i18n import N_
 
 STEP_LABELS = {
@@ -34,3 +36,20 @@ AUDIT_ACTIONS = {
     "keep": N_("kept"),
     **STEP_LABELS,
 }
+
+# A roster change (会议记录) by its kind, and an assistance measure's state.
+CHANGE_KINDS = {
+    ChangeKind.ADDED: N_("added to the roster"),
+    ChangeKind.CATEGORY: N_("category changed"),
+    ChangeKind.ADJUSTED_OUT: N_("adjusted out of monitoring"),
+}
+MEASURE_STATUS = {"active": N_("In place"), "ended": N_("Ended")}
+
+
+def roster_value(value: str | None) -> str:
+    """A roster change's old or new value (a category, or a household's status) by its
+    label; anything else as stored."""
+    for kind in (Category, HouseholdStatus):
+        if value in set(kind):
+            return kind(value).label
+    return value or ""

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from bot.clock import Month
 from bot.core.policy import NO_SUCH_TOWN, Act, Actor, may
@@ -65,6 +66,15 @@ def month_asked(request: web.Request) -> Month:
         return Month.parse(text)
     except ValueError:
         raise InvalidInput(BAD_MONTH) from None
+
+
+def see_other(request: web.Request, url: str) -> web.HTTPSeeOther:
+    """Post/redirect/get to `url`, in the same view: a page opened in one town by the county
+    office (`?town=<id>`) stays in that town after its form was sent."""
+    town = request.get(TOWN)
+    if town is not None:
+        url = str(URL(url).update_query(town=str(town[0])))
+    return web.HTTPSeeOther(url)
 
 
 def render(

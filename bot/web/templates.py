@@ -17,8 +17,9 @@ from bot.domain.model import (
     HouseholdStatus,
     Role,
 )
+from bot.domain.problems import problem_wording
 from bot.i18n import gettext, ngettext
-from bot.web.labels import AUDIT_ACTIONS, AUDIT_ENTITIES, STEP_LABELS
+from bot.web.labels import CHANGE_KINDS, MEASURE_STATUS, STEP_LABELS, roster_value
 
 
 def percent(share: float | None) -> str:
@@ -56,6 +57,7 @@ def build_templates(tz: ZoneInfo) -> Environment:
     env.filters.update(percent=percent, local_time=local_time, day=day)
     env.globals.update(
         label=label,
+        problem=problem_wording,
         Category=Category,
         ContactChannel=ContactChannel,
         FlagStatus=FlagStatus,
@@ -64,7 +66,8 @@ def build_templates(tz: ZoneInfo) -> Environment:
         MeasureType=MeasureType,
         Role=Role,
         step_labels=STEP_LABELS,
-        audit_entities=AUDIT_ENTITIES,
-        audit_actions=AUDIT_ACTIONS,
+        change_kinds=CHANGE_KINDS,
+        measure_status=MEASURE_STATUS,
+        roster_value=roster_value,
     )
     return env

@@ -17,10 +17,11 @@ from bot.core.coverage.overview import FlagStage, flag_stage
 from bot.core.flags.acknowledgement import DEADLINE_CHOICES, deadline_can_be_set, flag_view
 from bot.core.flags.measures import ACTIVE, MeasureType, measures_of
 from bot.core.flags.removal import FlagAct, FlagPanel, allowed_acts, next_step, steps_of
+from bot.core.flags.retraction import awaiting_retraction_answer
 from bot.core.policy import Act, Actor, may, readable_flag, require, visible_households
 from bot.core.roster.towns import county_decides
 from bot.domain.model import OPEN_FLAG_STATUSES, Category, FlagStatus
-from bot.storage.models import AssistanceMeasure, Household, RedFlag, Village
+from bot.storage.models import AssistanceMeasure, Household, RedFlag, Town, Village
 from bot.storage.uow import App
 
 CLOSED_SHOWN_DAYS = 30  # the closed column shows the flags closed in the last 30 days
@@ -53,6 +54,7 @@ class BoardCard:
     flag: RedFlag
     household: Household
     village: str
+    town: str  # the village's town (乡镇): named on the county-wide board
     column: str
     measures: int  # measures in place for this flag
     overdue: bool  # open, and the deadline day is over
@@ -65,6 +67,7 @@ class Board:
     columns: dict[str, list[BoardCard]] = field(default_factory=dict)
     overdue: int = 0  # open flags past their deadline, whatever the columns shown
     today: date | None = None
+    county_wide: bool = False  # the whole county's flags: each card names its town
 
     @property
     def total(self) -> int:
@@ -89,9 +92,10 @@ async def flags_board(
             .scalar_subquery()
         )
         query = (
-            select(RedFlag, Household, Village.name, in_place)
+            select(RedFlag, Household, Village.name, Town.name, in_place)
             .join(Household, Household.id == RedFlag.household_id)
             .join(Village, Village.id == Household.village_id)
+            .outerjoin(Town, Town.id == Village.town_id)
             .where(
                 RedFlag.household_id.in_(select(visible.c.id)),
                 or_(
@@ -103,9 +107,11 @@ async def flags_board(
         )
         rows = (await uow.session.execute(query)).unique().all()
         decides = await county_decides(uow)
-    board = Board(columns={column: [] for column in wanted}, today=today)
-    for flag, household, village, measures in rows:
-        card = _card(actor, flag, household, village, measures, today, decides)
+    board = Board(
+        columns={column: [] for column in wanted}, today=today, county_wide=actor.county_wide
+    )
+    for flag, household, village, town, measures in rows:
+        card = _card(actor, flag, household, (village, town or ""), measures, today, decides)
         board.overdue += card.overdue  # of every column: the filter link's number
         if card.column in board.columns and (card.overdue or not overdue_only):
             board.columns[card.column].append(card)
@@ -140,7 +146,7 @@ def _card(
     actor: Actor,
     flag: RedFlag,
     household: Household,
-    village: str,
+    place: tuple[str, str],  # the village's name and its town's
     measures: int,
     today: date,
     county_decides: bool,
@@ -148,7 +154,8 @@ def _card(
     return BoardCard(
         flag=flag,
         household=household,
-        village=village,
+        village=place[0],
+        town=place[1],
         column=board_column(flag, measures),
         measures=measures,
         overdue=is_overdue(flag, today),
@@ -191,6 +198,8 @@ class FlagPage:
     measures: list[AssistanceMeasure]
     no_policy: bool  # 不享受政策: a subsidy needs a stated major event
     today: date
+    # The town office was asked to keep or withdraw it (its contact went back): unanswered.
+    retraction_asked: bool = False
     deadline_choices: tuple[int, ...] = DEADLINE_CHOICES
     measure_types: tuple[MeasureType, ...] = tuple(MeasureType)
 
@@ -201,7 +210,11 @@ class FlagPage:
     @property
     def has_step_forms(self) -> bool:
         """Whether the page offers a step on the flag itself (not only its measures)."""
-        return self.deadline_settable or any(act in STEP_ACTS for act in self.panel.acts)
+        return (
+            self.deadline_settable
+            or self.retraction_asked
+            or any(act in STEP_ACTS for act in self.panel.acts)
+        )
 
 
 async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
@@ -217,6 +230,7 @@ async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
         measures = await measures_of(uow, household.id)
         today = uow.clock.today()
         decides = await county_decides(uow)
+        asked = may(actor, Act.DECIDE_RETRACTION) and await awaiting_retraction_answer(uow, flag)
     # The flag's own first, those in place before those ended, newest first.
     measures.sort(key=lambda m: m.id, reverse=True)
     measures.sort(key=lambda m: (not answers(m, flag), m.status != ACTIVE))
@@ -236,4 +250,5 @@ async def flag_page(app: App, actor: Actor, flag_id: int) -> FlagPage:
         measures=measures,
         no_policy=household.category == Category.LIFTED_NO_POLICY,
         today=today,
+        retraction_asked=asked,
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from bot.core.delivery.kinds import MessageKind
 from bot.core.delivery.outbox import office_of_household, queue
@@ -28,7 +28,7 @@ from bot.core.policy import Act, Actor, readable_flag, require
 from bot.domain.model import OPEN_FLAG_STATUSES, ContactStatus, FlagSource, FlagStatus
 from bot.errors import Conflict
 from bot.i18n import N_
-from bot.storage.models import AssistanceMeasure, Contact, FlagStep, RedFlag
+from bot.storage.models import AssistanceMeasure, AuditEntry, Contact, FlagStep, RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 
@@ -175,12 +175,7 @@ async def decide_retraction(app: App, actor: Actor, flag_id: int, withdraw: bool
         if flag.status not in OPEN_FLAG_STATUSES:
             raise Conflict(NO_LONGER_OPEN)
         contact = await uow.session.get(Contact, flag.contact_id) if flag.contact_id else None
-        still = (
-            contact is not None
-            and contact.status == ContactStatus.ACTIVE
-            and any(key in contact.problems for key in flag.problems)
-        )
-        if still:
+        if _still_reported(flag, contact):
             raise Conflict(STILL_REPORTED)
         if withdraw:
             await _withdraw(uow, actor, flag, contact, by_office=True)
@@ -190,3 +185,38 @@ async def decide_retraction(app: App, actor: Actor, flag_id: int, withdraw: bool
         await uow.commit()
     assert view is not None
     return view
+
+
+def _still_reported(flag: RedFlag, contact: Contact | None) -> bool:
+    """Whether the contact that raised the flag reports one of its problems (again)."""
+    return (
+        contact is not None
+        and contact.status == ContactStatus.ACTIVE
+        and any(key in contact.problems for key in flag.problems)
+    )
+
+
+async def awaiting_retraction_answer(uow: UnitOfWork, flag: RedFlag) -> bool:
+    """Whether the town office was asked to keep or withdraw this open flag and has not
+    answered since (an answer to keep it is on record after the question), while its
+    contact still does not report its problems: the question the dashboard's flag page
+    offers again, beside the bot's message."""
+    if flag.status not in OPEN_FLAG_STATUSES:
+        return False
+    last: dict[str, int] = {}
+    entries = await uow.session.execute(
+        select(AuditEntry.action, func.max(AuditEntry.id))
+        .where(
+            AuditEntry.entity == "red_flag",
+            AuditEntry.entity_id == flag.id,
+            AuditEntry.action.in_(("retraction_asked", "keep")),
+        )
+        .group_by(AuditEntry.action)
+    )
+    for action, entry_id in entries:
+        last[action] = entry_id
+    asked = last.get("retraction_asked")
+    if asked is None or last.get("keep", 0) > asked:
+        return False
+    contact = await uow.session.get(Contact, flag.contact_id) if flag.contact_id else None
+    return not _still_reported(flag, contact)

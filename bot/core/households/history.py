@@ -24,7 +24,7 @@ from bot.storage.models import (
     Person,
     RedFlag,
 )
-from bot.storage.uow import App
+from bot.storage.uow import App, UnitOfWork
 
 HISTORY_CONTACTS = 5
 FIND_LIMIT = 30
@@ -56,47 +56,53 @@ async def household_history(app: App, actor: Actor, household_id: int) -> Househ
     """The household's whole record, if the actor may read the household."""
     async with app.uow() as uow:
         household = await readable_household(uow, actor, household_id)
-        raiser, acknowledger = aliased(Person), aliased(Person)
-        flag_rows = (
-            await uow.session.execute(
-                select(RedFlag, raiser.name, acknowledger.name)
-                .outerjoin(raiser, raiser.id == RedFlag.raised_by_id)
-                .outerjoin(acknowledger, acknowledger.id == RedFlag.acknowledged_by_id)
-                .where(RedFlag.household_id == household.id)
-                .order_by(RedFlag.raised_at.desc(), RedFlag.id.desc())
-            )
-        ).all()
-        steps = await steps_of(uow, [flag.id for flag, _r, _a in flag_rows])
-        flags = [
-            FlagPanel(
-                FlagView(flag, household, raised_by, acknowledged_by),
-                [step for step in steps if step.flag_id == flag.id],
-                allowed_acts(actor, flag, household),
-            )
-            for flag, raised_by, acknowledged_by in flag_rows
-        ]
-        people = await contact_persons_of(uow, household.id)
-        changes = await uow.session.execute(
-            select(HouseholdChange)
-            .where(HouseholdChange.household_id == household.id)
-            .order_by(HouseholdChange.at, HouseholdChange.id)
+        return await history_of(uow, actor, household)
+
+
+async def history_of(uow: UnitOfWork, actor: Actor, household: Household) -> HouseholdHistory:
+    """The history of a household the caller has read through the policy, in its unit of
+    work."""
+    raiser, acknowledger = aliased(Person), aliased(Person)
+    flag_rows = (
+        await uow.session.execute(
+            select(RedFlag, raiser.name, acknowledger.name)
+            .outerjoin(raiser, raiser.id == RedFlag.raised_by_id)
+            .outerjoin(acknowledger, acknowledger.id == RedFlag.acknowledged_by_id)
+            .where(RedFlag.household_id == household.id)
+            .order_by(RedFlag.raised_at.desc(), RedFlag.id.desc())
         )
-        contacts = await uow.session.execute(
-            select(Contact, Person.name)
-            .join(Person, Person.id == Contact.person_id)
-            .where(Contact.household_id == household.id, Contact.status == ContactStatus.ACTIVE)
-            .order_by(Contact.occurred_on.desc(), Contact.entered_at.desc())
-            .limit(HISTORY_CONTACTS)
+    ).all()
+    steps = await steps_of(uow, [flag.id for flag, _r, _a in flag_rows])
+    flags = [
+        FlagPanel(
+            FlagView(flag, household, raised_by, acknowledged_by),
+            [step for step in steps if step.flag_id == flag.id],
+            allowed_acts(actor, flag, household),
         )
-        return HouseholdHistory(
-            household=household,
-            contact_persons=[name for _id, name in people],
-            flags=flags,
-            measures=await measures_of(uow, household.id),
-            changes=list(changes.scalars()),
-            contacts=[ContactLine(contact, name) for contact, name in contacts.all()],
-            actor_role=actor.role,
-        )
+        for flag, raised_by, acknowledged_by in flag_rows
+    ]
+    people = await contact_persons_of(uow, household.id)
+    changes = await uow.session.execute(
+        select(HouseholdChange)
+        .where(HouseholdChange.household_id == household.id)
+        .order_by(HouseholdChange.at, HouseholdChange.id)
+    )
+    contacts = await uow.session.execute(
+        select(Contact, Person.name)
+        .join(Person, Person.id == Contact.person_id)
+        .where(Contact.household_id == household.id, Contact.status == ContactStatus.ACTIVE)
+        .order_by(Contact.occurred_on.desc(), Contact.entered_at.desc())
+        .limit(HISTORY_CONTACTS)
+    )
+    return HouseholdHistory(
+        household=household,
+        contact_persons=[name for _id, name in people],
+        flags=flags,
+        measures=await measures_of(uow, household.id),
+        changes=list(changes.scalars()),
+        contacts=[ContactLine(contact, name) for contact, name in contacts.all()],
+        actor_role=actor.role,
+    )
 
 
 async def find_households(app: App, actor: Actor, text: str) -> list[Household]:

@@ -222,51 +222,56 @@ async def household_card(app: App, actor: Actor, household_id: int) -> Household
     """Everything a contact person needs before a visit. The ID number is masked."""
     async with app.uow() as uow:
         household = await readable_household(uow, actor, household_id)
-        people = await contact_persons_of(uow, household.id)
-        contacts = (
-            await uow.session.execute(
-                select(Contact)
-                .where(
-                    Contact.household_id == household.id,
-                    Contact.status == ContactStatus.ACTIVE,
-                )
-                .order_by(Contact.occurred_on.desc(), Contact.entered_at.desc())
-                .limit(RECENT_CONTACTS)
+        return await card_of(uow, actor, household)
+
+
+async def card_of(uow: UnitOfWork, actor: Actor, household: Household) -> HouseholdCard:
+    """The card of a household the caller has read through the policy, in its unit of work."""
+    people = await contact_persons_of(uow, household.id)
+    contacts = (
+        await uow.session.execute(
+            select(Contact)
+            .where(
+                Contact.household_id == household.id,
+                Contact.status == ContactStatus.ACTIVE,
             )
-        ).scalars()
-        flags = await open_flags(uow, household.id)
-        return HouseholdCard(
-            household_id=household.id,
-            number=household.number,
-            head_name=household.head_name,
-            village_name=household.village.name,
-            group_name=household.group_name,
-            category=Category(household.category),
-            status=HouseholdStatus(household.status),
-            members=household.members,
-            income=household.income,
-            income_measured_on=household.income_measured_on,
-            masked_id_number=mask_id_number(household.id_number),
-            phone=household.phone,
-            contact_persons=[name for _id, name in people],
-            contacted_this_month=await _contacted(uow, household.id, uow.clock.this_month()),
-            recent_contacts=[
-                ContactSummary(
-                    occurred_on=contact.occurred_on,
-                    channel=ContactChannel(contact.channel),
-                    problems=[Guarantee(key) for key in contact.problems],
-                )
-                for contact in contacts
-            ],
-            open_flags=[
-                FlagSummary(
-                    flag_id=flag.id,
-                    raised_on=uow.clock.local_date(flag.raised_at),
-                    reason=flag.reason,
-                    status=FlagStatus(flag.status),
-                )
-                for flag in flags[:CARD_FLAGS]
-            ],
-            more_open_flags=max(0, len(flags) - CARD_FLAGS),
-            actor_is_contact_person=any(pid == actor.person_id for pid, _name in people),
+            .order_by(Contact.occurred_on.desc(), Contact.entered_at.desc())
+            .limit(RECENT_CONTACTS)
         )
+    ).scalars()
+    flags = await open_flags(uow, household.id)
+    return HouseholdCard(
+        household_id=household.id,
+        number=household.number,
+        head_name=household.head_name,
+        village_name=household.village.name,
+        group_name=household.group_name,
+        category=Category(household.category),
+        status=HouseholdStatus(household.status),
+        members=household.members,
+        income=household.income,
+        income_measured_on=household.income_measured_on,
+        masked_id_number=mask_id_number(household.id_number),
+        phone=household.phone,
+        contact_persons=[name for _id, name in people],
+        contacted_this_month=await _contacted(uow, household.id, uow.clock.this_month()),
+        recent_contacts=[
+            ContactSummary(
+                occurred_on=contact.occurred_on,
+                channel=ContactChannel(contact.channel),
+                problems=[Guarantee(key) for key in contact.problems],
+            )
+            for contact in contacts
+        ],
+        open_flags=[
+            FlagSummary(
+                flag_id=flag.id,
+                raised_on=uow.clock.local_date(flag.raised_at),
+                reason=flag.reason,
+                status=FlagStatus(flag.status),
+            )
+            for flag in flags[:CARD_FLAGS]
+        ],
+        more_open_flags=max(0, len(flags) - CARD_FLAGS),
+        actor_is_contact_person=any(pid == actor.person_id for pid, _name in people),
+    )

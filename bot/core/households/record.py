@@ -6,14 +6,14 @@ history: the town office any household, a village admin their village's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from bot.core.households.history import HouseholdHistory, household_history
-from bot.core.households.my_households import HouseholdCard, household_card, mask_id_number
+from bot.core.households.history import HouseholdHistory, history_of
+from bot.core.households.my_households import HouseholdCard, card_of, mask_id_number
 from bot.core.policy import Actor, readable_household
 from bot.errors import NotAllowed, NotFound
 from bot.i18n import N_
@@ -51,6 +51,15 @@ class AuditRecord:
 
 
 @dataclass(frozen=True)
+class AuditNames:
+    """What the audit trail's ids stand for, so a reader sees names rather than numbers:
+    the people named in its entries and the days of the household's contacts."""
+
+    persons: dict[int, str] = field(default_factory=dict)
+    contact_days: dict[int, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class HouseholdRecord:
     card: HouseholdCard
     history: HouseholdHistory
@@ -58,14 +67,16 @@ class HouseholdRecord:
     more_contacts: int
     assignments: list[AssignmentRecord]  # newest first
     audit: list[AuditRecord]  # newest first
+    names: AuditNames
 
 
 async def household_record(app: App, actor: Actor, household_id: int) -> HouseholdRecord:
-    """The household's record, if the actor may read it (NotAllowed otherwise)."""
-    card = await household_card(app, actor, household_id)
-    history = await household_history(app, actor, household_id)
+    """The household's record, if the actor may read it (NotAllowed otherwise), read in one
+    unit of work."""
     async with app.uow() as uow:
         household = await readable_household(uow, actor, household_id)
+        card = await card_of(uow, actor, household)
+        history = await history_of(uow, actor, household)
         contact_rows = (
             await uow.session.execute(
                 select(Contact, Person.name)
@@ -95,14 +106,18 @@ async def household_record(app: App, actor: Actor, household_id: int) -> Househo
             and_(AuditEntry.entity == "assistance_measure", AuditEntry.entity_id.in_(measure_ids)),
             and_(AuditEntry.entity == "assignment", AuditEntry.entity_id.in_(assignment_ids)),
         )
-        audit = (
-            await uow.session.execute(
-                select(AuditEntry)
-                .where(about)
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                .limit(AUDIT_SHOWN)
-            )
-        ).scalars()
+        audit = list(
+            (
+                await uow.session.execute(
+                    select(AuditEntry)
+                    .where(about)
+                    .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                    .limit(AUDIT_SHOWN)
+                )
+            ).scalars()
+        )
+        # Every person an assignment's entry names held the household (or holds it now).
+        persons = {a.person_id: name for a, name in assignments}
         return HouseholdRecord(
             card=card,
             history=history,
@@ -116,15 +131,22 @@ async def household_record(app: App, actor: Actor, household_id: int) -> Househo
                 AuditRecord(e.at, e.actor_label, e.entity, e.entity_id, e.action, _shown(e.changes))
                 for e in audit
             ],
+            names=AuditNames(persons, {c.id: c.occurred_on for c, _name in contact_rows}),
         )
 
 
 def _shown(changes: dict[str, Any]) -> dict[str, Any]:
-    """An audit entry's changes as a reader may see them: 身份证号 masked, as everywhere."""
-    return {
-        key: mask_id_number(value) if key == "id_number" and isinstance(value, str) else value
-        for key, value in changes.items()
-    }
+    """An audit entry's changes as a reader may see them: 身份证号 masked, as everywhere,
+    also inside an update's `before` and `after`."""
+    return {key: _masked(key, value) for key, value in changes.items()}
+
+
+def _masked(key: str, value: Any) -> Any:
+    if key == "id_number" and isinstance(value, str):
+        return mask_id_number(value)
+    if isinstance(value, dict):
+        return {inner: _masked(inner, item) for inner, item in value.items()}
+    return value
 
 
 async def contact_photo_id(app: App, actor: Actor, contact_id: int) -> str:

@@ -1,8 +1,9 @@
 """The people page of the office dashboard (帮扶联系人): each contact person and village admin
 with the households they hold, this month's coverage of them (the numbers /summary shows),
 their last contact, and where their invitation stands; the households without anyone, and
-who in each village could take a household. Town office only, read only: the acts are the
-roster changes' and the invitations' own use cases."""
+who in each village could take a household. For the town office (its town) and the county
+office (the county, or one town of it: each person's town named); read only: the acts are
+the roster changes' and the invitations' own use cases, offered as the policy allows them."""
 
 from __future__ import annotations
 
@@ -17,10 +18,18 @@ from bot.clock import Month
 from bot.core.coverage.month_coverage import month_coverage
 from bot.core.coverage.month_summary import Tally
 from bot.core.households.my_households import household_name
-from bot.core.policy import Actor, in_reach, person_in_reach, villages_in_reach
-from bot.core.roster.changes import ASSIGNABLE_ROLES, Assignable, town_office_only
+from bot.core.policy import (
+    Act,
+    Actor,
+    in_reach,
+    may,
+    person_in_reach,
+    require,
+    villages_in_reach,
+)
+from bot.core.roster.changes import ASSIGNABLE_ROLES, Assignable
 from bot.domain.model import ContactStatus, HouseholdStatus, Role
-from bot.storage.models import Assignment, Contact, Household, Invite, Person, Village
+from bot.storage.models import Assignment, Contact, Household, Invite, Person, Town, Village
 from bot.storage.uow import App, UnitOfWork
 
 
@@ -42,6 +51,7 @@ class HeldHousehold:
 class PersonRow:
     person: Person
     village: str
+    town: str
     households: list[HeldHousehold] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)  # this month's, as /summary counts it
     last_contact: date | None = None
@@ -60,9 +70,18 @@ class PeopleBoard:
     deactivated: int
     unassigned: list[tuple[str, HeldHousehold]]  # (village name, household)
     assignable: dict[int, list[Assignable]]  # village id → who may take its households
+    county_wide: bool = False  # the whole county's people: each village named with its town
+    may_reassign: bool = False  # the policy's answer for the reader (the town office's acts)
+    may_invite: bool = False
+
+    @property
+    def towns(self) -> list[tuple[int, str]]:
+        """The towns of the people shown (ids and names), for the county's town filter."""
+        return sorted({(row.person.town_id or 0, row.town) for row in self.people if row.town})
 
     @property
     def by_village(self) -> list[tuple[str, list[PersonRow]]]:
+        """The people by village (one town's page), in the board's order."""
         groups: dict[str, list[PersonRow]] = {}
         for row in self.people:
             groups.setdefault(row.village, []).append(row)
@@ -70,16 +89,16 @@ class PeopleBoard:
 
 
 async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
-    """The month's people page (town office only: NotAllowed for anyone else)."""
-    town_office_only(actor)
+    """The month's people page (the offices only: NotAllowed for anyone else)."""
+    require(actor, Act.READ_PEOPLE)
     async with app.uow() as uow:
         reach = await villages_in_reach(uow, actor)
         coverage = await month_coverage(uow, month, app.settings.tz, reach)
         tallies = {row.person_id: row.tally for row in coverage.persons}
         people = await _people(uow, actor)
-        rows = {person.id: PersonRow(person, village) for person, village in people}
-        await _holdings(uow, rows)
-        await _last_contacts(uow, rows)
+        rows = {person.id: PersonRow(person, village, town) for person, village, town in people}
+        await _holdings(uow, actor, rows)
+        await _last_contacts(uow, actor, rows)
         await _invites(uow, rows, uow.clock.now())
         deactivated = await uow.session.scalar(
             select(func.count(Person.id)).where(
@@ -97,24 +116,41 @@ async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
             assignable[row.person.village_id].append(
                 Assignable(row.person.id, row.person.name, len(row.households))
             )
-    return PeopleBoard(month, list(rows.values()), deactivated or 0, unassigned, assignable)
-
-
-async def _people(uow: UnitOfWork, actor: Actor) -> list[tuple[Person, str]]:
-    query = (
-        select(Person, Village.name)
-        .outerjoin(Village, Village.id == Person.village_id)
-        .where(Person.active.is_(True), Person.role.in_(ASSIGNABLE_ROLES), person_in_reach(actor))
-        .order_by(Village.name, Person.name, Person.id)
+    return PeopleBoard(
+        month,
+        list(rows.values()),
+        deactivated or 0,
+        unassigned,
+        assignable,
+        county_wide=actor.county_wide,
+        may_reassign=may(actor, Act.CHANGE_ROSTER),
+        may_invite=may(actor, Act.INVITE),
     )
-    return [(person, village or "") for person, village in (await uow.session.execute(query))]
 
 
-async def _holdings(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
+async def _people(uow: UnitOfWork, actor: Actor) -> list[tuple[Person, str, str]]:
+    query = (
+        select(Person, Village.name, Town.name)
+        .outerjoin(Village, Village.id == Person.village_id)
+        .outerjoin(Town, Town.id == Person.town_id)
+        .where(Person.active.is_(True), Person.role.in_(ASSIGNABLE_ROLES), person_in_reach(actor))
+        .order_by(Town.name, Village.name, Person.name, Person.id)
+    )
+    return [
+        (person, village or "", town or "")
+        for person, village, town in (await uow.session.execute(query))
+    ]
+
+
+async def _holdings(uow: UnitOfWork, actor: Actor, rows: dict[int, PersonRow]) -> None:
     query = (
         select(Assignment.person_id, Household)
         .join(Household, Household.id == Assignment.household_id)
-        .where(Assignment.ended_at.is_(None), Household.status == HouseholdStatus.MONITORED)
+        .where(
+            Assignment.ended_at.is_(None),
+            Household.status == HouseholdStatus.MONITORED,
+            in_reach(actor, Household.village_id),
+        )
         .order_by(Household.group_name, Household.head_name, Household.id)
     )
     for person_id, household in await uow.session.execute(query):
@@ -124,10 +160,11 @@ async def _holdings(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
             )
 
 
-async def _last_contacts(uow: UnitOfWork, rows: dict[int, PersonRow]) -> None:
+async def _last_contacts(uow: UnitOfWork, actor: Actor, rows: dict[int, PersonRow]) -> None:
     query = (
         select(Contact.person_id, func.max(Contact.occurred_on))
-        .where(Contact.status == ContactStatus.ACTIVE)
+        .join(Person, Person.id == Contact.person_id)
+        .where(Contact.status == ContactStatus.ACTIVE, person_in_reach(actor))
         .group_by(Contact.person_id)
     )
     for person_id, day in await uow.session.execute(query):
@@ -153,18 +190,24 @@ async def _invites(uow: UnitOfWork, rows: dict[int, PersonRow], now: datetime) -
 
 
 async def _unassigned(uow: UnitOfWork, actor: Actor) -> list[tuple[str, HeldHousehold]]:
+    """The households without a contact person, each with its village (and its town, on the
+    county-wide page)."""
     current = select(Assignment.household_id).where(Assignment.ended_at.is_(None))
     query = (
-        select(Household, Village.name)
+        select(Household, Village.name, Town.name)
         .join(Village, Village.id == Household.village_id)
+        .outerjoin(Town, Town.id == Village.town_id)
         .where(
             Household.status == HouseholdStatus.MONITORED,
             Household.id.not_in(current),
             in_reach(actor, Household.village_id),
         )
-        .order_by(Village.name, Household.group_name, Household.head_name, Household.id)
+        .order_by(Town.name, Village.name, Household.group_name, Household.head_name, Household.id)
     )
     return [
-        (village, HeldHousehold(household.id, household_name(household), household.village_id))
-        for household, village in await uow.session.execute(query)
+        (
+            f"{town} {village}" if actor.county_wide and town else village,
+            HeldHousehold(household.id, household_name(household), household.village_id),
+        )
+        for household, village, town in await uow.session.execute(query)
     ]

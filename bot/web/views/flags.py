@@ -16,12 +16,14 @@ from bot.core.flags.board import BoardColumn, flag_page, flags_board
 from bot.core.flags.county_decision import record_county_decision
 from bot.core.flags.measures import MEASURE_LABELS, add_measure, end_measure, parse_amount
 from bot.core.flags.removal import request_removal, review_removal
+from bot.core.flags.retraction import decide_retraction
 from bot.core.policy import Actor
+from bot.domain.model import FlagStatus
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.storage.uow import App
 from bot.web.labels import STEP_LABELS
-from bot.web.pages import app_of, render, signed_in
+from bot.web.pages import app_of, render, see_other, signed_in
 from bot.web.views.reach import form_of, out_of_reach_is_not_found, row_id
 
 routes = web.RouteTableDef()
@@ -34,6 +36,7 @@ COLUMN_LABELS = {
     BoardColumn.REMOVAL_REQUESTED: N_("Removal requested"),
     BoardColumn.TOWN_APPROVED: N_("Town approved"),
     BoardColumn.CLOSED: N_("Closed by the county"),
+    FlagStatus.WITHDRAWN: N_("Withdrawn (retracted)"),  # a flag's page only, never a column
 }
 # What the page says after an act (?done=…): a fixed text, so the URL carries no message.
 DONE = {
@@ -45,9 +48,12 @@ DONE = {
     "approved": N_("Removal approved: the county's decision is awaited."),
     "rejected": N_("Removal rejected: the village has been told why."),
     "county": N_("The county's decision is recorded: the red flag is closed."),
+    "kept": N_("The red flag is kept: it stays open."),
+    "withdrawn": N_("The red flag is withdrawn: it no longer counts anywhere."),
 }
 NO_DEADLINE = N_("Choose 7, 15 or 30 days.")
 NO_DECISION = N_("Choose approve or reject.")
+NO_ANSWER = N_("Choose keep or withdraw.")
 
 
 @routes.get("/web/flags")
@@ -104,7 +110,7 @@ def flag_action(suffix: str) -> Callable[[FlagAct], FlagAct]:
             flag_id = row_id(request, "flag_id")
             form = await form_of(request)
             done = await act(app_of(request), actor, flag_id, form)
-            raise _back(flag_id, done, form)
+            raise _back(request, flag_id, done, form)
 
         return act
 
@@ -154,14 +160,27 @@ async def removal_requested(app: App, actor: Actor, flag_id: int, form: Form) ->
     return "removal"
 
 
+def _decision(form: Form, yes: str, no: str, refusal: str) -> bool:
+    """Which of a form's two buttons (name "decision") was pressed: `yes` or `no`."""
+    decision = form.get("decision")
+    if decision not in (yes, no):
+        raise InvalidInput(refusal)
+    return decision == yes
+
+
 @flag_action("/review")
 async def removal_reviewed(app: App, actor: Actor, flag_id: int, form: Form) -> str:
-    decision = form.get("decision")
-    if decision not in ("approve", "reject"):
-        raise InvalidInput(NO_DECISION)
-    approve = decision == "approve"
+    approve = _decision(form, "approve", "reject", NO_DECISION)
     await review_removal(app, actor, flag_id, approve, form.get("reason"))
     return "approved" if approve else "rejected"
+
+
+@flag_action("/retraction")
+async def retraction_decided(app: App, actor: Actor, flag_id: int, form: Form) -> str:
+    """The question the bot asks when a flag's contact went back: the same use case."""
+    withdraw = _decision(form, "withdraw", "keep", NO_ANSWER)
+    await decide_retraction(app, actor, flag_id, withdraw)
+    return "withdrawn" if withdraw else "kept"
 
 
 @flag_action("/county")
@@ -179,11 +198,11 @@ async def measure_ended(request: web.Request, actor: Actor) -> web.StreamRespons
     form = await form_of(request)
     flag_id = form.get("flag", "")
     if flag_id.isdigit() and len(flag_id) <= 9:
-        raise _back(int(flag_id), "ended", form)
-    raise web.HTTPSeeOther(f"/web/households/{measure.household_id}")
+        raise _back(request, int(flag_id), "ended", form)
+    raise see_other(request, f"/web/households/{measure.household_id}")
 
 
-def _back(flag_id: int, done: str, form: Form) -> web.HTTPSeeOther:
+def _back(request: web.Request, flag_id: int, done: str, form: Form) -> web.HTTPSeeOther:
     if form.get("back") == "board":
-        return web.HTTPSeeOther(f"/web/flags?done={done}#flag-{flag_id}")
-    return web.HTTPSeeOther(f"/web/flags/{flag_id}?done={done}")
+        return see_other(request, f"/web/flags?done={done}#flag-{flag_id}")
+    return see_other(request, f"/web/flags/{flag_id}?done={done}")

@@ -13,6 +13,7 @@ from bot.core.households.record import NO_PHOTO, contact_photo_id, household_rec
 from bot.core.policy import Actor
 from bot.domain.model import Category, HouseholdStatus
 from bot.errors import NotFound
+from bot.web.audit import audit_lines
 from bot.web.keys import BOT
 from bot.web.pages import app_of, month_asked, render, signed_in
 from bot.web.views.reach import out_of_reach_is_not_found
@@ -72,7 +73,7 @@ def _page_link(request: web.Request, number: int) -> str:
 @out_of_reach_is_not_found
 async def household(request: web.Request, actor: Actor) -> web.StreamResponse:
     record = await household_record(app_of(request), actor, int(request.match_info["household_id"]))
-    return render(request, "household.html", page="households", r=record)
+    return render(request, "household.html", page="households", r=record, audit=audit_lines(record))
 
 
 @routes.get(r"/web/contacts/{contact_id:\d{1,9}}/photo")

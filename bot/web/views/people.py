@@ -1,6 +1,7 @@
 """People (帮扶联系人): contact persons and village admins with their households, this month's
 coverage, last contact and invitation; a new invitation link, a household reassigned,
-a person deactivated — the bot's own use cases. Town office only."""
+a person deactivated — the bot's own use cases. The town office sees its town's and acts;
+the county office reads the county's (a town's with `?town=<id>`), its acts the policy's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.core.roster.changes import deactivate_person, reassign
 from bot.core.roster.people_board import InviteState, people_board
 from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
-from bot.web.pages import app_of, month_asked, render, signed_in
+from bot.web.pages import app_of, month_asked, render, see_other, signed_in
 from bot.web.views.reach import form_of, row_id
 
 routes = web.RouteTableDef()
@@ -83,11 +84,11 @@ async def reassigned(request: web.Request, actor: Actor) -> web.StreamResponse:
     if not person.isdigit() or len(person) > 9:
         raise InvalidInput(CHOOSE_PERSON)
     await reassign(app_of(request), actor, row_id(request, "household_id"), int(person))
-    raise web.HTTPSeeOther(f"/web/people?done=reassigned#person-{int(person)}")
+    raise see_other(request, f"/web/people?done=reassigned#person-{int(person)}")
 
 
 @routes.post(PERSON + "/deactivate")
 @signed_in
 async def deactivated(request: web.Request, actor: Actor) -> web.StreamResponse:
     await deactivate_person(app_of(request), actor, row_id(request, "person_id"))
-    raise web.HTTPSeeOther("/web/people?done=deactivated#unassigned")
+    raise see_other(request, "/web/people?done=deactivated#unassigned")
