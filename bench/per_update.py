@@ -19,7 +19,8 @@ the bot's own cost, not Telegram's limit. The PostgreSQL database named is dropp
 again: give the benchmark a database of its own.
 
 `--workers N`: webhook mode instead of polling. The presses are posted as Telegram posts
-updates (the secret header, at most 40 connections at once) to N worker processes sharing one
+updates (the secret header, at most 40 connections at once; a person's next press once the
+last is answered 200, i.e. handled) to N worker processes sharing one
 port (SO_REUSEPORT), bangfu's on PostgreSQL and Redis (bench/webhook_workers.py), the echo
 bot's N aiogram webhook handlers; their answers go to the stand-in. CPU is the sum over the N
 processes, memory is per worker. The stand-in and the posting run in this process and are
@@ -273,6 +274,11 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
                 if mode.workers:
                     await door.post(updates)
 
+            async def press_in_turn(user: TelegramUser) -> None:
+                """As Telegram posts one chat's updates: the next once this one is handled."""
+                for _round in range(rounds):
+                    await door.post([await user.send(PRESS, settle=False)])
+
             await press_once()
             await telegram.wait_for_sends(PEOPLE, timeout=120)
             sent_before = len(telegram.sends)
@@ -281,7 +287,10 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
             spy = await _py_spy(children[0].pid) if name == "bangfu" else None
             before = [usage(child.pid) for child in children]
             started = time.monotonic()
-            await asyncio.gather(*(press_once() for _round in range(rounds)))
+            if mode.workers:
+                await asyncio.gather(*(press_in_turn(user) for user in users))
+            else:
+                await asyncio.gather(*(press_once() for _round in range(rounds)))
             await telegram.wait_for_sends(sent_before + rounds * PEOPLE, timeout=600)
             seconds = time.monotonic() - started
             after = [usage(child.pid) for child in children]

@@ -119,14 +119,11 @@ async def check_offices(
         return await check_office_group(settings, bot, me, offices[0].group)
     findings: list[Finding] = []
     for office in offices:
-        if office.group is None and office.town_id is not None:
+        if office.group is None:
+            findings += [] if office.town_id is not None else [_no_county_group()]
             continue
         label = office.name if office.town_id is not None else _("County office")
-        found = (
-            await check_office_group(settings, bot, me, office.group)
-            if office.group is not None
-            else [_no_county_group()]
-        )
+        found = await check_office_group(settings, bot, me, office.group)
         findings += [
             replace(
                 finding, text=_("{office}: {finding}").format(office=label, finding=finding.text)
