@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from bench.processes import Usage, fresh_database, start_child, stop_child, usage
+from bench.processes import Usage, fresh_database, py_spy, start_child, stop_child, usage
 from bench.sweep import households
 from bench.webhook_workers import Door, forget, free_port, redis_prefix
 from bot.clock import FrozenClock
@@ -284,7 +284,7 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
             sent_before = len(telegram.sends)
             if name == "bangfu" and os.environ.get("BENCH_PROFILE"):
                 children[0].send_signal(signal.SIGUSR1)
-            spy = await _py_spy(children[0].pid) if name == "bangfu" else None
+            spy = await py_spy(children[0].pid) if name == "bangfu" else None
             before = [usage(child.pid) for child in children]
             started = time.monotonic()
             if mode.workers:
@@ -309,29 +309,6 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
 
 def _cpu(before: list[Usage], after: list[Usage]) -> float:
     return sum(late.cpu - early.cpu for early, late in zip(before, after, strict=True))
-
-
-async def _py_spy(pid: int) -> asyncio.subprocess.Process | None:
-    """With BENCH_PYSPY=FILE: py-spy samples the bot, every thread, during the timed presses
-    (collapsed stacks in FILE; `pip install py-spy` in the venv first)."""
-    output = os.environ.get("BENCH_PYSPY")
-    if not output:
-        return None
-    spy = Path(sys.executable).with_name("py-spy")
-    return await asyncio.create_subprocess_exec(
-        str(spy),
-        "record",
-        "--pid",
-        str(pid),
-        "--format",
-        "raw",
-        "--output",
-        output,
-        "--rate",
-        "200",
-        "--threads",
-        "--nonblocking",
-    )
 
 
 def _sessions(database_url: str):  # type: ignore[no-untyped-def]
