@@ -130,7 +130,7 @@ async def check_offices(
             )
             for finding in found
         ]
-    without = [office.name for office in offices if office.group is None and office.town_id]
+    without = [o.name for o in offices if o.group is None and o.town_id is not None]
     if without:
         findings.insert(0, _no_town_groups(without))
     return findings
