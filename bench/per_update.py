@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.per_update                          # SQLite, 20 rounds
     .venv/bin/python -m bench.per_update --database-url postgresql://postgres@127.0.0.1/bench_perf11
-    .venv/bin/python -m bench.per_update --rounds 40 --workers 3
+    .venv/bin/python -m bench.per_update --database-url postgresql://postgres@127.0.0.1/bench_w \
+        --redis-url redis://127.0.0.1:6379/6 --workers 3
 
 50 contact persons, 40 households each, press "🏠 我的农户" on their reply keyboard; every
 press is an update the bot answers with the first page of their list (the real dispatcher,
@@ -17,8 +18,13 @@ a clock 1,000 times faster (as the e2e suite runs it 20 times faster), so that t
 the bot's own cost, not Telegram's limit. The PostgreSQL database named is dropped and created
 again: give the benchmark a database of its own.
 
-`--workers N`: several workers need webhook mode (`bangfu run --webhook`); this benchmark drives
-polling, which serves one worker, so it measures one and says so.
+`--workers N`: webhook mode instead of polling. The presses are posted as Telegram posts
+updates (the secret header, at most 40 connections at once; a person's next press once the
+last is answered 200, i.e. handled) to N worker processes sharing one
+port (SO_REUSEPORT), bangfu's on PostgreSQL and Redis (bench/webhook_workers.py), the echo
+bot's N aiogram webhook handlers; their answers go to the stand-in. CPU is the sum over the N
+processes, memory is per worker. The stand-in and the posting run in this process and are
+not counted, but they share the machine's cores with the workers.
 Goal (issue 11): at least 0.5 of the echo bot's updates/s, at most 2 ms of CPU per update.
 """
 
@@ -32,15 +38,16 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from bench.processes import fresh_database, start_child, stop_child, usage
+from bench.processes import Usage, fresh_database, py_spy, start_child, stop_child, usage
 from bench.sweep import households
+from bench.webhook_workers import Door, forget, free_port, redis_prefix
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.domain.model import Role
@@ -64,8 +71,8 @@ class Run:
     bot: str
     updates: int
     seconds: float
-    cpu: float
-    rss_mb: float
+    cpu: float  # all the bot's processes
+    rss_mb: list[float]  # each process's
 
     @property
     def per_second(self) -> float:
@@ -76,19 +83,51 @@ class Run:
         return 1000 * self.cpu / self.updates
 
     def line(self) -> str:
+        workers = f" x{len(self.rss_mb)}" if len(self.rss_mb) > 1 else ""
+        rss = max(self.rss_mb)
         return (
-            f"{self.bot:>7}: {self.updates:,} updates in {self.seconds:6.2f} s = "
+            f"{self.bot + workers:>10}: {self.updates:,} updates in {self.seconds:6.2f} s = "
             f"{self.per_second:7.1f} updates/s, {self.cpu_ms:5.2f} ms CPU/update, "
-            f"RSS {self.rss_mb:5.0f} MB"
+            f"RSS {rss:5.0f} MB per process (largest)"
         )
 
 
-def settings_for(database_url: str, api_url: str) -> Settings:
+@dataclass(frozen=True)
+class Mode:
+    """Polling (`workers` 0), or the presses posted to `workers` webhook processes."""
+
+    database_url: str
+    workers: int = 0
+    redis_url: str | None = None
+    port: int = 0
+    prefix: str = field(default_factory=redis_prefix)
+
+    def child(self, name: str, api_url: str) -> list[str]:
+        """A bot process's arguments (`bench.per_update --child ...`)."""
+        if not self.workers:
+            return [name, *([self.database_url] if name == "bangfu" else []), api_url]
+        shared = [api_url, str(self.port), self.database_url, self.redis_url or "", self.prefix]
+        return [f"{name}-worker", *shared]
+
+
+def settings_for(database_url: str, api_url: str, **extra: object) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TOKEN,
         database_url=database_url,
         telegram_api_url=api_url,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def worker_settings(api_url: str, port: str, database_url: str, redis_url: str, prefix: str):  # type: ignore[no-untyped-def]
+    return settings_for(
+        database_url,
+        api_url,
+        redis_url=redis_url or None,
+        redis_prefix=prefix,
+        webhook_listen=f"127.0.0.1:{port}",
+        nightly_backup=False,
     )
 
 
@@ -109,7 +148,25 @@ async def bangfu_child(database_url: str, api_url: str) -> None:
         await app.close()
 
 
-async def echo_child(api_url: str) -> None:
+async def bangfu_worker(*arguments: str) -> None:
+    """`bangfu run --webhook URL --worker`, with the benchmark's clock and a fast pacer."""
+    from bench.webhook_workers import FastRedisPacer
+    from bot.cli.workers_cmd import work
+    from bot.telegram.shared_state import redis_client
+    from bot.telegram.stopping import stop_on_signals
+    from tests.fast_clock import FastClock
+
+    settings = worker_settings(*arguments)
+    local = FastClock(PACE_FACTOR).pacer()
+    pacer = FastRedisPacer(redis_client(settings), settings.redis_prefix, PACE_FACTOR, local)
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        url = f"http://{settings.webhook_listen}/telegram/updates"
+        clock = FrozenClock(TZ, MOMENT)
+        await work(settings, url, settings.webhook_listen, stop, clock, pacer)
+
+
+def echo_bot(api_url: str):  # type: ignore[no-untyped-def]
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -123,10 +180,27 @@ async def echo_child(api_url: str) -> None:
     async def echo(message: Message) -> None:
         await message.answer(message.text or "")
 
+    return bot, dispatcher
+
+
+async def echo_child(api_url: str) -> None:
+    bot, dispatcher = echo_bot(api_url)
     try:
         await dispatcher.start_polling(bot, polling_timeout=2)
     finally:
         await bot.session.close()
+
+
+async def echo_worker(*arguments: str) -> None:
+    from bench.webhook_workers import serve_echo
+
+    settings = worker_settings(*arguments)
+    bot, dispatcher = echo_bot(settings.telegram_api_url)
+    url = f"http://{settings.webhook_listen}/telegram/updates"
+    await serve_echo(dispatcher, bot, settings, url)
+
+
+CHILDREN = {"bangfu-worker": bangfu_worker, "echo-worker": echo_worker}
 
 
 # The parent: data, the stand-in, the presses.
@@ -171,67 +245,70 @@ async def seed(app: App, users: list[TelegramUser]) -> None:
         await uow.commit()
 
 
-async def measure(name: str, arguments: list[str], rounds: int) -> Run:
+async def measure(name: str, mode: Mode, rounds: int) -> Run:
     """One bot: start it, warm it up with a press each, then time `rounds` presses each."""
     async with FakeTelegram(now=lambda: MOMENT, unknown_chat_error=False) as telegram:
         users = [TelegramUser(telegram, f"联系人{n:02d}") for n in range(PEOPLE)]
         if name == "bangfu":
-            database_url = arguments[0]
             app = App(
-                settings=settings_for(database_url, telegram.url),
+                settings=settings_for(mode.database_url, telegram.url),
                 clock=FrozenClock(TZ, MOMENT),
-                sessions=_sessions(database_url),
+                sessions=_sessions(mode.database_url),
             )
             await seed(app, users)
             await app.close()
-        child = await start_child("bench.per_update", "--child", name, *arguments, telegram.url)
+        arguments = mode.child(name, telegram.url)
+        children = [
+            await start_child("bench.per_update", "--child", *arguments)
+            for _worker in range(max(mode.workers, 1))
+        ]
+        door = Door(mode.port, settings_for(mode.database_url, telegram.url))
         try:
-            await telegram.wait_until_polling(timeout=60)
-            for user in users:
-                await user.send(PRESS, settle=False)
+            if mode.workers:
+                await door.open(mode.workers)
+            else:
+                await telegram.wait_until_polling(timeout=60)
+
+            async def press_once() -> None:
+                updates = [await user.send(PRESS, settle=False) for user in users]
+                if mode.workers:
+                    await door.post(updates)
+
+            async def press_in_turn(user: TelegramUser) -> None:
+                """As Telegram posts one chat's updates: the next once this one is handled."""
+                for _round in range(rounds):
+                    await door.post([await user.send(PRESS, settle=False)])
+
+            await press_once()
             await telegram.wait_for_sends(PEOPLE, timeout=120)
             sent_before = len(telegram.sends)
             if name == "bangfu" and os.environ.get("BENCH_PROFILE"):
-                child.send_signal(signal.SIGUSR1)
-            spy = await _py_spy(child.pid) if name == "bangfu" else None
-            before = usage(child.pid)
+                children[0].send_signal(signal.SIGUSR1)
+            spy = await py_spy(children[0].pid) if name == "bangfu" else None
+            before = [usage(child.pid) for child in children]
             started = time.monotonic()
-            for _round in range(rounds):
-                for user in users:
-                    await user.send(PRESS, settle=False)
+            if mode.workers:
+                await asyncio.gather(*(press_in_turn(user) for user in users))
+            else:
+                await asyncio.gather(*(press_once() for _round in range(rounds)))
             await telegram.wait_for_sends(sent_before + rounds * PEOPLE, timeout=600)
             seconds = time.monotonic() - started
-            after = usage(child.pid)
+            after = [usage(child.pid) for child in children]
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await spy.wait()
             _check_answers(name, users)
         finally:
-            await stop_child(child)
-    return Run(name, rounds * PEOPLE, seconds, after.cpu - before.cpu, after.rss_mb)
+            await door.close()
+            for child in children:
+                await stop_child(child)
+            if mode.redis_url:
+                await forget(mode.redis_url, mode.prefix)
+    return Run(name, rounds * PEOPLE, seconds, _cpu(before, after), [u.rss_mb for u in after])
 
 
-async def _py_spy(pid: int) -> asyncio.subprocess.Process | None:
-    """With BENCH_PYSPY=FILE: py-spy samples the bot, every thread, during the timed presses
-    (collapsed stacks in FILE; `pip install py-spy` in the venv first)."""
-    output = os.environ.get("BENCH_PYSPY")
-    if not output:
-        return None
-    spy = Path(sys.executable).with_name("py-spy")
-    return await asyncio.create_subprocess_exec(
-        str(spy),
-        "record",
-        "--pid",
-        str(pid),
-        "--format",
-        "raw",
-        "--output",
-        output,
-        "--rate",
-        "200",
-        "--threads",
-        "--nonblocking",
-    )
+def _cpu(before: list[Usage], after: list[Usage]) -> float:
+    return sum(late.cpu - early.cpu for early, late in zip(before, after, strict=True))
 
 
 def _sessions(database_url: str):  # type: ignore[no-untyped-def]
@@ -248,12 +325,13 @@ def _check_answers(name: str, users: list[TelegramUser]) -> None:
         raise SystemExit(f"{name} answered something else, e.g. {wrong[0]!r}")
 
 
-async def run(database_url: str, rounds: int) -> int:
-    engine = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
-    print(f"{PEOPLE} contact persons x {HOUSEHOLDS_EACH} households, {rounds} presses each")
-    bangfu = await measure("bangfu", [database_url], rounds)
+async def run(mode: Mode, rounds: int) -> int:
+    engine = "SQLite" if mode.database_url.startswith("sqlite") else "PostgreSQL"
+    how = f"posted to {mode.workers} webhook workers" if mode.workers else "polled"
+    print(f"{PEOPLE} contact persons x {HOUSEHOLDS_EACH} households, {rounds} presses each, {how}")
+    bangfu = await measure("bangfu", mode, rounds)
     print(bangfu.line() + f"  ({engine})")
-    echo = await measure("echo", [], rounds)
+    echo = await measure("echo", mode, rounds)
     print(echo.line())
     ratio = bangfu.per_second / echo.per_second
     verdict = "ok" if ratio >= GOAL_RATIO and bangfu.cpu_ms <= GOAL_CPU_MS else "BELOW GOAL"
@@ -265,37 +343,43 @@ async def run(database_url: str, rounds: int) -> int:
     return 0
 
 
+def child(name: str, arguments: list[str]) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    if name in CHILDREN:
+        asyncio.run(CHILDREN[name](*arguments))
+    elif name == "bangfu":
+        profile = os.environ.get("BENCH_PROFILE")  # cProfile of the timed presses
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+        try:
+            asyncio.run(bangfu_child(*arguments))
+        finally:
+            if profile:
+                profiler.disable()
+                profiler.dump_stats(profile)
+    else:
+        asyncio.run(echo_child(*arguments))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        logging.basicConfig(level=logging.WARNING)
-        if sys.argv[2] == "bangfu":
-            profile = os.environ.get("BENCH_PROFILE")  # cProfile of the timed presses
-            if profile:
-                import cProfile
-
-                profiler = cProfile.Profile()
-                signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
-            try:
-                asyncio.run(bangfu_child(sys.argv[3], sys.argv[4]))
-            finally:
-                if profile:
-                    profiler.disable()
-                    profiler.dump_stats(profile)
-        else:
-            asyncio.run(echo_child(sys.argv[3]))
+        child(sys.argv[2], sys.argv[3:])
         raise SystemExit(0)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL database of the benchmark's own")
     parser.add_argument("--rounds", type=int, default=20, help="presses per person, timed")
-    parser.add_argument("--workers", type=int, default=1, help="bot processes (webhook mode)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="N webhook workers (default: polling)"
+    )
+    parser.add_argument("--redis-url", help="Redis for the workers (needed for N > 1)")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if arguments.workers > 1:
-        print(
-            f"--workers {arguments.workers}: this benchmark drives polling, which serves one "
-            "worker; posting the presses to webhook workers (bangfu run --webhook) is not in "
-            "it yet, so one worker is measured"
-        )
+    if arguments.workers > 1 and not (arguments.database_url and arguments.redis_url):
+        parser.error("--workers N > 1 needs --database-url (PostgreSQL) and --redis-url")
     with tempfile.TemporaryDirectory() as folder:
         url = fresh_database(arguments.database_url, Path(folder), "per_update")
-        raise SystemExit(asyncio.run(run(url, arguments.rounds)))
+        mode = Mode(url, arguments.workers, arguments.redis_url, free_port())
+        raise SystemExit(asyncio.run(run(mode, arguments.rounds)))

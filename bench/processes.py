@@ -73,3 +73,26 @@ async def stop_child(process: asyncio.subprocess.Process) -> int:
     if process.returncode is None:
         process.terminate()
     return await process.wait()
+
+
+async def py_spy(pid: int) -> asyncio.subprocess.Process | None:
+    """With BENCH_PYSPY=FILE: py-spy samples the bot, every thread, during the timed presses
+    (collapsed stacks in FILE; `pip install py-spy` in the venv first)."""
+    output = os.environ.get("BENCH_PYSPY")
+    if not output:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    return await asyncio.create_subprocess_exec(
+        str(spy),
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--output",
+        output,
+        "--rate",
+        "200",
+        "--threads",
+        "--nonblocking",
+    )

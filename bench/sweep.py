@@ -39,7 +39,15 @@ from bot.core.coverage import reminders
 from bot.core.coverage.progress import contacted_in
 from bot.storage.batches import batches
 from bot.storage.db import create_engine, create_session_factory
-from bot.storage.models import Assignment, Contact, Household, OutboxMessage, Person, Village
+from bot.storage.models import (
+    FIRST_TOWN_ID,
+    Assignment,
+    Contact,
+    Household,
+    OutboxMessage,
+    Person,
+    Village,
+)
 from bot.storage.uow import App
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -60,7 +68,7 @@ def _name(n: int) -> str:
 
 def villages(n: int) -> Iterator[dict[str, Any]]:
     for village in range(max(1, n // HOUSEHOLDS_PER_VILLAGE)):
-        yield {"id": village + 1, "name": f"第{village + 1}村"}
+        yield {"id": village + 1, "name": f"第{village + 1}村", "town_id": FIRST_TOWN_ID}
 
 
 def people(n: int, now: datetime) -> Iterator[dict[str, Any]]:

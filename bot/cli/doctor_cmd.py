@@ -15,10 +15,11 @@ from bot.cli.output import say
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.delivery import office_group
-from bot.core.delivery.office_group import ResolvedGroup
+from bot.core.delivery.office_group import Office
 from bot.i18n import gettext as _
 from bot.ops import doctor, doctor_telegram
 from bot.ops.doctor import Finding, Status
+from bot.storage.models import FIRST_TOWN_ID
 from bot.telegram.app import build_app, build_bot
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️ ", Status.FAIL: "❌"}
@@ -80,16 +81,18 @@ async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list
     return findings
 
 
-async def _office_group(settings: Settings, set_up: bool) -> ResolvedGroup | None:
-    """The office's group as the bot resolves it; the setting alone while the database is
-    not set up or its schema predates the stored group."""
-    if not set_up or settings.town_office_chat_id is not None:
-        return office_group.from_setting(settings)
+async def _offices(settings: Settings, set_up: bool) -> list[Office]:
+    """Every office's group as the bot resolves it (each town's, the county's); the setting
+    alone, as the first town's, while the database is not set up or its schema predates the
+    towns."""
+    first = [Office(FIRST_TOWN_ID, settings.town_name, office_group.from_setting(settings))]
+    if not set_up:
+        return first
     app = build_app(settings)
     try:
-        return await office_group.resolve_now(app)
-    except SQLAlchemyError:  # no office_group table yet: `bangfu run` upgrades the schema
-        return None
+        return await office_group.every_office(app)
+    except SQLAlchemyError:  # no towns table yet: `bangfu run` upgrades the schema
+        return first
     finally:
         await app.close()
 
@@ -119,8 +122,8 @@ async def _telegram(settings: Settings, clock: Clock, quick: bool, set_up: bool)
         if me is None or quick:
             return findings
         findings.append(await doctor_telegram.check_clock(settings, bot, clock.now()))
-        group = await _office_group(settings, set_up)
-        findings += await doctor_telegram.check_office_group(settings, bot, me, group)
+        offices = await _offices(settings, set_up)
+        findings += await doctor_telegram.check_offices(settings, bot, me, offices)
     finally:
         await bot.session.close()
     return findings

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.coverage.month_summary import MonthCoverage
 from bot.core.dates import parse_month
 from bot.core.policy import CLI_OPERATOR
+from bot.core.reports.forms import exportable_town_named
 from bot.core.reports.summaries import summary_for_month
 from bot.documents.forms import export_forms
 from bot.documents.summary_report import SummaryReport, render_report
@@ -44,9 +45,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "forms",
         help="the six forms of the notice (附件1–6), one .xlsx per form and village",
         description="Print-ready forms with full ID numbers (the console acts as the town "
-        "office). Without --village, every village is exported.",
+        "office). Without --village, every village is exported; with --town, every village "
+        "of that town.",
     )
     forms.add_argument("--village", help="only this village, by its name (e.g. 大河村)")
+    forms.add_argument(
+        "--town", help="only this town's villages, by its name (乡镇, e.g. 佛子岭镇)"
+    )
     forms.add_argument("--out", type=Path, default=Path("forms"), help="folder for the files")
     forms.set_defaults(handler=write_forms)
 
@@ -85,7 +90,12 @@ async def write_forms(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     app = build_app(settings)
     try:
-        paths = await export_forms(app, CLI_OPERATOR, args.village, out_dir=args.out)
+        town_id = None
+        if args.town is not None:
+            town_id = await exportable_town_named(app, CLI_OPERATOR, args.town)
+        paths = await export_forms(
+            app, CLI_OPERATOR, args.village, out_dir=args.out, town_id=town_id
+        )
     finally:
         await app.close()
     for path in paths:

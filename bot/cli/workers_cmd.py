@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.cli.greeting import greet
 from bot.cli.output import say
+from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -31,6 +32,7 @@ from bot.storage.leader import leader_lock
 from bot.storage.migrate import upgrade
 from bot.telegram.app import build_app, build_bot, build_dispatcher
 from bot.telegram.commands import publish_commands
+from bot.telegram.pacing import SendPacer
 from bot.telegram.stopping import stop_on_signals, until_stopped
 from bot.telegram.webhook import webhook_path, webhook_secret
 from bot.telegram.workers import parse_listen, serve_webhook
@@ -79,7 +81,7 @@ async def run_webhook(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if args.workers > 1:
             return await _supervise(args.webhook, listen, args.workers, stop)
-        return await _work(settings, args.webhook, listen, stop)
+        return await work(settings, args.webhook, listen, stop)
 
 
 async def _set_up(settings: Settings, url: str, stop: asyncio.Event) -> bool:
@@ -105,9 +107,17 @@ async def _set_up(settings: Settings, url: str, stop: asyncio.Event) -> bool:
         await app.close()
 
 
-async def _work(settings: Settings, url: str, listen: str, stop: asyncio.Event) -> int:
-    app = build_app(settings)
-    bot = build_bot(settings)
+async def work(
+    settings: Settings,
+    url: str,
+    listen: str,
+    stop: asyncio.Event,
+    clock: Clock | None = None,
+    pacer: SendPacer | None = None,
+) -> int:
+    """One worker until `stop` (`clock` and `pacer`: bench/per_update.py's, faster ones)."""
+    app = build_app(settings, clock)
+    bot = build_bot(settings, pacer)
     lock = leader_lock(settings.database_url)
     try:
         await serve_webhook(app, bot, url, listen, lock, stop)

@@ -1,9 +1,11 @@
 """`bangfu doctor`'s questions to the Bot API: is the token valid (getMe), is the Bot API
 reachable (through TELEGRAM_PROXY when set), is the server's clock right, and is the bot in
-the town office's group with what it needs there (getChat, getChatMember, privacy mode)."""
+each office's group (every town's, the county's) with what it needs there (getChat,
+getChatMember, privacy mode)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
@@ -22,7 +24,7 @@ from aiohttp import ClientTimeout
 
 from bot.config import Settings
 from bot.core.delivery import office_group
-from bot.core.delivery.office_group import ResolvedGroup
+from bot.core.delivery.office_group import Office, ResolvedGroup
 from bot.i18n import gettext as _
 from bot.ops.doctor import Finding, Status, fail, ok, short_error, warn
 from bot.proxy_url import shown_proxy
@@ -106,6 +108,59 @@ async def check_clock(settings: Settings, bot: Bot, now: datetime) -> Finding:
             ),
         )
     return ok(_("The server's clock agrees with Telegram's."))
+
+
+async def check_offices(
+    settings: Settings, bot: Bot, me: User, offices: list[Office]
+) -> list[Finding]:
+    """Each office's group (`check_office_group`), its findings headed by the office's name
+    when there are several; the towns without a group in one warning."""
+    if len(offices) == 1:
+        return await check_office_group(settings, bot, me, offices[0].group)
+    findings: list[Finding] = []
+    for office in offices:
+        if office.group is None:
+            findings += [] if office.town_id is not None else [_no_county_group()]
+            continue
+        label = office.name if office.town_id is not None else _("County office")
+        found = await check_office_group(settings, bot, me, office.group)
+        findings += [
+            replace(
+                finding, text=_("{office}: {finding}").format(office=label, finding=finding.text)
+            )
+            for finding in found
+        ]
+    without = [o.name for o in offices if o.group is None and o.town_id is not None]
+    if without:
+        findings.insert(0, _no_town_groups(without))
+    return findings
+
+
+def _no_town_groups(towns: list[str]) -> Finding:
+    return warn(
+        _(
+            "No office group is set for {count} town(s) ({towns}): their alerts go to each "
+            "of their town office people privately."
+        ).format(count=len(towns), towns="、".join(towns)),
+        _(
+            "To use a group: a person of that town's office adds the bot to the office's group "
+            "and taps “Yes” under the bot's question there (TOWN_OFFICE_CHAT_ID is the first "
+            "town's only)."
+        ),
+    )
+
+
+def _no_county_group() -> Finding:
+    return warn(
+        _(
+            "No county office group is set: the county's messages go to each county office "
+            "person privately."
+        ),
+        _(
+            "To use a group: a county office person adds the bot to the county office's group "
+            "and taps “Yes” under the bot's question there."
+        ),
+    )
 
 
 async def check_office_group(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 
 from aiogram import Bot
 from aiohttp import web
@@ -56,7 +57,7 @@ async def serve_webhook(
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_port=True)
     await site.start()
-    log.info("webhook worker listening on %s:%s", host, port)
+    log.info("webhook worker (pid %s) listening on %s:%s", os.getpid(), host, port)
     leading = asyncio.create_task(lead_when_free(app, bot, lock, stop), name="leader")
     try:
         await stop.wait()
@@ -81,7 +82,9 @@ async def lead_when_free(app: App, bot: Bot, lock: LeaderLock, stop: asyncio.Eve
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
             continue
-        log.info("this worker leads: it runs the scheduler and the outbox sender")
+        log.info(
+            "this worker (pid %s) leads: it runs the scheduler and the outbox sender", os.getpid()
+        )
         try:
             await _lead(app, bot, lock, stop)
         except Exception:

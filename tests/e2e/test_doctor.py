@@ -25,10 +25,12 @@ from bot.ops.backup import make_backup
 from bot.ops.doctor import Finding, Status
 from bot.storage.leader import leader_lock
 from bot.storage.migrate import alembic_config
+from bot.storage.models import OfficeGroup
 from bot.storage.uow import App
 from tests.conftest import TZ
 from tests.proxies import Socks5Proxy
 from tests.telegram_api import FakeTelegram, TelegramGroup
+from tests.town_builder import TownBuilder
 
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
@@ -185,6 +187,35 @@ async def test_no_office_group_and_a_person_s_chat_as_the_group(
     person = make_user("周主任")
     wrong = await checked(settings.model_copy(update={"town_office_chat_id": person.id}))
     assert any("不是群" in line for line in wrong[Status.FAIL])
+
+
+async def test_in_a_county_every_town_s_office_group_and_the_county_s_are_checked(
+    app: App, settings: Settings, town_in_order: TelegramGroup, telegram: FakeTelegram
+) -> None:
+    """本镇's group by TOWN_OFFICE_CHAT_ID, 乙镇's confirmed in the bot but the bot removed
+    since, 丙镇 and the county without one: each named, with where its group came from."""
+    build = TownBuilder(app)
+    yi = await build.town("乙镇")
+    await build.town("丙镇")
+    removed = TelegramGroup(telegram, "乙镇扶贫办")
+    removed.chat.bot_member = {"status": "kicked"}
+    async with app.uow() as uow:
+        uow.session.add(
+            OfficeGroup(
+                town_id=yi.id, chat_id=removed.id, title="乙镇扶贫办", confirmed_at=Clock(TZ).now()
+            )
+        )
+        await uow.commit()
+
+    findings = await examine(settings, Clock(TZ))
+    texts = [finding.text for finding in findings]
+    assert f"本镇：镇扶贫办工作群：{town_in_order.id}，由配置项 TOWN_OFFICE_CHAT_ID 指定。" in texts
+    found = problems(findings)
+    assert any(line.startswith("乙镇：") and "移出" in line for line in found[Status.FAIL])
+    assert any(text.startswith("乙镇：") and str(removed.id) in text for text in texts)
+    assert any("1 个乡镇（丙镇）" in line for line in found[Status.WARN]), found
+    assert any(line.startswith("还没有设置县乡村振兴局的工作群") for line in found[Status.WARN])
+    assert not any("本镇：" in line for line in found[Status.FAIL] + found[Status.WARN])
 
 
 async def test_a_database_behind_ahead_or_unreachable(

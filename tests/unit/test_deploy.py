@@ -150,6 +150,34 @@ def test_compose_runs_bangfu_with_postgresql_on_named_volumes_with_health_checks
     assert set(mounts) <= declared  # named volumes, not host folders
 
 
+def test_compose_offers_webhook_workers_with_redis_beside_polling() -> None:
+    """`docker compose up` is polling as before; the `workers` profile adds Redis and
+    `bangfu run --webhook URL --workers N` on the same database, volumes and health check."""
+    services = compose()["services"]
+    bot, workers, redis = services["bot"], services["workers"], services["redis"]
+
+    assert "profiles" not in bot and "command" not in bot  # the image's `bangfu run`: polling
+    assert workers["profiles"] == redis["profiles"] == ["workers"]
+    assert redis["image"].startswith("redis:") and "ping" in redis["healthcheck"]["test"]
+    assert "volumes" not in redis  # what workers share is not the record
+    command = workers["command"]
+    assert command[:3] == ["bangfu", "run", "--webhook"] and "WEBHOOK_URL" in command[3]
+    assert command[4] == "--workers" and command[5] == "${WORKERS:-3}"
+    environment = workers["environment"]
+    assert environment["DATABASE_URL"] == bot["environment"]["DATABASE_URL"]
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    port = environment["WEBHOOK_LISTEN"].rpartition(":")[2]
+    assert workers["ports"] == [f"127.0.0.1:{port}:{port}"]  # only the host's reverse proxy
+    assert {name: spec["condition"] for name, spec in workers["depends_on"].items()} == {
+        "db": "service_healthy",
+        "redis": "service_healthy",
+    }
+    assert workers["volumes"] == bot["volumes"] and workers["env_file"] == ".env"
+    assert workers["healthcheck"]["test"] == bot["healthcheck"]["test"]
+    assert workers["restart"] == "unless-stopped" and workers["stop_signal"] == "SIGTERM"
+    assert int(workers["stop_grace_period"].removesuffix("s")) > 45  # the workers' own 45 s
+
+
 def _compose_plugin() -> bool:
     if not shutil.which("docker"):
         return False

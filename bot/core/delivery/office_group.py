@@ -33,7 +33,7 @@ from bot.domain.text_rules import control_character
 from bot.errors import NotAllowed
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.storage.models import FIRST_TOWN_ID, OfficeGroup, Person
+from bot.storage.models import FIRST_TOWN_ID, OfficeGroup, Person, Town
 from bot.storage.uow import App, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,15 @@ class ResolvedGroup:
     title: str | None = None
     confirmed_by: str | None = None
     confirmed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Office:
+    """An office the bot sends to: a town's (`town_id`, `name`) or the county's (None)."""
+
+    town_id: int | None
+    name: str
+    group: ResolvedGroup | None
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,21 @@ async def office_chat_id(
 async def resolve_now(app: App, town_id: int | None = FIRST_TOWN_ID) -> ResolvedGroup | None:
     async with app.uow() as uow:
         return await resolve(uow, app.settings, town_id)
+
+
+async def every_office(app: App) -> list[Office]:
+    """Each town's office with its group (the first town's: TOWN_OFFICE_CHAT_ID when set),
+    then the county office's when the county has several towns or its group is set."""
+    async with app.uow() as uow:
+        towns = (await uow.session.execute(select(Town.id, Town.name).order_by(Town.id))).all()
+        offices = [
+            Office(town_id, name, await resolve(uow, app.settings, town_id))
+            for town_id, name in towns
+        ]
+        county = await resolve(uow, app.settings, COUNTY)
+    if len(offices) > 1 or county is not None:
+        offices.append(Office(COUNTY, "", county))
+    return offices
 
 
 def office_of(actor: Actor) -> int | None:

@@ -87,6 +87,20 @@ async def exportable_towns(app: App, actor: Actor) -> dict[int, str]:
         return {town_id: name for town_id, name in rows.all()}
 
 
+async def exportable_town_named(app: App, actor: Actor, name: str) -> int:
+    """The id of the town called `name` whose forms the actor may export; NotFound (naming
+    the towns the actor may export) otherwise."""
+    towns = await exportable_towns(app, actor)
+    found = [town_id for town_id, town in towns.items() if town == name.strip()]
+    if not found:
+        raise NotFound(
+            N_("There is no town called {town}. Known towns: {known}."),
+            town=name,
+            known="、".join(towns.values()) or "-",
+        )
+    return found[0]
+
+
 async def _villages_for(
     uow: UnitOfWork, actor: Actor, name: str | None, town_id: int | None = None
 ) -> dict[int, str]:
