@@ -6,8 +6,10 @@ offer buttons instead)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
 import sys
 import unicodedata
 from typing import TextIO
@@ -46,3 +48,20 @@ def shell_command(*words: str, **options: str | bool) -> str:
         option = f"--{name.replace('_', '-')}"
         quoted.append(option if value is True else f"{option}={shlex.quote(str(value))}")
     return " ".join(quoted)
+
+
+def invoked_program() -> str:
+    """How the operator started the CLI, to repeat in a command to paste: the path they typed
+    (`.venv/bin/bangfu`) when plain `bangfu` would not find the same program, else `bangfu`."""
+    typed = sys.argv[0] if sys.argv else ""
+    if os.path.basename(typed) != "bangfu" or os.sep not in typed:
+        return "bangfu"
+    on_path = shutil.which("bangfu")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(typed):
+        return "bangfu"
+    return typed
+
+
+def bangfu_command(*words: str, **options: str | bool) -> str:
+    """`shell_command` for bangfu itself, started the way the operator started it."""
+    return shell_command(invoked_program(), *words, **options)

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.cli.output import say, shell_command
+from bot.cli.output import bangfu_command, say
 from bot.config import Settings
 from bot.core import demo, demo_county
 from bot.core.policy import CLI_OPERATOR
@@ -82,7 +82,7 @@ def roster_template(settings: Settings, args: argparse.Namespace) -> int:
         _(
             "Roster template written to {file}. Fill in one row per household (delete the "
             "example row first), then run: {command}"
-        ).format(file=path, command=shell_command("bangfu", "import", "roster", str(path)))
+        ).format(file=path, command=bangfu_command("import", "roster", str(path)))
     )
     return 0
 
@@ -117,7 +117,7 @@ def _print_report(report: RosterImportReport) -> None:
             )
         )
         for name, phone in report.new_contact_persons:
-            invite = shell_command("bangfu", "invite", name=name, role="contact", phone=phone)
+            invite = bangfu_command("invite", name=name, role="contact", phone=phone)
             say("  " + invite)
         say_invite_all()
 
@@ -153,14 +153,14 @@ async def fill_demo_town(settings: Settings, args: argparse.Namespace) -> int:
     if town.contact_names:
         say(_("Contact persons: {names}").format(names=join_list(town.contact_names)))
         say(_("To try the bot as one of them:"))
-        say("  " + shell_command("bangfu", "invite", name=town.contact_names[0], role="contact"))
+        say("  " + bangfu_command("invite", name=town.contact_names[0], role="contact"))
         say_invite_all()
     return 0
 
 
 def say_invite_all() -> None:
     say(_("Or invite them all at once, as a sheet:"))
-    say("  " + shell_command("bangfu", "invite", all=True, out="invites.xlsx"))
+    say("  " + bangfu_command("invite", all=True, out="invites.xlsx"))
 
 
 async def fill_demo_county(settings: Settings) -> int:
@@ -186,9 +186,6 @@ async def fill_demo_county(settings: Settings) -> int:
         )
     )
     say(_("The county office and each town's office, to invite:"))
-    say(
-        "  "
-        + shell_command("bangfu", "invite", name=county.office_people[-1], role="county_office")
-    )
-    say("  " + shell_command("bangfu", "invite", all=True, role="town_office", out="offices.xlsx"))
+    say("  " + bangfu_command("invite", name=county.office_people[-1], role="county_office"))
+    say("  " + bangfu_command("invite", all=True, role="town_office", out="offices.xlsx"))
     return 0

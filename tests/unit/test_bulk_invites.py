@@ -46,7 +46,7 @@ async def town(app: App) -> dict[str, int]:
         "走了的": await roster_person(app, "走了的", village="大河村"),
         "赵村长": await roster_person(app, "赵村长", village="大河村", role=Role.VILLAGE_ADMIN),
     }
-    await first_start.first_start_admin_code(app)
+    await first_start.first_start(app)
     async with app.uow() as uow:
         left = await uow.session.get(Person, ids["走了的"])
         assert left is not None

@@ -85,3 +85,22 @@ def test_a_console_command_says_only_warnings_each_once_in_the_clerks_language(
         f"如果这个文件夹只给 bangfu 用，请运行：chmod 700 {shared}"
     ]
     assert not [record for record in caplog.records if record.levelno < logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("typed", "on_path", "printed"),
+    [
+        (".venv/bin/bangfu", None, ".venv/bin/bangfu"),  # the README's way: repeat the path
+        ("bangfu", "/usr/local/bin/bangfu", "bangfu"),
+        ("/srv/bangfu/.venv/bin/bangfu", "/srv/bangfu/.venv/bin/bangfu", "bangfu"),
+        ("/usr/lib/python3/pytest", None, "bangfu"),  # not started as bangfu
+    ],
+)
+def test_commands_to_paste_start_bangfu_the_way_the_operator_did(
+    monkeypatch: pytest.MonkeyPatch, typed: str, on_path: str | None, printed: str
+) -> None:
+    from bot.cli import output
+
+    monkeypatch.setattr(output.sys, "argv", [typed, "demo-data"])
+    monkeypatch.setattr(output.shutil, "which", lambda _name: on_path)
+    assert output.bangfu_command("invite", all=True) == f"{printed} invite --all"

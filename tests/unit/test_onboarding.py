@@ -313,8 +313,8 @@ async def test_only_the_town_office_can_invite(app: App) -> None:
 
 
 async def test_first_start_link_appears_only_until_the_town_office_opens_it(app: App) -> None:
-    first = await first_start.first_start_admin_code(app)
-    second = await first_start.first_start_admin_code(app)
+    first = (await first_start.first_start(app)).code
+    second = (await first_start.first_start(app)).code
     assert first and second and first != second
 
     with pytest.raises(InvalidInput):  # each start replaces the previous start's link
@@ -323,14 +323,24 @@ async def test_first_start_link_appears_only_until_the_town_office_opens_it(app:
 
     assert admin.role == Role.TOWN_OFFICE and admin.name == first_start.FIRST_ADMIN_NAME
     assert await count(app, Person) == 1
-    assert await first_start.first_start_admin_code(app) is None
+    assert await first_start.first_start(app) == first_start.FirstStart()
 
 
 async def test_first_start_link_is_not_offered_when_the_town_office_is_already_registered(
     app: App,
 ) -> None:
     await roster_person(app, "周主任", role=Role.TOWN_OFFICE, telegram_user_id=ZHANG)
-    assert await first_start.first_start_admin_code(app) is None
+    assert await first_start.first_start(app) == first_start.FirstStart()
+
+
+async def test_first_start_makes_no_extra_admin_when_the_roster_names_the_town_office(
+    app: App,
+) -> None:
+    # A county's roster (or `demo-data --county`) lists each town's office; nobody joined yet.
+    await roster_person(app, "周主任", role=Role.TOWN_OFFICE)
+    await roster_person(app, "吴干事", role=Role.TOWN_OFFICE)
+    assert await first_start.first_start(app) == first_start.FirstStart(offices_waiting=2)
+    assert await count(app, Person) == 2
 
 
 async def test_the_bot_username_is_remembered_for_the_cli(app: App) -> None:

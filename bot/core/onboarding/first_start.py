@@ -1,9 +1,14 @@
 """The first start (首次启动): while nobody at the town office has opened the bot, each start
-prints a fresh town-office invite link; and the bot's @username kept for the CLI's links."""
+prints a fresh town-office invite link; and the bot's @username kept for the CLI's links.
+
+When the roster (or `demo-data --county`) already names town office people, none of whom has
+joined, no extra admin is made: they are the ones to invite, each with their own link."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 
 from bot.core.onboarding.invites import issue_code
 from bot.core.policy import CLI_OPERATOR
@@ -34,23 +39,33 @@ async def bot_username(app: App) -> str | None:
         return row.value if row and row.value else None
 
 
-async def first_start_admin_code(app: App) -> str | None:
-    """A fresh town-office invite while nobody at the town office has opened the bot, else None.
+@dataclass(frozen=True)
+class FirstStart:
+    """What a start tells the operator: a fresh admin link (`code`), or how many town office
+    people on the roster wait for their own links; neither once one of them has joined."""
+
+    code: str | None = None
+    offices_waiting: int = 0
+
+
+async def first_start(app: App) -> FirstStart:
+    """A fresh town-office invite while nobody at the town office has opened the bot and the
+    roster names none; the count of those waiting when it does.
 
     Each start replaces the previous start's link, so only the one printed last works.
     """
+    town_office = (Person.role == Role.TOWN_OFFICE, Person.active.is_(True))
     async with app.uow() as uow:
         bound_office = await uow.session.execute(
-            select(Person.id)
-            .where(
-                Person.role == Role.TOWN_OFFICE,
-                Person.telegram_user_id.is_not(None),
-                Person.active.is_(True),
-            )
-            .limit(1)
+            select(Person.id).where(*town_office, Person.telegram_user_id.is_not(None)).limit(1)
         )
         if bound_office.first() is not None:
-            return None
+            return FirstStart()
+        waiting = await uow.session.scalar(
+            select(func.count()).where(*town_office, Person.name != FIRST_ADMIN_NAME)
+        )
+        if waiting:
+            return FirstStart(offices_waiting=waiting)
         admin = (
             await uow.session.execute(
                 select(Person).where(Person.name == FIRST_ADMIN_NAME).order_by(Person.id).limit(1)
@@ -62,4 +77,4 @@ async def first_start_admin_code(app: App) -> str | None:
             uow, CLI_OPERATOR, admin, Role.TOWN_OFFICE, app.settings.invite_ttl_days
         )
         await uow.commit()
-        return code
+        return FirstStart(code=code)
