@@ -53,7 +53,7 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A client-side cursor whose statement is one call to the connection's thread."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid")
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: OneTripConnection) -> None:
         # No cursor on the thread until a statement runs; `_cursor` None tells the base
