@@ -212,8 +212,9 @@ async def measure(name: str, arguments: list[str], rounds: int) -> Run:
 
 
 async def _py_spy(pid: int) -> asyncio.subprocess.Process | None:
-    """With BENCH_PYSPY=FILE: py-spy samples the bot, every thread, during the timed presses
-    (collapsed stacks in FILE; `pip install py-spy` in the venv first)."""
+    """With BENCH_PYSPY=FILE: py-spy samples the bot during the timed presses, whichever of
+    its threads holds the GIL (collapsed stacks in FILE; `pip install py-spy` in the venv
+    first)."""
     output = os.environ.get("BENCH_PYSPY")
     if not output:
         return None
@@ -231,6 +232,7 @@ async def _py_spy(pid: int) -> asyncio.subprocess.Process | None:
         "200",
         "--threads",
         "--nonblocking",
+        "--gil",  # the thread holding the interpreter only: CPU, not threads waiting
     )
 
 
