@@ -76,8 +76,9 @@ async def stop_child(process: asyncio.subprocess.Process) -> int:
 
 
 async def py_spy(pid: int) -> asyncio.subprocess.Process | None:
-    """With BENCH_PYSPY=FILE: py-spy samples the bot, every thread, during the timed presses
-    (collapsed stacks in FILE; `pip install py-spy` in the venv first)."""
+    """With BENCH_PYSPY=FILE: py-spy samples the bot during the timed presses, whichever of
+    its threads holds the GIL (collapsed stacks in FILE; `pip install py-spy` in the venv
+    first)."""
     output = os.environ.get("BENCH_PYSPY")
     if not output:
         return None
@@ -95,4 +96,5 @@ async def py_spy(pid: int) -> asyncio.subprocess.Process | None:
         "200",
         "--threads",
         "--nonblocking",
+        "--gil",  # the thread holding the interpreter only: CPU, not threads waiting
     )

@@ -230,8 +230,8 @@ def check_office_chat(actor: Actor, chat: ChatKind) -> None:
     raise NotAllowed(PRIVATE_CHAT_ONLY)
 
 
-def assigned_to(person_id: int) -> Select[tuple[int]]:
-    """Ids of households currently assigned to the person."""
+def assigned_to(person_id: int | ColumnElement[int]) -> Select[tuple[int]]:
+    """Ids of households currently assigned to the person (an id, or a bound parameter)."""
     return select(Assignment.household_id).where(
         Assignment.person_id == person_id, Assignment.ended_at.is_(None)
     )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.i18n import gettext as _
 from bot.private_files import private_file, private_folder
+from bot.storage.sqlite_driver import one_trip_dbapi
 
 log = logging.getLogger(__name__)
 _warned_folders: set[Path] = set()
@@ -26,7 +27,7 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _private_database(Path(parsed.database))
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, module=one_trip_dbapi(), connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

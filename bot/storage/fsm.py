@@ -13,16 +13,15 @@ import copy
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Select
+from sqlalchemy import Row, Select, String, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
 
-Row = TypeVar("Row")
 # key -> (state, data) as stored, for the update being handled; None outside an update.
 _Stored = tuple[str | None, dict[str, Any]]
 _read_in_update: ContextVar[dict[str, _Stored] | None] = ContextVar("bangfu_fsm", default=None)
@@ -39,6 +38,14 @@ def _key(key: StorageKey) -> str:
             key.business_connection_id,
             key.destiny,
         )
+    )
+
+
+def beside_record(query: Select[Any]) -> Select[Any]:
+    """`query` (columns of one row, or none) with a form's record beside it in one statement,
+    the record's key a bound parameter: for `SqlAlchemyStorage.load_beside`."""
+    return query.add_columns(FsmRecord.state, FsmRecord.data).outerjoin(
+        FsmRecord, FsmRecord.key == bindparam("fsm_key", type_=String)
     )
 
 
@@ -66,20 +73,19 @@ class SqlAlchemyStorage(BaseStorage):
             remembered[_key(key)] = _stored(await session.get(FsmRecord, _key(key)))
 
     async def load_beside(
-        self, session: AsyncSession, key: StorageKey, query: Select[tuple[Row]]
-    ) -> Row | None:
-        """Run `query` (one row of one entity, or none) with `key`'s record beside it, in one
-        statement: the entity is returned and the record remembered. With no row, `key` is
-        read on its own."""
-        paired = query.add_columns(FsmRecord).outerjoin(FsmRecord, FsmRecord.key == _key(key))
-        found = (await session.execute(paired)).first()
+        self, session: AsyncSession, key: StorageKey, query: Select[Any], parameters: dict[str, Any]
+    ) -> Row[Any] | None:
+        """Run `query` (made by `beside_record`: one row or none) with `parameters`: the row
+        is returned and `key`'s record remembered. With no row, `key` is read on its own."""
+        found = (await session.execute(query, {**parameters, "fsm_key": _key(key)})).first()
         if found is None:
             await self.load(session, key)
             return None
         remembered = _read_in_update.get()
         if remembered is not None:
-            remembered[_key(key)] = _stored(found[1])
-        return found[0]
+            # No record (the outer join's NULLs) reads as a record with no state and no data.
+            remembered[_key(key)] = (found.state, copy.deepcopy(found.data or {}))
+        return found
 
     async def _read(self, key: StorageKey) -> _Stored:
         remembered = _read_in_update.get()

@@ -18,6 +18,7 @@ from bot.i18n import load_catalogs
 from bot.storage.db import create_engine, create_session_factory
 from bot.storage.uow import App
 from bot.telegram.commands import publish_commands
+from bot.telegram.filters import check_filters_inline
 from bot.telegram.middlewares import (
     OwnCommandMenu,
     RefuseControlCharacters,
@@ -80,6 +81,7 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
     dispatcher.callback_query.outer_middleware(at_the_door)
     dispatcher.message.outer_middleware(OwnCommandMenu(app))
     dispatcher.include_router(build_router())
+    check_filters_inline(dispatcher)
     return dispatcher
 
 

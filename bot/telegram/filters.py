@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import Router
+from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import BaseFilter
+from aiogram.fsm.state import State
 from aiogram.types import Message, TelegramObject
 
 from bot.i18n import LANGUAGES, catalogs_version, use_language
@@ -54,3 +58,31 @@ class FreeText(BaseFilter):
         if not message.text or message.text.startswith("/"):
             return False
         return not await MenuButton(*MENU_BUTTONS)(message)
+
+
+def check_filters_inline(router: Router) -> None:
+    """aiogram runs a filter that is not a coroutine in a thread (`asyncio.to_thread`); a
+    magic filter (`F.chat.type == "private"`, `F.photo`) and a form's `State` are not
+    coroutines, so every update paid a trip to a thread and back for each it passed (a
+    dozen for a menu press). They only read the event and the form's state, so here they
+    run in place, for `router` and every router under it. A filter of bangfu's own is a
+    coroutine (tests/unit/test_telegram_limits.py checks none is left for a thread)."""
+    for each in router.chain_tail:
+        for observer in each.observers.values():
+            if not isinstance(observer, TelegramEventObserver):
+                continue
+            for handler in [observer._handler, *observer.handlers]:
+                for event_filter in handler.filters or ():
+                    reads_only = event_filter.magic is not None or isinstance(
+                        event_filter.callback, State
+                    )
+                    if reads_only and not event_filter.awaitable:
+                        event_filter.callback = _in_place(event_filter.callback)
+                        event_filter.awaitable = True
+
+
+def _in_place(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def checked(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    return checked

@@ -15,20 +15,24 @@ from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.policy import duties_of
 from bot.core.roster import people
 from bot.domain.text_rules import CONTROL_CHARACTER, control_character, normalise_line_breaks
 from bot.i18n import current_language, gettext, language_for, set_language
-from bot.storage.fsm import SqlAlchemyStorage
+from bot.storage.fsm import SqlAlchemyStorage, beside_record
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram.commands import show_dashboard_button, show_own_commands
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
+# The first trip's statements, built once (SQLAlchemy then neither builds them nor works out
+# their cache keys again at every update): the update's id, then the account and the form.
+RECORD_UPDATE = insert(ProcessedUpdate.__table__)
+ACCOUNT_AND_FORM = beside_record(people.ACCOUNT_BY_TELEGRAM)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -83,16 +87,15 @@ class UpdateIntake(FSMContextMiddleware):
         """Whether the update is new, and whose account is talking (None: nobody's)."""
         user: User | None = data.get("event_from_user")
         async with self.app.uow() as uow:
-            uow.session.add(
-                ProcessedUpdate(bot_id=bot_id, update_id=update_id, at=self.app.clock.now())
-            )
+            seen = {"bot_id": bot_id, "update_id": update_id, "at": self.app.clock.now()}
             try:
-                await uow.session.flush()
+                await uow.session.execute(RECORD_UPDATE, seen)
             except IntegrityError:
                 return False, None
             if user is not None and fsm is not None and context is not None:
-                query = people.person_by_telegram(user.id)
-                account = people.account_of(await fsm.load_beside(uow.session, context.key, query))
+                who = {"telegram_user_id": user.id}
+                found = await fsm.load_beside(uow.session, context.key, ACCOUNT_AND_FORM, who)
+                account = people.account_of(found)
             else:
                 account = await people.find_account(uow, user.id) if user else None
                 if fsm is not None and context is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 
 from bot.clock import Month
 from bot.core.households.ordering import by_group_and_pinyin
@@ -29,11 +29,17 @@ class MonthProgress:
 
 def contacted_in(month: Month):  # type: ignore[no-untyped-def]
     """SQL condition: the household has an active contact dated in the month."""
+    return contacted_between(month.first_day, month.last_day)
+
+
+def contacted_between(first_day: date | ColumnElement[date], last_day: date | ColumnElement[date]):  # type: ignore[no-untyped-def]
+    """SQL condition: the household has an active contact dated from `first_day` to
+    `last_day` (dates, or bound parameters for a statement built once)."""
     return exists().where(
         Contact.household_id == Household.id,
         Contact.status == ContactStatus.ACTIVE,
-        Contact.occurred_on >= month.first_day,
-        Contact.occurred_on <= month.last_day,
+        Contact.occurred_on >= first_day,
+        Contact.occurred_on <= last_day,
     )
 
 

@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Date, Integer, Select, bindparam, exists, or_, select
 
 from bot.clock import Month
-from bot.core.coverage.progress import contacted_in
+from bot.core.coverage.progress import contacted_between, contacted_in
 from bot.core.flags.raising import open_flags
 from bot.core.households.ordering import household_key
 from bot.core.paging import page_of
@@ -132,32 +132,43 @@ def _has_open_flag():  # type: ignore[no-untyped-def]
     )
 
 
-def _own_monitored(actor: Actor, search: str | None, month: Month) -> Select[Any]:
-    """The list's columns only (no ORM objects: a list is read at every menu press)."""
-    query = (
+def _own_monitored_statement() -> Select[Any]:
+    """The list's columns only (no ORM objects: a list is read at every menu press), built
+    once with the person and the month as parameters, so SQLAlchemy neither builds it nor
+    works out its cache key again at every press."""
+    return (
         select(
             Household.id,
             Household.number,
             Household.head_name,
             Household.group_name,
             Village.name.label("village_name"),
-            contacted_in(month).label("contacted"),
+            contacted_between(
+                bindparam("first_day", type_=Date), bindparam("last_day", type_=Date)
+            ).label("contacted"),
             _has_open_flag().label("flagged"),
         )
         .join(Village, Village.id == Household.village_id)
         .where(
-            Household.id.in_(assigned_to(actor.person_id or -1)),
+            Household.id.in_(assigned_to(bindparam("person_id", type_=Integer))),
             Household.status == HouseholdStatus.MONITORED,
         )
     )
-    if search:
-        query = query.where(
-            or_(
-                Household.head_name.icontains(search, autoescape=True),
-                Household.number.endswith(search, autoescape=True),
-            )
+
+
+OWN_MONITORED = _own_monitored_statement()
+
+
+def _own_monitored(search: str | None) -> Select[Any]:
+    """The actor's own monitored households; `search` narrows them."""
+    if not search:
+        return OWN_MONITORED
+    return OWN_MONITORED.where(
+        or_(
+            Household.head_name.icontains(search, autoescape=True),
+            Household.number.endswith(search, autoescape=True),
         )
-    return query
+    )
 
 
 def _line(household: Household, contacted: bool, flagged: bool) -> HouseholdLine:
@@ -180,8 +191,13 @@ async def list_households(
     narrows to heads whose name contains it or whose 户编号 ends with it."""
     search = (search or "").strip() or None
     async with app.uow() as uow:
-        query = _own_monitored(actor, search, uow.clock.this_month())
-        rows = (await uow.session.execute(query)).all()
+        month = uow.clock.this_month()
+        parameters = {
+            "person_id": actor.person_id or -1,
+            "first_day": month.first_day,
+            "last_day": month.last_day,
+        }
+        rows = (await uow.session.execute(_own_monitored(search), parameters)).all()
     rows.sort(key=lambda row: (bool(row.contacted), not row.flagged, household_key(row), row.id))
     found = page_of(rows, page, app.settings.households_page_size)
     lines = [

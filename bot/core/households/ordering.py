@@ -61,8 +61,13 @@ def pinyin_key(name: str) -> str:
 
 def household_key(household: Named) -> tuple[int, str, str, str]:
     """Group number, group name, the head's name in pinyin, then the name itself."""
-    group = household.group_name or ""
-    return (group_number(group), group, pinyin_key(household.head_name), household.head_name)
+    return _register_key(household.group_name or "", household.head_name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _register_key(group: str, head_name: str) -> tuple[int, str, str, str]:
+    # Cached as pinyin_key is: a list sorts the same households again at every press.
+    return (group_number(group), group, pinyin_key(head_name), head_name)
 
 
 def by_group_and_pinyin(households: Iterable[N]) -> list[N]:

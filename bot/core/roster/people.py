@@ -4,8 +4,9 @@ and finding one by name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, bindparam, select
 
 from bot.core.policy import Actor, person_in_reach
 from bot.domain.model import Role
@@ -39,17 +40,35 @@ async def account_for_telegram(app: App, telegram_user_id: int) -> Account | Non
 
 async def find_account(uow: UnitOfWork, telegram_user_id: int) -> Account | None:
     """`account_for_telegram` inside a unit of work the caller holds."""
-    query = person_by_telegram(telegram_user_id)
-    return account_of((await uow.session.execute(query)).scalar_one_or_none())
+    found = await uow.session.execute(ACCOUNT_BY_TELEGRAM, {"telegram_user_id": telegram_user_id})
+    return account_of(found.first())
 
 
-def person_by_telegram(telegram_user_id: int) -> Select[tuple[Person]]:
-    """The query of the person bound to a Telegram account (the bot reads it beside the
-    update's other first reads, in one statement)."""
-    return select(Person).where(Person.telegram_user_id == telegram_user_id)
+# The person bound to a Telegram account, the columns an Account needs (bound parameter
+# `telegram_user_id`). Built once: the bot reads it at every update, beside the update's
+# other first reads, in one statement.
+ACCOUNT_BY_TELEGRAM = select(
+    Person.id,
+    Person.name,
+    Person.role,
+    Person.village_id,
+    Person.town_id,
+    Person.active,
+    Person.language,
+).where(Person.telegram_user_id == bindparam("telegram_user_id", type_=BigInteger))
 
 
-def account_of(person: Person | None) -> Account | None:
+class AccountRow(Protocol):
+    id: int
+    name: str
+    role: str
+    village_id: int | None
+    town_id: int | None
+    active: bool
+    language: str | None
+
+
+def account_of(person: AccountRow | None) -> Account | None:
     """Whose account it is, from the person bound to it (None: nobody's)."""
     if person is None:
         return None
