@@ -148,9 +148,9 @@ async def _coverage(
 async def _earlier_points(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> list[TrendPoint]:
-    """The 11 months before `month` (newest first): a month's numbers from its summary as sent
-    on the 1st (the town's, or the reader's villages in it), read once for good and all sent
-    months in one statement; a month not sent counted in one grouped statement (the same rules
+    """The 11 months before `month` (newest first): a sent month's numbers as sent on the 1st
+    (the town's, or the reader's villages in it), read once for good, all sent months in one
+    statement; the months not sent counted together in one grouped statement (the same rules
     as the running month's), again every `web_overview_seconds`."""
     scope = None if villages is None else frozenset(villages)
     months = []
@@ -163,20 +163,26 @@ async def _earlier_points(
     }
     unknown = [m for m, point in points.items() if point is None]
     for sent_month, counts in (await sent_village_counts(uow, unknown)).items():
-        shown = [n for village, n in counts.items() if villages is None or village in villages]
-        point = TrendPoint(sent_month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+        point = _sum_point(sent_month, counts, villages)
         _RECENT.keep(app, ("sent", sent_month, scope), point)
         points[sent_month] = point
-    for counted_month in [m for m, point in points.items() if point is None]:
-
-        async def counted(counted_month: Month = counted_month) -> TrendPoint:
-            window = month_window(uow, counted_month, app.settings.tz, villages)
-            counts = (await village_counts(uow, window)).values()
-            return TrendPoint(counted_month, sum(h for h, _c in counts), sum(c for _h, c in counts))
-
-        key = ("trend", counted_month, scope)
-        points[counted_month] = await _RECENT.get(app, key, counted, _recount(app))
+    for m in [m for m, point in points.items() if point is None]:
+        points[m] = _RECENT.known(app, ("trend", m, scope), _recount(app))
+    uncounted = [m for m, point in points.items() if point is None]
+    windows = [month_window(uow, m, app.settings.tz, villages) for m in uncounted]
+    counted = await village_counts(uow, windows)
+    for counted_month in uncounted:
+        point = _sum_point(counted_month, counted.get(counted_month, {}), villages)
+        _RECENT.keep(app, ("trend", counted_month, scope), point)
+        points[counted_month] = point
     return [point for point in points.values() if point is not None]  # all known by now
+
+
+def _sum_point(
+    month: Month, counts: dict[int, tuple[int, int]], villages: set[int] | None
+) -> TrendPoint:
+    shown = [n for village, n in counts.items() if villages is None or village in villages]
+    return TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
 
 
 def _recount(app: App) -> timedelta:
@@ -212,10 +218,13 @@ class _Remembered:
     def keep(self, app: App, key: Hashable, value: Any) -> None:
         self._by_database.setdefault(app.sessions, {})[key] = (app.clock.now(), value)
 
-    def known(self, app: App, key: Hashable) -> Any:
-        """The value kept for good under the key, or None."""
+    def known(self, app: App, key: Hashable, for_how_long: timedelta | None = None) -> Any:
+        """The value kept under the key (for good, or less than `for_how_long` ago), or None."""
         at_value = self._by_database.get(app.sessions, {}).get(key)
-        return None if at_value is None else at_value[1]
+        if at_value is None:
+            return None
+        at, value = at_value
+        return value if for_how_long is None or app.clock.now() - at < for_how_long else None
 
 
 _RECENT = _Remembered()
