@@ -9,29 +9,16 @@ scope, and each function below is one statement over them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Date,
-    Subquery,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, or_, select
 
 from bot.clock import Month
 from bot.domain.model import ContactChannel, ContactStatus, HouseholdStatus
-from bot.storage.models import Assignment, Contact, Household, UTCDateTime
+from bot.storage.models import Assignment, Contact, Household
 from bot.storage.uow import UnitOfWork
 
 
@@ -225,62 +212,19 @@ async def held_by_person(uow: UnitOfWork, window: Window) -> dict[int, int]:
     return {person_id: count for person_id, count in await uow.session.execute(query)}
 
 
-async def village_counts(
-    uow: UnitOfWork, windows: Sequence[Window]
-) -> dict[Month, dict[int, tuple[int, int]]]:
-    """month → village → (households, contacted): the numbers trend points need, for several
-    months (of the same scope) in one statement; a month or village with no household is left
-    out. The month's households and contacted ones by the same rules as `households_by_person`
-    (a household counts once, for whomever: no counting person needed here)."""
-    if not windows:
-        return {}
-    months = union_all(
-        *(
-            select(
-                literal(index).label("k"),
-                literal(window.start, UTCDateTime()).label("start"),
-                literal(window.end, UTCDateTime()).label("end"),
-                literal(window.month.first_day, Date()).label("first_day"),
-                literal(window.month.last_day, Date()).label("last_day"),
-            )
-            for index, window in enumerate(windows)
-        )
-    ).subquery("months")
-    counted = (
-        select(Assignment.household_id, Household.village_id, months.c.k)
-        .join(Household, Household.id == Assignment.household_id)
-        .join(
-            months,
-            and_(
-                Assignment.started_at < months.c.end,
-                or_(Assignment.ended_at.is_(None), Assignment.ended_at > months.c.start),
-                Household.created_at < months.c.end,
-            ),
-        )
-        .where(Household.status == HouseholdStatus.MONITORED, *windows[0].in_scope())
-        .distinct()
-        .subquery("counted")
-    )
-    reached = (
-        select(Contact.household_id, months.c.k)
-        .join(months, Contact.occurred_on.between(months.c.first_day, months.c.last_day))
-        .where(Contact.status == ContactStatus.ACTIVE)
-        .distinct()
-        .subquery("reached")
-    )
+async def village_counts(uow: UnitOfWork, window: Window) -> dict[int, tuple[int, int]]:
+    """village → (households, contacted): the month's numbers a trend point needs."""
+    counted, reached = counted_for(window), contacted(window)
     query = (
-        select(counted.c.k, counted.c.village_id, func.count(), func.count(reached.c.k))
+        select(counted.c.village_id, func.count(), func.count(reached.c.household_id))
         .select_from(counted)
-        .outerjoin(
-            reached,
-            and_(reached.c.household_id == counted.c.household_id, reached.c.k == counted.c.k),
-        )
-        .group_by(counted.c.k, counted.c.village_id)
+        .outerjoin(reached, reached.c.household_id == counted.c.household_id)
+        .group_by(counted.c.village_id)
     )
-    counts: dict[Month, dict[int, tuple[int, int]]] = {}
-    for index, village, households, done in await uow.session.execute(query):
-        counts.setdefault(windows[index].month, {})[village] = (households, done)
-    return counts
+    return {
+        village: (households, done)
+        for village, households, done in await uow.session.execute(query)
+    }
 
 
 def month_window(uow: UnitOfWork, month: Month, tz: ZoneInfo, villages: Any = None) -> Window:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Month
@@ -143,6 +143,13 @@ async def sent_village_counts(
     for name, village_id, households, contacted in await uow.session.execute(numbers):
         counts[by_name[name]][village_id] = (households, contacted)
     return counts
+
+
+async def first_sent_month(uow: UnitOfWork) -> Month | None:
+    """The first month whose summary was sent (None: none yet). The bot kept no summary of
+    any month before it: a fresh installation's months before it began, or history imported."""
+    first = await uow.session.scalar(select(func.min(CoverageSnapshot.month)))
+    return None if first is None else Month.parse(first)
 
 
 async def sent_months(app: App) -> set[str]:
