@@ -9,7 +9,8 @@ year to February 2026), signs a county office person in by a /web link (the coun
 theirs), and times
 `GET /web/?month=2026-02` through the real aiohttp application (the use case, the template,
 the response), on 27 February:
-- before any month's summary was sent (every one of the 12 months computed), and
+- before any month's summary was sent (a fresh installation: the 11 months before are not
+  reported, so not counted; only the running month is), and
 - after the 11 months before it were sent on their 1st, as the scheduler does (their numbers
   are then read as kept; only the running month is counted) — the normal case; and then
 - again within WEB_OVERVIEW_SECONDS, when the running month's count is reused.

@@ -160,7 +160,11 @@ class Assignment(Base):
     """Who is the household's contact person, and since when. Ended, never deleted."""
 
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_current", "household_id", "ended_at"),)
+    __table_args__ = (
+        Index("ix_assignments_current", "household_id", "ended_at"),
+        # Covers a month's assignments for each household (the coverage's counting person).
+        Index("ix_assignments_window", "household_id", "started_at", "ended_at", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -173,7 +177,12 @@ class Contact(Base):
     """A monthly contact (走访记录)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_household_day", "household_id", "occurred_on"),)
+    __table_args__ = (
+        Index("ix_contacts_household_day", "household_id", "occurred_on"),
+        # Cover a month's contacts (coverage) and a person's last entry (people to reassign).
+        Index("ix_contacts_month", "occurred_on", "status", "household_id", "channel"),
+        Index("ix_contacts_person_entered", "person_id", "status", "entered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
@@ -330,18 +339,6 @@ class JobRun(Base):
     scheduled_for: Mapped[datetime]
     ran_at: Mapped[datetime]
     queued: Mapped[int] = mapped_column(Integer, default=0)  # outbox rows it added
-
-
-class CoverageSnapshot(Base):
-    """A monthly coverage summary as it was sent to the town office. Kept as it was: contacts
-    backdated into the month afterwards are reported as late entries in a later summary."""
-
-    __tablename__ = "coverage_snapshots"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), unique=True)  # "YYYY-MM"
-    created_at: Mapped[datetime]
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class AssistanceMeasure(Base):

@@ -18,7 +18,8 @@ from bot.domain.model import ContactChannel, Role
 from bot.messages.renderers import render
 from bot.messages.rendering import Attachment, FileKind, OutgoingMessage
 from bot.messages.summary_notices import summary_messages
-from bot.storage.models import CoverageSnapshot, Household, OutboxMessage, Person
+from bot.storage.models import Household, OutboxMessage, Person
+from bot.storage.summary_models import CoverageSnapshot
 from bot.storage.uow import App, UnitOfWork
 from scheduler.catchup import catch_up, run_if_due
 from scheduler.jobs import JOBS, run_job

@@ -22,7 +22,7 @@ from bot.core.coverage.month_coverage import month_coverage, readable_villages
 from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
 from bot.core.policy import Actor, visible_households
-from bot.core.reports.summaries import sent_summary, sent_village_counts
+from bot.core.reports.summaries import first_sent_month, sent_summary, sent_village_counts
 from bot.domain.model import OPEN_FLAG_STATUSES, FlagStatus
 from bot.storage.models import RedFlag
 from bot.storage.uow import App, UnitOfWork
@@ -53,6 +53,7 @@ class TrendPoint:
     month: Month
     households: int
     contacted: int
+    reported: bool = True  # False: before the first summary sent, no numbers (not counted)
 
     @property
     def coverage(self) -> float | None:
@@ -148,35 +149,49 @@ async def _coverage(
 async def _earlier_points(
     uow: UnitOfWork, app: App, month: Month, villages: set[int] | None
 ) -> list[TrendPoint]:
-    """The 11 months before `month` (newest first): a month's numbers from its summary as sent
-    on the 1st (the town's, or the reader's villages in it), read once for good and all sent
-    months in one statement; a month not sent counted in one grouped statement (the same rules
-    as the running month's), again every `web_overview_seconds`."""
+    """The 11 months before `month` (newest first). A sent month's numbers are those sent on
+    the 1st (the town's, or the reader's villages in it), read once for good, all sent months
+    in one statement. A month before the first summary sent has none: the bot did not report
+    it (a fresh installation's months before it began, or imported history), so the trend
+    leaves it out rather than counting a year of a county's records on a page view. A month
+    since then not sent (the 1st's summary not out yet) is counted, every
+    `web_overview_seconds`, by the same rules as the running month's."""
     scope = None if villages is None else frozenset(villages)
     months = []
     earlier = month
     for _ in range(TREND_MONTHS - 1):
         earlier = earlier.previous()
         months.append(earlier)
+    first_sent = await first_sent_month(uow)
     points: dict[Month, TrendPoint | None] = {
-        m: _RECENT.known(app, ("sent", m, scope)) for m in months
+        m: (
+            _RECENT.known(app, ("sent", m, scope))
+            if first_sent is not None and str(m) >= str(first_sent)
+            else TrendPoint(m, 0, 0, reported=False)
+        )
+        for m in months
     }
     unknown = [m for m, point in points.items() if point is None]
     for sent_month, counts in (await sent_village_counts(uow, unknown)).items():
-        shown = [n for village, n in counts.items() if villages is None or village in villages]
-        point = TrendPoint(sent_month, sum(h for h, _c in shown), sum(c for _h, c in shown))
+        point = _sum_point(sent_month, counts, villages)
         _RECENT.keep(app, ("sent", sent_month, scope), point)
         points[sent_month] = point
     for counted_month in [m for m, point in points.items() if point is None]:
 
         async def counted(counted_month: Month = counted_month) -> TrendPoint:
             window = month_window(uow, counted_month, app.settings.tz, villages)
-            counts = (await village_counts(uow, window)).values()
-            return TrendPoint(counted_month, sum(h for h, _c in counts), sum(c for _h, c in counts))
+            return _sum_point(counted_month, await village_counts(uow, window), villages)
 
         key = ("trend", counted_month, scope)
         points[counted_month] = await _RECENT.get(app, key, counted, _recount(app))
     return [point for point in points.values() if point is not None]  # all known by now
+
+
+def _sum_point(
+    month: Month, counts: dict[int, tuple[int, int]], villages: set[int] | None
+) -> TrendPoint:
+    shown = [n for village, n in counts.items() if villages is None or village in villages]
+    return TrendPoint(month, sum(h for h, _c in shown), sum(c for _h, c in shown))
 
 
 def _recount(app: App) -> timedelta:

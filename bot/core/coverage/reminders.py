@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy import String, and_, cast, exists, func, or_, select
 
 from bot.clock import Month
 from bot.config import Settings
@@ -197,13 +197,18 @@ async def people_to_reassign(
     Unreachable: the sender found they blocked the bot or never started it. Inactive: they
     have held households for `inactive_days` and logged no contact in that time."""
     cutoff = now - timedelta(days=settings.inactive_days)
-    last_entered = (
-        select(func.max(Contact.entered_at))
-        .where(Contact.person_id == Person.id, Contact.status == ContactStatus.ACTIVE)
-        .scalar_subquery()
+    own = (Contact.person_id == Person.id, Contact.status == ContactStatus.ACTIVE)
+    last_entered = select(func.max(Contact.entered_at)).where(*own).scalar_subquery()
+    holding_since = func.min(Assignment.started_at)
+    # Only the people to reassign come back (a county has thousands of contact persons): the
+    # unreachable, and those holding households since before the cutoff with nothing entered
+    # since (one look each in ix_contacts_person_entered).
+    to_reassign = or_(
+        Person.unreachable_since.is_not(None),
+        and_(holding_since <= cutoff, ~exists().where(*own, Contact.entered_at >= cutoff)),
     )
     query = (
-        select(Person, func.count(Household.id), func.min(Assignment.started_at), last_entered)
+        select(Person, func.count(Household.id), holding_since, last_entered)
         .join(Assignment, and_(Assignment.person_id == Person.id, Assignment.ended_at.is_(None)))
         .join(
             Household,
@@ -214,6 +219,7 @@ async def people_to_reassign(
         )
         .where(Person.active.is_(True), Person.role != Role.TOWN_OFFICE)
         .group_by(Person.id)
+        .having(to_reassign)
         .order_by(Person.village_id, Person.name)
     )
     unreachable: list[PersonToReassign] = []

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, select, text
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Month
@@ -31,7 +31,8 @@ from bot.core.coverage.month_summary import (
 )
 from bot.core.policy import Act, Actor, require, town_villages, villages_in_reach
 from bot.domain.model import ContactStatus
-from bot.storage.models import Contact, CoverageSnapshot, Household, Person, Village
+from bot.storage.models import Contact, Household, Person, Village
+from bot.storage.summary_models import CoverageSnapshot, SentVillageCount
 from bot.storage.uow import App, UnitOfWork
 
 
@@ -62,11 +63,7 @@ async def summary_of_month(uow: UnitOfWork, month: Month, tz: ZoneInfo) -> Month
 async def record_sent(app: App, month: Month, summary: MonthCoverage) -> MonthCoverage:
     """Keep the summary as sent. A month is recorded once: a second call returns the first."""
     async with app.uow() as uow:
-        uow.session.add(
-            CoverageSnapshot(
-                month=str(month), created_at=uow.clock.now(), data=summary_to_json(summary)
-            )
-        )
+        _keep(uow, month, summary)
         try:
             await uow.commit()
         except IntegrityError:
@@ -86,12 +83,26 @@ async def keep_for_sending(uow: UnitOfWork, month: Month, tz: ZoneInfo) -> Month
         return summary_from_json(stored.data)
     summary = await month_coverage(uow, month, tz)
     summary.late_entries = await late_entries(uow, month)
+    _keep(uow, month, summary)
+    return summary
+
+
+def _keep(uow: UnitOfWork, month: Month, summary: MonthCoverage) -> None:
+    """Add the month's summary as sent, and its villages' two numbers for the trend."""
     uow.session.add(
         CoverageSnapshot(
             month=str(month), created_at=uow.clock.now(), data=summary_to_json(summary)
         )
     )
-    return summary
+    uow.session.add_all(
+        SentVillageCount(
+            month=str(month),
+            village_id=village.village_id,
+            households=village.tally.households,
+            contacted=village.tally.contacted,
+        )
+        for village in summary.villages
+    )
 
 
 async def sent_summary(uow: UnitOfWork, month: Month) -> MonthCoverage | None:
@@ -114,35 +125,31 @@ async def sent_village_counts(
     uow: UnitOfWork, months: Collection[Month]
 ) -> dict[Month, dict[int, tuple[int, int]]]:
     """Each village's (households, contacted) in each of these months' summaries as sent (a
-    month never sent is left out). One statement; the database takes the two numbers out of
-    the stored JSON (a county's sent summary is megabytes, a trend needs 250 pairs)."""
+    month never sent is left out). Read from their own rows, not the summary's JSON (a
+    county's sent summary is megabytes, a trend needs 250 pairs)."""
     if not months:
         return {}
     by_name = {str(month): month for month in months}
-    if uow.session.bind.dialect.name == "postgresql":
-        query = text(
-            "SELECT s.month, (v->>'village_id')::int, (v->'tally'->>'households')::int,"
-            " (v->'tally'->>'contacted')::int FROM coverage_snapshots s,"
-            " jsonb_array_elements(s.data::jsonb->'villages') v WHERE s.month IN :months"
-        )
-    else:
-        query = text(
-            "SELECT s.month, json_extract(v.value, '$.village_id'),"
-            " json_extract(v.value, '$.tally.households'),"
-            " json_extract(v.value, '$.tally.contacted')"
-            " FROM coverage_snapshots s, json_each(s.data, '$.villages') v"
-            " WHERE s.month IN :months"
-        )
-    query = query.bindparams(bindparam("months", expanding=True))
     counts: dict[Month, dict[int, tuple[int, int]]] = {}
     sent = select(CoverageSnapshot.month).where(CoverageSnapshot.month.in_(by_name))
     for name in (await uow.session.execute(sent)).scalars():
         counts[by_name[name]] = {}  # sent, even with no village
-    for name, village_id, households, contacted in await uow.session.execute(
-        query, {"months": list(by_name)}
-    ):
-        counts[by_name[name]][int(village_id)] = (int(households), int(contacted))
+    numbers = select(
+        SentVillageCount.month,
+        SentVillageCount.village_id,
+        SentVillageCount.households,
+        SentVillageCount.contacted,
+    ).where(SentVillageCount.month.in_(by_name))
+    for name, village_id, households, contacted in await uow.session.execute(numbers):
+        counts[by_name[name]][village_id] = (households, contacted)
     return counts
+
+
+async def first_sent_month(uow: UnitOfWork) -> Month | None:
+    """The first month whose summary was sent (None: none yet). The bot kept no summary of
+    any month before it: a fresh installation's months before it began, or history imported."""
+    first = await uow.session.scalar(select(func.min(CoverageSnapshot.month)))
+    return None if first is None else Month.parse(first)
 
 
 async def sent_months(app: App) -> set[str]:

@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.storage import sign_in_models  # noqa: F401 (its tables join the metadata)
+from bot.storage import sign_in_models, summary_models  # noqa: F401 (their tables join the metadata)
 from bot.storage.db import create_engine
 from bot.storage.models import Base
 
