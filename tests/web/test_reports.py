@@ -77,6 +77,19 @@ async def test_a_sent_month_is_shown_as_sent(
     assert "frozen" in page or "按发出时" in page
 
 
+async def test_the_trend_says_why_it_starts_at_the_first_summary_sent(
+    client: TestClient, app: App, clock: FrozenClock, town: Town
+) -> None:
+    await sign_in(client, app, town.office)
+    # Nothing sent yet: only the running month has numbers, and the page says why.
+    page = await (await client.get("/web/")).text()
+    assert "2026-03 以前的月份没有数字" in page  # the clock stands in March 2026
+    february = Month(2026, 2)
+    await record_sent(app, february, await summary_for_month(app, town.office, february))
+    page = await (await client.get("/web/")).text()
+    assert "2026-02 以前的月份没有数字" in page
+
+
 async def test_town_office_downloads_one_form_and_the_towns_zip(
     client: TestClient, app: App, town: Town
 ) -> None:

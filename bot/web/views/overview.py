@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.core.coverage.overview import FlagStage, office_overview
+from bot.clock import Month
+from bot.core.coverage.overview import FlagStage, TrendPoint, office_overview
 from bot.core.policy import Actor
 from bot.domain.model import Role
 from bot.i18n import N_
@@ -36,6 +37,7 @@ async def overview(request: web.Request, actor: Actor) -> web.StreamResponse:
         town_office=actor.role == Role.TOWN_OFFICE,
         stage_labels=STAGE_LABELS,
         names_shown=UNCONTACTED_SHOWN,
+        trend_starts=_first_reported(found.trend),
         chart={
             "villages": [v.name for v in found.coverage.villages],
             "village_contacted": [v.tally.contacted for v in found.coverage.villages],
@@ -52,3 +54,11 @@ async def overview(request: web.Request, actor: Actor) -> web.StreamResponse:
 @routes.get("/web")
 async def without_slash(request: web.Request) -> web.StreamResponse:
     raise web.HTTPMovedPermanently("/web/")
+
+
+def _first_reported(trend: list[TrendPoint]) -> Month | None:
+    """The first month with numbers when earlier ones have none (before the first summary
+    sent), so the page can say why the line starts late; None when every month has them."""
+    if all(point.reported for point in trend):
+        return None
+    return next((point.month for point in trend if point.reported), None)
