@@ -30,6 +30,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bench.reports import MONTH, TZ, load
+from bot.cli import settle_start_up_objects
 from bot.clock import FrozenClock
 from bot.config import Settings, normalise_database_url
 from bot.core.policy import CLI_OPERATOR, Actor
@@ -65,6 +66,7 @@ async def measure(url: str) -> None:
     clock = FrozenClock(TZ, datetime(2026, 2, 27, 10, 0, tzinfo=TZ))
     settings = Settings(_env_file=None, database_url=url, bot_token="1:BENCH")  # type: ignore[call-arg]
     app = build_app(settings, clock)
+    settle_start_up_objects()  # as `bangfu run` does
     try:
         async with app.uow() as uow:
             # bench.reports writes its ids itself (PostgreSQL's sequence is not advanced).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -49,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settle_start_up_objects() -> None:
+    """Leave the objects made at start-up (modules, SQLAlchemy's mappers, aiogram's models:
+    about 540,000) out of Python's garbage collection from now on. They live as long as the
+    process; without this every full collection walks them all, triggered by any page that
+    reads many rows: a third of a county overview's cold count (0.4-0.6 s of 1.5 s)."""
+    gc.collect()
+    gc.freeze()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":  # the service's log (journalctl): what it does, and when
@@ -61,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     load_catalogs(settings.locales_dir)
     set_language(settings.default_language)
+    if args.command == "run":
+        settle_start_up_objects()
     try:
         result = args.handler(settings, args)
         if asyncio.iscoroutine(result):

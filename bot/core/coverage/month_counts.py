@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, or_, select, text
 
 from bot.clock import Month
 from bot.domain.model import ContactChannel, ContactStatus, HouseholdStatus
@@ -149,9 +149,20 @@ class Cell:
     by_channel: dict[str, int]
 
 
+# PostgreSQL's default work_mem (4 MB) sends the sort of a county's month (the window over its
+# assignments, the contacts grouped by household) to disk; this is the transaction's only.
+SORT_MEMORY = "SET LOCAL work_mem = '64MB'"
+
+
+async def _room_to_sort(uow: UnitOfWork) -> None:
+    if uow.session.get_bind().dialect.name == "postgresql":
+        await uow.session.execute(text(SORT_MEMORY))
+
+
 async def households_by_person(uow: UnitOfWork, window: Window) -> list[Cell]:
     """Each (village, person) pair with households: households, contacted, home visited, and
     the month's active contacts on them by channel. One statement."""
+    await _room_to_sort(uow)
     counted, reached = counted_for(window), contacted(window)
     channel_sums = (func.coalesce(func.sum(reached.c[f"c_{c}"]), 0) for c in CHANNELS)
     query = (
@@ -216,6 +227,7 @@ async def held_by_person(uow: UnitOfWork, window: Window) -> dict[int, int]:
 
 async def village_counts(uow: UnitOfWork, window: Window) -> dict[int, tuple[int, int]]:
     """village → (households, contacted): the month's numbers a trend point needs."""
+    await _room_to_sort(uow)
     counted, reached = counted_for(window), contacted(window)
     query = (
         select(counted.c.village_id, func.count(), func.count(reached.c.household_id))
