@@ -17,14 +17,16 @@ Outside an update (a test, the CLI) every call is aiogram's own read or write.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+
+from bot.storage.fsm import remembered_in
 
 # Redis key of the state -> (state, data) as stored, for the update being handled.
 _Stored = tuple[str | None, dict[str, Any]]
@@ -38,14 +40,9 @@ def _text(value: bytes | str | None) -> str | None:
 
 
 class SharedFormStorage(RedisStorage):
-    @contextmanager
-    def one_update(self) -> Iterator[None]:
+    def one_update(self) -> AbstractContextManager[None]:
         """Reads inside are remembered until the block ends (one update's handling)."""
-        token = _read_in_update.set({})
-        try:
-            yield
-        finally:
-            _read_in_update.reset(token)
+        return remembered_in(_read_in_update)
 
     async def load(self, key: StorageKey) -> None:
         """Read `key`'s state and data in one trip, for the rest of the update."""
