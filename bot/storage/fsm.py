@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -49,6 +49,16 @@ def beside_record(query: Select[Any]) -> Select[Any]:
     )
 
 
+@contextmanager
+def remembered_in(memory: ContextVar[dict[str, Any] | None]) -> Iterator[None]:
+    """`memory` is a dict of its own until the block ends (a storage's `one_update`)."""
+    token = memory.set({})
+    try:
+        yield
+    finally:
+        memory.reset(token)
+
+
 def _stored(record: FsmRecord | None) -> _Stored:
     return (record.state, copy.deepcopy(record.data)) if record else (None, {})
 
@@ -57,14 +67,9 @@ class SqlAlchemyStorage(BaseStorage):
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    @contextmanager
-    def one_update(self) -> Iterator[None]:
+    def one_update(self) -> AbstractContextManager[None]:
         """Reads inside are remembered until the block ends (one update's handling)."""
-        token = _read_in_update.set({})
-        try:
-            yield
-        finally:
-            _read_in_update.reset(token)
+        return remembered_in(_read_in_update)
 
     async def load(self, session: AsyncSession, key: StorageKey) -> None:
         """Read `key` in the caller's session, for the rest of the update."""

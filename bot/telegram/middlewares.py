@@ -26,6 +26,7 @@ from bot.storage.fsm import SqlAlchemyStorage, beside_record
 from bot.storage.models import ProcessedUpdate
 from bot.storage.uow import App, UnitOfWork
 from bot.telegram.commands import show_dashboard_button, show_own_commands
+from bot.telegram.shared_forms import SharedFormStorage
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
@@ -45,7 +46,8 @@ class UpdateIntake(FSMContextMiddleware):
       its id is stored and committed first, and a second copy stops here;
     - who is talking: the account (`data["account"]`, for WhoIsTalking);
     - the form's state and data, remembered for the rest of the update
-      (bot/storage/fsm.py; with another FSM storage, that storage is asked as usual).
+      (bot/storage/fsm.py; in Redis, bot/telegram/shared_forms.py, read in one trip before the
+      database's; with another FSM storage, that storage is asked as usual).
 
     It takes the place of the FSM middleware aiogram's Dispatcher made (`install`)."""
 
@@ -64,9 +66,13 @@ class UpdateIntake(FSMContextMiddleware):
         context = self.resolve_event_context(bot, data) if EVENT_CONTEXT_KEY in data else None
         data["fsm_storage"] = self.storage
         ours = self.storage if isinstance(self.storage, SqlAlchemyStorage) else None
+        shared = self.storage if isinstance(self.storage, SharedFormStorage) else None
+        remembering = ours or shared
         lock = self.events_isolation.lock(key=context.key) if context else nullcontext()
         async with lock:
-            with ours.one_update() if ours else nullcontext():
+            with remembering.one_update() if remembering else nullcontext():
+                if shared is not None and context is not None:
+                    await shared.load(context.key)  # before anything is written
                 new, account = await self._first_trip(bot.id, event.update_id, data, context, ours)
                 if not new:
                     log.info("update %s seen before; skipped", event.update_id)

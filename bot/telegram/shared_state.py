@@ -1,9 +1,10 @@
 """What several workers share through Redis (REDIS_URL), and what a worker does without it.
 
 Redis holds what must be shared between the workers and is not the record: the conversation
-state (aiogram's `RedisStorage`), the per-chat lock (`RedisEventIsolation`: two updates of one
-chat never run at once, on any worker) and Telegram's send budget (`RedisPacer`). The
-database stays the record: contacts, the outbox, the audit trail.
+state (aiogram's `RedisStorage`, read once per update: `shared_forms.py`), the per-chat lock
+(`RedisEventIsolation`: two updates of one chat never run at once, on any worker) and
+Telegram's send budget (`RedisPacer`). The database stays the record: contacts, the outbox,
+the audit trail.
 
 A worker that loses Redis cannot take a chat's lock or read its form: the update stops there,
 before anything is written, and the person is told to try again in a moment
@@ -20,7 +21,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation
 from aiogram.types import ErrorEvent, User
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -30,6 +31,7 @@ from bot.i18n import N_, gettext, language_for, set_language
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
 from bot.telegram.pacing import Pacer, SendPacer
+from bot.telegram.shared_forms import SharedFormStorage
 from bot.telegram.shared_pacing import RedisPacer
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,9 @@ def state_and_isolation(app: App) -> tuple[BaseStorage, BaseEventIsolation]:
         return SqlAlchemyStorage(app.sessions), SimpleEventIsolation()
     redis = redis_client(settings)
     prefix = f"{settings.redis_prefix}:fsm"
-    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True))
+    storage = SharedFormStorage(
+        redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True)
+    )
     isolation = RedisEventIsolation(
         redis,
         key_builder=PerChat(prefix=f"{settings.redis_prefix}:chat", with_bot_id=True),

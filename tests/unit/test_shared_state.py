@@ -4,17 +4,21 @@ and two updates of one chat never run at once, whichever workers get them."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from redis.asyncio import Redis
 
 from bot.storage.uow import App
+from bot.telegram.shared_forms import SharedFormStorage
 from bot.telegram.shared_state import state_and_isolation
 
 BOT = 123456
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -29,6 +33,11 @@ async def two_workers(
     async for left in redis.scan_iter(f"{prefix}:*"):
         await redis.delete(left)
     await redis.aclose()
+
+
+def elsewhere(call: Coroutine[Any, Any, T]) -> Awaitable[T]:
+    """`call` run as another worker would: outside this update's context."""
+    return asyncio.create_task(call, context=contextvars.Context())
 
 
 def key(chat: int, user: int) -> StorageKey:
@@ -71,3 +80,31 @@ async def test_two_updates_of_one_chat_wait_for_each_other_across_workers(two_wo
 
     assert order == ["other chat", "first done", "same chat"]
     await storage.close()
+
+
+async def test_within_an_update_a_form_is_read_once_and_unchanged_writes_are_not_made(
+    two_workers,  # type: ignore[no-untyped-def]
+) -> None:
+    (storage, _), (other, _) = two_workers()
+    assert isinstance(storage, SharedFormStorage)
+    await storage.set_state(key(6, 6), "ContactForm:channel")
+    await storage.set_data(key(6, 6), {"household": 3})
+
+    with storage.one_update():
+        await storage.load(key(6, 6))
+        # Another worker's write: not possible under the chat's lock, it shows what is read.
+        await elsewhere(other.set_data(key(6, 6), {"household": 4}))
+        assert await storage.get_state(key(6, 6)) == "ContactForm:channel"
+        assert await storage.get_data(key(6, 6)) == {"household": 3}  # as read at the start
+        await storage.set_data(key(6, 6), {"household": 3})  # as read: not written
+        assert await elsewhere(other.get_data(key(6, 6))) == {"household": 4}
+        await storage.set_state(key(6, 6), None)  # a change: written at once
+        assert await elsewhere(other.get_state(key(6, 6))) is None
+        assert await storage.get_state(key(6, 6)) is None
+
+    assert await storage.get_data(key(6, 6)) == {"household": 4}  # outside an update: Redis's
+    with storage.one_update():
+        await storage.load(key(6, 7))  # no form at all
+        assert (await storage.get_state(key(6, 7)), await storage.get_data(key(6, 7))) == (None, {})
+    await storage.close()
+    await other.close()
