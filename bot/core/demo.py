@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from bot.clock import FrozenClock, Month
 from bot.core.flags.raising import problem_reason, raise_flag
 from bot.core.policy import CLI_OPERATOR, Actor
+from bot.core.reports.summaries import keep_for_sending
 from bot.core.roster.columns import HEADERS, Table, roster_rows
 from bot.core.roster.importing import import_roster
 from bot.domain.model import (
@@ -136,6 +137,10 @@ async def fill_demo_town(app: App) -> DemoTown:
         this = writer.month(pairs, this_month, share)
         this += await _raise_flags(writer, app, pairs, {c.household_id for c in this})
         await _audit_contacts(uow)
+        # Last month's summary went out on this month's 1st, as in a town that has been
+        # running: the dashboard's trend starts there (months before a summary are not counted).
+        await uow.session.flush()
+        await keep_for_sending(uow, last_month, app.settings.tz)
         await uow.commit()
     return DemoTown(
         villages=len(VILLAGES),
