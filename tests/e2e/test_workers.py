@@ -21,7 +21,7 @@ import socket
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -152,10 +152,14 @@ async def has_leader(workers: Workers) -> bool:
     return await workers.leader_pid() is not None
 
 
-async def statuses(app: App) -> dict[int, tuple[str, int]]:
+async def statuses(app: App, row_ids: Iterable[int]) -> dict[int, tuple[str, int]]:
+    """The wave's rows only: the leader's own jobs may queue others (on the 1st, last month's
+    summary), which this test does not follow."""
     async with app.uow() as uow:
         found = await uow.session.execute(
-            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.parts_sent)
+            select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.parts_sent).where(
+                OutboxMessage.id.in_(list(row_ids))
+            )
         )
         return {row_id: (status, sent) for row_id, status, sent in found}
 
@@ -179,7 +183,7 @@ async def test_three_workers_serve_and_when_the_leader_is_killed_mid_wave_anothe
     os.kill(first_leader, signal.SIGKILL)
     await asyncio.sleep(0.5)  # what was on the wire reaches the stand-in
     at_the_kill = sends_per_text(telegram)
-    rows_then = await statuses(app)
+    rows_then = await statuses(app, texts)
     # On the wire at the kill: the stand-in has it, the database does not say it was sent.
     on_the_wire = {
         texts[row_id]
@@ -188,7 +192,7 @@ async def test_three_workers_serve_and_when_the_leader_is_killed_mid_wave_anothe
     }
     assert len(at_the_kill) < ROWS, "the wave ended before the kill: nothing was tested"
 
-    await until(lambda: all_sent(app), "every row sent after the takeover")
+    await until(lambda: all_sent(app, texts), "every row sent after the takeover")
     new_leader = await workers.leader_pid()
     assert new_leader not in (None, first_leader)
 
@@ -217,5 +221,6 @@ async def updates_are_served(
             assert refused.status == 401
 
 
-async def all_sent(app: App) -> bool:
-    return all(status == OutboxStatus.SENT for status, _ in (await statuses(app)).values())
+async def all_sent(app: App, row_ids: Iterable[int]) -> bool:
+    found = (await statuses(app, row_ids)).values()
+    return all(status == OutboxStatus.SENT for status, _ in found)
