@@ -5,6 +5,8 @@ named on the county-wide people page and flags board, and a form sent from a tow
 
 from __future__ import annotations
 
+import re
+
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
@@ -92,3 +94,16 @@ async def test_a_form_sent_from_a_towns_page_comes_back_to_that_towns_page(
     assert f"/web/language/en?back=/web/flags%3Fdone%3Dcounty%26town%3D{town_b}" in page
     switched = await client.get(f"/web/language/en?back=/web/flags%3Ftown%3D{town_b}")
     assert "Town: 青山镇" in await switched.text()
+
+
+async def test_every_link_on_a_towns_overview_stays_in_that_town(
+    client: TestClient, app: App, county: County
+) -> None:
+    await sign_in(client, app, county.county_office)
+    page = await (await client.get(f"/web/?town={county.town_b_id}&month=2026-03")).text()
+    links = re.findall(r'href="(/web/[^"#]*)', page)
+    assert any(link.startswith("/web/households/") for link in links), links  # one not contacted
+    exits = {"/web/", "/web/county", "/web/static/app.css"}  # the brand and "back to the county"
+    town = (f"town={county.town_b_id}", f"town%3D{county.town_b_id}")
+    strays = [link for link in links if link not in exits and not any(t in link for t in town)]
+    assert not strays, strays
