@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from bot.clock import Month
 from bot.core.coverage.month_coverage import month_coverage
@@ -142,9 +143,13 @@ async def _people(uow: UnitOfWork, actor: Actor) -> list[tuple[Person, str, str]
     ]
 
 
+# The columns a household's line shows, read instead of the households (a county has 50,000).
+HELD_COLUMNS = (Household.id, Household.head_name, Household.group_name, Household.village_id)
+
+
 async def _holdings(uow: UnitOfWork, actor: Actor, rows: dict[int, PersonRow]) -> None:
     query = (
-        select(Assignment.person_id, Household)
+        select(Assignment.person_id, *HELD_COLUMNS)
         .join(Household, Household.id == Assignment.household_id)
         .where(
             Assignment.ended_at.is_(None),
@@ -153,11 +158,9 @@ async def _holdings(uow: UnitOfWork, actor: Actor, rows: dict[int, PersonRow]) -
         )
         .order_by(Household.group_name, Household.head_name, Household.id)
     )
-    for person_id, household in await uow.session.execute(query):
-        if person_id in rows:
-            rows[person_id].households.append(
-                HeldHousehold(household.id, household_name(household), household.village_id)
-            )
+    for row in await uow.session.execute(query):
+        if row.person_id in rows:
+            rows[row.person_id].households.append(_held(row))
 
 
 async def _last_contacts(uow: UnitOfWork, actor: Actor, rows: dict[int, PersonRow]) -> None:
@@ -194,7 +197,7 @@ async def _unassigned(uow: UnitOfWork, actor: Actor) -> list[tuple[str, HeldHous
     county-wide page)."""
     current = select(Assignment.household_id).where(Assignment.ended_at.is_(None))
     query = (
-        select(Household, Village.name, Town.name)
+        select(Village.name.label("village"), Town.name.label("town"), *HELD_COLUMNS)
         .join(Village, Village.id == Household.village_id)
         .outerjoin(Town, Town.id == Village.town_id)
         .where(
@@ -204,10 +207,13 @@ async def _unassigned(uow: UnitOfWork, actor: Actor) -> list[tuple[str, HeldHous
         )
         .order_by(Town.name, Village.name, Household.group_name, Household.head_name, Household.id)
     )
-    return [
-        (
-            f"{town} {village}" if actor.county_wide and town else village,
-            HeldHousehold(household.id, household_name(household), household.village_id),
-        )
-        for household, village, town in await uow.session.execute(query)
-    ]
+    return [(_place(actor, row), _held(row)) for row in await uow.session.execute(query)]
+
+
+def _held(row: Row[Any]) -> HeldHousehold:
+    return HeldHousehold(row.id, household_name(row), row.village_id)
+
+
+def _place(actor: Actor, row: Row[Any]) -> str:
+    """The village, and on the county-wide page its town before it."""
+    return f"{row.town} {row.village}" if actor.county_wide and row.town else row.village
