@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from bot.clock import Month, days_left_in_month
 from bot.core.coverage.month_counts import month_window, village_counts
@@ -45,9 +45,13 @@ class FlagStage:
 
 
 def flag_stage(flag: RedFlag) -> str:
-    if flag.status == FlagStatus.REMOVAL_REQUESTED:
-        return FlagStage.TOWN_APPROVED if flag.removal_approved_at else FlagStage.REMOVAL_REQUESTED
-    return str(flag.status)
+    return _stage(flag.status, flag.removal_approved_at is not None)
+
+
+def _stage(status: str, removal_approved: bool) -> str:
+    if status == FlagStatus.REMOVAL_REQUESTED:
+        return FlagStage.TOWN_APPROVED if removal_approved else FlagStage.REMOVAL_REQUESTED
+    return str(status)
 
 
 @dataclass(frozen=True)
@@ -277,12 +281,20 @@ def _point(month: Month, rows: list[VillageGlance], villages: set[int] | None) -
 
 
 async def _open_flags(uow: UnitOfWork, actor: Actor, today: date) -> OpenFlags:
+    """The open flags the actor sees, by stage, and how many are past their deadline: counted
+    in the database (a county has thousands open; the page shows only the counts)."""
     visible = visible_households(actor).subquery()
-    query = select(RedFlag).where(
-        RedFlag.status.in_(OPEN_FLAG_STATUSES), RedFlag.household_id.in_(select(visible.c.id))
+    approved = RedFlag.removal_approved_at.is_not(None)
+    overdue = and_(RedFlag.deadline.is_not(None), RedFlag.deadline < today)
+    query = (
+        select(RedFlag.status, approved, func.count(), func.sum(case((overdue, 1), else_=0)))
+        .where(
+            RedFlag.status.in_(OPEN_FLAG_STATUSES), RedFlag.household_id.in_(select(visible.c.id))
+        )
+        .group_by(RedFlag.status, approved)
     )
     flags = OpenFlags(by_stage=dict.fromkeys(FlagStage.ORDER, 0))
-    for flag in (await uow.session.execute(query)).scalars():
-        flags.by_stage[flag_stage(flag)] += 1
-        flags.overdue += flag.deadline is not None and flag.deadline < today
+    for status, removal_approved, count, past_deadline in await uow.session.execute(query):
+        flags.by_stage[_stage(status, bool(removal_approved))] += count
+        flags.overdue += past_deadline
     return flags
