@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, case, exists, func, select, text
 
 from bot.clock import Month
-from bot.core.coverage.month_counts import LINE, Window, counted_person, month_window
+from bot.core.coverage.month_counts import LINE, Window, month_window, person_counted
 from bot.core.coverage.month_summary import HouseholdLine, MonthCoverage, Tally
 from bot.domain.model import ContactChannel
 from bot.storage.models import Assignment, Contact, Household, Person, Village
@@ -155,7 +155,7 @@ def _first_uncontacted(uow: UnitOfWork, window: Window, names_shown: int) -> Sel
     )
     numbered = (
         select(
-            Household.id.label("id"),
+            *LINE,
             func.row_number()
             .over(partition_by=Household.village_id, order_by=in_order)
             .label("place"),
@@ -164,10 +164,9 @@ def _first_uncontacted(uow: UnitOfWork, window: Window, names_shown: int) -> Sel
         .subquery("numbered")
     )
     return (
-        select(*LINE, counted_person(window).label("person_id"))
-        .join(numbered, numbered.c.id == Household.id)
+        select(numbered, person_counted(window, numbered.c.id).label("person_id"))
         .where(numbered.c.place <= names_shown)
-        .order_by(Household.village_id, numbered.c.place)
+        .order_by(numbered.c.village_id, numbered.c.place)
     )
 
 
