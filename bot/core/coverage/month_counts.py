@@ -80,15 +80,20 @@ def counted_person(window: Window) -> ColumnElement[Any]:
     """For a row with `Household` in it: the person the household counts for in the month, or
     NULL if it is not one of the month's households (one indexed look per row: for a few rows,
     such as the households with flags)."""
-    person = (
+    return case((and_(*window.monitored()), person_counted(window, Household.id)), else_=None)
+
+
+def person_counted(window: Window, household_id: ColumnElement[int]) -> ColumnElement[Any]:
+    """The person a household of the month (`household_id`, a column of the enclosing row)
+    counts for (one indexed look per row)."""
+    return (
         select(Assignment.person_id)
-        .where(Assignment.household_id == Household.id, *window.overlapping())
+        .where(Assignment.household_id == household_id, *window.overlapping())
         .order_by(*_latest_first(window))
         .limit(1)
-        .correlate(Household)
+        .correlate_except(Assignment)
         .scalar_subquery()
     )
-    return case((and_(*window.monitored()), person), else_=None)
 
 
 def counted_for(window: Window) -> Subquery:

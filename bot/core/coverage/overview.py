@@ -14,12 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from bot.clock import Month, days_left_in_month
 from bot.core.coverage.month_counts import month_window, village_counts
 from bot.core.coverage.month_coverage import month_coverage, readable_villages
-from bot.core.coverage.month_summary import MonthCoverage, VillageCoverage
+from bot.core.coverage.month_glance import MonthGlance, VillageGlance, glance_of, month_glance
+from bot.core.coverage.month_summary import MonthCoverage
 from bot.core.coverage.reminders import PersonToReassign, people_to_reassign
 from bot.core.policy import Actor, visible_households
 from bot.core.reports.summaries import first_sent_month, sent_summary, sent_village_counts
@@ -28,6 +29,7 @@ from bot.storage.models import RedFlag
 from bot.storage.uow import App, UnitOfWork
 
 TREND_MONTHS = 12
+NAMES_SHOWN = 30  # uncontacted households listed per village; the rest are a link away
 T = TypeVar("T")
 
 
@@ -43,9 +45,13 @@ class FlagStage:
 
 
 def flag_stage(flag: RedFlag) -> str:
-    if flag.status == FlagStatus.REMOVAL_REQUESTED:
-        return FlagStage.TOWN_APPROVED if flag.removal_approved_at else FlagStage.REMOVAL_REQUESTED
-    return str(flag.status)
+    return _stage(flag.status, flag.removal_approved_at is not None)
+
+
+def _stage(status: str, removal_approved: bool) -> str:
+    if status == FlagStatus.REMOVAL_REQUESTED:
+        return FlagStage.TOWN_APPROVED if removal_approved else FlagStage.REMOVAL_REQUESTED
+    return str(status)
 
 
 @dataclass(frozen=True)
@@ -76,19 +82,24 @@ class Overview:
     is_current: bool
     days_left: int | None  # for the running month
     frozen: bool  # the month's summary was sent on the 1st: its numbers are kept as sent
-    coverage: MonthCoverage
+    coverage: MonthGlance
     trend: list[TrendPoint]
     flags: OpenFlags
     unreachable: list[PersonToReassign]
     inactive: list[PersonToReassign]
 
 
-async def office_overview(app: App, actor: Actor, month: Month) -> Overview:
-    """The overview of `month` for a town office person or a village admin (NotAllowed else)."""
+async def office_overview(
+    app: App, actor: Actor, month: Month, names_shown: int = NAMES_SHOWN
+) -> Overview:
+    """The overview of `month` for a town office person or a village admin (NotAllowed else),
+    listing up to `names_shown` uncontacted households per village."""
     today = app.clock.today()
     async with app.uow() as uow:
         villages = await readable_villages(uow, actor, None)
-        coverage, frozen = await _coverage(uow, app, month, villages, as_sent=actor.office)
+        coverage, frozen = await _glance(
+            uow, app, month, villages, names_shown, as_sent=actor.office
+        )
         trend = [
             _point(coverage.month, coverage.villages, villages),
             *await _earlier_points(uow, app, month, villages),
@@ -123,6 +134,32 @@ async def month_report(app: App, actor: Actor, month: Month) -> tuple[MonthCover
     async with app.uow() as uow:
         villages = await readable_villages(uow, actor, None)
         return await _coverage(uow, app, month, villages, as_sent=actor.office)
+
+
+async def _glance(
+    uow: UnitOfWork,
+    app: App,
+    month: Month,
+    villages: set[int] | None,
+    names_shown: int,
+    *,
+    as_sent: bool,
+) -> tuple[MonthGlance, bool]:
+    """What the overview shows of the month: as sent (an office's, once it was), else counted
+    at most every `web_overview_seconds` per scope, as `_coverage` counts, but only the
+    numbers and names the page shows (month_glance)."""
+    if as_sent:
+        sent = await sent_summary(uow, month)
+        if sent is not None:
+            return glance_of(sent.narrowed(villages), names_shown), True
+    scope = None if villages is None else frozenset(villages)
+    counted = await _RECENT.get(
+        app,
+        ("glance", month, scope, names_shown),
+        lambda: month_glance(uow, month, app.settings.tz, villages, names_shown),
+        _recount(app),
+    )
+    return counted, False
 
 
 async def _coverage(
@@ -236,7 +273,7 @@ class _Remembered:
 _RECENT = _Remembered()
 
 
-def _point(month: Month, rows: list[VillageCoverage], villages: set[int] | None) -> TrendPoint:
+def _point(month: Month, rows: list[VillageGlance], villages: set[int] | None) -> TrendPoint:
     shown = [v for v in rows if villages is None or v.village_id in villages]
     return TrendPoint(
         month, sum(v.tally.households for v in shown), sum(v.tally.contacted for v in shown)
@@ -244,12 +281,20 @@ def _point(month: Month, rows: list[VillageCoverage], villages: set[int] | None)
 
 
 async def _open_flags(uow: UnitOfWork, actor: Actor, today: date) -> OpenFlags:
+    """The open flags the actor sees, by stage, and how many are past their deadline: counted
+    in the database (a county has thousands open; the page shows only the counts)."""
     visible = visible_households(actor).subquery()
-    query = select(RedFlag).where(
-        RedFlag.status.in_(OPEN_FLAG_STATUSES), RedFlag.household_id.in_(select(visible.c.id))
+    approved = RedFlag.removal_approved_at.is_not(None)
+    overdue = and_(RedFlag.deadline.is_not(None), RedFlag.deadline < today)
+    query = (
+        select(RedFlag.status, approved, func.count(), func.sum(case((overdue, 1), else_=0)))
+        .where(
+            RedFlag.status.in_(OPEN_FLAG_STATUSES), RedFlag.household_id.in_(select(visible.c.id))
+        )
+        .group_by(RedFlag.status, approved)
     )
     flags = OpenFlags(by_stage=dict.fromkeys(FlagStage.ORDER, 0))
-    for flag in (await uow.session.execute(query)).scalars():
-        flags.by_stage[flag_stage(flag)] += 1
-        flags.overdue += flag.deadline is not None and flag.deadline < today
+    for status, removal_approved, count, past_deadline in await uow.session.execute(query):
+        flags.by_stage[_stage(status, bool(removal_approved))] += count
+        flags.overdue += past_deadline
     return flags

@@ -14,8 +14,6 @@ from bot.web.pages import app_of, month_asked, render, signed_in
 
 routes = web.RouteTableDef()
 
-UNCONTACTED_SHOWN = 30  # per village; the rest are a link to the household list away
-
 STAGE_LABELS = {
     FlagStage.RAISED: N_("Raised, not yet acknowledged"),
     FlagStage.ACKNOWLEDGED: N_("Acknowledged, measures under way"),
@@ -36,7 +34,6 @@ async def overview(request: web.Request, actor: Actor) -> web.StreamResponse:
         o=found,
         town_office=actor.role == Role.TOWN_OFFICE,
         stage_labels=STAGE_LABELS,
-        names_shown=UNCONTACTED_SHOWN,
         trend_starts=_first_reported(found.trend),
         chart={
             "villages": [v.name for v in found.coverage.villages],
