@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Subquery, and_, case, exists, func, or_, select, text
 
 from bot.clock import Month
+from bot.core.coverage.month_summary import Tally
 from bot.domain.model import ContactChannel, ContactStatus, HouseholdStatus
 from bot.storage.models import Assignment, Contact, Household
 from bot.storage.uow import UnitOfWork
@@ -152,6 +153,9 @@ class Cell:
     contacted: int
     home_visited: int
     by_channel: dict[str, int]
+
+    def tally(self) -> Tally:
+        return Tally(self.households, self.contacted, self.home_visited, dict(self.by_channel))
 
 
 # PostgreSQL's default work_mem (4 MB) sends the sort of a county's month (the window over its

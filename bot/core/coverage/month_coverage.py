@@ -113,9 +113,7 @@ async def month_coverage(
 
     cells: dict[tuple[int, int], Tally] = defaultdict(Tally)  # (village, person) → numbers
     for cell in await households_by_person(uow, window):
-        cells[cell.village_id, cell.person_id] = Tally(
-            cell.households, cell.contacted, cell.home_visited, dict(cell.by_channel)
-        )
+        cells[cell.village_id, cell.person_id] = cell.tally()
 
     village_flags: dict[int, Tally] = defaultdict(Tally)  # flags of households no one counts
     for village_id, person_id, raised, acknowledged, closed, overdue, still in await _flag_counts(

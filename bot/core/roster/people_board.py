@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from bot.clock import Month
-from bot.core.coverage.month_coverage import month_coverage
+from bot.core.coverage.month_counts import households_by_person, month_window
 from bot.core.coverage.month_summary import Tally
 from bot.core.households.my_households import household_name
 from bot.core.policy import (
@@ -94,8 +94,13 @@ async def people_board(app: App, actor: Actor, month: Month) -> PeopleBoard:
     require(actor, Act.READ_PEOPLE)
     async with app.uow() as uow:
         reach = await villages_in_reach(uow, actor)
-        coverage = await month_coverage(uow, month, app.settings.tz, reach)
-        tallies = {row.person_id: row.tally for row in coverage.persons}
+        # Each person's households and contacted ones, as /summary counts them: the one
+        # grouped statement, not the whole summary (a county's took a second).
+        tallies: dict[int, Tally] = defaultdict(Tally)
+        for cell in await households_by_person(
+            uow, month_window(uow, month, app.settings.tz, reach)
+        ):
+            tallies[cell.person_id].add(cell.tally())
         people = await _people(uow, actor)
         rows = {person.id: PersonRow(person, village, town) for person, village, town in people}
         await _holdings(uow, actor, rows)
