@@ -24,6 +24,7 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -38,6 +39,7 @@ from bot.core.reports.summaries import record_sent, summary_for_month
 from bot.core.signin.sessions import issue_link
 from bot.domain.model import Role
 from bot.storage.models import Person
+from bot.storage.uow import App
 from bot.telegram.app import build_app
 from bot.web.server import build_web_app
 
@@ -68,23 +70,8 @@ async def measure(url: str) -> None:
     app = build_app(settings, clock)
     settle_start_up_objects()  # as `bangfu run` does
     try:
-        async with app.uow() as uow:
-            # bench.reports writes its ids itself (PostgreSQL's sequence is not advanced).
-            last = await uow.session.scalar(select(func.max(Person.id)))
-            clerk = Person(
-                id=(last or 0) + 1,
-                name="县办",
-                role=Role.COUNTY_OFFICE,
-                active=True,
-                created_at=clock.now(),
-            )
-            uow.session.add(clerk)
-            await uow.commit()
-            actor = Actor(clerk.id, clerk.name, Role.COUNTY_OFFICE)
         async with TestClient(TestServer(build_web_app(app))) as client:
-            token = await issue_link(app, actor)
-            signed = await client.get(f"/web/signin?token={token}", allow_redirects=False)
-            assert signed.status == 303  # not followed: the overview is timed below
+            await sign_in_county_office(app, client)
             print(_line("overview, no month sent yet", await _time_overview(client, 2)))
             started = time.perf_counter()
             sent = MONTH
@@ -103,8 +90,28 @@ async def measure(url: str) -> None:
         await app.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+async def sign_in_county_office(app: App, client: TestClient) -> None:
+    """A county office person added to bench.reports' data, signed in by a /web link."""
+    async with app.uow() as uow:
+        # bench.reports writes its ids itself (PostgreSQL's sequence is not advanced).
+        last = await uow.session.scalar(select(func.max(Person.id)))
+        clerk = Person(
+            id=(last or 0) + 1,
+            name="县办",
+            role=Role.COUNTY_OFFICE,
+            active=True,
+            created_at=app.clock.now(),
+        )
+        uow.session.add(clerk)
+        await uow.commit()
+    token = await issue_link(app, Actor(clerk.id, clerk.name, Role.COUNTY_OFFICE))
+    signed = await client.get(f"/web/signin?token={token}", allow_redirects=False)
+    assert signed.status == 303  # not followed: the pages are timed by the caller
+
+
+def run(description: str, measure: Callable[[str], Awaitable[None]]) -> None:
+    """The command line both dashboard benchmarks share: load the data, then measure."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     parser.add_argument(
         "--loaded", action="store_true", help="the database holds the data set already"
@@ -120,4 +127,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__.split("\n")[0], measure)
