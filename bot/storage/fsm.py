@@ -21,6 +21,7 @@ from sqlalchemy import Row, Select, String, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
+from bot.storage.update_marks import unstored_mark
 
 # key -> (state, data) as stored, for the update being handled; None outside an update.
 _Stored = tuple[str | None, dict[str, Any]]
@@ -119,7 +120,12 @@ class SqlAlchemyStorage(BaseStorage):
                     await session.delete(existing)  # a finished conversation leaves no row
             else:
                 session.add(record)
+            mark = unstored_mark()  # a form's step is a write: the update's id goes with it
+            if mark is not None:
+                await mark.store(session)
             await session.commit()
+            if mark is not None:
+                mark.stored = True
             if remembered is not None:
                 remembered[_key(key)] = (record.state, copy.deepcopy(record.data))
 

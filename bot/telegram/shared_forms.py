@@ -27,12 +27,20 @@ from aiogram.fsm.storage.base import StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.storage.fsm import remembered_in
+from bot.storage.update_marks import unstored_mark
 
 # Redis key of the state -> (state, data) as stored, for the update being handled.
 _Stored = tuple[str | None, dict[str, Any]]
 _read_in_update: ContextVar[dict[str, _Stored] | None] = ContextVar(
     "bangfu_shared_form", default=None
 )
+
+
+async def _store_update_mark() -> None:
+    """A form's step is a write: the update's id is stored before it (the replay guard)."""
+    mark = unstored_mark()
+    if mark is not None:
+        await mark.store_alone()
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -79,6 +87,7 @@ class SharedFormStorage(RedisStorage):
         found = self._remembered(key)
         if found is not None and found[0][found[1]][0] == value:
             return  # as stored already
+        await _store_update_mark()
         await super().set_state(key, value)
         if found is not None:
             remembered, state_key = found
@@ -88,6 +97,7 @@ class SharedFormStorage(RedisStorage):
         found = self._remembered(key)
         if found is not None and isinstance(data, dict) and found[0][found[1]][1] == data:
             return  # as stored already
+        await _store_update_mark()
         await super().set_data(key, data)
         if found is not None:
             remembered, state_key = found
