@@ -20,6 +20,7 @@ from bot.core.policy import duties_of
 from bot.core.roster import people
 from bot.domain.text_rules import CONTROL_CHARACTER, control_character, normalise_line_breaks
 from bot.i18n import current_language, gettext, language_for, set_language
+from bot.storage.core_statements import as_core
 from bot.storage.fsm import SqlAlchemyStorage, beside_record
 from bot.storage.models import Person
 from bot.storage.uow import App
@@ -32,10 +33,14 @@ log = logging.getLogger(__name__)
 # cache key again at every update): whether the update's id is stored already, the account
 # and the form's record, on one row even when there is no account or no record.
 _ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
-FIRST_READS = beside_record(
-    select(UPDATE_SEEN.label("seen"), *people.ACCOUNT_BY_TELEGRAM.selected_columns)
-    .select_from(_ONE_ROW)
-    .outerjoin(Person, Person.telegram_user_id == bindparam("telegram_user_id", type_=BigInteger))
+FIRST_READS = as_core(
+    beside_record(
+        select(UPDATE_SEEN.label("seen"), *people.ACCOUNT_BY_TELEGRAM.selected_columns)
+        .select_from(_ONE_ROW)
+        .outerjoin(
+            Person, Person.telegram_user_id == bindparam("telegram_user_id", type_=BigInteger)
+        )
+    )
 )
 SEEN = select(UPDATE_SEEN)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

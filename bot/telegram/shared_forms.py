@@ -6,10 +6,11 @@ form's step read its data again. As the database's storage does in polling
 (bot/storage/fsm.py), within one update (`one_update()`, opened by the update intake inside
 the per-chat lock, so no other worker touches the chat's form meanwhile):
 
-- the state and the data are read together, in one trip (`load`), before the update's id is
-  stored: a Redis that cannot be reached stops the update before anything is written;
+- the state and the data are read together, in one trip (`load`), before the intake reads the
+  database: a Redis that cannot be reached stops the update before anything is written;
 - later reads are answered from that, and a write that changes nothing is not made;
-- a write that changes something goes to Redis at once, as before.
+- a write that changes something goes to Redis at once, as before, once the update's id is
+  stored (the replay guard, bot/storage/update_marks.py: a form's step is a write).
 
 Outside an update (a test, the CLI) every call is aiogram's own read or write.
 """

@@ -29,6 +29,7 @@ from bot.domain.model import (
     Guarantee,
     HouseholdStatus,
 )
+from bot.storage.core_statements import as_core
 from bot.storage.models import Contact, Household, RedFlag, Village
 from bot.storage.uow import App, UnitOfWork
 
@@ -160,12 +161,13 @@ def _own_monitored_statement() -> Select[Any]:
 
 
 OWN_MONITORED = _own_monitored_statement()
+OWN_MONITORED_CORE = as_core(OWN_MONITORED)  # what a menu press runs
 
 
 def _own_monitored(search: str | None) -> Select[Any]:
     """The actor's own monitored households; `search` narrows them."""
     if not search:
-        return OWN_MONITORED
+        return OWN_MONITORED_CORE
     return OWN_MONITORED.where(
         or_(
             Household.head_name.icontains(search, autoescape=True),
