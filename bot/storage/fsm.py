@@ -116,11 +116,14 @@ class SqlAlchemyStorage(BaseStorage):
             for name, value in fields.items():
                 setattr(record, name, value)
             if record.state is None and not record.data:
+                writes = existing is not None
                 if existing is not None:
                     await session.delete(existing)  # a finished conversation leaves no row
             else:
+                writes = existing is None or session.is_modified(existing)
                 session.add(record)
-            mark = unstored_mark()  # a form's step is a write: the update's id goes with it
+            # A form's step is a write: the update's id goes with it (bot/storage/update_marks.py).
+            mark = unstored_mark() if writes else None
             if mark is not None:
                 await mark.store(session)
             await session.commit()

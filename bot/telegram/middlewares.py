@@ -29,19 +29,18 @@ from bot.telegram.commands import show_dashboard_button, show_own_commands
 from bot.telegram.shared_forms import SharedFormStorage
 
 log = logging.getLogger(__name__)
-# The first trip's statement, built once (SQLAlchemy then neither builds it nor works out its
-# cache key again at every update): whether the update's id is stored already, the account
-# and the form's record, on one row even when there is no account or no record.
+# The first trip's statements, built once (SQLAlchemy then neither builds them nor works out
+# their cache keys again at every update): whether the update's id is stored already and the
+# account, on one row even when there is no account; with the form's record beside them when
+# the form is in the database (FIRST_READS), without it when it is in Redis (SEEN_AND_ACCOUNT).
 _ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
-FIRST_READS = as_core(
-    beside_record(
-        select(UPDATE_SEEN.label("seen"), *people.ACCOUNT_BY_TELEGRAM.selected_columns)
-        .select_from(_ONE_ROW)
-        .outerjoin(
-            Person, Person.telegram_user_id == bindparam("telegram_user_id", type_=BigInteger)
-        )
-    )
+_SEEN_AND_ACCOUNT = (
+    select(UPDATE_SEEN.label("seen"), *people.ACCOUNT_BY_TELEGRAM.selected_columns)
+    .select_from(_ONE_ROW)
+    .outerjoin(Person, Person.telegram_user_id == bindparam("telegram_user_id", type_=BigInteger))
 )
+SEEN_AND_ACCOUNT = as_core(_SEEN_AND_ACCOUNT)
+FIRST_READS = as_core(beside_record(_SEEN_AND_ACCOUNT))
 SEEN = select(UPDATE_SEEN)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -126,6 +125,10 @@ class UpdateIntake(FSMContextMiddleware):
                 found = await fsm.load_beside(uow.session, context.key, FIRST_READS, who)
                 assert found is not None  # one row, whatever is missing
                 return bool(found.seen), people.account_of(found if found.id is not None else None)
+            if user is not None and fsm is None:  # the form is elsewhere (Redis) or nowhere
+                who = {**update, "telegram_user_id": user.id}
+                row = (await uow.session.execute(SEEN_AND_ACCOUNT, who)).one()
+                return bool(row.seen), people.account_of(row if row.id is not None else None)
             seen = bool((await uow.session.execute(SEEN, update)).scalar())
             account = await people.find_account(uow, user.id) if user else None
             if fsm is not None and context is not None:

@@ -99,3 +99,23 @@ async def test_a_copy_stored_meanwhile_makes_the_update_save_nothing(app, clock)
     assert handled == [9]
     assert await _count(app, AppState) == 0
     assert await _count(app, ProcessedUpdate) == 1
+
+
+async def test_a_form_s_step_in_the_database_stores_the_update_s_id_with_it(app) -> None:  # type: ignore[no-untyped-def]
+    from aiogram.fsm.storage.base import StorageKey
+
+    from bot.storage.fsm import SqlAlchemyStorage
+    from bot.storage.update_marks import UpdateMarks
+
+    storage = SqlAlchemyStorage(app.sessions)
+    key = StorageKey(bot_id=42, chat_id=5, user_id=5)
+    marks = UpdateMarks(app.sessions, app.clock)
+    with storage.one_update(), marks.handling(42, 11) as mark:
+        await storage.set_state(key, None)  # nothing to change: no write, nothing stored
+        assert not mark.stored
+        await storage.set_state(key, "ContactForm:channel")
+        await storage.set_data(key, {"household": 1})
+        assert mark.stored
+
+    assert await _count(app, ProcessedUpdate) == 1
+    assert await storage.get_state(key) == "ContactForm:channel"
