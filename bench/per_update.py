@@ -135,9 +135,11 @@ def worker_settings(api_url: str, port: str, database_url: str, redis_url: str, 
 
 
 async def bangfu_child(database_url: str, api_url: str) -> None:
+    from bot.cli import settle_start_up_objects
     from bot.telegram.app import build_app, build_bot, build_dispatcher
     from tests.fast_clock import FastClock
 
+    settle_start_up_objects()  # as `bangfu run` does before it starts
     settings = settings_for(database_url, api_url)
     app = build_app(settings, FrozenClock(TZ, MOMENT))
     bot = build_bot(settings, pacer=FastClock(PACE_FACTOR).pacer())
@@ -151,11 +153,13 @@ async def bangfu_child(database_url: str, api_url: str) -> None:
 async def bangfu_worker(*arguments: str) -> None:
     """`bangfu run --webhook URL --worker`, with the benchmark's clock and a fast pacer."""
     from bench.webhook_workers import FastRedisPacer
+    from bot.cli import settle_start_up_objects
     from bot.cli.workers_cmd import work
     from bot.telegram.shared_state import redis_client
     from bot.telegram.stopping import stop_on_signals
     from tests.fast_clock import FastClock
 
+    settle_start_up_objects()  # as `bangfu run` does before it starts
     settings = worker_settings(*arguments)
     local = FastClock(PACE_FACTOR).pacer()
     pacer = FastRedisPacer(redis_client(settings), settings.redis_prefix, PACE_FACTOR, local)

@@ -21,6 +21,7 @@ from sqlalchemy import Row, Select, String, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
+from bot.storage.update_marks import unstored_mark
 
 # key -> (state, data) as stored, for the update being handled; None outside an update.
 _Stored = tuple[str | None, dict[str, Any]]
@@ -115,11 +116,19 @@ class SqlAlchemyStorage(BaseStorage):
             for name, value in fields.items():
                 setattr(record, name, value)
             if record.state is None and not record.data:
+                writes = existing is not None
                 if existing is not None:
                     await session.delete(existing)  # a finished conversation leaves no row
             else:
+                writes = existing is None or session.is_modified(existing)
                 session.add(record)
+            # A form's step is a write: the update's id goes with it (bot/storage/update_marks.py).
+            mark = unstored_mark() if writes else None
+            if mark is not None:
+                await mark.store(session)
             await session.commit()
+            if mark is not None:
+                mark.stored = True
             if remembered is not None:
                 remembered[_key(key)] = (record.state, copy.deepcopy(record.data))
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.storage.models import AuditEntry, OutboxMessage
+from bot.storage.update_marks import unstored_mark
 
 
 class Auditor(Protocol):
@@ -58,7 +59,14 @@ class UnitOfWork:
         await self.session.close()
 
     async def commit(self) -> None:
+        # In a bot update, its first commit also stores the update's id (the replay guard,
+        # bot/storage/update_marks.py), in the same transaction as what the use case wrote.
+        mark = unstored_mark()
+        if mark is not None:
+            await mark.store(self.session)
         await self.session.commit()
+        if mark is not None:
+            mark.stored = True
 
     async def rollback(self) -> None:
         await self.session.rollback()

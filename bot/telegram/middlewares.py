@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
-from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -15,45 +14,57 @@ from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
-from sqlalchemy import delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, bindparam, literal_column, select
 
 from bot.core.policy import duties_of
 from bot.core.roster import people
 from bot.domain.text_rules import CONTROL_CHARACTER, control_character, normalise_line_breaks
 from bot.i18n import current_language, gettext, language_for, set_language
+from bot.storage.core_statements import as_core
 from bot.storage.fsm import SqlAlchemyStorage, beside_record
-from bot.storage.models import ProcessedUpdate
-from bot.storage.uow import App, UnitOfWork
+from bot.storage.models import Person
+from bot.storage.uow import App
+from bot.storage.update_marks import UPDATE_SEEN, UpdateHandledBefore, UpdateMarks
 from bot.telegram.commands import show_dashboard_button, show_own_commands
 from bot.telegram.shared_forms import SharedFormStorage
 
 log = logging.getLogger(__name__)
-PRUNE_EVERY = 1000  # update ids are sequential: prune old ones about every thousandth update
 # The first trip's statements, built once (SQLAlchemy then neither builds them nor works out
-# their cache keys again at every update): the update's id, then the account and the form.
-RECORD_UPDATE = insert(ProcessedUpdate.__table__)
-ACCOUNT_AND_FORM = beside_record(people.ACCOUNT_BY_TELEGRAM)
+# their cache keys again at every update): whether the update's id is stored already and the
+# account, on one row even when there is no account; with the form's record beside them when
+# the form is in the database (FIRST_READS), without it when it is in Redis (SEEN_AND_ACCOUNT).
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
+_SEEN_AND_ACCOUNT = (
+    select(UPDATE_SEEN.label("seen"), *people.ACCOUNT_BY_TELEGRAM.selected_columns)
+    .select_from(_ONE_ROW)
+    .outerjoin(Person, Person.telegram_user_id == bindparam("telegram_user_id", type_=BigInteger))
+)
+SEEN_AND_ACCOUNT = as_core(_SEEN_AND_ACCOUNT)
+FIRST_READS = as_core(beside_record(_SEEN_AND_ACCOUNT))
+SEEN = select(UPDATE_SEEN)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UpdateIntake(FSMContextMiddleware):
     """Where every update comes in: aiogram's FSM middleware (one update per chat at a time,
-    then the form's state), with bangfu's first reads made in one trip to the database,
-    inside that lock and before any handler runs:
+    then the form's state), with bangfu's first reads made in one statement, inside that
+    lock and before any handler runs:
 
-    - the same update delivered twice (a retried webhook, a replayed getUpdates) runs once:
-      its id is stored and committed first, and a second copy stops here;
+    - the same update delivered twice runs once (bot/storage/update_marks.py): a copy of an
+      update this process took in, or whose id was stored with its first write, stops here;
+      while the handler runs, the update's first commit stores its id;
     - who is talking: the account (`data["account"]`, for WhoIsTalking);
     - the form's state and data, remembered for the rest of the update
       (bot/storage/fsm.py; in Redis, bot/telegram/shared_forms.py, read in one trip before the
       database's; with another FSM storage, that storage is asked as usual).
 
-    It takes the place of the FSM middleware aiogram's Dispatcher made (`install`)."""
+    An update that only reads writes nothing and commits nothing. It takes the place of the
+    FSM middleware aiogram's Dispatcher made (`install`)."""
 
     def __init__(self, app: App, fsm: FSMContextMiddleware) -> None:
         super().__init__(fsm.storage, fsm.events_isolation, fsm.strategy)
         self.app = app
+        self.marks = UpdateMarks(app.sessions, app.clock)
 
     def install(self, dispatcher: Dispatcher) -> None:
         dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
@@ -71,18 +82,32 @@ class UpdateIntake(FSMContextMiddleware):
         lock = self.events_isolation.lock(key=context.key) if context else nullcontext()
         async with lock:
             with remembering.one_update() if remembering else nullcontext():
-                if shared is not None and context is not None:
-                    await shared.load(context.key)  # before anything is written
-                new, account = await self._first_trip(bot.id, event.update_id, data, context, ours)
-                if not new:
+                if not self.marks.first_sight(bot.id, event.update_id):
+                    log.info("update %s seen before; skipped", event.update_id)
+                    return None
+                try:
+                    if shared is not None and context is not None:
+                        await shared.load(context.key)  # before anything is written
+                    seen, account = await self._first_reads(
+                        bot.id, event.update_id, data, context, ours
+                    )
+                except BaseException:
+                    self.marks.forget(bot.id, event.update_id)  # not taken in: a copy may run
+                    raise
+                if seen:
                     log.info("update %s seen before; skipped", event.update_id)
                     return None
                 data["account"] = account
                 if context is not None:
                     data.update({"state": context, "raw_state": await context.get_state()})
-                return await handler(event, data)
+                with self.marks.handling(bot.id, event.update_id):
+                    try:
+                        return await handler(event, data)
+                    except UpdateHandledBefore:
+                        log.info("update %s handled meanwhile; not saved", event.update_id)
+                        return None
 
-    async def _first_trip(
+    async def _first_reads(
         self,
         bot_id: int,
         update_id: int,
@@ -90,32 +115,25 @@ class UpdateIntake(FSMContextMiddleware):
         context: FSMContext | None,
         fsm: SqlAlchemyStorage | None,
     ) -> tuple[bool, people.Account | None]:
-        """Whether the update is new, and whose account is talking (None: nobody's)."""
+        """Whether the update's id is stored already, and whose account is talking (None:
+        nobody's). Reads only: nothing to commit."""
         user: User | None = data.get("event_from_user")
+        update = {"bot_id": bot_id, "update_id": update_id}
         async with self.app.uow() as uow:
-            seen = {"bot_id": bot_id, "update_id": update_id, "at": self.app.clock.now()}
-            try:
-                await uow.session.execute(RECORD_UPDATE, seen)
-            except IntegrityError:
-                return False, None
             if user is not None and fsm is not None and context is not None:
-                who = {"telegram_user_id": user.id}
-                found = await fsm.load_beside(uow.session, context.key, ACCOUNT_AND_FORM, who)
-                account = people.account_of(found)
-            else:
-                account = await people.find_account(uow, user.id) if user else None
-                if fsm is not None and context is not None:
-                    await fsm.load(uow.session, context.key)
-            await uow.commit()
-            if update_id % PRUNE_EVERY == 0:
-                await self._forget_old_updates(uow)
-        return True, account
-
-    async def _forget_old_updates(self, uow: UnitOfWork) -> None:
-        # Telegram keeps an undelivered update for 24 hours, so a week of ids is plenty.
-        cutoff = self.app.clock.now() - timedelta(days=7)
-        await uow.session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < cutoff))
-        await uow.commit()
+                who = {**update, "telegram_user_id": user.id}
+                found = await fsm.load_beside(uow.session, context.key, FIRST_READS, who)
+                assert found is not None  # one row, whatever is missing
+                return bool(found.seen), people.account_of(found if found.id is not None else None)
+            if user is not None and fsm is None:  # the form is elsewhere (Redis) or nowhere
+                who = {**update, "telegram_user_id": user.id}
+                row = (await uow.session.execute(SEEN_AND_ACCOUNT, who)).one()
+                return bool(row.seen), people.account_of(row if row.id is not None else None)
+            seen = bool((await uow.session.execute(SEEN, update)).scalar())
+            account = await people.find_account(uow, user.id) if user else None
+            if fsm is not None and context is not None:
+                await fsm.load(uow.session, context.key)
+        return seen, account
 
 
 class WhoIsTalking(BaseMiddleware):

@@ -6,10 +6,11 @@ form's step read its data again. As the database's storage does in polling
 (bot/storage/fsm.py), within one update (`one_update()`, opened by the update intake inside
 the per-chat lock, so no other worker touches the chat's form meanwhile):
 
-- the state and the data are read together, in one trip (`load`), before the update's id is
-  stored: a Redis that cannot be reached stops the update before anything is written;
+- the state and the data are read together, in one trip (`load`), before the intake reads the
+  database: a Redis that cannot be reached stops the update before anything is written;
 - later reads are answered from that, and a write that changes nothing is not made;
-- a write that changes something goes to Redis at once, as before.
+- a write that changes something goes to Redis at once, as before, once the update's id is
+  stored (the replay guard, bot/storage/update_marks.py: a form's step is a write).
 
 Outside an update (a test, the CLI) every call is aiogram's own read or write.
 """
@@ -27,12 +28,20 @@ from aiogram.fsm.storage.base import StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 
 from bot.storage.fsm import remembered_in
+from bot.storage.update_marks import unstored_mark
 
 # Redis key of the state -> (state, data) as stored, for the update being handled.
 _Stored = tuple[str | None, dict[str, Any]]
 _read_in_update: ContextVar[dict[str, _Stored] | None] = ContextVar(
     "bangfu_shared_form", default=None
 )
+
+
+async def _store_update_mark() -> None:
+    """A form's step is a write: the update's id is stored before it (the replay guard)."""
+    mark = unstored_mark()
+    if mark is not None:
+        await mark.store_alone()
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -79,6 +88,7 @@ class SharedFormStorage(RedisStorage):
         found = self._remembered(key)
         if found is not None and found[0][found[1]][0] == value:
             return  # as stored already
+        await _store_update_mark()
         await super().set_state(key, value)
         if found is not None:
             remembered, state_key = found
@@ -88,6 +98,7 @@ class SharedFormStorage(RedisStorage):
         found = self._remembered(key)
         if found is not None and isinstance(data, dict) and found[0][found[1]][1] == data:
             return  # as stored already
+        await _store_update_mark()
         await super().set_data(key, data)
         if found is not None:
             remembered, state_key = found

@@ -9,7 +9,13 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.core.coverage.progress import progress_this_month
-from bot.core.households.my_households import household_card, list_households, mask_id_number
+from bot.core.households.my_households import (
+    OWN_MONITORED,
+    OWN_MONITORED_CORE,
+    household_card,
+    list_households,
+    mask_id_number,
+)
 from bot.core.households.ordering import by_group_and_pinyin, group_number
 from bot.domain.model import Category, ContactChannel, Guarantee, Role
 from bot.storage.uow import App
@@ -221,3 +227,33 @@ def test_households_sort_by_group_number_then_pinyin_not_by_code_point() -> None
         ("三组", "何秀"), ("12组", "艾华"), ("十二组", "何春"), ("", "储兰"),
     ]  # fmt: skip
     assert group_number("第十二组") == 12 and group_number("二十组") == 20
+
+
+async def test_the_list_s_core_statement_reads_what_its_orm_original_reads(
+    app: App, town: TownBuilder
+) -> None:
+    """A menu press runs the list's statement as SQLAlchemy Core (bot/storage/core_statements.py):
+    the same rows, names and types as the ORM statement it was made from."""
+    village = await town.village("河口村")
+    wang = await town.person("王建华")
+    done = await town.household(village, "艾春花", wang)
+    await town.contact(done, wang, MARCH_5)
+    flagged = await town.household(village, "钟长林", wang)
+    await town.flag(flagged, "因病")
+    await town.household(village, "白玉珍", wang)
+    month = app.clock.this_month()
+    parameters = {
+        "person_id": wang.person_id,
+        "first_day": month.first_day,
+        "last_day": month.last_day,
+    }
+
+    async with app.uow() as uow:
+        orm = (await uow.session.execute(OWN_MONITORED, parameters)).all()
+        core = (await uow.session.execute(OWN_MONITORED_CORE, parameters)).all()
+
+    assert OWN_MONITORED_CORE._propagate_attrs == {}  # run by Core, not the ORM layer
+    assert len(core) == 3
+    assert sorted(map(tuple, core)) == sorted(map(tuple, orm))
+    assert core[0]._fields == orm[0]._fields
+    assert {type(row.contacted) for row in core} == {type(row.contacted) for row in orm}

@@ -108,3 +108,27 @@ async def test_within_an_update_a_form_is_read_once_and_unchanged_writes_are_not
         assert (await storage.get_state(key(6, 7)), await storage.get_data(key(6, 7))) == (None, {})
     await storage.close()
     await other.close()
+
+
+async def test_a_form_s_step_in_redis_stores_the_update_s_id_first(two_workers, app: App) -> None:  # type: ignore[no-untyped-def]
+    """A form's step is a write: the update's id is committed before Redis is written, once
+    (bot/storage/update_marks.py), so a copy of the update stops at any worker's intake."""
+    from sqlalchemy import select
+
+    from bot.storage.models import ProcessedUpdate
+    from bot.storage.update_marks import UpdateMarks
+
+    (storage, _), _ = two_workers()
+    marks = UpdateMarks(app.sessions, app.clock)
+    with storage.one_update(), marks.handling(BOT, 77) as mark:
+        await storage.load(key(8, 8))
+        await storage.set_state(key(8, 8), None)  # as read: no write, nothing stored
+        assert not mark.stored
+        await storage.set_state(key(8, 8), "ContactForm:channel")
+        await storage.set_data(key(8, 8), {"household": 1})  # the id is not stored twice
+        assert mark.stored
+
+    async with app.uow() as uow:
+        stored = (await uow.session.execute(select(ProcessedUpdate.update_id))).scalars().all()
+    assert stored == [77]
+    await storage.close()
