@@ -13,6 +13,7 @@ from aiogram import F, Router
 from bot.handlers.contacts import contact_log, corrections, household_picker
 from bot.handlers.contacts import progress as month
 from bot.handlers.dashboard import signin as dashboard_signin
+from bot.handlers.dialogs import MenuPressLeavesForm
 from bot.handlers.flags import alerts as flag_alerts
 from bot.handlers.flags import measures as measure_form
 from bot.handlers.flags import removal as flag_steps
@@ -43,21 +44,23 @@ def build_router() -> Router:
 
     members = Router(name="members")
     members.message.filter(Registered())
+    members.message.outer_middleware(MenuPressLeavesForm())  # before any form sees the press
     members.callback_query.filter(Registered())
 
     # A person's own work: their buttons are only ever sent to their private chat.
     personal = Router(name="personal")
     personal.message.filter(IN_PRIVATE)
     personal.callback_query.filter(PRESSED_IN_PRIVATE)
-    # Order matters: forms first, so text typed inside a form reaches the form's step.
+    # Order matters: the menu's buttons first (the commonest press; a press inside a form has
+    # left the form already), then the forms, so text typed inside a form reaches its step.
     personal.include_routers(
+        households.build_router(),
+        month.build_router(),
         dashboard_signin.build_router(),  # /web: a sign-in link is a secret, so private only
         household_picker.build_router(),
         contact_log.build_router(),
         risk.build_router(),
         corrections.build_router(),
-        households.build_router(),
-        month.build_router(),
         household_search.build_router(),  # last: typed text no form or button took
     )
 
@@ -68,6 +71,7 @@ def build_router() -> Router:
     office.message.middleware(OfficeChatsOnly())
     office.callback_query.middleware(OfficeChatsOnly())
     office.include_routers(
+        desk_buttons.build_router(),  # the desk's menu buttons first, as in `personal`
         flag_alerts.build_router(),
         measure_form.build_router(),
         roster_forms.build_router(),
@@ -78,7 +82,6 @@ def build_router() -> Router:
         reports.build_router(),
         county_reports.build_router(),
         invites.build_router(),
-        desk_buttons.build_router(),
     )
 
     # Help, language and the reply keyboard are the person's own; its catch-all for stale

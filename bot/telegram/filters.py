@@ -57,7 +57,10 @@ class FreeText(BaseFilter):
     async def __call__(self, message: Message) -> bool:
         if not message.text or message.text.startswith("/"):
             return False
-        return not await MenuButton(*MENU_BUTTONS)(message)
+        return not await MENU_PRESS(message)
+
+
+MENU_PRESS = MenuButton(*MENU_BUTTONS)  # one, so its labels are worked out once per catalog
 
 
 def check_filters_inline(router: Router) -> None:

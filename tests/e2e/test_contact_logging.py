@@ -278,6 +278,27 @@ async def test_a_menu_button_pressed_mid_form_leaves_the_form(contact_person, ap
     assert await count(app, Contact) == 0
 
 
+async def test_my_households_pressed_mid_form_shows_the_list_and_the_form_is_over(
+    contact_person, app: App
+):
+    # The menu's own routers come before the forms: the press must still end the form.
+    wang = await contact_person("王建国", ["张桂英"])
+    phone = wang.phone
+    await phone.tap("✍️ 记录联系")
+    await phone.press("张桂英（一组）")
+    form = phone.last_message
+
+    await phone.tap("🏠 我的农户")
+    assert "我的农户：共 1 户" in phone.last_message.text
+    assert phone.last_message.button_texts == ["⏳ 张桂英（一组）"]
+    async with app.uow() as uow:
+        assert await uow.session.scalar(select(FsmRecord.state)) is None
+    answer = await phone.press("电话", form)
+
+    assert answer is not None and "这张表已经填完了" in (answer.text or "")
+    assert await count(app, Contact) == 0
+
+
 async def test_an_english_speaking_contact_person_logs_a_contact_in_english(
     contact_person, app: App
 ):

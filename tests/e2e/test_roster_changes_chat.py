@@ -154,6 +154,23 @@ async def test_the_town_office_adjusts_a_household_out_and_it_shows_in_attachmen
     assert "张桂英" in text and ADJUST_REASON in text
 
 
+async def test_a_desk_button_pressed_mid_form_ends_the_form(app: App, office: Office) -> None:
+    director = office.director
+    history = await find_household(director, "桂英", f"📜 {VILLAGE} {HOUSEHOLD}")
+    await director.press("➖ 调整出列", history)
+    await director.expect(f"➖ 动态调整出列：{HOUSEHOLD}")
+
+    await director.send("📋 未联系名单")  # the desk's button, taken before any form's step
+    await director.expect("未联系")
+    await director.send("3月6日")  # no longer the form's meeting date: a search
+
+    await director.expect("没有找到这个名字或编号的农户")
+    async with app.uow() as uow:
+        household = await uow.session.get(Household, office.household.id)
+        assert household is not None and household.status == HouseholdStatus.MONITORED
+        assert (await uow.session.execute(select(HouseholdChange))).first() is None
+
+
 async def test_the_town_office_adds_a_newly_found_household_and_a_bad_one_is_refused(
     app: App, office: Office
 ) -> None:
