@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.coverage.progress import MonthProgress, progress_this_month
@@ -43,8 +42,8 @@ def progress_text(progress: MonthProgress, days_left: int) -> str:
     return "\n".join(lines)
 
 
-async def this_month(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    await state.clear()  # a menu press leaves any form
+async def this_month(message: Message, app: App, actor: Actor) -> None:
+    # A form open at the press was ended before routing (dialogs.MenuPressLeavesForm).
     progress = await progress_this_month(app, actor)
     if await told_none_are_theirs(message, app, actor, progress.total):
         return

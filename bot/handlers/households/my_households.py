@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from aiogram import F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.households.my_households import (
@@ -219,8 +218,8 @@ async def show_card(message: Message, app: App, actor: Actor, household_id: int)
     await message.answer(text, reply_markup=markup)
 
 
-async def my_households(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
-    await state.clear()  # a menu press leaves any form
+async def my_households(message: Message, app: App, actor: Actor) -> None:
+    # A form open at the press was ended before routing (dialogs.MenuPressLeavesForm).
     page = await list_households(app, actor)
     if await told_none_are_theirs(message, app, actor, page.total):
         return
