@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Date, Integer, Select, bindparam, exists, or_, select
 
@@ -176,6 +176,23 @@ def _own_monitored(search: str | None) -> Select[Any]:
     )
 
 
+class _Listed(NamedTuple):
+    """A row of the list's statement, as a plain tuple: sorting 40 rows reads each field
+    several times, and a SQLAlchemy row's fields by name cost ~6x a tuple's."""
+
+    id: int
+    number: str
+    head_name: str
+    group_name: str
+    village_name: str
+    contacted: bool
+    flagged: bool
+
+
+def _list_order(row: _Listed) -> tuple[bool, bool, tuple[int, str, str, str], int]:
+    return (bool(row.contacted), not row.flagged, household_key(row), row.id)
+
+
 def _line(household: Household, contacted: bool, flagged: bool) -> HouseholdLine:
     return HouseholdLine(
         household_id=household.id,
@@ -202,8 +219,8 @@ async def list_households(
             "first_day": month.first_day,
             "last_day": month.last_day,
         }
-        rows = (await uow.session.execute(_own_monitored(search), parameters)).all()
-    rows.sort(key=lambda row: (bool(row.contacted), not row.flagged, household_key(row), row.id))
+        result = await uow.session.execute(_own_monitored(search), parameters)
+        rows = sorted(map(_Listed._make, result), key=_list_order)
     found = page_of(rows, page, app.settings.households_page_size)
     lines = [
         HouseholdLine(
