@@ -136,7 +136,7 @@ def worker_settings(api_url: str, port: str, database_url: str, redis_url: str, 
 
 async def bangfu_child(database_url: str, api_url: str) -> None:
     from bot.cli import settle_start_up_objects
-    from bot.telegram.app import build_app, build_bot, build_dispatcher
+    from bot.telegram.app import build_app, build_bot, build_dispatcher, poll
     from tests.fast_clock import FastClock
 
     settle_start_up_objects()  # as `bangfu run` does before it starts
@@ -144,7 +144,7 @@ async def bangfu_child(database_url: str, api_url: str) -> None:
     app = build_app(settings, FrozenClock(TZ, MOMENT))
     bot = build_bot(settings, pacer=FastClock(PACE_FACTOR).pacer())
     try:
-        await build_dispatcher(app).start_polling(bot, polling_timeout=2)
+        await poll(build_dispatcher(app), bot, polling_timeout=2)  # as `bangfu run` polls
     finally:
         await bot.session.close()
         await app.close()
