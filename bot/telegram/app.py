@@ -72,7 +72,12 @@ def build_bot(settings: Settings, pacer: SendPacer | None = None) -> Bot:
     return Bot(settings.bot_token, session=session)
 
 
-def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher:
+def build_dispatcher(
+    app: App, storage: BaseStorage | None = None, in_flight: UpdatesInFlight | None = None
+) -> Dispatcher:
+    """The dispatcher with bangfu's middlewares and routers. `in_flight` (what a stop waits
+    for) counts an update from the moment it is taken, before it waits for its chat's turn
+    in the intake: by then Telegram may have been told it arrived."""
     shared_storage, isolation = state_and_isolation(app)
     dispatcher = Dispatcher(
         storage=storage or shared_storage,
@@ -81,6 +86,8 @@ def build_dispatcher(app: App, storage: BaseStorage | None = None) -> Dispatcher
         app=app,
     )
     answer_when_redis_is_lost(dispatcher)
+    if in_flight is not None:
+        dispatcher.update.outer_middleware(in_flight)
     UpdateIntake(app, dispatcher.fsm).install(dispatcher)
     who = WhoIsTalking(app)
     dispatcher.message.outer_middleware(who)
@@ -102,9 +109,8 @@ async def serve(app: App, bot: Bot, stop: asyncio.Event | None = None) -> None:
     from scheduler import start_scheduler
 
     stop = stop or asyncio.Event()
-    dispatcher = build_dispatcher(app)
     in_flight = UpdatesInFlight()
-    dispatcher.update.outer_middleware(in_flight)
+    dispatcher = build_dispatcher(app, in_flight=in_flight)
     polling = asyncio.Event()
     dispatcher.startup.register(_set_when_called(polling))
     with stop_on_signals(stop):

@@ -93,6 +93,10 @@ class UpdatesInFlight(BaseMiddleware):
             if not self._handling:
                 self._idle.set()
 
+    @property
+    def handling(self) -> int:
+        return self._handling
+
     async def finished(self, timeout: float) -> bool:  # noqa: ASYNC109 (a bounded wait)
         """Wait until no update is being handled; False if some still were after `timeout`."""
         try:

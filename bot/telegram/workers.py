@@ -49,9 +49,8 @@ async def serve_webhook(
     """Serve Telegram's updates on `listen` until `stop`, leading whenever this worker holds
     `lock`; then stop taking updates, let those being handled finish, and stop leading."""
     host, port = parse_listen(listen)
-    dispatcher = build_dispatcher(app)
     in_flight = UpdatesInFlight()
-    dispatcher.update.outer_middleware(in_flight)
+    dispatcher = build_dispatcher(app, in_flight=in_flight)
     application = build_webhook_app(app.settings, dispatcher, bot, webhook_path(url), extra)
     runner = web.AppRunner(application, access_log=None, shutdown_timeout=STOP_GRACE_SECONDS)
     await runner.setup()
