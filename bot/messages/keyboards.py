@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -179,7 +180,31 @@ def inline_grid(
 def _button(label: str, data: CallbackData | str) -> InlineKeyboardButton:
     # Made directly: aiogram's InlineKeyboardBuilder deep-copies every button on export,
     # which cost more than the rest of a list's reply.
-    packed = data.pack() if isinstance(data, CallbackData) else data
+    packed = _packed(data) if isinstance(data, CallbackData) else data
+    return _made_button(label, packed)
+
+
+_PACKED: dict[tuple[object, ...], str] = {}
+
+
+def _packed(data: CallbackData) -> str:
+    """`data.pack()`, kept by the data's kind and values (aiogram's pack dumps the model and
+    encodes each field: a few µs, for every button of every list). A value pack refuses
+    raises each time, as aiogram's does."""
+    key = (type(data), *data.__dict__.values())
+    packed = _PACKED.get(key)
+    if packed is None:
+        if len(_PACKED) >= 8192:
+            _PACKED.clear()
+        packed = _PACKED[key] = data.pack()
+    return packed
+
+
+@lru_cache(maxsize=8192)
+def _made_button(label: str, packed: str) -> InlineKeyboardButton:
+    """One button object per label and data, shared by the keyboards that show it: making
+    one (pydantic validation) was most of a page of households' keyboard. Nothing changes a
+    button once made (the session shortens a label on a copy)."""
     return InlineKeyboardButton(text=label, callback_data=packed)
 
 
