@@ -17,8 +17,8 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Row, Select, String, bindparam
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, Select, String, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
 from bot.storage.update_marks import unstored_mark
@@ -50,6 +50,12 @@ def beside_record(query: Select[Any]) -> Select[Any]:
     )
 
 
+# A form's record alone, by its key.
+_RECORD = select(FsmRecord.state, FsmRecord.data).where(
+    FsmRecord.key == bindparam("fsm_key", type_=String)
+)
+
+
 @contextmanager
 def remembered_in(memory: ContextVar[dict[str, Any] | None]) -> Iterator[None]:
     """`memory` is a dict of its own until the block ends (a storage's `one_update`)."""
@@ -79,19 +85,30 @@ class SqlAlchemyStorage(BaseStorage):
             remembered[_key(key)] = _stored(await session.get(FsmRecord, _key(key)))
 
     async def load_beside(
-        self, session: AsyncSession, key: StorageKey, query: Select[Any], parameters: dict[str, Any]
+        self,
+        reader: AsyncSession | AsyncConnection,
+        key: StorageKey,
+        query: Select[Any],
+        parameters: dict[str, Any],
     ) -> Row[Any] | None:
-        """Run `query` (made by `beside_record`: one row or none) with `parameters`: the row
-        is returned and `key`'s record remembered. With no row, `key` is read on its own."""
-        found = (await session.execute(query, {**parameters, "fsm_key": _key(key)})).first()
+        """Run `query` (made by `beside_record`: one row or none) with `parameters`, in a
+        session or on a connection: the row is returned and `key`'s record remembered. With
+        no row, `key` is read on its own."""
+        found = (await reader.execute(query, {**parameters, "fsm_key": _key(key)})).first()
         if found is None:
-            await self.load(session, key)
+            found = (await reader.execute(_RECORD, {"fsm_key": _key(key)})).first()
+            self._remember(key, found)
             return None
+        self._remember(key, found)
+        return found
+
+    @staticmethod
+    def _remember(key: StorageKey, found: Row[Any] | None) -> None:
         remembered = _read_in_update.get()
         if remembered is not None:
             # No record (the outer join's NULLs) reads as a record with no state and no data.
-            remembered[_key(key)] = (found.state, copy.deepcopy(found.data or {}))
-        return found
+            state, data = (found.state, found.data) if found is not None else (None, None)
+            remembered[_key(key)] = (state, copy.deepcopy(data or {}))
 
     async def _read(self, key: StorageKey) -> _Stored:
         remembered = _read_in_update.get()

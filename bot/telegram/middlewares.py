@@ -119,16 +119,16 @@ class UpdateIntake(FSMContextMiddleware):
         nobody's). Reads only: nothing to commit."""
         user: User | None = data.get("event_from_user")
         update = {"bot_id": bot_id, "update_id": update_id}
+        if user is not None and (fsm is None or context is not None):
+            who = {**update, "telegram_user_id": user.id}
+            async with self.app.reading() as connection:  # no session: see App.reading
+                if fsm is not None and context is not None:
+                    row = await fsm.load_beside(connection, context.key, FIRST_READS, who)
+                    assert row is not None  # one row, whatever is missing
+                else:  # the form is elsewhere (Redis) or nowhere
+                    row = (await connection.execute(SEEN_AND_ACCOUNT, who)).one()
+            return bool(row.seen), people.account_of(row if row.id is not None else None)
         async with self.app.uow() as uow:
-            if user is not None and fsm is not None and context is not None:
-                who = {**update, "telegram_user_id": user.id}
-                found = await fsm.load_beside(uow.session, context.key, FIRST_READS, who)
-                assert found is not None  # one row, whatever is missing
-                return bool(found.seen), people.account_of(found if found.id is not None else None)
-            if user is not None and fsm is None:  # the form is elsewhere (Redis) or nowhere
-                who = {**update, "telegram_user_id": user.id}
-                row = (await uow.session.execute(SEEN_AND_ACCOUNT, who)).one()
-                return bool(row.seen), people.account_of(row if row.id is not None else None)
             seen = bool((await uow.session.execute(SEEN, update)).scalar())
             account = await people.find_account(uow, user.id) if user else None
             if fsm is not None and context is not None:

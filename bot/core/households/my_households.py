@@ -212,14 +212,14 @@ async def list_households(
     with an open red flag, then by group (组) and the pinyin of the head's name. `search`
     narrows to heads whose name contains it or whose 户编号 ends with it."""
     search = (search or "").strip() or None
-    async with app.uow() as uow:
-        month = uow.clock.this_month()
-        parameters = {
-            "person_id": actor.person_id or -1,
-            "first_day": month.first_day,
-            "last_day": month.last_day,
-        }
-        result = await uow.session.execute(_own_monitored(search), parameters)
+    month = app.clock.this_month()
+    parameters = {
+        "person_id": actor.person_id or -1,
+        "first_day": month.first_day,
+        "last_day": month.last_day,
+    }
+    async with app.reading() as connection:  # one statement that reads: no session needed
+        result = await connection.execute(_own_monitored(search), parameters)
         rows = sorted(map(_Listed._make, result), key=_list_order)
     found = page_of(rows, page, app.settings.households_page_size)
     lines = [
