@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 from bot.i18n import gettext as _
 from bot.private_files import private_file, private_folder
@@ -28,7 +29,9 @@ _warned_folders: set[Path] = set()
 # updates at once (bot/telegram/app.py), each with a connection for a moment; a backlog of menu
 # presses held ~50 at a time, and with SQLAlchemy's default of 5 a connection was opened for
 # every tenth update (bench/per_update.py: PostgreSQL 4.3-4.7 -> 3.2-3.7 ms of CPU per update).
-SQLITE_POOL = {"pool_size": 50, "max_overflow": 50}
+# SQLite: no connections beyond those (the 51st waits for one, in order, rather than every
+# writer retrying in SQLite's busy handler).
+SQLITE_POOL = {"pool_size": 50, "max_overflow": 0}
 # On PostgreSQL each connection is a server process: 30 at most per worker keeps three
 # webhook workers (and the CLI or a migration beside them) under the server's default
 # max_connections of 100.
@@ -40,8 +43,13 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _private_database(Path(parsed.database))
+        # An in-memory database gets SQLAlchemy's one-connection pool, which takes no sizes.
+        pooled = issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool)
         engine = create_async_engine(
-            url, module=one_trip_dbapi(), connect_args={"timeout": 30}, **SQLITE_POOL
+            url,
+            module=one_trip_dbapi(),
+            connect_args={"timeout": 30},
+            **(SQLITE_POOL if pooled else {}),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -59,3 +59,15 @@ async def test_what_is_not_committed_is_rolled_back(sessions) -> None:  # type: 
         bodies = (await session.execute(text("SELECT body FROM note ORDER BY id"))).scalars()
         assert list(bodies) == ["kept"]
     assert "rollback" in trips
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+async def test_a_database_in_memory_still_opens(url: str) -> None:
+    # A file's pool keeps 50 connections; SQLAlchemy's pool for a database in memory is one
+    # connection and refuses pool sizes, so none are given to it.
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
