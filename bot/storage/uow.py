@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.storage.db import reading_engine
 from bot.storage.models import AuditEntry, OutboxMessage
 from bot.storage.update_marks import unstored_mark
 
@@ -185,13 +186,18 @@ class App:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock, self.settings)
 
+    _reader: AsyncEngine | None = field(default=None, init=False, repr=False, compare=False)
+
     def reading(self) -> AsyncConnection:
-        """A pooled connection for statements that only read, without an ORM session: what
-        every menu press reads (its first reads, the household list) runs so, about 0.1 ms of
-        CPU less per statement than through a session (its transaction bookkeeping and close).
-        `async with app.reading() as connection: await connection.execute(...)`; nothing is
-        committed, and what was begun is rolled back at the end."""
-        return self.sessions.kw["bind"].connect()  # type: ignore[no-any-return]
+        """A pooled connection for statements that only read, without an ORM session and
+        without a transaction: each statement sees what is committed when it runs. What every
+        menu press reads (its first reads, the household list) runs so, about 0.1 ms of CPU
+        less per statement than through a session (its transaction bookkeeping and close),
+        and on PostgreSQL without the BEGIN and ROLLBACK round trips around it.
+        `async with app.reading() as connection: await connection.execute(...)`."""
+        if self._reader is None:
+            self._reader = reading_engine(self.sessions.kw["bind"])
+        return self._reader.connect()
 
     async def close(self) -> None:
         await self.sessions.kw["bind"].dispose()
