@@ -17,10 +17,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Row, Select, String, bindparam, select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
+from bot.storage.quick_reads import QuickRead
 from bot.storage.update_marks import unstored_mark
 
 # key -> (state, data) as stored, for the update being handled; None outside an update.
@@ -86,24 +87,24 @@ class SqlAlchemyStorage(BaseStorage):
 
     async def load_beside(
         self,
-        reader: AsyncSession | AsyncConnection,
+        connection: AsyncConnection,
         key: StorageKey,
-        query: Select[Any],
+        query: QuickRead,
         parameters: dict[str, Any],
-    ) -> Row[Any] | None:
-        """Run `query` (made by `beside_record`: one row or none) with `parameters`, in a
-        session or on a connection: the row is returned and `key`'s record remembered. With
-        no row, `key` is read on its own."""
-        found = (await reader.execute(query, {**parameters, "fsm_key": _key(key)})).first()
-        if found is None:
-            found = (await reader.execute(_RECORD, {"fsm_key": _key(key)})).first()
+    ) -> Any:
+        """Run `query` (of a statement made by `beside_record`: one row or none) with
+        `parameters`: the row (a named tuple) is returned and `key`'s record remembered. With
+        no row, `key` is read on its own and None returned."""
+        rows = await query.rows(connection, {**parameters, "fsm_key": _key(key)})
+        if not rows:
+            found = (await connection.execute(_RECORD, {"fsm_key": _key(key)})).first()
             self._remember(key, found)
             return None
-        self._remember(key, found)
-        return found
+        self._remember(key, rows[0])
+        return rows[0]
 
     @staticmethod
-    def _remember(key: StorageKey, found: Row[Any] | None) -> None:
+    def _remember(key: StorageKey, found: Any) -> None:
         remembered = _read_in_update.get()
         if remembered is not None:
             # No record (the outer join's NULLs) reads as a record with no state and no data.

@@ -50,6 +50,17 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         cursor.close()
 
 
+async def run_statement(
+    driver: aiosqlite.Connection, operation: str, parameters: Sequence[Any]
+) -> tuple[list[Any], bool]:
+    """One statement straight on aiosqlite's connection, in one trip (bot/storage/quick_reads.py):
+    its rows, and whether the connection is inside a transaction afterwards."""
+    _description, rows, _count, _last_id, in_transaction = await driver._execute(
+        _run, driver._conn, operation, parameters, False
+    )
+    return rows, in_transaction
+
+
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A client-side cursor whose statement is one call to the connection's thread."""
 

@@ -23,6 +23,7 @@ from bot.i18n import current_language, gettext, language_for, set_language
 from bot.storage.core_statements import as_core
 from bot.storage.fsm import SqlAlchemyStorage, beside_record
 from bot.storage.models import Person
+from bot.storage.quick_reads import QuickRead
 from bot.storage.uow import App
 from bot.storage.update_marks import UPDATE_SEEN, UpdateHandledBefore, UpdateMarks
 from bot.telegram.commands import show_dashboard_button, show_own_commands
@@ -41,6 +42,8 @@ _SEEN_AND_ACCOUNT = (
 )
 SEEN_AND_ACCOUNT = as_core(_SEEN_AND_ACCOUNT)
 FIRST_READS = as_core(beside_record(_SEEN_AND_ACCOUNT))
+QUICK_SEEN_AND_ACCOUNT = QuickRead(SEEN_AND_ACCOUNT)
+QUICK_FIRST_READS = QuickRead(FIRST_READS)
 SEEN = select(UPDATE_SEEN)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -123,10 +126,10 @@ class UpdateIntake(FSMContextMiddleware):
             who = {**update, "telegram_user_id": user.id}
             async with self.app.reading() as connection:  # no session: see App.reading
                 if fsm is not None and context is not None:
-                    row = await fsm.load_beside(connection, context.key, FIRST_READS, who)
+                    row = await fsm.load_beside(connection, context.key, QUICK_FIRST_READS, who)
                     assert row is not None  # one row, whatever is missing
                 else:  # the form is elsewhere (Redis) or nowhere
-                    row = (await connection.execute(SEEN_AND_ACCOUNT, who)).one()
+                    (row,) = await QUICK_SEEN_AND_ACCOUNT.rows(connection, who)
             return bool(row.seen), people.account_of(row if row.id is not None else None)
         async with self.app.uow() as uow:
             seen = bool((await uow.session.execute(SEEN, update)).scalar())

@@ -31,6 +31,7 @@ from bot.domain.model import (
 )
 from bot.storage.core_statements import as_core
 from bot.storage.models import Contact, Household, RedFlag, Village
+from bot.storage.quick_reads import QuickRead
 from bot.storage.uow import App, UnitOfWork
 
 RECENT_CONTACTS = 3
@@ -161,7 +162,8 @@ def _own_monitored_statement() -> Select[Any]:
 
 
 OWN_MONITORED = _own_monitored_statement()
-OWN_MONITORED_CORE = as_core(OWN_MONITORED)  # what a menu press runs
+OWN_MONITORED_CORE = as_core(OWN_MONITORED)
+QUICK_OWN_MONITORED = QuickRead(OWN_MONITORED_CORE)  # what a menu press runs
 
 
 def _own_monitored(search: str | None) -> Select[Any]:
@@ -219,8 +221,11 @@ async def list_households(
         "last_day": month.last_day,
     }
     async with app.reading() as connection:  # one statement that reads: no session needed
-        result = await connection.execute(_own_monitored(search), parameters)
-        rows = sorted(map(_Listed._make, result), key=_list_order)
+        if search:
+            result = list(await connection.execute(_own_monitored(search), parameters))
+        else:
+            result = await QUICK_OWN_MONITORED.rows(connection, parameters)
+    rows = sorted(map(_Listed._make, result), key=_list_order)
     found = page_of(rows, page, app.settings.households_page_size)
     lines = [
         HouseholdLine(

@@ -1,0 +1,88 @@
+"""A menu press's two reads, run on the driver's connection (bot/storage/quick_reads.py), give
+the very rows SQLAlchemy gives: the same names, values and types, on SQLite and PostgreSQL,
+for the cases a press meets (a person or nobody, a form or none, an update seen or new, a
+household contacted, flagged or neither)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, literal_column, select
+
+from bot.core.households.my_households import OWN_MONITORED_CORE, QUICK_OWN_MONITORED
+from bot.storage.models import FsmRecord, ProcessedUpdate
+from bot.storage.quick_reads import QuickRead
+from bot.storage.uow import App
+from bot.telegram.middlewares import (
+    FIRST_READS,
+    QUICK_FIRST_READS,
+    QUICK_SEEN_AND_ACCOUNT,
+    SEEN_AND_ACCOUNT,
+)
+from tests.town_builder import TownBuilder
+
+MARCH = {"first_day": date(2026, 3, 1), "last_day": date(2026, 3, 31)}
+FORM_KEY = "1:900:900:::default"
+
+
+def _typed(rows: list[Any]) -> list[list[tuple[str, type, Any]]]:
+    return [[(name, type(value), value) for name, value in row._asdict().items()] for row in rows]
+
+
+async def _both(app: App, quick: QuickRead, parameters: dict[str, Any]) -> tuple[list, list]:
+    async with app.reading() as connection:
+        by_sqlalchemy = list(await connection.execute(quick.statement, parameters))
+        by_driver = await quick.rows(connection, parameters)
+    return _typed(by_sqlalchemy), _typed(by_driver)
+
+
+async def test_the_household_list_reads_the_same_rows(app: App) -> None:
+    town = TownBuilder(app)
+    village = await town.village("河口村")
+    wang = await town.person("王建华")
+    done = await town.household(village, "艾春花", wang)
+    await town.contact(done, wang, date(2026, 3, 5))
+    flagged = await town.household(village, "钟长林", wang)
+    await town.flag(flagged, "因病")
+    await town.household(village, "白玉珍", wang)
+
+    read = {}
+    for person_id in (wang.person_id, -1):  # theirs; nobody's
+        expected, got = await _both(app, QUICK_OWN_MONITORED, {"person_id": person_id, **MARCH})
+        assert got == expected
+        read[person_id] = got
+    assert (len(read[wang.person_id]), len(read[-1])) == (3, 0)
+
+
+async def test_the_first_reads_read_the_same_row(app: App) -> None:
+    town = TownBuilder(app)
+    await town.person("王建华", telegram_user_id=900)
+    async with app.uow() as uow:
+        await uow.session.execute(
+            insert(ProcessedUpdate).values(bot_id=1, update_id=5, at=app.clock.now())
+        )
+        uow.session.add(
+            FsmRecord(key=FORM_KEY, state="ContactForm:channel", data={"household_id": 7})
+        )
+        await uow.commit()
+
+    for telegram_user_id in (900, 901):  # a person; nobody
+        for update_id in (5, 6):  # seen before; new
+            who = {"bot_id": 1, "update_id": update_id, "telegram_user_id": telegram_user_id}
+            for fsm_key in (FORM_KEY, "1:901:901:::default"):  # a form; none
+                expected, got = await _both(app, QUICK_FIRST_READS, {**who, "fsm_key": fsm_key})
+                assert got == expected and len(got) == 1
+            expected, got = await _both(app, QUICK_SEEN_AND_ACCOUNT, who)
+            assert got == expected and len(got) == 1
+    assert QUICK_FIRST_READS.statement is FIRST_READS
+    assert QUICK_SEEN_AND_ACCOUNT.statement is SEEN_AND_ACCOUNT
+    assert QUICK_OWN_MONITORED.statement is OWN_MONITORED_CORE
+
+
+def test_a_statement_completed_at_each_execution_is_refused(app: App) -> None:
+    expanding = select(literal_column("1")).where(literal_column("2").in_([1, 2]))
+    dialect = app.sessions.kw["bind"].dialect
+    with pytest.raises(ValueError, match="complete when compiled"):
+        QuickRead(expanding).plan_for(dialect)
