@@ -18,7 +18,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from sqlalchemy import Select, String, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
 from bot.storage.quick_reads import QuickRead
@@ -87,17 +87,18 @@ class SqlAlchemyStorage(BaseStorage):
 
     async def load_beside(
         self,
-        connection: AsyncConnection,
+        reader: AsyncEngine,
         key: StorageKey,
         query: QuickRead,
         parameters: dict[str, Any],
     ) -> Any:
         """Run `query` (of a statement made by `beside_record`: one row or none) with
-        `parameters`: the row (a named tuple) is returned and `key`'s record remembered. With
-        no row, `key` is read on its own and None returned."""
-        rows = await query.rows(connection, {**parameters, "fsm_key": _key(key)})
+        `parameters` on `reader` (App.reader): the row (a named tuple) is returned and `key`'s
+        record remembered. With no row, `key` is read on its own and None returned."""
+        rows = await query.rows(reader, {**parameters, "fsm_key": _key(key)})
         if not rows:
-            found = (await connection.execute(_RECORD, {"fsm_key": _key(key)})).first()
+            async with reader.connect() as connection:
+                found = (await connection.execute(_RECORD, {"fsm_key": _key(key)})).first()
             self._remember(key, found)
             return None
         self._remember(key, rows[0])

@@ -11,9 +11,10 @@ result processor. The values are SQLAlchemy's own (the same processors), in name
 with the statement's column names; `tests/unit/test_quick_reads.py` compares the two on
 SQLite and PostgreSQL.
 
-The connection comes from SQLAlchemy's pool (`App.reading`), so pooling, pinging and
-disposal stay SQLAlchemy's. A statement whose SQL is completed at each execution (an
-expanding IN list, a literal-executed value) is refused when it is first compiled.
+The connection comes from SQLAlchemy's pool (`App.reader`), so pooling, pinging and
+disposal stay SQLAlchemy's; one that fails mid-statement is invalidated (closed, not
+reused). A statement whose SQL is completed at each execution (an expanding IN list, a
+literal-executed value) is refused when it is first compiled.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from bot.storage.sqlite_driver import OneTripConnection, run_statement
 
@@ -82,7 +84,7 @@ def _plan(statement: Select[Any], dialect: Dialect) -> _Plan:
 
 
 class QuickRead:
-    """`rows = await QUICK.rows(connection, parameters)`: a list of named tuples."""
+    """`rows = await QUICK.rows(app.reader, parameters)`: a list of named tuples."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
@@ -94,15 +96,23 @@ class QuickRead:
             plan = self._plans[dialect.name] = _plan(self.statement, dialect)
         return plan
 
-    async def rows(self, connection: AsyncConnection, parameters: Mapping[str, Any]) -> list[Any]:
-        plan = self.plan_for(connection.dialect)
+    async def rows(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows, on a connection taken from `engine`'s pool for this statement alone."""
+        plan = self.plan_for(engine.dialect)
         values = plan.values(parameters)
-        pooled = await connection.get_raw_connection()
-        adapted, driver = pooled.dbapi_connection, pooled.driver_connection
-        if isinstance(adapted, OneTripConnection):  # SQLite through bangfu's adapter
-            raw_rows, adapted.in_transaction = await run_statement(driver, plan.sql, values)
-        elif connection.dialect.name == "postgresql":  # asyncpg
-            raw_rows = await driver.fetch(plan.sql, *values)
-        else:
-            return list(await connection.execute(self.statement, dict(parameters)))
+        # The pool's connection itself, not SQLAlchemy's Connection around it (~60 µs less).
+        pooled = await engine.raw_connection()
+        try:
+            adapted, driver = pooled.dbapi_connection, pooled.driver_connection
+            if isinstance(adapted, OneTripConnection):  # SQLite through bangfu's adapter
+                raw_rows, adapted.in_transaction = await run_statement(driver, plan.sql, values)
+            else:  # asyncpg (create_engine makes no other kind); outside any transaction
+                raw_rows = await driver.fetch(plan.sql, *values)
+        except BaseException as error:
+            # Not known to be usable again (the server went away, the task was cancelled
+            # mid-statement): the pool closes it and opens another when next needed.
+            await greenlet_spawn(pooled.invalidate, error)
+            raise
+        finally:
+            await greenlet_spawn(pooled.close)
         return plan.rows(raw_rows)

@@ -188,16 +188,21 @@ class App:
 
     _reader: AsyncEngine | None = field(default=None, init=False, repr=False, compare=False)
 
-    def reading(self) -> AsyncConnection:
-        """A pooled connection for statements that only read, without an ORM session and
-        without a transaction: each statement sees what is committed when it runs. What every
-        menu press reads (its first reads, the household list) runs so, about 0.1 ms of CPU
-        less per statement than through a session (its transaction bookkeeping and close),
-        and on PostgreSQL without the BEGIN and ROLLBACK round trips around it.
-        `async with app.reading() as connection: await connection.execute(...)`."""
+    @property
+    def reader(self) -> AsyncEngine:
+        """The engine for statements that only read, one at a time, without a transaction:
+        each sees what is committed when it runs (on PostgreSQL in autocommit, so no BEGIN and
+        ROLLBACK go around it). What every menu press reads runs on it, as `QuickRead`s
+        (bot/storage/quick_reads.py)."""
         if self._reader is None:
             self._reader = reading_engine(self.sessions.kw["bind"])
-        return self._reader.connect()
+        return self._reader
+
+    def reading(self) -> AsyncConnection:
+        """A pooled connection of `reader`, without an ORM session (a session's transaction
+        bookkeeping and close cost about 0.1 ms of CPU a statement):
+        `async with app.reading() as connection: await connection.execute(...)`."""
+        return self.reader.connect()
 
     async def close(self) -> None:
         await self.sessions.kw["bind"].dispose()

@@ -124,12 +124,11 @@ class UpdateIntake(FSMContextMiddleware):
         update = {"bot_id": bot_id, "update_id": update_id}
         if user is not None and (fsm is None or context is not None):
             who = {**update, "telegram_user_id": user.id}
-            async with self.app.reading() as connection:  # no session: see App.reading
-                if fsm is not None and context is not None:
-                    row = await fsm.load_beside(connection, context.key, QUICK_FIRST_READS, who)
-                    assert row is not None  # one row, whatever is missing
-                else:  # the form is elsewhere (Redis) or nowhere
-                    (row,) = await QUICK_SEEN_AND_ACCOUNT.rows(connection, who)
+            if fsm is not None and context is not None:
+                row = await fsm.load_beside(self.app.reader, context.key, QUICK_FIRST_READS, who)
+                assert row is not None  # one row, whatever is missing
+            else:  # the form is elsewhere (Redis) or nowhere
+                (row,) = await QUICK_SEEN_AND_ACCOUNT.rows(self.app.reader, who)
             return bool(row.seen), people.account_of(row if row.id is not None else None)
         async with self.app.uow() as uow:
             seen = bool((await uow.session.execute(SEEN, update)).scalar())

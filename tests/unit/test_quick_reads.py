@@ -9,9 +9,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, literal_column, select
+from sqlalchemy import insert, literal_column, select, text
 
 from bot.core.households.my_households import OWN_MONITORED_CORE, QUICK_OWN_MONITORED
+from bot.storage import db
 from bot.storage.models import FsmRecord, ProcessedUpdate
 from bot.storage.quick_reads import QuickRead
 from bot.storage.uow import App
@@ -21,6 +22,7 @@ from bot.telegram.middlewares import (
     QUICK_SEEN_AND_ACCOUNT,
     SEEN_AND_ACCOUNT,
 )
+from tests.conftest import PG_URL
 from tests.town_builder import TownBuilder
 
 MARCH = {"first_day": date(2026, 3, 1), "last_day": date(2026, 3, 31)}
@@ -34,7 +36,7 @@ def _typed(rows: list[Any]) -> list[list[tuple[str, type, Any]]]:
 async def _both(app: App, quick: QuickRead, parameters: dict[str, Any]) -> tuple[list, list]:
     async with app.reading() as connection:
         by_sqlalchemy = list(await connection.execute(quick.statement, parameters))
-        by_driver = await quick.rows(connection, parameters)
+    by_driver = await quick.rows(app.reader, parameters)
     return _typed(by_sqlalchemy), _typed(by_driver)
 
 
@@ -86,3 +88,24 @@ def test_a_statement_completed_at_each_execution_is_refused(app: App) -> None:
     dialect = app.sessions.kw["bind"].dialect
     with pytest.raises(ValueError, match="complete when compiled"):
         QuickRead(expanding).plan_for(dialect)
+
+
+@pytest.mark.skipif(not PG_URL, reason="a server that ends a connection: PostgreSQL")
+async def test_a_connection_that_fails_mid_read_is_not_used_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 1e9)  # no ping would catch it first
+    engine = db.reading_engine(db.create_engine(database_url))
+    killer = db.create_engine(database_url)
+    quick = QuickRead(select(literal_column("pg_backend_pid()").label("pid")))
+    try:
+        [(first,)] = await quick.rows(engine, {})
+        async with killer.connect() as connection:  # the server ends it, as in a restart
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        with pytest.raises(Exception):  # noqa: B017 (whatever asyncpg raises for it)
+            await quick.rows(engine, {})
+        [(second,)] = await quick.rows(engine, {})  # a new connection, not the dead one
+        assert second != first
+    finally:
+        await engine.dispose()
+        await killer.dispose()

@@ -220,11 +220,11 @@ async def list_households(
         "first_day": month.first_day,
         "last_day": month.last_day,
     }
-    async with app.reading() as connection:  # one statement that reads: no session needed
-        if search:
+    if search:
+        async with app.reading() as connection:  # one statement that reads: no session
             result = list(await connection.execute(_own_monitored(search), parameters))
-        else:
-            result = await QUICK_OWN_MONITORED.rows(connection, parameters)
+    else:
+        result = await QUICK_OWN_MONITORED.rows(app.reader, parameters)
     rows = sorted(map(_Listed._make, result), key=_list_order)
     found = page_of(rows, page, app.settings.households_page_size)
     lines = [
