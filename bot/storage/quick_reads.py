@@ -53,18 +53,20 @@ class _Plan:
         ]
 
     def rows(self, raw_rows: list[Any]) -> list[Any]:
-        if not any(self.results):
-            return [self.row._make(raw) for raw in raw_rows]
-        return [
-            self.row._make(
-                value if convert is None else convert(value)
-                for convert, value in zip(self.results, raw, strict=True)
-            )
-            for raw in raw_rows
-        ]
+        make = self.row._make
+        converted = [(index, convert) for index, convert in enumerate(self.results) if convert]
+        if not converted:
+            return [make(raw) for raw in raw_rows]
+        rows = []
+        for raw in raw_rows:
+            values = list(raw)
+            for index, convert in converted:
+                values[index] = convert(values[index])
+            rows.append(make(values))
+        return rows
 
 
-def _plan(statement: Select[Any], dialect: Dialect) -> _Plan:
+def _plan(statement: Select[Any], dialect: Dialect, row: Any) -> _Plan:
     compiled = statement.compile(dialect=dialect)
     if not compiled.positional or compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("a QuickRead needs a statement whose SQL is complete when compiled")
@@ -79,21 +81,27 @@ def _plan(statement: Select[Any], dialect: Dialect) -> _Plan:
     results = tuple(
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
     )
-    row = namedtuple("Row", names)  # type: ignore[misc]
+    if row is None:
+        row = namedtuple("Row", names)  # type: ignore[misc]
+    elif list(row._fields) != names:
+        raise ValueError(f"the row's fields {row._fields} are not the statement's {names}")
     return _Plan(compiled.string, compiled, order, binds, results, row)
 
 
 class QuickRead:
     """`rows = await QUICK.rows(app.reader, parameters)`: a list of named tuples."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any], row: Any = None) -> None:
+        """`row`: a named tuple class with the statement's column names, to read rows as
+        (by default one is made)."""
         self.statement = statement
+        self._row = row
         self._plans: dict[str, _Plan] = {}
 
     def plan_for(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect.name)
         if plan is None:
-            plan = self._plans[dialect.name] = _plan(self.statement, dialect)
+            plan = self._plans[dialect.name] = _plan(self.statement, dialect, self._row)
         return plan
 
     async def rows(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> list[Any]:

@@ -5,6 +5,7 @@ household contacted, flagged or neither)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import date
 from typing import Any
 
@@ -109,3 +110,10 @@ async def test_a_connection_that_fails_mid_read_is_not_used_again(
     finally:
         await engine.dispose()
         await killer.dispose()
+
+
+def test_rows_read_as_a_class_whose_fields_are_not_the_columns_are_refused(app: App) -> None:
+    wrong = namedtuple("Wrong", ["number", "id"])
+    dialect = app.sessions.kw["bind"].dialect
+    with pytest.raises(ValueError, match="not the statement's"):
+        QuickRead(select(literal_column("1").label("id")), wrong).plan_for(dialect)

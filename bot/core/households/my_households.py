@@ -163,7 +163,6 @@ def _own_monitored_statement() -> Select[Any]:
 
 OWN_MONITORED = _own_monitored_statement()
 OWN_MONITORED_CORE = as_core(OWN_MONITORED)
-QUICK_OWN_MONITORED = QuickRead(OWN_MONITORED_CORE)  # what a menu press runs
 
 
 def _own_monitored(search: str | None) -> Select[Any]:
@@ -189,6 +188,9 @@ class _Listed(NamedTuple):
     village_name: str
     contacted: bool
     flagged: bool
+
+
+QUICK_OWN_MONITORED = QuickRead(OWN_MONITORED_CORE, _Listed)  # what a menu press runs
 
 
 def _list_order(row: _Listed) -> tuple[bool, bool, tuple[int, str, str, str], int]:
@@ -222,10 +224,10 @@ async def list_households(
     }
     if search:
         async with app.reading() as connection:  # one statement that reads: no session
-            result = list(await connection.execute(_own_monitored(search), parameters))
+            result = await connection.execute(_own_monitored(search), parameters)
+            rows = sorted(map(_Listed._make, result), key=_list_order)
     else:
-        result = await QUICK_OWN_MONITORED.rows(app.reader, parameters)
-    rows = sorted(map(_Listed._make, result), key=_list_order)
+        rows = sorted(await QUICK_OWN_MONITORED.rows(app.reader, parameters), key=_list_order)
     found = page_of(rows, page, app.settings.households_page_size)
     lines = [
         HouseholdLine(
