@@ -91,6 +91,11 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _taken(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        is_closed = getattr(getattr(dbapi_connection, "driver_connection", None), "is_closed", None)
+        if callable(is_closed) and is_closed():  # asyncpg knows without a round trip
+            # Ended by the server and noticed already (a restart ends them all): replaced,
+            # with every connection opened before it, whenever it was last used.
+            raise exc.InvalidatePoolError("the connection was closed")
         given_back = record.info.pop("given_back_at", None)
         if given_back is None or time.monotonic() - given_back < PING_AFTER_IDLE_SECONDS:
             return  # just opened, or in use a moment ago

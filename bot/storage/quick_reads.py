@@ -32,6 +32,7 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 from bot.storage.sqlite_driver import OneTripConnection, run_statement
 
 Processor = Callable[[Any], Any] | None
+QUICK_DRIVERS = ("aiosqlite", "asyncpg")  # the drivers bangfu's URLs name; others go by Core
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ def _plan(statement: Select[Any], dialect: Dialect, row: Any) -> _Plan:
     compiled = statement.compile(dialect=dialect)
     if not compiled.positional or compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("a QuickRead needs a statement whose SQL is complete when compiled")
-    order = tuple(compiled.positiontup or ())
+    order = tuple(compiled.positiontup or ())  # the names as in the SQL (escaped if need be)
+    original = {escaped: name for name, escaped in (compiled.escaped_bind_names or {}).items()}
     binds = tuple(
-        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
+        compiled.binds[original.get(name, name)].type.dialect_impl(dialect).bind_processor(dialect)
+        for name in order
     )
     columns = list(statement.selected_columns)
     names = [column.key for column in columns]
@@ -107,6 +110,10 @@ class QuickRead:
     async def rows(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows, on a connection taken from `engine`'s pool for this statement alone."""
         plan = self.plan_for(engine.dialect)
+        if engine.dialect.driver not in QUICK_DRIVERS:  # another driver named in DATABASE_URL
+            async with engine.connect() as connection:
+                result = await connection.execute(self.statement, dict(parameters))
+                return [plan.row._make(row) for row in result]
         values = plan.values(parameters)
         # The pool's connection itself, not SQLAlchemy's Connection around it (~60 µs less).
         pooled = await engine.raw_connection()
@@ -114,7 +121,7 @@ class QuickRead:
             adapted, driver = pooled.dbapi_connection, pooled.driver_connection
             if isinstance(adapted, OneTripConnection):  # SQLite through bangfu's adapter
                 raw_rows, adapted.in_transaction = await run_statement(driver, plan.sql, values)
-            else:  # asyncpg (create_engine makes no other kind); outside any transaction
+            else:  # asyncpg, outside any transaction
                 raw_rows = await driver.fetch(plan.sql, *values)
         except BaseException as error:
             # Not known to be usable again (the server went away, the task was cancelled

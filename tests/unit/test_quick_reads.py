@@ -5,12 +5,15 @@ household contacted, flagged or neither)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import namedtuple
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, literal_column, select, text
+from asyncpg.exceptions import InterfaceError, InternalClientError, PostgresConnectionError
+from sqlalchemy import event, insert, literal_column, select, text
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from bot.core.households.my_households import OWN_MONITORED_CORE, QUICK_OWN_MONITORED
 from bot.storage import db
@@ -35,9 +38,22 @@ def _typed(rows: list[Any]) -> list[list[tuple[str, type, Any]]]:
 
 
 async def _both(app: App, quick: QuickRead, parameters: dict[str, Any]) -> tuple[list, list]:
-    async with app.reading() as connection:
-        by_sqlalchemy = list(await connection.execute(quick.statement, parameters))
+    sent: list[tuple[str, Any]] = []  # what SQLAlchemy hands the driver
+
+    def seen(_connection, _cursor, statement, values, _context, _many):  # type: ignore[no-untyped-def]
+        sent.append((statement, tuple(values)))
+
+    engine = app.reader.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        async with app.reading() as connection:
+            by_sqlalchemy = list(await connection.execute(quick.statement, parameters))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
     by_driver = await quick.rows(app.reader, parameters)
+    # The same SQL with the same converted parameters, in the same order.
+    plan = quick.plan_for(app.reader.dialect)
+    assert sent == [(plan.sql, tuple(plan.values(parameters)))]
     return _typed(by_sqlalchemy), _typed(by_driver)
 
 
@@ -92,20 +108,71 @@ def test_a_statement_completed_at_each_execution_is_refused(app: App) -> None:
 
 
 @pytest.mark.skipif(not PG_URL, reason="a server that ends a connection: PostgreSQL")
-async def test_a_connection_that_fails_mid_read_is_not_used_again(
+async def test_a_connection_that_fails_mid_read_is_not_used_again(database_url: str) -> None:
+    engine = db.reading_engine(db.create_engine(database_url))
+    backend = QuickRead(select(literal_column("pg_backend_pid()").label("pid")))
+    # The server ends the connection while this very statement runs.
+    ending = QuickRead(select(literal_column("pg_terminate_backend(pg_backend_pid())").label("x")))
+    try:
+        [(first,)] = await backend.rows(engine, {})
+        # asyncpg's words for it depend on when it notices
+        with pytest.raises((InterfaceError, InternalClientError, PostgresConnectionError)):
+            await ending.rows(engine, {})
+        [(second,)] = await backend.rows(engine, {})  # a new connection, not the dead one
+        assert second != first
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="a statement running on the server: PostgreSQL")
+async def test_a_read_cancelled_mid_statement_leaves_no_busy_connection_behind(
+    database_url: str,
+) -> None:
+    engine = db.reading_engine(db.create_engine(database_url))
+    watcher = db.create_engine(database_url)
+    backend = QuickRead(select(literal_column("pg_backend_pid()").label("pid")))
+    slow = QuickRead(select(literal_column("pg_sleep(30)").label("slept")))
+    try:
+        [(first,)] = await backend.rows(engine, {})
+        reading = asyncio.create_task(slow.rows(engine, {}))  # on the same, only connection
+        for _ in range(600):  # until the server runs it (at most ~60 s)
+            async with watcher.connect() as connection:
+                state = await connection.scalar(
+                    text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": first}
+                )
+            if state == "active":
+                break
+            await asyncio.sleep(0.1)
+        reading.cancel()  # a stop, or a timeout, in the middle of the statement
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        [(second,)] = await backend.rows(engine, {})  # not the connection still busy
+        assert second != first
+    finally:
+        await engine.dispose()
+        await watcher.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="a server that ends a connection: PostgreSQL")
+async def test_a_connection_ended_between_reads_is_replaced_before_use(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 1e9)  # no ping would catch it first
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 1e9)  # used a moment ago: no ping
     engine = db.reading_engine(db.create_engine(database_url))
     killer = db.create_engine(database_url)
-    quick = QuickRead(select(literal_column("pg_backend_pid()").label("pid")))
+    backend = QuickRead(select(literal_column("pg_backend_pid()").label("pid")))
     try:
-        [(first,)] = await quick.rows(engine, {})
-        async with killer.connect() as connection:  # the server ends it, as in a restart
+        pooled = await engine.raw_connection()
+        driver = pooled.driver_connection
+        await greenlet_spawn(pooled.close)  # back in the pool, used a moment ago
+        [(first,)] = await backend.rows(engine, {})
+        async with killer.connect() as connection:  # the server ends it, as a restart does
             await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
-        with pytest.raises(Exception):  # noqa: B017 (whatever asyncpg raises for it)
-            await quick.rows(engine, {})
-        [(second,)] = await quick.rows(engine, {})  # a new connection, not the dead one
+        for _ in range(600):  # until asyncpg has read the server's goodbye (at most ~60 s)
+            if driver.is_closed():
+                break
+            await asyncio.sleep(0.1)
+        [(second,)] = await backend.rows(engine, {})  # no error: replaced at checkout
         assert second != first
     finally:
         await engine.dispose()
