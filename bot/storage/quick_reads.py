@@ -43,7 +43,7 @@ class _Plan:
     compiled: Any  # SQLAlchemy's compiled statement: its parameters' values and order
     order: tuple[str, ...]
     binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its result processor)
     row: Any  # the named tuple class
 
     def values(self, parameters: Mapping[str, Any]) -> list[Any]:
@@ -55,13 +55,12 @@ class _Plan:
 
     def rows(self, raw_rows: list[Any]) -> list[Any]:
         make = self.row._make
-        converted = [(index, convert) for index, convert in enumerate(self.results) if convert]
-        if not converted:
+        if not self.converted:
             return [make(raw) for raw in raw_rows]
         rows = []
         for raw in raw_rows:
             values = list(raw)
-            for index, convert in converted:
+            for index, convert in self.converted:
                 values[index] = convert(values[index])
             rows.append(make(values))
         return rows
@@ -81,14 +80,15 @@ def _plan(statement: Select[Any], dialect: Dialect, row: Any) -> _Plan:
     names = [column.key for column in columns]
     if len(set(names)) != len(names):
         raise ValueError(f"a QuickRead needs distinct column names, not {names}")
-    results = tuple(
+    results = [
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-    )
+    ]
+    converted = tuple((index, convert) for index, convert in enumerate(results) if convert)
     if row is None:
         row = namedtuple("Row", names)  # type: ignore[misc]
     elif list(row._fields) != names:
         raise ValueError(f"the row's fields {row._fields} are not the statement's {names}")
-    return _Plan(compiled.string, compiled, order, binds, results, row)
+    return _Plan(compiled.string, compiled, order, binds, converted, row)
 
 
 class QuickRead:
@@ -109,11 +109,11 @@ class QuickRead:
 
     async def rows(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows, on a connection taken from `engine`'s pool for this statement alone."""
-        plan = self.plan_for(engine.dialect)
         if engine.dialect.driver not in QUICK_DRIVERS:  # another driver named in DATABASE_URL
             async with engine.connect() as connection:
                 result = await connection.execute(self.statement, dict(parameters))
-                return [plan.row._make(row) for row in result]
+                return [self._row._make(row) for row in result] if self._row else list(result)
+        plan = self.plan_for(engine.dialect)
         values = plan.values(parameters)
         # The pool's connection itself, not SQLAlchemy's Connection around it (~60 µs less).
         pooled = await engine.raw_connection()

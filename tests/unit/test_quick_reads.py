@@ -16,7 +16,7 @@ from sqlalchemy import event, insert, literal_column, select, text
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from bot.core.households.my_households import OWN_MONITORED_CORE, QUICK_OWN_MONITORED
-from bot.storage import db
+from bot.storage import db, quick_reads
 from bot.storage.models import FsmRecord, ProcessedUpdate
 from bot.storage.quick_reads import QuickRead
 from bot.storage.uow import App
@@ -98,6 +98,28 @@ async def test_the_first_reads_read_the_same_row(app: App) -> None:
     assert QUICK_FIRST_READS.statement is FIRST_READS
     assert QUICK_SEEN_AND_ACCOUNT.statement is SEEN_AND_ACCOUNT
     assert QUICK_OWN_MONITORED.statement is OWN_MONITORED_CORE
+
+
+async def test_another_driver_reads_the_same_rows_through_sqlalchemy(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = TownBuilder(app)
+    village = await town.village("河口村")
+    wang = await town.person("王建华", telegram_user_id=900)
+    await town.household(village, "白玉珍", wang)
+    parameters = {"person_id": wang.person_id, **MARCH}
+    who = {"bot_id": 1, "update_id": 5, "telegram_user_id": 900}
+    quick = (
+        await QUICK_OWN_MONITORED.rows(app.reader, parameters),
+        await QUICK_SEEN_AND_ACCOUNT.rows(app.reader, who),
+    )
+    monkeypatch.setattr(quick_reads, "QUICK_DRIVERS", ())  # as psycopg would be
+    by_core = (
+        await QUICK_OWN_MONITORED.rows(app.reader, parameters),
+        await QUICK_SEEN_AND_ACCOUNT.rows(app.reader, who),
+    )
+    assert [_typed(rows) for rows in by_core] == [_typed(rows) for rows in quick]
+    assert len(quick[0]) == 1 and len(quick[1]) == 1
 
 
 def test_a_statement_completed_at_each_execution_is_refused(app: App) -> None:
