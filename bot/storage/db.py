@@ -19,6 +19,7 @@ from sqlalchemy.pool import QueuePool
 from bot.i18n import gettext as _
 from bot.private_files import private_file, private_folder
 from bot.storage.sqlite_driver import one_trip_dbapi
+from bot.storage.sqlite_loop_reads import read_on_the_loop
 
 log = logging.getLogger(__name__)
 _warned_folders: set[Path] = set()
@@ -42,7 +43,8 @@ POSTGRESQL_POOL = {"pool_size": 20, "max_overflow": 10}
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        in_a_file = bool(parsed.database) and parsed.database != ":memory:"
+        if in_a_file:
             _private_database(Path(parsed.database))
         # An in-memory database gets SQLAlchemy's one-connection pool, which takes no sizes.
         pooled = issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool)
@@ -61,6 +63,8 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        if in_a_file and not parsed.query.get("uri"):  # a plain path, not a file: URI
+            read_on_the_loop(engine, Path(parsed.database))
         return engine
     engine = create_async_engine(url, **POSTGRESQL_POOL)
     _ping_when_idle(engine)

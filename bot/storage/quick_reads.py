@@ -11,7 +11,10 @@ result processor. The values are SQLAlchemy's own (the same processors), in name
 with the statement's column names; `tests/unit/test_quick_reads.py` compares the two on
 SQLite and PostgreSQL.
 
-The connection comes from SQLAlchemy's pool (`App.reader`), so pooling, pinging and
+On SQLite in a file the statement is read on the event loop's own thread instead, where
+it never waits (bot/storage/sqlite_loop_reads.py): the trip to aiosqlite's thread cost more
+than the rest of the press. Otherwise, and whenever SQLite would make that read wait, the
+connection comes from SQLAlchemy's pool (`App.reader`), so pooling, pinging and
 disposal stay SQLAlchemy's; one that fails mid-statement is invalidated (closed, not
 reused). A statement whose SQL is completed at each execution (an expanding IN list, a
 literal-executed value) is refused when it is first compiled.
@@ -30,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from bot.storage.sqlite_driver import OneTripConnection, run_statement
+from bot.storage.sqlite_loop_reads import loop_reads_of
 
 Processor = Callable[[Any], Any] | None
 QUICK_DRIVERS = ("aiosqlite", "asyncpg")  # the drivers bangfu's URLs name; others go by Core
@@ -115,6 +119,10 @@ class QuickRead:
                 return [self._row._make(row) for row in result] if self._row else list(result)
         plan = self.plan_for(engine.dialect)
         values = plan.values(parameters)
+        on_the_loop = loop_reads_of(engine)  # SQLite in a file: read here, unless SQLite is busy
+        raw_rows = on_the_loop.rows(plan.sql, values) if on_the_loop else None
+        if raw_rows is not None:
+            return plan.rows(raw_rows)
         # The pool's connection itself, not SQLAlchemy's Connection around it (~60 µs less).
         pooled = await engine.raw_connection()
         try:
