@@ -63,8 +63,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
-        if in_a_file and not parsed.query.get("uri"):  # a plain path, not a file: URI
-            read_on_the_loop(engine, Path(parsed.database))
+        read_on_the_loop(engine)  # a menu press's reads, if the URL names a plain file
         return engine
     engine = create_async_engine(url, **POSTGRESQL_POOL)
     _ping_when_idle(engine)

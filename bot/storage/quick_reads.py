@@ -112,7 +112,8 @@ class QuickRead:
         return plan
 
     async def rows(self, engine: AsyncEngine, parameters: Mapping[str, Any]) -> list[Any]:
-        """The rows, on a connection taken from `engine`'s pool for this statement alone."""
+        """The rows: on SQLite in a file read on the loop's thread, otherwise (or when SQLite
+        is busy) on a connection taken from `engine`'s pool for this statement alone."""
         if engine.dialect.driver not in QUICK_DRIVERS:  # another driver named in DATABASE_URL
             async with engine.connect() as connection:
                 result = await connection.execute(self.statement, dict(parameters))

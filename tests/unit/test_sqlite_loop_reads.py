@@ -5,6 +5,7 @@ instead, the loop running meanwhile (bot/storage/sqlite_loop_reads.py)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -68,6 +69,7 @@ async def test_where_sqlite_would_make_it_wait_the_loop_is_told_busy_at_once(
         reads = loop_reads_of(engine)
         assert reads is not None
         assert reads.rows("SELECT count(*) FROM note", ()) is None  # no wait on the loop
+        assert reads.rows("PRAGMA busy_timeout", ()) == [(0,)]  # it came without waiting
     finally:
         holder.close()
     assert reads.rows("SELECT count(*) FROM note", ()) == [(2,)]
@@ -125,5 +127,46 @@ async def test_an_in_memory_database_is_read_the_usual_way(url: str) -> None:
             engine, {"n": 1}
         )
         assert one == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_that_failed_is_replaced_and_has_sqlalchemys_functions(
+    engine: AsyncEngine,
+) -> None:
+    reads = loop_reads_of(engine)
+    assert reads is not None
+    assert reads.rows("SELECT floor(2.5), '走访' REGEXP '走'", ()) == [(2, 1)]
+    first = reads._connections[(os.getpid(), threading.get_ident())]
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        reads.rows("SELECT * FROM missing", ())
+    assert reads.rows("SELECT count(*) FROM note", ()) == [(2,)]
+    assert reads._connections[(os.getpid(), threading.get_ident())] is not first
+
+
+async def test_the_loop_reads_the_file_sqlalchemy_opens(tmp_path: Path) -> None:
+    # `data` a link elsewhere: `data/..` is the folder the URL names, not the link's target's.
+    (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+    (tmp_path / "data").symlink_to(tmp_path / "elsewhere" / "deep")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / '..' / 'real.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)"))
+            await connection.execute(text("INSERT INTO note VALUES (1, '走访')"))
+        assert (tmp_path / "real.sqlite3").exists()
+        reads = loop_reads_of(engine)
+        assert reads is not None and reads.uri.startswith((tmp_path / "real.sqlite3").as_uri())
+        assert [tuple(row) for row in await NOTES_FROM.rows(engine, {"first": 1})] == [(1, "走访")]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("options", ["?detect_types=1", "?uri=true"])
+async def test_a_url_with_driver_options_is_read_the_usual_way(
+    tmp_path: Path, options: str
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'options.sqlite3'}{options}")
+    try:
+        assert loop_reads_of(engine) is None  # the loop's connection would not share them
     finally:
         await engine.dispose()
