@@ -83,14 +83,16 @@ class UpdateIntake(FSMContextMiddleware):
         shared = self.storage if isinstance(self.storage, SharedFormStorage) else None
         remembering = ours or shared
         lock = self.events_isolation.lock(key=context.key) if context else nullcontext()
-        async with lock:
-            with remembering.one_update() if remembering else nullcontext():
+        # The update's memory of its form first: with Redis the chat's lock reads the form
+        # in the same trip (bot/telegram/shared_chat_lock.py).
+        with remembering.one_update() if remembering else nullcontext():
+            async with lock:
                 if not self.marks.first_sight(bot.id, event.update_id):
                     log.info("update %s seen before; skipped", event.update_id)
                     return None
                 try:
                     if shared is not None and context is not None:
-                        await shared.load(context.key)  # before anything is written
+                        await shared.load(context.key)  # unless the lock read it; before any write
                     seen, account = await self._first_reads(
                         bot.id, event.update_id, data, context, ours
                     )

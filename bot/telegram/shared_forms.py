@@ -53,14 +53,25 @@ class SharedFormStorage(RedisStorage):
         """Reads inside are remembered until the block ends (one update's handling)."""
         return remembered_in(_read_in_update)
 
+    def form_keys(self, key: StorageKey) -> tuple[str, str]:
+        """The Redis keys of `key`'s state and data."""
+        return self.key_builder.build(key, "state"), self.key_builder.build(key, "data")
+
     async def load(self, key: StorageKey) -> None:
-        """Read `key`'s state and data in one trip, for the rest of the update."""
+        """Read `key`'s state and data in one trip, for the rest of the update (unless the
+        chat's lock read them already: bot/telegram/shared_chat_lock.py)."""
         remembered = _read_in_update.get()
-        if remembered is None:
+        if remembered is None or self.key_builder.build(key, "state") in remembered:
             return
-        state_key = self.key_builder.build(key, "state")
-        state, data = await self.redis.mget(state_key, self.key_builder.build(key, "data"))
-        remembered[state_key] = (_text(state), self.json_loads(data) if data else {})
+        self.remember(key, *await self.redis.mget(*self.form_keys(key)))
+
+    def remember(self, key: StorageKey, state: bytes | None, data: bytes | None) -> None:
+        """`key`'s state and data as read from Redis, for the rest of the update (outside
+        one: not kept)."""
+        remembered = _read_in_update.get()
+        if remembered is not None:
+            state_key = self.key_builder.build(key, "state")
+            remembered[state_key] = (_text(state), self.json_loads(data) if data else {})
 
     def _remembered(self, key: StorageKey) -> tuple[dict[str, _Stored], str] | None:
         remembered = _read_in_update.get()

@@ -2,7 +2,8 @@
 
 Redis holds what must be shared between the workers and is not the record: the conversation
 state (aiogram's `RedisStorage`, read once per update: `shared_forms.py`), the per-chat lock
-(`RedisEventIsolation`: two updates of one chat never run at once, on any worker) and
+(`shared_chat_lock.py`: two updates of one chat never run at once, on any worker; taken in
+the same trip as the form is read) and
 Telegram's send budget (`RedisPacer`). The database stays the record: contacts, the outbox,
 the audit trail.
 
@@ -21,7 +22,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation
+from aiogram.fsm.storage.redis import DefaultKeyBuilder
 from aiogram.types import ErrorEvent, User
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -31,6 +32,7 @@ from bot.i18n import N_, gettext, language_for, set_language
 from bot.storage.fsm import SqlAlchemyStorage
 from bot.storage.uow import App
 from bot.telegram.pacing import Pacer, SendPacer
+from bot.telegram.shared_chat_lock import ChatLockWithForm
 from bot.telegram.shared_forms import SharedFormStorage
 from bot.telegram.shared_pacing import RedisPacer
 
@@ -75,10 +77,11 @@ def state_and_isolation(app: App) -> tuple[BaseStorage, BaseEventIsolation]:
     storage = SharedFormStorage(
         redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True)
     )
-    isolation = RedisEventIsolation(
+    isolation = ChatLockWithForm(
         redis,
-        key_builder=PerChat(prefix=f"{settings.redis_prefix}:chat", with_bot_id=True),
-        lock_kwargs={"timeout": LOCK_SECONDS},
+        PerChat(prefix=f"{settings.redis_prefix}:chat", with_bot_id=True),
+        storage,
+        LOCK_SECONDS,
     )
     return storage, isolation
 

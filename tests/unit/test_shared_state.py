@@ -132,3 +132,55 @@ async def test_a_form_s_step_in_redis_stores_the_update_s_id_first(two_workers, 
         stored = (await uow.session.execute(select(ProcessedUpdate.update_id))).scalars().all()
     assert stored == [77]
     await storage.close()
+
+
+async def test_the_chats_lock_reads_its_form_in_the_same_trip_to_redis(two_workers) -> None:  # type: ignore[no-untyped-def]
+    (storage, isolation), _ = two_workers()
+    assert isinstance(storage, SharedFormStorage)
+    await storage.set_state(key(9, 9), "ContactForm:channel")
+    await storage.set_data(key(9, 9), {"household": 5})
+    async with isolation.lock(key(9, 9)):  # the script is loaded into Redis once
+        pass
+    trips: list[str] = []
+    real = storage.redis.execute_command
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        trips.append(str(args[0]))
+        return await real(*args, **kwargs)
+
+    storage.redis.execute_command = counted  # type: ignore[method-assign]
+    with storage.one_update():
+        async with isolation.lock(key(9, 9)):
+            assert trips == ["EVALSHA"]
+            await storage.load(key(9, 9))  # read with the lock: no second trip
+            assert await storage.get_state(key(9, 9)) == "ContactForm:channel"
+            assert await storage.get_data(key(9, 9)) == {"household": 5}
+            assert trips == ["EVALSHA"]
+    assert trips == ["EVALSHA", "EVALSHA"]  # let go: redis-py's script, by this token
+    await storage.close()
+
+
+async def test_a_lock_whose_worker_died_expires_and_is_not_let_go_by_it_later(
+    two_workers,  # type: ignore[no-untyped-def]
+) -> None:
+    from redis.exceptions import LockNotOwnedError
+
+    from bot.telegram.shared_chat_lock import ChatLockWithForm
+
+    (storage, isolation), (other_storage, other) = two_workers()
+    assert isinstance(isolation, ChatLockWithForm) and isinstance(other, ChatLockWithForm)
+    isolation.seconds = 1  # as a worker killed holding it: gone after its lifetime
+    dead = isolation.lock(key(11, 11))
+    await dead.__aenter__()
+
+    async def next_update() -> None:
+        async with other.lock(key(11, 11)):  # waits out the dead worker's lock
+            # The dead worker's late let-go must not free this update's lock.
+            with pytest.raises(LockNotOwnedError):
+                await dead.__aexit__(None, None, None)
+            assert await other.redis.exists(other.key_builder.build(key(11, 11), "lock"))
+
+    await asyncio.wait_for(next_update(), 60)
+    assert not await other.redis.exists(other.key_builder.build(key(11, 11), "lock"))
+    await storage.close()
+    await other_storage.close()
