@@ -21,6 +21,7 @@ from bot.ops import doctor, doctor_telegram
 from bot.ops.doctor import Finding, Status
 from bot.storage.models import FIRST_TOWN_ID
 from bot.telegram.app import build_app, build_bot
+from bot.telegram.session import single_try
 
 MARKS = {Status.OK: "✅", Status.WARN: "⚠️ ", Status.FAIL: "❌"}
 
@@ -117,13 +118,14 @@ async def _telegram(settings: Settings, clock: Clock, quick: bool, set_up: bool)
             ),
         ]
     try:
-        token, me = await doctor_telegram.check_token(settings, bot)
-        findings.append(token)
-        if me is None or quick:
-            return findings
-        findings.append(await doctor_telegram.check_clock(settings, bot, clock.now()))
-        offices = await _offices(settings, set_up)
-        findings += await doctor_telegram.check_offices(settings, bot, me, offices)
+        with single_try():  # a check says at once what is wrong, not after a minute of tries
+            token, me = await doctor_telegram.check_token(settings, bot)
+            findings.append(token)
+            if me is None or quick:
+                return findings
+            findings.append(await doctor_telegram.check_clock(settings, bot, clock.now()))
+            offices = await _offices(settings, set_up)
+            findings += await doctor_telegram.check_offices(settings, bot, me, offices)
     finally:
         await bot.session.close()
     return findings

@@ -23,6 +23,7 @@ from bot.private_files import private_folder
 from bot.storage.migrate import upgrade
 from bot.storage.uow import App
 from bot.telegram.app import build_app, build_bot
+from bot.telegram.session import single_try
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -149,7 +150,8 @@ async def _bot_username(app: App, settings: Settings) -> str | None:
     if settings.bot_token:
         bot = build_bot(settings)
         try:
-            me = await bot.get_me()
+            with single_try():  # the clerk at the terminal hears at once why not
+                me = await bot.get_me()
         except (TelegramNetworkError, ClientError, OSError, TimeoutError) as error:
             problem = _(
                 "Telegram could not be reached ({error}). Check the network, or TELEGRAM_PROXY "

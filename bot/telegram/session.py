@@ -13,9 +13,11 @@ a handler's reply or edit, a document, a button answer, the outbox sender.
   the outbox sender marks its calls with `background_sends()`. A 429 "retry after" holds every
   send that long, then the same call is made again: a person always gets their answer. A
   reply that meets a `5xx` or a network error is made again too, after 1, 2, 4 … seconds
-  (`REPLY_RETRY_DELAYS`, about a minute in all), then given up and logged. (A connection lost
-  after Telegram accepted the message shows it twice: better than no answer.) The outbox
-  sender's calls are not retried here: it keeps its own backoff in the database.
+  (`REPLY_RETRY_DELAYS`, about a minute in all), then given up and logged. (A connection
+  lost after Telegram accepted the message shows it twice: better than no answer.) So is
+  every other call a handler or the start-up makes (a button's answer, getMe, getFile...),
+  except inside `single_try()`: `bangfu doctor`'s checks fail at once. The outbox sender's
+  calls are not retried here: it keeps its own backoff in the database.
 
 `KeepResponseModels` only keeps aiogram's answer models alive (see there).
 
@@ -53,6 +55,7 @@ from bot.utf16 import shorten, utf16_len
 log = logging.getLogger(__name__)
 
 _BACKGROUND: ContextVar[bool] = ContextVar("bangfu_background_send", default=False)
+_SINGLE_TRY: ContextVar[bool] = ContextVar("bangfu_single_try", default=False)
 # Calls that post a message without starting with "send" (sendChatAction posts nothing).
 POSTING = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwardMessages"})
 NOT_POSTING = frozenset({"sendChatAction"})
@@ -71,6 +74,17 @@ def background_sends() -> Iterator[None]:
         yield
     finally:
         _BACKGROUND.reset(token)
+
+
+@contextmanager
+def single_try() -> Iterator[None]:
+    """Calls made inside are made once: a check (`bangfu doctor`, a command at the terminal)
+    says at once that Telegram or the proxy refused, instead of trying for a minute."""
+    token = _SINGLE_TRY.set(True)
+    try:
+        yield
+    finally:
+        _SINGLE_TRY.reset(token)
 
 
 def install(session: BaseSession, pacer: SendPacer) -> None:
@@ -118,6 +132,7 @@ class PacedCalls(BaseRequestMiddleware):
             return await make_request(bot, method)
         priority = Priority.BACKGROUND if _BACKGROUND.get() else Priority.REPLY
         paced, chat_id = _pacing(method)
+        retried = priority is Priority.REPLY and not _SINGLE_TRY.get()
         failures = 0
         while True:
             if paced:
@@ -125,7 +140,7 @@ class PacedCalls(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except (TelegramServerError, TelegramNetworkError) as error:
-                if priority is Priority.BACKGROUND or failures == len(REPLY_RETRY_DELAYS):
+                if not retried or failures == len(REPLY_RETRY_DELAYS):
                     raise
                 delay = REPLY_RETRY_DELAYS[failures]
                 failures += 1

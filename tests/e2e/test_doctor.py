@@ -117,6 +117,16 @@ async def test_a_token_that_is_no_token_is_named(
     assert any("BOT_TOKEN" in line and "@BotFather" in line for line in found[Status.FAIL])
 
 
+async def test_a_bot_api_in_trouble_is_reported_at_once_not_tried_again(
+    settings: Settings, town_in_order: TelegramGroup, telegram: FakeTelegram
+) -> None:
+    telegram.fail_next("getMe", 502, "Bad Gateway", times=10)
+    found = await checked(settings)
+    assert any("Bad Gateway" in line for line in found[Status.FAIL])
+    # A check is no reply: one call, not a minute of tries (bot/telegram/session.py).
+    assert [call.method for call in telegram.requests].count("getMe") == 1
+
+
 async def test_without_a_way_to_the_bot_api_it_suggests_a_proxy(
     settings: Settings, town_in_order: TelegramGroup
 ) -> None:
