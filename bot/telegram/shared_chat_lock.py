@@ -4,7 +4,7 @@ Every update takes its chat's lock (two updates of one chat never run at once, o
 and then reads the form's state and data. With aiogram's `RedisEventIsolation` that was a lock
 object of redis-py's (a SET, then a script to let go) and a separate MGET; one script now sets
 the lock and, if it was free, reads the form (`bench/per_update.py`, one webhook worker:
-~0.49 → ~0.25 ms of CPU per update for the two). Letting go is redis-py's own script, which
+~0.49 → ~0.25 ms of CPU per update for the two). Letting go is a second script, which
 deletes the lock only while it still holds this update's token.
 
 As with redis-py's lock: a lock held by another update is tried again every 0.1 s, for as long
@@ -15,6 +15,7 @@ are read in one script, so they must live on one Redis (bangfu uses one, not a c
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -22,9 +23,12 @@ from contextlib import asynccontextmanager
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import KeyBuilder, RedisEventIsolation
 from redis.asyncio import Redis
-from redis.asyncio.lock import Lock
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from bot.telegram.shared_forms import SharedFormStorage
+
+log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 0.1  # redis-py's Lock waits as long between tries
 
@@ -37,6 +41,15 @@ end
 return {0}
 """
 
+# KEYS: the lock. ARGV: this update's token. Deletes the lock only while it holds the token
+# (after its lifetime another update may hold it).
+_LET_GO = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
 
 class ChatLockWithForm(RedisEventIsolation):
     """`RedisEventIsolation` whose lock also reads the chat's form for `forms` (remembered
@@ -45,27 +58,45 @@ class ChatLockWithForm(RedisEventIsolation):
     def __init__(
         self, redis: Redis, key_builder: KeyBuilder, forms: SharedFormStorage, seconds: int
     ) -> None:
-        super().__init__(redis, key_builder=key_builder, lock_kwargs={"timeout": seconds})
+        super().__init__(redis, key_builder=key_builder)
         self.forms = forms
         self.seconds = seconds
         self._take_and_read = redis.register_script(_TAKE_AND_READ)
+        self._let_go_script = redis.register_script(_LET_GO)
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
         name = self.key_builder.build(key, "lock")
         token = secrets.token_hex(16).encode()
-        form_keys = self.forms.form_keys(key)
-        while True:
-            taken, *form = await self._take_and_read(
-                keys=[name, *form_keys], args=[token, self.seconds * 1000]
-            )
-            if taken:
-                break
-            await asyncio.sleep(RETRY_SECONDS)
-        self.forms.remember(key, *form)
-        held = Lock(self.redis, name, timeout=self.seconds, thread_local=False)
-        held.local.token = token  # redis-py lets go only while the lock holds this token
         try:
+            form = await self._take(name, token, key)
+        except RedisConnectionError:
+            raise  # Redis unreachable: nothing to let go, nor a way to (a lock set expires)
+        except BaseException:
+            # Taking failed half-way (the SET made, its reply lost, or cancelled meanwhile):
+            # whatever this token holds is let go, or the chat would wait out its lifetime.
+            await asyncio.shield(self._let_go(name, token, taken=False))
+            raise
+        try:
+            self.forms.remember(key, *form)
             yield None
         finally:
-            await held.release()
+            await asyncio.shield(self._let_go(name, token, taken=True))
+
+    async def _take(self, name: str, token: bytes, key: StorageKey) -> list[bytes | None]:
+        """Wait for the chat's lock; the form's state and data as read when it was taken."""
+        keys = [name, *self.forms.form_keys(key)]
+        while True:
+            taken, *form = await self._take_and_read(keys=keys, args=[token, self.seconds * 1000])
+            if taken:
+                return form
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def _let_go(self, name: str, token: bytes, taken: bool) -> None:
+        """Delete the lock while it holds `token`. Not letting go is logged, not raised: the
+        update's own outcome (done, or its error) stands, and the lock expires by itself."""
+        try:
+            if not await self._let_go_script(keys=[name], args=[token]) and taken:
+                log.warning("chat lock %s had expired before its update ended", name)
+        except RedisError as error:
+            log.warning("chat lock %s not let go (it expires by itself): %r", name, error)

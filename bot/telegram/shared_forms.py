@@ -3,8 +3,8 @@
 aiogram's `RedisStorage` makes a trip to Redis for every read and every write: each update
 read the form's state (the intake), a menu press then left an empty form (two deletes), and a
 form's step read its data again. As the database's storage does in polling
-(bot/storage/fsm.py), within one update (`one_update()`, opened by the update intake inside
-the per-chat lock, so no other worker touches the chat's form meanwhile):
+(bot/storage/fsm.py), within one update (`one_update()`, opened by the update intake around
+the per-chat lock, so no other worker touches the chat's form while it is remembered):
 
 - the state and the data are read together, in one trip (`load`), before the intake reads the
   database: a Redis that cannot be reached stops the update before anything is written;
