@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.proxy_url import check_proxy_url
@@ -34,6 +34,11 @@ class Settings(BaseSettings):
 
     bot_token: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    # Connections each process keeps open, and how many more it may open in a rush (README
+    # "Several workers"). Unset: SQLite 50 and none more, PostgreSQL 20 and 10 more
+    # (bot/storage/db.py says why).
+    db_pool_size: int | None = Field(default=None, ge=1)
+    db_max_overflow: int | None = Field(default=None, ge=0)
     telegram_api_url: str = PUBLIC_BOT_API
     # http://, https://, socks5:// or socks4:// (user:password@ optional): how the bot reaches
     # the Bot API where api.telegram.org is blocked.
@@ -117,6 +122,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() if value and value.strip() else None
+
+    @field_validator("db_pool_size", "db_max_overflow", mode="before")
+    @classmethod
+    def _blank_number_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

@@ -40,7 +40,12 @@ SQLITE_POOL = {"pool_size": 50, "max_overflow": 0}
 POSTGRESQL_POOL = {"pool_size": 20, "max_overflow": 10}
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(
+    url: str, pool_size: int | None = None, max_overflow: int | None = None
+) -> AsyncEngine:
+    """The engine for `url`; `pool_size` and `max_overflow` (DB_POOL_SIZE, DB_MAX_OVERFLOW)
+    replace the sizes above where given."""
+    chosen = {"pool_size": pool_size, "max_overflow": max_overflow}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_a_file = bool(parsed.database) and parsed.database != ":memory:"
@@ -52,7 +57,7 @@ def create_engine(url: str) -> AsyncEngine:
             url,
             module=one_trip_dbapi(),
             connect_args={"timeout": 30},
-            **(SQLITE_POOL if pooled else {}),
+            **(_sizes(SQLITE_POOL, chosen) if pooled else {}),
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -65,9 +70,13 @@ def create_engine(url: str) -> AsyncEngine:
 
         read_on_the_loop(engine)  # a menu press's reads, if the URL names a plain file
         return engine
-    engine = create_async_engine(url, **POSTGRESQL_POOL)
+    engine = create_async_engine(url, **_sizes(POSTGRESQL_POOL, chosen))
     _ping_when_idle(engine)
     return engine
+
+
+def _sizes(defaults: dict[str, int], chosen: dict[str, int | None]) -> dict[str, int]:
+    return {**defaults, **{name: size for name, size in chosen.items() if size is not None}}
 
 
 def reading_engine(engine: AsyncEngine) -> AsyncEngine:

@@ -52,7 +52,7 @@ UPDATES_AT_ONCE = 200
 
 def build_app(settings: Settings, clock: Clock | None = None) -> App:
     load_catalogs(settings.locales_dir)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
     return App(
         settings=settings,
         clock=clock or Clock(settings.tz),
