@@ -1,6 +1,6 @@
 """An aiogram FSM storage backed by the database, so a bot killed mid-form resumes it.
 
-Within one update (`one_update()`, opened by the bot's update intake inside aiogram's per-chat
+Within one update (`one_update()`, opened by the bot's update intake around aiogram's per-chat
 lock), each key is read from the database once: the intake reads it in its own first trip
 (`load`), later reads are answered from that, and a write that changes nothing (leaving a form
 when none was open, as every menu press does) is not made. Writes go to the database at once,
@@ -17,7 +17,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Select, String, bindparam, select
+from sqlalchemy import Select, String, bindparam
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.models import FsmRecord
@@ -49,12 +49,6 @@ def beside_record(query: Select[Any]) -> Select[Any]:
     return query.add_columns(FsmRecord.state, FsmRecord.data).outerjoin(
         FsmRecord, FsmRecord.key == bindparam("fsm_key", type_=String)
     )
-
-
-# A form's record alone, by its key.
-_RECORD = select(FsmRecord.state, FsmRecord.data).where(
-    FsmRecord.key == bindparam("fsm_key", type_=String)
-)
 
 
 @contextmanager
@@ -94,23 +88,19 @@ class SqlAlchemyStorage(BaseStorage):
     ) -> Any:
         """Run `query` (of a statement made by `beside_record`: one row or none) with
         `parameters` on `reader` (App.reader): the row (a named tuple) is returned and `key`'s
-        record remembered. With no row, `key` is read on its own and None returned."""
+        record remembered. With no row, None: nothing is remembered, and the form is read
+        when it is first asked for, as without this call."""
         rows = await query.rows(reader, {**parameters, "fsm_key": _key(key)})
-        if not rows:
-            async with reader.connect() as connection:
-                found = (await connection.execute(_RECORD, {"fsm_key": _key(key)})).first()
-            self._remember(key, found)
-            return None
-        self._remember(key, rows[0])
-        return rows[0]
+        if rows:
+            self._remember(key, rows[0])
+        return rows[0] if rows else None
 
     @staticmethod
     def _remember(key: StorageKey, found: Any) -> None:
         remembered = _read_in_update.get()
         if remembered is not None:
             # No record (the outer join's NULLs) reads as a record with no state and no data.
-            state, data = (found.state, found.data) if found is not None else (None, None)
-            remembered[_key(key)] = (state, copy.deepcopy(data or {}))
+            remembered[_key(key)] = (found.state, copy.deepcopy(found.data or {}))
 
     async def _read(self, key: StorageKey) -> _Stored:
         remembered = _read_in_update.get()
