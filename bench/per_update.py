@@ -45,7 +45,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from bench.processes import Usage, fresh_database, py_spy, start_child, stop_child, usage
+from bench.processes import (
+    Usage,
+    cpu_between,
+    cpu_of,
+    engine_pids,
+    fresh_database,
+    py_spy,
+    start_child,
+    stop_child,
+    usage,
+)
 from bench.sweep import households
 from bench.webhook_workers import Door, forget, free_port, redis_prefix
 from bot.clock import FrozenClock
@@ -73,6 +83,7 @@ class Run:
     seconds: float
     cpu: float  # all the bot's processes
     rss_mb: list[float]  # each process's
+    engines: dict[str, float] = field(default_factory=dict)  # CPU s of PostgreSQL, Redis
 
     @property
     def per_second(self) -> float:
@@ -89,6 +100,20 @@ class Run:
             f"{self.bot + workers:>10}: {self.updates:,} updates in {self.seconds:6.2f} s = "
             f"{self.per_second:7.1f} updates/s, {self.cpu_ms:5.2f} ms CPU/update, "
             f"RSS {rss:5.0f} MB per process (largest)"
+        )
+
+    def engines_line(self) -> str:
+        """What the engines every worker shares spent per update, and so how many updates/s
+        one core of each would carry: where adding workers stops adding throughput. Redis's
+        figure is the whole server's: other clients of it meanwhile count too."""
+        if not self.engines:
+            return ""
+        spent = [(name, 1000 * cpu / self.updates) for name, cpu in self.engines.items()]
+        per_update = ", ".join(f"{name} {ms:.2f} ms" for name, ms in spent)
+        carried = ", ".join(f"{name} ~{1000 / ms:,.0f}" for name, ms in spent if ms > 0)
+        return (
+            f"{'':>10}  shared engines: {per_update} of CPU per update "
+            f"(one core of each carries: {carried} updates/s)"
         )
 
 
@@ -289,6 +314,10 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
             if name == "bangfu" and os.environ.get("BENCH_PROFILE"):
                 children[0].send_signal(signal.SIGUSR1)
             spy = await py_spy(children[0].pid) if name == "bangfu" else None
+            engines = (
+                await engine_pids(mode.database_url, mode.redis_url) if name == "bangfu" else {}
+            )
+            engines_before = cpu_of(engines)
             before = [usage(child.pid) for child in children]
             started = time.monotonic()
             if mode.workers:
@@ -298,6 +327,9 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
             await telegram.wait_for_sends(sent_before + rounds * PEOPLE, timeout=600)
             seconds = time.monotonic() - started
             after = [usage(child.pid) for child in children]
+            if engines:  # the pools may have opened backends meanwhile
+                engines = await engine_pids(mode.database_url, mode.redis_url)
+            engines_spent = cpu_between(engines_before, cpu_of(engines))
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await spy.wait()
@@ -308,7 +340,8 @@ async def measure(name: str, mode: Mode, rounds: int) -> Run:
                 await stop_child(child)
             if mode.redis_url:
                 await forget(mode.redis_url, mode.prefix)
-    return Run(name, rounds * PEOPLE, seconds, _cpu(before, after), [u.rss_mb for u in after])
+    rss = [u.rss_mb for u in after]
+    return Run(name, rounds * PEOPLE, seconds, _cpu(before, after), rss, engines_spent)
 
 
 def _cpu(before: list[Usage], after: list[Usage]) -> float:
@@ -335,6 +368,8 @@ async def run(mode: Mode, rounds: int) -> int:
     print(f"{PEOPLE} contact persons x {HOUSEHOLDS_EACH} households, {rounds} presses each, {how}")
     bangfu = await measure("bangfu", mode, rounds)
     print(bangfu.line() + f"  ({engine})")
+    if bangfu.engines:
+        print(bangfu.engines_line())
     echo = await measure("echo", mode, rounds)
     print(echo.line())
     ratio = bangfu.per_second / echo.per_second

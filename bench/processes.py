@@ -9,6 +9,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 
@@ -31,20 +32,24 @@ def fresh_database(url: str | None, folder: Path, name: str) -> str:
 
 
 async def _recreate(url: URL) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database="postgres",
-    )
+    connection = await _connect(url, "postgres")
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
         await connection.execute(f'CREATE DATABASE "{url.database}"')
     finally:
         await connection.close()
+
+
+async def _connect(url: URL, database: str):  # type: ignore[no-untyped-def]
+    import asyncpg
+
+    return await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=database,
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,73 @@ def usage(pid: int) -> Usage:
         if line.startswith("VmRSS:"):
             rss_kb = int(line.split()[1])
     return Usage(cpu=cpu, rss_mb=rss_kb / 1024)
+
+
+async def engine_pids(database_url: str | None, redis_url: str | None) -> dict[str, list[int]]:
+    """The processes of the engines the workers share, where this machine runs them (a local
+    address): the PostgreSQL backends connected to the benchmark's database, the Redis server."""
+    pids: dict[str, list[int]] = {}
+    if database_url and database_url.startswith("postgresql") and _local(database_url):
+        url = make_url(database_url)
+        connection = await _connect(url, url.database or "postgres")
+        try:
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                url.database,
+            )
+        finally:
+            await connection.close()
+        pids["PostgreSQL"] = _ours([row["pid"] for row in rows], "postgres")
+    if redis_url and _local(redis_url):
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(redis_url)
+        try:
+            pids["Redis"] = _ours([int((await redis.info("server"))["process_id"])], "redis")
+        finally:
+            await redis.aclose()
+    return {name: found for name, found in pids.items() if found}
+
+
+def _ours(pids: list[int], program: str) -> list[int]:
+    """Those of `pids` that are `program`'s processes here: an engine in a container (its
+    port published on 127.0.0.1) reports process ids of its own, not this machine's."""
+    kept = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().startswith(program):
+                kept.append(pid)
+        except OSError:
+            continue
+    return kept
+
+
+def _local(url: str) -> bool:
+    return (urlsplit(url).hostname or "localhost") in ("localhost", "127.0.0.1", "::1")
+
+
+def cpu_of(pids: dict[str, list[int]]) -> dict[str, dict[int, float]]:
+    """Each engine process's CPU seconds so far (a process gone meanwhile is left out)."""
+    seconds: dict[str, dict[int, float]] = {}
+    for name, found in pids.items():
+        seconds[name] = {}
+        for pid in found:
+            try:
+                seconds[name][pid] = usage(pid).cpu
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return seconds
+
+
+def cpu_between(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each engine spent between two readings; a backend that started in between
+    counts whole (a pool opens connections as the load asks)."""
+    return {
+        name: sum(late - before.get(name, {}).get(pid, 0.0) for pid, late in found.items())
+        for name, found in after.items()
+    }
 
 
 async def start_child(module: str, *arguments: str) -> asyncio.subprocess.Process:
