@@ -8,7 +8,8 @@ the lock and, if it was free, reads the form (`bench/per_update.py`, one webhook
 deletes the lock only while it still holds this update's token.
 
 As with redis-py's lock: a lock held by another update is tried again every 0.1 s, for as long
-as it takes; one whose worker died expires after `seconds`. The lock's and the form's keys
+as it takes; one whose worker died expires after `seconds`. Unlike it, an update that runs
+longer than `seconds` keeps its lock (`_KeptAlive`). The lock's and the form's keys
 are read in one script, so they must live on one Redis (bangfu uses one, not a cluster).
 """
 
@@ -51,6 +52,16 @@ return 0
 """
 
 
+# KEYS: the lock. ARGV: this update's token, the lifetime in ms. The lifetime starts again
+# only while the lock holds the token.
+_EXTEND = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
 class ChatLockWithForm(RedisEventIsolation):
     """`RedisEventIsolation` whose lock also reads the chat's form for `forms` (remembered
     for the update when the intake has opened `forms.one_update()`)."""
@@ -63,6 +74,7 @@ class ChatLockWithForm(RedisEventIsolation):
         self.seconds = seconds
         self._take_and_read = redis.register_script(_TAKE_AND_READ)
         self._let_go_script = redis.register_script(_LET_GO)
+        self._extend_script = redis.register_script(_EXTEND)
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
@@ -77,10 +89,12 @@ class ChatLockWithForm(RedisEventIsolation):
             # whatever this token holds is let go, or the chat would wait out its lifetime.
             await asyncio.shield(self._let_go(name, token, taken=False))
             raise
+        held = _KeptAlive(self, name, token)
         try:
             self.forms.remember(key, *form)
             yield None
         finally:
+            held.stop()
             await asyncio.shield(self._let_go(name, token, taken=True))
 
     async def _take(self, name: str, token: bytes, key: StorageKey) -> list[bytes | None]:
@@ -92,6 +106,14 @@ class ChatLockWithForm(RedisEventIsolation):
                 return form
             await asyncio.sleep(RETRY_SECONDS)
 
+    async def _extend(self, name: str, token: bytes) -> None:
+        """The lock's lifetime starts again, while it holds `token`."""
+        try:
+            if not await self._extend_script(keys=[name], args=[token, self.seconds * 1000]):
+                log.warning("chat lock %s had expired before its update ended", name)
+        except RedisError as error:
+            log.warning("chat lock %s not kept alive: %r", name, error)
+
     async def _let_go(self, name: str, token: bytes, taken: bool) -> None:
         """Delete the lock while it holds `token`. Not letting go is logged, not raised: the
         update's own outcome (done, or its error) stands, and the lock expires by itself."""
@@ -100,3 +122,27 @@ class ChatLockWithForm(RedisEventIsolation):
                 log.warning("chat lock %s had expired before its update ended", name)
         except RedisError as error:
             log.warning("chat lock %s not let go (it expires by itself): %r", name, error)
+
+
+class _KeptAlive:
+    """While its update runs, the lock's lifetime starts again every third of it: an update
+    longer than the lifetime (the county's forms, a large roster) keeps its chat to itself,
+    and the lock of a worker that died still expires within one lifetime. An update shorter
+    than a third of it (nearly all) costs one timer, no trip to Redis."""
+
+    def __init__(self, lock: ChatLockWithForm, name: str, token: bytes) -> None:
+        self.lock, self.name, self.token = lock, name, token
+        self.every = lock.seconds / 3
+        self.loop = asyncio.get_running_loop()
+        self.renewing: asyncio.Task[None] | None = None
+        self.timer: asyncio.TimerHandle | None = self.loop.call_later(self.every, self._renew)
+
+    def _renew(self) -> None:
+        self.renewing = self.loop.create_task(self.lock._extend(self.name, self.token))
+        self.timer = self.loop.call_later(self.every, self._renew)
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.renewing is not None:
+            self.renewing.cancel()

@@ -165,20 +165,42 @@ async def test_a_lock_whose_worker_died_expires_and_is_not_let_go_by_it_later(
 ) -> None:
     from bot.telegram.shared_chat_lock import ChatLockWithForm
 
-    (storage, isolation), (other_storage, other) = two_workers()
-    assert isinstance(isolation, ChatLockWithForm) and isinstance(other, ChatLockWithForm)
-    isolation.seconds = 1  # as a worker killed holding it: gone after its lifetime
-    dead = isolation.lock(key(11, 11))
-    await dead.__aenter__()
+    (storage, stalled), (other_storage, other) = two_workers()
+    assert isinstance(stalled, ChatLockWithForm) and isinstance(other, ChatLockWithForm)
+    name = other.key_builder.build(key(11, 11), "lock")
+    # As a worker killed (or stalled) holding it leaves it: its token, a second to live.
+    await other.redis.set(name, b"token-of-the-dead-worker", px=1000)
 
     async def next_update() -> None:
         async with other.lock(key(11, 11)):  # waits out the dead worker's lock
-            # The dead worker's late let-go must not free this update's lock.
-            await dead.__aexit__(None, None, None)
-            assert await other.redis.exists(other.key_builder.build(key(11, 11), "lock"))
+            # The stalled worker's late let-go must not free this update's lock.
+            await stalled._let_go(name, b"token-of-the-dead-worker", taken=True)
+            assert await other.redis.exists(name)
 
     await asyncio.wait_for(next_update(), 60)
-    assert not await other.redis.exists(other.key_builder.build(key(11, 11), "lock"))
+    assert not await other.redis.exists(name)
+    await storage.close()
+    await other_storage.close()
+
+
+async def test_an_update_longer_than_the_lock_s_lifetime_keeps_its_chat(two_workers) -> None:  # type: ignore[no-untyped-def]
+    from bot.telegram.shared_chat_lock import ChatLockWithForm
+
+    (storage, first), (other_storage, second) = two_workers()
+    assert isinstance(first, ChatLockWithForm) and isinstance(second, ChatLockWithForm)
+    first.seconds = second.seconds = 3  # kept alive every second
+    entered = asyncio.Event()
+
+    async def next_update() -> None:
+        async with second.lock(key(15, 15)):
+            entered.set()
+
+    async with first.lock(key(15, 15)):
+        waiting = elsewhere(next_update())
+        await asyncio.sleep(6.5)  # more than two lifetimes
+        assert not entered.is_set()  # the chat is still this update's alone
+    await asyncio.wait_for(waiting, 10)
+    assert entered.is_set()
     await storage.close()
     await other_storage.close()
 
