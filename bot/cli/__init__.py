@@ -22,7 +22,7 @@ from bot.cli import (
     town_cmd,
 )
 from bot.cli.output import say
-from bot.config import Settings
+from bot.cli.settings_errors import settings_or_why
 from bot.errors import DomainError
 from bot.i18n import load_catalogs, set_language
 
@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:  # a clerk at the console reads only what needs their attention, as a plain line
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
         logging.getLogger().setLevel(logging.WARNING)
-    settings = Settings()
+    settings = settings_or_why()
+    if settings is None:
+        return 2  # as for a missing BOT_TOKEN: restarting would only fail again
     load_catalogs(settings.locales_dir)
     set_language(settings.default_language)
     if args.command == "run":

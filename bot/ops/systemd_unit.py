@@ -43,7 +43,8 @@ KillSignal=SIGTERM
 TimeoutStopSec=60
 Restart=on-failure
 RestartSec=30
-# 2: BOT_TOKEN is not set. 3: another bangfu run holds this database (see the journal).
+# 2: BOT_TOKEN is not set, or a setting is not valid. 3: another bangfu run holds this
+# database (see the journal).
 # Restarting would only fail again: stay stopped until someone acts.
 RestartPreventExitStatus=2 3
 Environment=PYTHONUNBUFFERED=1
