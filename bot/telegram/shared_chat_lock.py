@@ -9,8 +9,9 @@ deletes the lock only while it still holds this update's token.
 
 As with redis-py's lock: a lock held by another update is tried again every 0.1 s, for as long
 as it takes; one whose worker died expires after `seconds`. Unlike it, an update that runs
-longer than `seconds` keeps its lock (`_KeptAlive`). The lock's and the form's keys
-are read in one script, so they must live on one Redis (bangfu uses one, not a cluster).
+longer than `seconds` keeps its lock (`_KeptAlive`), up to ten minutes. The lock's and the
+form's keys are read in one script, so they must live on one Redis (bangfu uses one, not a
+cluster).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from bot.telegram.shared_forms import SharedFormStorage
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 0.1  # redis-py's Lock waits as long between tries
+# The longest an update keeps its chat's lock alive: far longer than any real one (the county's
+# forms take well under a minute); past it the update is taken as stuck, and its chat's next
+# updates go on once the lock expires.
+KEPT_AT_MOST_SECONDS = 600
 
 # KEYS: the lock, the form's state, its data. ARGV: this update's token, the lock's lifetime
 # in ms. {1, state, data} when the lock was free (and is now this update's), else {0}.
@@ -134,10 +139,18 @@ class _KeptAlive:
         self.lock, self.name, self.token = lock, name, token
         self.every = lock.seconds / 3
         self.loop = asyncio.get_running_loop()
+        self.until = self.loop.time() + KEPT_AT_MOST_SECONDS
         self.renewing: asyncio.Task[None] | None = None
         self.timer: asyncio.TimerHandle | None = self.loop.call_later(self.every, self._renew)
 
     def _renew(self) -> None:
+        if self.loop.time() > self.until:
+            log.warning(
+                "an update has held chat lock %s for %s s: taken as stuck, the lock expires",
+                *(self.name, KEPT_AT_MOST_SECONDS),
+            )
+            self.timer = None
+            return
         self.renewing = self.loop.create_task(self.lock._extend(self.name, self.token))
         self.timer = self.loop.call_later(self.every, self._renew)
 

@@ -205,6 +205,29 @@ async def test_an_update_longer_than_the_lock_s_lifetime_keeps_its_chat(two_work
     await other_storage.close()
 
 
+async def test_an_update_stuck_past_the_longest_hold_lets_its_chat_go_on(
+    two_workers,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.telegram import shared_chat_lock
+
+    monkeypatch.setattr(shared_chat_lock, "KEPT_AT_MOST_SECONDS", 2)
+    (storage, first), (other_storage, second) = two_workers()
+    first.seconds = second.seconds = 3  # kept alive every second, for two seconds at most
+    entered = asyncio.Event()
+
+    async def next_update() -> None:
+        async with second.lock(key(16, 16)):
+            entered.set()
+
+    async with first.lock(key(16, 16)):  # stuck: it never ends by itself
+        waiting = elsewhere(next_update())
+        await asyncio.wait_for(entered.wait(), 20)  # the lock expired after its last renewal
+    await waiting
+    await storage.close()
+    await other_storage.close()
+
+
 async def test_a_lock_taken_whose_reply_was_lost_is_let_go(two_workers) -> None:  # type: ignore[no-untyped-def]
     from redis.exceptions import TimeoutError as RedisTimeout
 
