@@ -90,7 +90,8 @@ async def _run_as_leader(settings: Settings, lock: LeaderLock, stop: asyncio.Eve
     bot = build_bot(settings)
     watch = asyncio.create_task(_stop_when_lost(lock, stop))
     try:
-        me = await until_stopped(bot.get_me(), stop)
+        # bot.me(): kept, so polling's own start asks Telegram no second time.
+        me = await until_stopped(bot.me(), stop)
         if me is None or stop.is_set():
             return LOCK_LOST_STATUS if watch.done() else _stopped_during_start_up()
         await greet(app, me.username or "")
