@@ -3,11 +3,18 @@ and exit status 2 (systemd does not restart it: it would only fail again), not a
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import main as bangfu
+
+
+def main(argv: Sequence[str]) -> int:
+    """`bangfu argv`, its language chosen in a context of its own (not this test session's)."""
+    return contextvars.copy_context().run(bangfu, argv)
 
 
 @pytest.fixture(autouse=True)
