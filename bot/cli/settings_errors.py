@@ -46,7 +46,7 @@ def settings_or_why() -> Settings | None:
 def _speak_the_town_s_language() -> None:
     chosen = os.environ.get("DEFAULT_LANGUAGE") or dotenv_values(".env").get("DEFAULT_LANGUAGE")
     load_catalogs(LOCALES_DIR)
-    set_language(chosen if chosen in ("zh", "en") else "zh")
+    set_language(chosen or "zh")  # one it does not know is zh too
 
 
 def _plain(message: str) -> str:

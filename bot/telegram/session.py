@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -67,24 +67,23 @@ REPLY_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 @contextmanager
-def background_sends() -> Iterator[None]:
-    """Calls made inside are the outbox sender's: they take only the slots replies leave."""
-    token = _BACKGROUND.set(True)
+def _true_within(flag: ContextVar[bool]) -> Iterator[None]:
+    token = flag.set(True)
     try:
         yield
     finally:
-        _BACKGROUND.reset(token)
+        flag.reset(token)
 
 
-@contextmanager
-def single_try() -> Iterator[None]:
+def background_sends() -> AbstractContextManager[None]:
+    """Calls made inside are the outbox sender's: they take only the slots replies leave."""
+    return _true_within(_BACKGROUND)
+
+
+def single_try() -> AbstractContextManager[None]:
     """Calls made inside are made once: a check (`bangfu doctor`, a command at the terminal)
     says at once that Telegram or the proxy refused, instead of trying for a minute."""
-    token = _SINGLE_TRY.set(True)
-    try:
-        yield
-    finally:
-        _SINGLE_TRY.reset(token)
+    return _true_within(_SINGLE_TRY)
 
 
 def install(session: BaseSession, pacer: SendPacer) -> None:
