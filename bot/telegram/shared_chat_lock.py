@@ -21,10 +21,12 @@ import logging
 import secrets
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import KeyBuilder, RedisEventIsolation
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
@@ -113,20 +115,23 @@ class ChatLockWithForm(RedisEventIsolation):
 
     async def _extend(self, name: str, token: bytes) -> None:
         """The lock's lifetime starts again, while it holds `token`."""
-        try:
-            if not await self._extend_script(keys=[name], args=[token, self.seconds * 1000]):
-                log.warning("chat lock %s had expired before its update ended", name)
-        except RedisError as error:
-            log.warning("chat lock %s not kept alive: %r", name, error)
+        await self._while_held(self._extend_script, name, [token, self.seconds * 1000])
 
     async def _let_go(self, name: str, token: bytes, taken: bool) -> None:
-        """Delete the lock while it holds `token`. Not letting go is logged, not raised: the
-        update's own outcome (done, or its error) stands, and the lock expires by itself."""
+        """Delete the lock while it holds `token`."""
+        await self._while_held(self._let_go_script, name, [token], expected=taken)
+
+    async def _while_held(
+        self, script: AsyncScript, name: str, args: list[Any], expected: bool = True
+    ) -> None:
+        """Run `script` on the lock, which acts only while the lock holds this update's token.
+        A failure is logged, not raised: the update's own outcome (done, or its error) stands,
+        and the lock expires by itself."""
         try:
-            if not await self._let_go_script(keys=[name], args=[token]) and taken:
+            if not await script(keys=[name], args=args) and expected:
                 log.warning("chat lock %s had expired before its update ended", name)
         except RedisError as error:
-            log.warning("chat lock %s not let go (it expires by itself): %r", name, error)
+            log.warning("chat lock %s: %r (it expires by itself)", name, error)
 
 
 class _KeptAlive:
