@@ -7,10 +7,17 @@ then one a second to a person, 19 a minute in a group, the backlog after the rep
 more room per chat), but in Redis, decided by one Lua script per send so no two processes
 ever take the same slot, on Redis's own clock so the processes need not agree on theirs:
 
-- overall: the next free slot, one spacing after the last granted one;
+- overall: the next free slot, one spacing after the last booked one. A reply whose chat
+  may be written to books it at once, however far ahead, and sleeps until it comes: one
+  trip to Redis per reply, and replies go in the order they asked, across processes too
+  (before, a reply that found the slot taken asked again after a wait, about one reply in
+  three under load, and could lose every race to others);
 - a person's chat: a token bucket (tokens, last send); a group's: its last minute's sends;
-- a reply that finds no slot leaves a short-lived mark ("a reply is waiting"): the backlog
-  takes no slot while the mark is there, so replies go first across processes too;
+- the backlog never books ahead: it takes a slot only when nobody has booked it;
+- a reply whose chat is not ready yet (a burst spent, a 429's pause) books nothing (a
+  slot booked a second ahead would hold every other reply back for that second) and leaves
+  a short-lived mark ("a reply is waiting"): the backlog takes no slot while the mark is
+  there, so replies go first;
 - a 429's "retry after" is stored, and every process holds its sends that long.
 
 If Redis cannot be reached the sends are not refused: this process falls back to its own
@@ -49,9 +56,9 @@ CHAT_TTL_MS = 120_000  # a chat's pace is forgotten after two idle minutes
 REPLY_MARK_MS = 200  # how long a waiting reply holds the backlog back
 LONGEST_WAIT = 0.5  # seconds: a waiter looks again at least this often
 
-# Returns 0 when the slot is granted (and books it), else how many microseconds to wait.
-# Times are microseconds on Redis's clock, written with %.0f: Lua's tostring keeps only 14
-# digits.
+# Returns {1, wait}: the slot is booked, `wait` microseconds from now (0: at once); or
+# {0, wait}: nothing booked, ask again in `wait` microseconds. Times are microseconds on
+# Redis's clock, written with %.0f: Lua's tostring keeps only 14 digits.
 ACQUIRE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
@@ -67,7 +74,7 @@ if kind == 1 then
   local pace = redis.call('HMGET', KEYS[2], 'tokens', 'last')
   if pace[2] then
     last = tonumber(pace[2])
-    tokens = math.min(burst, tonumber(pace[1]) + (now - last) / private_gap)
+    tokens = math.min(burst, tonumber(pace[1]) + math.max(0, now - last) / private_gap)
   end
   if tokens < 1 then wait = math.max(wait, (1 - tokens) * private_gap) end
   if background and last then wait = math.max(wait, last + private_gap - now) end
@@ -85,21 +92,28 @@ elseif kind == 2 then
   end
 end
 local next_slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if next_slot > now then wait = math.max(wait, next_slot - now) end
-if background and wait <= 0 and redis.call('EXISTS', KEYS[4]) == 1 then wait = spacing end
 if wait > 0 then
   if not background then redis.call('SET', KEYS[4], '1', 'PX', mark) end
-  return math.ceil(wait)
+  return {0, math.ceil(wait)}
 end
-redis.call('SET', KEYS[1], string.format('%.0f', now + spacing), 'PX', 60000)
+local slot = now
+if next_slot > now then
+  if background then return {0, math.ceil(next_slot - now)} end
+  slot = next_slot
+elseif background and redis.call('EXISTS', KEYS[4]) == 1 then
+  return {0, spacing}
+end
+local keep = math.ceil((slot - now) / 1000) + 60000
+redis.call('SET', KEYS[1], string.format('%.0f', slot + spacing), 'PX', keep)
 if kind == 1 then
-  redis.call('HSET', KEYS[2], 'tokens', tostring(tokens - 1), 'last', string.format('%.0f', now))
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  local latest = string.format('%.0f', math.max(last or slot, slot))
+  redis.call('HSET', KEYS[2], 'tokens', tostring(tokens - 1), 'last', latest)
+  redis.call('PEXPIRE', KEYS[2], ttl + keep)
 elseif kind == 2 then
-  redis.call('ZADD', KEYS[2], now, ARGV[11])
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('ZADD', KEYS[2], slot, ARGV[11])
+  redis.call('PEXPIRE', KEYS[2], ttl + keep)
 end
-return 0
+return {1, math.ceil(slot - now)}
 """
 
 # A 429's pause: kept if a longer one is already there.
@@ -141,7 +155,7 @@ class RedisPacer:
             if self._closed[priority].is_set():
                 raise PacerClosed
             try:
-                wait = await self._acquire(
+                answer = await self._acquire(
                     keys=self._keys(chat_id), args=self._args(chat_id, priority)
                 )
             except (RedisError, OSError) as error:
@@ -149,9 +163,12 @@ class RedisPacer:
                 await self.local.acquire(chat_id, priority)
                 return
             self._found()
-            if not wait:
+            booked, wait = (int(value) for value in answer)
+            if booked:
+                if wait:
+                    await self._sleep(wait / MICROS, priority)
                 return
-            await self._sleep(min(int(wait) / MICROS, LONGEST_WAIT), priority)
+            await self._sleep(min(wait / MICROS, LONGEST_WAIT), priority)
 
     def pause(self, seconds: float) -> None:
         """Telegram said "retry after": no process sends for that long."""
@@ -193,7 +210,7 @@ class RedisPacer:
             int(GROUP_CHAT_INTERVAL * MICROS),
             CHAT_TTL_MS,
             REPLY_MARK_MS,
-            uuid.uuid4().hex,  # a group's send, unique in its minute
+            uuid.uuid4().hex if kind == 2 else "",  # a group's send, unique in its minute
         ]
 
     async def _sleep(self, seconds: float, priority: Priority) -> None:

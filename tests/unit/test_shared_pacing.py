@@ -125,3 +125,33 @@ async def test_without_redis_a_worker_still_sends_paced_on_its_own(
     assert times[2] - times[0] >= PRIVATE_CHAT_INTERVAL - JITTER  # the local budget holds
     assert caplog.text.count("Redis unreachable") == 1
     await lost.aclose()
+
+
+async def test_a_reply_books_its_slot_in_one_trip_and_replies_go_in_the_order_asked(
+    workers: Callable[[int], list[RedisPacer]],
+) -> None:
+    pacers = workers(2)
+    trips = 0
+    for pacer in pacers:
+        script = pacer._acquire
+
+        async def counted(*args: object, script=script, **kwargs: object) -> object:  # type: ignore[no-untyped-def]
+            nonlocal trips
+            trips += 1
+            return await script(*args, **kwargs)
+
+        pacer._acquire = counted  # type: ignore[method-assign]
+    order: list[int] = []
+
+    async def reply(n: int) -> None:
+        await pacers[n % 2].acquire(2000 + n)  # ten people, each their first reply
+        order.append(n)
+
+    asking = []
+    for n in range(10):
+        asking.append(asyncio.create_task(reply(n)))
+        await asyncio.sleep(0.005)  # each asks after the one before it has booked
+    await asyncio.gather(*asking)
+
+    assert trips == 10  # no reply asked twice, though nine found the next slot taken
+    assert order == list(range(10))
