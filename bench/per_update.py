@@ -384,23 +384,20 @@ async def run(mode: Mode, rounds: int) -> int:
 
 def child(name: str, arguments: list[str]) -> None:
     logging.basicConfig(level=logging.WARNING)
-    if name in CHILDREN:
-        asyncio.run(CHILDREN[name](*arguments))
-    elif name == "bangfu":
-        profile = os.environ.get("BENCH_PROFILE")  # cProfile of the timed presses
-        if profile:
-            import cProfile
+    bots = {"bangfu": bangfu_child, "echo": echo_child, **CHILDREN}
+    profile = os.environ.get("BENCH_PROFILE") if name.startswith("bangfu") else None
+    if not profile:
+        asyncio.run(bots[name](*arguments))
+        return
+    import cProfile  # of the timed presses: the parent signals their start
 
-            profiler = cProfile.Profile()
-            signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
-        try:
-            asyncio.run(bangfu_child(*arguments))
-        finally:
-            if profile:
-                profiler.disable()
-                profiler.dump_stats(profile)
-    else:
-        asyncio.run(echo_child(*arguments))
+    profiler = cProfile.Profile()
+    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+    try:
+        asyncio.run(bots[name](*arguments))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 if __name__ == "__main__":
