@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import N_
 from bot.proxy_url import check_proxy_url
+from bot.setting_problem import SettingProblem
 from bot.storage.batches import DEFAULT_BATCH_SIZE
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bangfu.sqlite3"
@@ -134,14 +136,16 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)  # a typo fails at start
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"TIMEZONE {value!r} is no time zone (e.g. Asia/Shanghai)") from None
+            raise SettingProblem(
+                N_("“{value}” is no time zone (e.g. Asia/Shanghai)"), value=value
+            ) from None
         return value
 
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in ("zh", "en"):
-            raise ValueError("DEFAULT_LANGUAGE must be zh or en")
+            raise SettingProblem(N_("it must be zh or en"))
         return value
 
     @field_validator("web_base_url")
@@ -149,7 +153,7 @@ class Settings(BaseSettings):
     def _base_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("WEB_BASE_URL must start with http:// or https://")
+            raise SettingProblem(N_("it must start with http:// or https://"))
         return value
 
     @property

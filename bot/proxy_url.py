@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.i18n import N_
+from bot.setting_problem import SettingProblem
+
 # socks5h (resolve names at the proxy) is what many guides write; bangfu always lets a SOCKS
 # proxy resolve the Bot API's name, so it is the same as socks5.
 SCHEMES = {
@@ -22,26 +25,26 @@ SCHEMES = {
 
 
 def check_proxy_url(url: str) -> str:
-    """`url` as bangfu uses it (socks5h:// becomes socks5://); ValueError naming what is
-    wrong for anything but scheme://[user:password@]host:port."""
+    """`url` as bangfu uses it (socks5h:// becomes socks5://); SettingProblem naming what is
+    wrong for anything but scheme://[user:password@]host:port (never repeating the URL, which
+    may hold a password)."""
     parts = urlsplit(url.strip())
     scheme = SCHEMES.get(parts.scheme.lower())
     if scheme is None:
-        raise ValueError(
-            "TELEGRAM_PROXY must start with http://, https://, socks5:// or socks4:// "
-            f"(got {parts.scheme or 'no scheme'}://)"
-        )
+        raise SettingProblem(N_("it must start with http://, https://, socks5:// or socks4://"))
     try:
         port = parts.port
-    except ValueError as error:
-        raise ValueError(f"TELEGRAM_PROXY has a bad port: {error}") from None
+    except ValueError:
+        raise SettingProblem(N_("its port must be a number from 1 to 65535")) from None
     if not parts.hostname or port is None:
-        raise ValueError(
-            "TELEGRAM_PROXY needs a host and a port, e.g. socks5://127.0.0.1:1080 "
-            "or http://user:password@10.0.0.2:3128"
+        raise SettingProblem(
+            N_(
+                "it needs a host and a port, e.g. socks5://127.0.0.1:1080 "
+                "or http://user:password@10.0.0.2:3128"
+            )
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("TELEGRAM_PROXY is scheme://[user:password@]host:port, without a path")
+        raise SettingProblem(N_("it is scheme://[user:password@]host:port, without a path"))
     return urlunsplit((scheme, parts.netloc, "", "", ""))
 
 

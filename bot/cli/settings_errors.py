@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from dotenv import dotenv_values
 from pydantic import ValidationError
@@ -13,6 +14,7 @@ from bot.cli.output import say
 from bot.config import LOCALES_DIR, Settings
 from bot.i18n import gettext as _
 from bot.i18n import load_catalogs, set_language
+from bot.setting_problem import SettingProblem
 
 # pydantic's kinds of error that read better said in the town's language.
 _REASONS = {
@@ -31,8 +33,7 @@ def settings_or_why() -> Settings | None:
         _speak_the_town_s_language()
         for problem in error.errors():
             name = str(problem["loc"][0]).upper() if problem["loc"] else "?"
-            kind = _REASONS.get(problem["type"])
-            reason = kind(problem.get("ctx") or {}) if kind else _plain(problem["msg"])
+            reason = _reason(problem)
             say(
                 _("The setting {name} (in .env or the environment) is not valid: {reason}").format(
                     name=name, reason=reason
@@ -49,6 +50,11 @@ def _speak_the_town_s_language() -> None:
     set_language(chosen or "zh")  # one it does not know is zh too
 
 
-def _plain(message: str) -> str:
-    """pydantic's message without its "Value error, " (our validators' own words follow)."""
-    return message.removeprefix("Value error, ")
+def _reason(problem: Any) -> str:
+    """Why, in the town's language: bangfu's validators' own reasons, pydantic's commonest
+    kinds, else pydantic's English."""
+    context = problem.get("ctx") or {}
+    if isinstance(context.get("error"), SettingProblem):
+        return str(context["error"].said())
+    kind = _REASONS.get(problem["type"])
+    return kind(context) if kind else str(problem["msg"]).removeprefix("Value error, ")

@@ -35,7 +35,7 @@ def test_the_proxy_urls_operators_write_are_accepted(written: str, used: str) ->
         ("ftp://127.0.0.1:21", "must start with http://"),
         ("socks5://127.0.0.1", "needs a host and a port"),
         ("http://:8080", "needs a host and a port"),
-        ("http://127.0.0.1:99999", "bad port"),
+        ("http://127.0.0.1:99999", "its port must be a number"),
         ("http://127.0.0.1:8080/path", "without a path"),
     ],
 )
