@@ -75,6 +75,7 @@ async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list
     if quick:
         return findings
     findings.append(doctor.check_time_zone(settings, now))
+    findings.append(doctor.check_pool(settings))
     findings.append(doctor.check_font())
     findings += await doctor.check_backups(settings, now, database)
     if database.set_up:

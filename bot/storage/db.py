@@ -38,6 +38,20 @@ SQLITE_POOL = {"pool_size": 50, "max_overflow": 0}
 # webhook workers (and the CLI or a migration beside them) under the server's default
 # max_connections of 100.
 POSTGRESQL_POOL = {"pool_size": 20, "max_overflow": 10}
+# Under this many in all, an update that finds every connection of its process busy may wait
+# 30 s for one and then fail (README "Several workers"); `bangfu doctor` warns.
+POOL_AT_LEAST = 10
+
+
+def pool_sizes(
+    url: str, pool_size: int | None = None, max_overflow: int | None = None
+) -> dict[str, int]:
+    """The connections a process keeps and may add for `url`: DB_POOL_SIZE and
+    DB_MAX_OVERFLOW where given, the defaults above otherwise."""
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    chosen = {"pool_size": pool_size, "max_overflow": max_overflow}
+    defaults = SQLITE_POOL if sqlite else POSTGRESQL_POOL
+    return {**defaults, **{name: size for name, size in chosen.items() if size is not None}}
 
 
 def create_engine(
@@ -45,7 +59,7 @@ def create_engine(
 ) -> AsyncEngine:
     """The engine for `url`; `pool_size` and `max_overflow` (DB_POOL_SIZE, DB_MAX_OVERFLOW)
     replace the sizes above where given."""
-    chosen = {"pool_size": pool_size, "max_overflow": max_overflow}
+    sizes = pool_sizes(url, pool_size, max_overflow)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_a_file = bool(parsed.database) and parsed.database != ":memory:"
@@ -57,7 +71,7 @@ def create_engine(
             url,
             module=one_trip_dbapi(),
             connect_args={"timeout": 30},
-            **(_sizes(SQLITE_POOL, chosen) if pooled else {}),
+            **(sizes if pooled else {}),
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -70,13 +84,9 @@ def create_engine(
 
         read_on_the_loop(engine)  # a menu press's reads, if the URL names a plain file
         return engine
-    engine = create_async_engine(url, **_sizes(POSTGRESQL_POOL, chosen))
+    engine = create_async_engine(url, **sizes)
     _ping_when_idle(engine)
     return engine
-
-
-def _sizes(defaults: dict[str, int], chosen: dict[str, int | None]) -> dict[str, int]:
-    return {**defaults, **{name: size for name, size in chosen.items() if size is not None}}
 
 
 def reading_engine(engine: AsyncEngine) -> AsyncEngine:

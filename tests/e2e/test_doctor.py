@@ -294,3 +294,18 @@ async def test_a_database_bangfu_never_set_up_is_named(
     said = "\n".join(found[Status.WARN])
     assert "数据库是空的" in said and "bangfu db upgrade" in said
     assert found[Status.FAIL] == []
+
+
+async def test_too_few_database_connections_are_a_warning(
+    settings: Settings, town_in_order: TelegramGroup
+) -> None:
+    assert (await checked(settings))[Status.WARN] == []
+    small = settings.model_copy(update={"db_pool_size": 4, "db_max_overflow": 2})
+
+    found = await checked(small)
+
+    assert found[Status.FAIL] == []
+    assert found[Status.WARN] == [
+        "每个进程的数据库连接：常开 4 个，最多 6 个。少于 10 个时，忙的时候一条消息可能要等 30 秒"
+        "才有连接，然后失败。 → 把 DB_POOL_SIZE 和 DB_MAX_OVERFLOW 设成合计 10 个或更多。"
+    ]
