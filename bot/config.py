@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.i18n import N_
 from bot.proxy_url import check_proxy_url
-from bot.setting_problem import SettingProblem
+from bot.setting_problem import N_, SettingProblem
 from bot.storage.batches import DEFAULT_BATCH_SIZE
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bangfu.sqlite3"

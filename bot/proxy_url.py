@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.i18n import N_
-from bot.setting_problem import SettingProblem
+from bot.setting_problem import N_, SettingProblem
 
 # socks5h (resolve names at the proxy) is what many guides write; bangfu always lets a SOCKS
 # proxy resolve the Bot API's name, so it is the same as socks5.
@@ -28,7 +27,12 @@ def check_proxy_url(url: str) -> str:
     """`url` as bangfu uses it (socks5h:// becomes socks5://); SettingProblem naming what is
     wrong for anything but scheme://[user:password@]host:port (never repeating the URL, which
     may hold a password)."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # its words may quote the URL, password and all
+        raise SettingProblem(
+            N_("it is not a URL (a password with [ or ] must be written %5B and %5D)")
+        ) from None
     scheme = SCHEMES.get(parts.scheme.lower())
     if scheme is None:
         raise SettingProblem(N_("it must start with http://, https://, socks5:// or socks4://"))

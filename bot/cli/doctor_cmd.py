@@ -19,6 +19,7 @@ from bot.core.delivery.office_group import Office
 from bot.i18n import gettext as _
 from bot.ops import doctor, doctor_telegram
 from bot.ops.doctor import Finding, Status
+from bot.ops.doctor_settings import check_pool, check_time_zone
 from bot.storage.models import FIRST_TOWN_ID
 from bot.telegram.app import build_app, build_bot
 from bot.telegram.session import single_try
@@ -74,8 +75,8 @@ async def examine(settings: Settings, clock: Clock, quick: bool = False) -> list
     findings += await _telegram(settings, clock, quick, database.set_up)
     if quick:
         return findings
-    findings.append(doctor.check_time_zone(settings, now))
-    findings.append(doctor.check_pool(settings))
+    findings.append(check_time_zone(settings, now))
+    findings += check_pool(settings)
     findings.append(doctor.check_font())
     findings += await doctor.check_backups(settings, now, database)
     if database.set_up:

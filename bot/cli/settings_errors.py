@@ -55,6 +55,6 @@ def _reason(problem: Any) -> str:
     kinds, else pydantic's English."""
     context = problem.get("ctx") or {}
     if isinstance(context.get("error"), SettingProblem):
-        return str(context["error"].said())
+        return str(context["error"].said(_))
     kind = _REASONS.get(problem["type"])
     return kind(context) if kind else str(problem["msg"]).removeprefix("Value error, ")

@@ -29,7 +29,6 @@ from bot.core.delivery.timing import in_quiet_hours
 from bot.documents.summary_chart import MissingCJKFont, chinese_font_family
 from bot.i18n import gettext as _
 from bot.ops import backup
-from bot.storage.db import POOL_AT_LEAST, pool_sizes
 from bot.storage.leader import AdvisoryLock, FileLock, NoLock, leader_lock
 from bot.storage.migrate import alembic_config
 from bot.storage.models import OutboxMessage
@@ -172,34 +171,6 @@ async def _size_and_version(
 
 
 # The town's clock and the charts' font.
-
-
-def check_time_zone(settings: Settings, now: datetime) -> Finding:
-    local = now.astimezone(settings.tz)
-    return ok(
-        _("Time zone {zone}: it is {time} there now (months and reminders follow it).").format(
-            zone=settings.timezone, time=local.strftime("%Y-%m-%d %H:%M")
-        )
-    )
-
-
-def check_pool(settings: Settings) -> Finding:
-    """The database connections each process keeps, and may open in a rush."""
-    sizes = pool_sizes(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
-    kept, most = sizes["pool_size"], sizes["pool_size"] + sizes["max_overflow"]
-    if most >= POOL_AT_LEAST:
-        said = _("Database connections per process: {kept} kept open, {most} at most.")
-        return ok(said.format(kept=kept, most=most))
-    said = _(
-        "Database connections per process: {kept} kept open, {most} at most. Under {least}, "
-        "an update may wait 30 s for one in a rush and fail."
-    )
-    return warn(
-        said.format(kept=kept, most=most, least=POOL_AT_LEAST),
-        _("Set DB_POOL_SIZE and DB_MAX_OVERFLOW to {least} or more together.").format(
-            least=POOL_AT_LEAST
-        ),
-    )
 
 
 def check_font() -> Finding:

@@ -47,8 +47,12 @@ def pool_sizes(
     url: str, pool_size: int | None = None, max_overflow: int | None = None
 ) -> dict[str, int]:
     """The connections a process keeps and may add for `url`: DB_POOL_SIZE and
-    DB_MAX_OVERFLOW where given, the defaults above otherwise."""
-    sqlite = make_url(url).get_backend_name() == "sqlite"
+    DB_MAX_OVERFLOW where given, the defaults above otherwise; none for an in-memory SQLite
+    database, whose one-connection pool takes no sizes."""
+    parsed = make_url(url)
+    if not issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool):
+        return {}
+    sqlite = parsed.get_backend_name() == "sqlite"
     chosen = {"pool_size": pool_size, "max_overflow": max_overflow}
     defaults = SQLITE_POOL if sqlite else POSTGRESQL_POOL
     return {**defaults, **{name: size for name, size in chosen.items() if size is not None}}
@@ -65,13 +69,8 @@ def create_engine(
         in_a_file = bool(parsed.database) and parsed.database != ":memory:"
         if in_a_file:
             _private_database(Path(parsed.database))
-        # An in-memory database gets SQLAlchemy's one-connection pool, which takes no sizes.
-        pooled = issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool)
         engine = create_async_engine(
-            url,
-            module=one_trip_dbapi(),
-            connect_args={"timeout": 30},
-            **(sizes if pooled else {}),
+            url, module=one_trip_dbapi(), connect_args={"timeout": 30}, **sizes
         )
 
         @event.listens_for(engine.sync_engine, "connect")

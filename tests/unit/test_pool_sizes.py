@@ -61,3 +61,10 @@ def test_a_blank_size_in_env_means_unset(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("DB_MAX_OVERFLOW", " ")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert (settings.db_pool_size, settings.db_max_overflow) == (None, None)
+
+
+def test_doctor_says_nothing_of_an_in_memory_database_s_pool() -> None:
+    from bot.ops.doctor_settings import check_pool
+
+    in_memory = _settings("sqlite+aiosqlite:///:memory:", db_pool_size="2", db_max_overflow="1")
+    assert check_pool(in_memory) == []

@@ -46,6 +46,7 @@ def _no_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             "TELEGRAM_PROXY（在 .env 或环境变量里）的值不对：应当以 http://",
         ),
         ("TELEGRAM_PROXY=socks5://10.0.0.2", "需要写明主机和端口，例如 socks5://127.0.0.1:1080"),
+        ("TELEGRAM_PROXY=http://u:pa[secret]@10.0.0.2:3128", "这不是一个网址（密码里的 [ 和 ]"),
         (
             "WEB_BASE_URL=bangfu.example.cn",
             "WEB_BASE_URL（在 .env 或环境变量里）的值不对：应当以 http:// 或 https:// 开头",
