@@ -389,15 +389,22 @@ def child(name: str, arguments: list[str]) -> None:
     if not profile:
         asyncio.run(bots[name](*arguments))
         return
-    import cProfile  # of the timed presses: the parent signals their start
+    import cProfile  # of the timed presses: the parent signals their start to one process
 
     profiler = cProfile.Profile()
-    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+    signalled: list[bool] = []
+
+    def start_profiling(*_: object) -> None:
+        signalled.append(True)
+        profiler.enable()
+
+    signal.signal(signal.SIGUSR1, start_profiling)
     try:
         asyncio.run(bots[name](*arguments))
     finally:
         profiler.disable()
-        profiler.dump_stats(profile)
+        if signalled:  # the other workers' empty profiles would overwrite it
+            profiler.dump_stats(profile)
 
 
 if __name__ == "__main__":

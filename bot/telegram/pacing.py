@@ -227,6 +227,18 @@ class Pacer:
         """Telegram said "retry after": nothing goes out for that long."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
 
+    def paused_for(self) -> float:
+        """Seconds left of a 429's pause (0 when none)."""
+        return max(0.0, self._paused_until - self._now())
+
+    async def keep_apart(self, priority: Priority) -> None:
+        """A slot granted elsewhere (the budget all workers share) is about to be used: hold
+        as this pacer's own slots are held (`_hold`), then count it as sent from here. A
+        stalled event loop then lets this process's late sends out spaced, not at once."""
+        while (hold := self._hold(self._now())) > 0:
+            await self._sleep(hold, priority)
+        self._grant(self._now())
+
     def close(self, priority: Priority | None = None) -> None:
         for kind in Priority if priority is None else (priority,):
             self._closed[kind].set()

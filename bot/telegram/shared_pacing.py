@@ -18,7 +18,13 @@ ever take the same slot, on Redis's own clock so the processes need not agree on
   slot booked a second ahead would hold every other reply back for that second) and leaves
   a short-lived mark ("a reply is waiting"): the backlog takes no slot while the mark is
   there, so replies go first;
-- a 429's "retry after" is stored, and every process holds its sends that long.
+- a 429's "retry after" is stored, and every process holds its sends that long. A reply
+  that booked a slot and finds, once it comes, that a pause began meanwhile gives the slot
+  up and books again after the pause (this process's pause is known here; another's is
+  asked of Redis, only for a slot booked more than two spacings and `ON_ITS_WAY` ahead:
+  one booked nearer is as much on its way as a send already made);
+- the sends of one process keep apart as the one-process pacer's do (`Pacer.keep_apart`):
+  replies woken late together (a stalled event loop) go out spaced, not at once.
 
 If Redis cannot be reached the sends are not refused: this process falls back to its own
 `Pacer` (the process-local budget) and logs it once; Telegram's own 429s, which the session
@@ -55,6 +61,8 @@ MICROS = 1_000_000
 CHAT_TTL_MS = 120_000  # a chat's pace is forgotten after two idle minutes
 REPLY_MARK_MS = 200  # how long a waiting reply holds the backlog back
 LONGEST_WAIT = 0.5  # seconds: a waiter looks again at least this often
+ON_ITS_WAY = 0.05  # seconds, about a trip to the Bot API: a send made this long before a 429
+# reached any process could not have known of it either
 
 # Returns {1, wait}: the slot is booked, `wait` microseconds from now (0: at once); or
 # {0, wait}: nothing booked, ask again in `wait` microseconds. Times are microseconds on
@@ -116,6 +124,13 @@ end
 return {1, math.ceil(slot - now)}
 """
 
+# 1 while a 429's pause stored by any process lasts.
+PAUSED = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+return tonumber(redis.call('GET', KEYS[1]) or '0') > now and 1 or 0
+"""
+
 # A 429's pause: kept if a longer one is already there.
 PAUSE = """
 local now_parts = redis.call('TIME')
@@ -146,6 +161,7 @@ class RedisPacer:
         self.local = local or Pacer(per_second)  # while Redis cannot be reached
         self._acquire = redis.register_script(ACQUIRE)
         self._pause = redis.register_script(PAUSE)
+        self._paused = redis.register_script(PAUSED)
         self._closed = {priority: asyncio.Event() for priority in Priority}
         self._redis_lost = False
         self._pauses: set[asyncio.Task[None]] = set()
@@ -154,6 +170,9 @@ class RedisPacer:
         while True:
             if self._closed[priority].is_set():
                 raise PacerClosed
+            if paused := self.local.paused_for():  # this process's 429: known without a trip
+                await self._sleep(paused, priority)
+                continue
             try:
                 answer = await self._acquire(
                     keys=self._keys(chat_id), args=self._args(chat_id, priority)
@@ -164,11 +183,25 @@ class RedisPacer:
                 return
             self._found()
             booked, wait = (int(value) for value in answer)
-            if booked:
-                if wait:
-                    await self._sleep(wait / MICROS, priority)
+            if not booked:
+                await self._sleep(min(wait / MICROS, LONGEST_WAIT), priority)
+            elif not wait or await self._slot_kept(wait / MICROS, priority):
+                await self.local.keep_apart(priority)
                 return
-            await self._sleep(min(wait / MICROS, LONGEST_WAIT), priority)
+            # else the booked slot is given up (left unused) and the next one booked
+
+    async def _slot_kept(self, seconds: float, priority: Priority) -> bool:
+        """Sleep until a booked slot; False when a 429's pause began meanwhile."""
+        await self._sleep(seconds, priority)
+        if self.local.paused_for():
+            return False
+        if seconds <= max(2 * self.spacing, ON_ITS_WAY):
+            return True
+        try:
+            return not await self._paused(keys=[f"{self.prefix}:paused"])
+        except (RedisError, OSError) as error:
+            self._lost(error)
+            return True  # the booking was made: it is as good as this process knows
 
     def pause(self, seconds: float) -> None:
         """Telegram said "retry after": no process sends for that long."""

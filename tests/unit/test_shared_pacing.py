@@ -155,3 +155,41 @@ async def test_a_reply_books_its_slot_in_one_trip_and_replies_go_in_the_order_as
 
     assert trips == 10  # no reply asked twice, though nine found the next slot taken
     assert order == list(range(10))
+
+
+@pytest.mark.parametrize("told", ["the same worker", "another worker"])
+async def test_replies_booked_ahead_wait_out_a_429_that_came_while_they_waited(
+    workers: Callable[[int], list[RedisPacer]], told: str
+) -> None:
+    booking, other = workers(2)
+    pacer_told = booking if told == "the same worker" else other
+    start = time.monotonic()
+    times: list[float] = []
+    replies = [asyncio.create_task(granted_at(booking, 3000 + n, times)) for n in range(20)]
+    await asyncio.sleep(0.05)  # all twenty booked: slots up to ~0.7 s ahead
+    pacer_told.pause(0.6)  # Telegram's 429: nothing may go out until ~0.65 s
+
+    await asyncio.gather(*replies)
+
+    assert len(times) == 20
+    # Slots booked within two spacings (70 ms) of the 429 may still go, as a send already on
+    # its way would; every later one waits until the pause is over (~0.65 s).
+    during = [moment - start for moment in times if 0.2 <= moment - start < 0.6]
+    assert during == []
+
+
+async def test_replies_a_stalled_loop_woke_late_book_again_instead_of_going_at_once(
+    workers: Callable[[int], list[RedisPacer]],
+) -> None:
+    (pacer,) = workers(1)
+    times: list[float] = []
+    replies = [asyncio.create_task(granted_at(pacer, 4000 + n, times)) for n in range(10)]
+    await asyncio.sleep(0.05)  # all ten booked, 35 ms apart
+    time.sleep(0.3)  # noqa: ASYNC251 - the event loop stalls (a big chart drawn on it, say)
+
+    await asyncio.gather(*replies)
+
+    times.sort()
+    # Woken together, they go out three quarters of a spacing apart (26 ms), as the
+    # one-process pacer's do; without it, the seven or so woken together all went at once.
+    assert max(sum(1 for other in times if start <= other < start + 0.03) for start in times) <= 2
