@@ -231,13 +231,22 @@ class Pacer:
         """Seconds left of a 429's pause (0 when none)."""
         return max(0.0, self._paused_until - self._now())
 
-    async def keep_apart(self, priority: Priority) -> None:
+    async def until_unpaused(self, priority: Priority) -> None:
+        """Wait out a 429's pause, on this pacer's clock."""
+        while (paused := self.paused_for()) > 0:
+            await self._sleep(paused, priority)
+
+    async def keep_apart(self, priority: Priority) -> bool:
         """A slot granted elsewhere (the budget all workers share) is about to be used: hold
-        as this pacer's own slots are held (`_hold`), then count it as sent from here. A
-        stalled event loop then lets this process's late sends out spaced, not at once."""
+        as this pacer's own slots are held (`_hold`), then count it as sent from here; False
+        (nothing counted) when a 429's pause began meanwhile. A stalled event loop then lets
+        this process's late sends out spaced, not at once."""
         while (hold := self._hold(self._now())) > 0:
             await self._sleep(hold, priority)
+        if self.paused_for():
+            return False
         self._grant(self._now())
+        return True
 
     def close(self, priority: Priority | None = None) -> None:
         for kind in Priority if priority is None else (priority,):

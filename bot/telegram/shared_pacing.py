@@ -9,7 +9,8 @@ ever take the same slot, on Redis's own clock so the processes need not agree on
 
 - overall: the next free slot, one spacing after the last booked one. A reply whose chat
   may be written to books it at once, however far ahead, and sleeps until it comes: one
-  trip to Redis per reply, and replies go in the order they asked, across processes too
+  trip to Redis per reply (a second, to look for a pause, only after a wait over
+  `ON_ITS_WAY`), and replies go in the order they asked, across processes too
   (before, a reply that found the slot taken asked again after a wait, about one reply in
   three under load, and could lose every race to others);
 - a person's chat: a token bucket (tokens, last send); a group's: its last minute's sends;
@@ -21,8 +22,8 @@ ever take the same slot, on Redis's own clock so the processes need not agree on
 - a 429's "retry after" is stored, and every process holds its sends that long. A reply
   that booked a slot and finds, once it comes, that a pause began meanwhile gives the slot
   up and books again after the pause (this process's pause is known here; another's is
-  asked of Redis, only for a slot booked more than two spacings and `ON_ITS_WAY` ahead:
-  one booked nearer is as much on its way as a send already made);
+  asked of Redis, only after a wait longer than two spacings and `ON_ITS_WAY`: one sent
+  sooner is as much on its way as a send already made);
 - the sends of one process keep apart as the one-process pacer's do (`Pacer.keep_apart`):
   replies woken late together (a stalled event loop) go out spaced, not at once.
 
@@ -170,9 +171,7 @@ class RedisPacer:
         while True:
             if self._closed[priority].is_set():
                 raise PacerClosed
-            if paused := self.local.paused_for():  # this process's 429: known without a trip
-                await self._sleep(paused, priority)
-                continue
+            await self.local.until_unpaused(priority)  # this process's 429: known here
             try:
                 answer = await self._acquire(
                     keys=self._keys(chat_id), args=self._args(chat_id, priority)
@@ -185,18 +184,23 @@ class RedisPacer:
             booked, wait = (int(value) for value in answer)
             if not booked:
                 await self._sleep(min(wait / MICROS, LONGEST_WAIT), priority)
-            elif not wait or await self._slot_kept(wait / MICROS, priority):
+            elif (not wait or await self._slot_kept(wait / MICROS, priority)) and (
                 await self.local.keep_apart(priority)
+            ):
                 return
-            # else the booked slot is given up (left unused) and the next one booked
+            # Else the slot is given up, left unused, and the next one booked. What the
+            # booking took of the chat's own budget stays taken (a person's token, one of a
+            # group's 19 a minute): a pause or a late wake is rare, and erring slow is safe.
 
     async def _slot_kept(self, seconds: float, priority: Priority) -> bool:
         """Sleep until a booked slot; False when a 429's pause began meanwhile."""
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
         await self._sleep(seconds, priority)
         if self.local.paused_for():
             return False
-        if seconds <= max(2 * self.spacing, ON_ITS_WAY):
-            return True
+        if max(seconds, loop.time() - asked) <= max(2 * self.spacing, ON_ITS_WAY):
+            return True  # as much on its way as a send already made
         try:
             return not await self._paused(keys=[f"{self.prefix}:paused"])
         except (RedisError, OSError) as error:
