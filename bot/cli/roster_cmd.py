@@ -174,14 +174,15 @@ async def fill_demo_county(settings: Settings) -> int:
     say(
         _(
             "Demo county ready in {seconds} s: {towns} towns, {villages} villages, "
-            "{households} households, {people} contact persons; {contacts} contacts this "
-            "month so far."
+            "{households} households, {people} contact persons; {last} contacts last month "
+            "and {contacts} this month so far."
         ).format(
             seconds=f"{time.perf_counter() - started:.1f}",
             towns=county.towns,
             villages=county.villages,
             households=county.households,
             people=county.contact_persons,
+            last=county.contacts_last_month,
             contacts=county.contacts_this_month,
         )
     )
