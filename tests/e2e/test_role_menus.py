@@ -88,10 +88,23 @@ async def test_the_town_office_gets_its_own_keyboard_help_and_command_menu(
     # My households is not offered; pressed on a keyboard from before, it points to the
     # office's own buttons instead of telling the town office to ask the town office.
     assert "🏠 我的农户" not in await clerk.reply_keyboard_texts()
-    await clerk.send("🏠 我的农户")
-    answer = await clerk.next_message()
-    assert "下面的按钮" in answer.text and "联系镇扶贫办" not in answer.text
-    assert await clerk.reply_keyboard_texts() == OFFICE_KEYBOARD
+    for press in ("🏠 我的农户", "✍️ 记录联系", "📅 本月进度"):  # the contact person's buttons
+        await clerk.send(press)
+        answer = await clerk.next_message()
+        assert "下面的按钮" in answer.text and "联系镇扶贫办" not in answer.text, press
+        assert await clerk.reply_keyboard_texts() == OFFICE_KEYBOARD
+
+
+async def test_a_contact_person_with_no_households_yet_is_told_whom_to_ask_by_every_button(
+    running_bot: RunningBot, make_user, register_person
+) -> None:  # type: ignore[no-untyped-def]
+    phone: TelegramUser = make_user("王建华")
+    await register_person("王建华", Role.CONTACT, village="河口村", telegram_user=phone)
+
+    for press in ("🏠 我的农户", "✍️ 记录联系", "📅 本月进度"):
+        await phone.send(press)
+        answer = await phone.next_message()
+        assert answer.text == "您名下还没有分配农户。农户由镇扶贫办分配，如有不对，请联系镇扶贫办。"
 
 
 async def test_every_office_button_does_the_office_work_it_names(

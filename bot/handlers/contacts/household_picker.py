@@ -19,6 +19,7 @@ from bot.handlers.dialogs import replace_pressed
 from bot.handlers.households.my_households import (
     SEARCH_MAX_BYTES,
     household_buttons,
+    told_none_are_theirs,
 )
 from bot.i18n import gettext as _
 from bot.messages.contact_views import progress_line
@@ -58,10 +59,7 @@ def picker_view(progress: MonthProgress, page: int, size: int) -> tuple[str, Inl
 async def pick_household(message: Message, app: App, actor: Actor, state: FSMContext) -> None:
     await state.clear()
     progress = await progress_this_month(app, actor)
-    if progress.total == 0:
-        await message.answer(
-            _("No households are assigned to you yet. Please ask the town office.")
-        )
+    if await told_none_are_theirs(message, app, actor, progress.total):
         return
     text, markup = picker_view(progress, 0, app.settings.households_page_size)
     sent = await message.answer(text, reply_markup=markup)
