@@ -188,9 +188,10 @@ class RedisPacer:
                 await self.local.keep_apart(priority)
             ):
                 return
-            # Else the slot is given up, left unused, and the next one booked. What the
-            # booking took of the chat's own budget stays taken (a person's token, one of a
-            # group's 19 a minute): a pause or a late wake is rare, and erring slow is safe.
+            # Else a 429's pause began meanwhile: the slot is given up, left unused, and the
+            # next one booked. What the booking took of the chat's own budget stays taken (a
+            # person's token, one of a group's 19 a minute): a pause is rare, and erring slow
+            # is safe.
 
     async def _slot_kept(self, seconds: float, priority: Priority) -> bool:
         """Sleep until a booked slot; False when a 429's pause began meanwhile."""
