@@ -159,13 +159,9 @@ class Pacer:
             self._take_chat(chat_id, slot)
             if slot > now:
                 await self._sleep(slot - now, Priority.REPLY)
-            while (hold := self._hold(self._now())) > 0:
-                await self._sleep(hold, Priority.REPLY)
-            now = self._now()
-            if self._paused_until > now:
-                continue  # a 429 came while this slot was waiting: wait out the pause
-            self._grant(now)
-            return
+            if await self.keep_apart(Priority.REPLY):
+                return
+            # else a 429 came while this slot was waiting: wait out the pause
 
     async def _take_free_slot(self, chat_id: ChatKey | None) -> bool:
         """The outbox's turn: take the next slot once it comes and nobody booked it. False
